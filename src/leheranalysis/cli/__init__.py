@@ -1,0 +1,74 @@
+"""The ``leher`` command: thin wrappers over the package's functions.
+
+Each command group lives in its own module of this package and exposes
+``register(subparsers)``; the handler it sets with ``set_defaults(func=...)`` receives
+the parsed arguments and returns an exit code. A :class:`~leheranalysis.errors.LeherError`
+is printed as one clear message (no traceback) and exits with its ``exit_code`` (2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from leheranalysis import __version__
+from leheranalysis.errors import LeherError
+
+# command modules, in the order they appear in ``leher --help``
+_COMMAND_MODULES = (
+    "data",
+    "gazetteer",
+    "templates",
+    "ingest",
+    "demo_data",
+    "run",
+    "demo",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the ``leher`` argument parser with every command group registered."""
+    parser = argparse.ArgumentParser(
+        prog="leher",
+        description="District Need Assessment (DNA) analysis for child protection.",
+    )
+    parser.add_argument("--version", action="version", version=f"leheranalysis {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``leher`` console script.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code: 0 success, 2 user or data error, 1 other failure.
+    """
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except LeherError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Paths and environment overrides; knows nothing of the rest of the package.
+
+Environment variables
+---------------------
+LEHER_HOME
+    Project root (default: the repository root when run from a checkout, else the
+    current directory).
+LEHER_DATA_DIR
+    Folder holding ``raw/`` and ``processed/`` (default ``<root>/data``).
+LEHER_PUBLIC_DATA
+    Folder holding the public datasets at their upstream relative paths
+    (default ``<data>/raw/public``).
+LEHER_REQUIRE_DATA
+    ``1`` turns "public data not available" test skips into failures (set in CI).
+LEHER_OFFLINE
+    ``1`` forbids downloads; fetch uses a mirror or fails with a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PKG_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path:
+    """Return the project root folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``$LEHER_HOME`` if set; the checkout root when the package is installed in
+        editable mode from a checkout; otherwise the current working directory.
+    """
+    env = os.environ.get("LEHER_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    candidate = _PKG_DIR.parent.parent
+    if (candidate / "pyproject.toml").exists() and (candidate / "src").is_dir():
+        return candidate
+    return Path.cwd()
+
+
+def data_dir() -> Path:
+    """Folder with ``raw/`` and ``processed/`` (``$LEHER_DATA_DIR`` or ``<root>/data``)."""
+    env = os.environ.get("LEHER_DATA_DIR")
+    return Path(env).expanduser().resolve() if env else project_root() / "data"
+
+
+def raw_dir() -> Path:
+    """Immutable inputs: ``<data>/raw``. Code never writes here except ``leher data fetch``."""
+    return data_dir() / "raw"
+
+
+def public_data_dir() -> Path:
+    """Public datasets at their upstream relative paths (``$LEHER_PUBLIC_DATA`` or ``<raw>/public``)."""
+    env = os.environ.get("LEHER_PUBLIC_DATA")
+    return Path(env).expanduser().resolve() if env else raw_dir() / "public"
+
+
+def processed_dir(district: str | None = None) -> Path:
+    """Processed tables, optionally for one district slug (``<data>/processed/<slug>``)."""
+    base = data_dir() / "processed"
+    return base / slugify(district) if district else base
+
+
+def reports_dir() -> Path:
+    """HTML reports and executed notebooks (``<root>/reports``)."""
+    return project_root() / "reports"
+
+
+def figures_dir(district: str | None = None) -> Path:
+    """Generated figures (``<root>/figures[/<slug>]``)."""
+    base = project_root() / "figures"
+    return base / slugify(district) if district else base
+
+
+def package_data(name: str) -> Path:
+    """Path of a file shipped inside the package (``leheranalysis/data/<name>``)."""
+    return _PKG_DIR / "data" / name
+
+
+def require_data() -> bool:
+    """True when missing public data must fail rather than skip (``LEHER_REQUIRE_DATA=1``)."""
+    return os.environ.get("LEHER_REQUIRE_DATA", "") not in ("", "0", "false", "no")
+
+
+def offline() -> bool:
+    """True when downloads are forbidden (``LEHER_OFFLINE=1``)."""
+    return os.environ.get("LEHER_OFFLINE", "") not in ("", "0", "false", "no")
+
+
+def slugify(name: str) -> str:
+    """File-system slug of a district or block name.
+
+    Examples
+    --------
+    >>> slugify("Leh (Ladakh)")
+    'leh-ladakh'
+    >>> slugify("  Madhubani ")
+    'madhubani'
+    """
+    out = []
+    for ch in name.strip().lower():
+        out.append(ch if ch.isalnum() else "-")
+    slug = "-".join(part for part in "".join(out).split("-") if part)
+    return slug or "unnamed"
