@@ -1,0 +1,564 @@
+"""The DNA indicator codebook: load, validate and query ``data/codebook.yaml``.
+
+The codebook is the one machine-readable description of every indicator of the District
+Need Assessment: its code, label, domain, instrument, respondent groups, unit, valid range,
+direction, denominator, agreement tolerance and sensitivity. It drives the blank
+templates and XLSForms (:mod:`leheranalysis.instruments`), validation at ingestion, the
+indicator tables and the vulnerability index.
+
+Examples
+--------
+>>> cb = load_codebook()
+>>> cb.indicator("oosc_6_14")["unit"]
+'count'
+>>> cb.groups_for("corporal_punishment")[:2]
+['cg_girls_10_14', 'cg_girls_15_17']
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from leheranalysis import config
+from leheranalysis.errors import CodebookError, UnknownNameError
+
+__all__ = [
+    "Codebook",
+    "load_codebook",
+    "parse_codebook",
+    "INSTRUMENTS",
+    "UNITS",
+    "DIRECTIONS",
+    "INDICATOR_FIELDS",
+]
+
+#: instruments an indicator can belong to
+INSTRUMENTS = ("village", "secondary")
+#: units of measurement
+UNITS = ("count", "share", "yesno", "score", "rank")
+#: allowed values of ``higher_is``
+DIRECTIONS = ("worse", "better")
+
+#: fields every indicator must have (``max`` and ``denominator`` may be null)
+REQUIRED_FIELDS = (
+    "code",
+    "label",
+    "domain",
+    "instrument",
+    "groups",
+    "unit",
+    "min",
+    "max",
+    "higher_is",
+    "sensitive",
+)
+
+#: optional fields and their defaults
+OPTIONAL_DEFAULTS: dict[str, Any] = {
+    "label_hi": "",
+    "denominator": None,
+    "denominator_note": None,
+    "tolerance_abs": 0.0,
+    "tolerance_rel": 0.0,
+    "part2": False,
+    "ranked": False,
+    "department": None,
+}
+
+#: column order of :attr:`Codebook.indicators` (the index is ``code``)
+INDICATOR_FIELDS = (
+    "label",
+    "label_hi",
+    "domain",
+    "instrument",
+    "groups",
+    "unit",
+    "min",
+    "max",
+    "higher_is",
+    "denominator",
+    "denominator_note",
+    "tolerance_abs",
+    "tolerance_rel",
+    "sensitive",
+    "part2",
+    "ranked",
+    "department",
+)
+
+_GROUP_FIELDS = ("label", "family", "kind", "sex", "age_band")
+_BOOL_FIELDS = ("sensitive", "part2", "ranked")
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """A validated codebook.
+
+    Attributes
+    ----------
+    version : str
+        Codebook version (recorded in every processed manifest).
+    indicators : pandas.DataFrame
+        One row per indicator, indexed by ``code``, in YAML order; columns
+        :data:`INDICATOR_FIELDS` (``groups`` holds a list of group families).
+    groups : pandas.DataFrame
+        Respondent groups indexed by group code: ``label``, ``family``, ``kind``, ``sex``,
+        ``age_band`` (None where not applicable).
+    domains : pandas.DataFrame
+        Domains indexed by code: ``label``.
+    denominators : pandas.DataFrame
+        Population bases indexed by code: ``label``.
+    ranking_issues : pandas.DataFrame
+        Issues of the pairwise ranking exercise: ``code``, ``label``, ``indicator``.
+    ranking_groups : list of str
+        Group families that do the ranking exercise (``cg``, ``ag``).
+    responses : dict of str to list of str
+        Response scales (``duty_bearer``, ``block_official``).
+    secondary_years : list of str
+        Years of the secondary data template.
+    path : pathlib.Path or None
+        File the codebook was read from (None when parsed from text).
+    """
+
+    version: str
+    indicators: pd.DataFrame
+    groups: pd.DataFrame
+    domains: pd.DataFrame
+    denominators: pd.DataFrame
+    ranking_issues: pd.DataFrame
+    ranking_groups: list[str]
+    responses: dict[str, list[str]]
+    secondary_years: list[str]
+    path: Path | None = field(default=None, compare=False)
+
+    # ------------------------------------------------------------------ queries
+    def indicator(self, code: str) -> pd.Series:
+        """Return one indicator's fields.
+
+        Parameters
+        ----------
+        code : str
+            Indicator code, e.g. ``"oosc_6_14"``.
+
+        Returns
+        -------
+        pandas.Series
+            The indicator's row (``name`` is the code).
+
+        Raises
+        ------
+        UnknownNameError
+            If the code is unknown; the message lists close matches.
+        """
+        if code not in self.indicators.index:
+            raise UnknownNameError("indicator", code, _close(code, self.indicators.index))
+        return self.indicators.loc[code]
+
+    def group_families(self) -> dict[str, list[str]]:
+        """Map each group family to its group codes, in YAML order.
+
+        Returns
+        -------
+        dict of str to list of str
+            E.g. ``{"cg": ["cg_girls_10_14", ...], "ag": ["ag_women", "ag_men"], ...}``.
+        """
+        out: dict[str, list[str]] = {}
+        for code, fam in self.groups["family"].items():
+            out.setdefault(fam, []).append(code)
+        return out
+
+    def groups_for(self, code: str) -> list[str]:
+        """Group codes that report an indicator (families expanded, YAML group order).
+
+        Parameters
+        ----------
+        code : str
+            Indicator code.
+
+        Returns
+        -------
+        list of str
+            E.g. ``["cg_girls_10_14", ..., "ag_women", "ag_men", "teacher"]``.
+        """
+        fams = set(self.indicator(code)["groups"])
+        return [g for g, fam in self.groups["family"].items() if fam in fams]
+
+    def indicators_for(self, instrument: str, family: str | None = None) -> list[str]:
+        """Indicator codes of an instrument, optionally for one respondent family.
+
+        Parameters
+        ----------
+        instrument : str
+            ``village`` or ``secondary`` (the YAML instruments); also ``part2`` (village
+            indicators presented to block officials) and ``collation`` (village indicators).
+        family : str, optional
+            A group family (``cg``, ``ag``, ``teacher``, ...) or a group code
+            (``cg_girls_10_14`` is taken as its family ``cg``).
+
+        Returns
+        -------
+        list of str
+            Codes in YAML order.
+
+        Raises
+        ------
+        UnknownNameError
+            If the instrument or family is unknown.
+        """
+        ind = self.indicators
+        if instrument in INSTRUMENTS:
+            mask = ind["instrument"] == instrument
+        elif instrument == "part2":
+            mask = (ind["instrument"] == "village") & ind["part2"].astype(bool)
+        elif instrument == "collation":
+            mask = ind["instrument"] == "village"
+        else:
+            choices = [*INSTRUMENTS, "part2", "collation"]
+            raise UnknownNameError("instrument", instrument, _close(instrument, choices))
+        if family is not None:
+            fams = self.group_families()
+            if family not in fams:
+                if family in self.groups.index:
+                    family = str(self.groups.at[family, "family"])
+                else:
+                    raise UnknownNameError(
+                        "group family", family, _close(family, [*fams, *self.groups.index])
+                    )
+            mask = mask & ind["groups"].map(lambda gs: family in gs)
+        return list(ind.index[mask])
+
+    def label(self, code: str) -> str:
+        """Label of an indicator, group, domain or ranking issue code."""
+        for frame in (self.indicators, self.groups, self.domains, self.denominators):
+            if code in frame.index:
+                return str(frame.at[code, "label"])
+        hit = self.ranking_issues.loc[self.ranking_issues["code"] == code, "label"]
+        if len(hit):
+            return str(hit.iloc[0])
+        names = [
+            *self.indicators.index,
+            *self.groups.index,
+            *self.domains.index,
+            *self.ranking_issues["code"],
+        ]
+        raise UnknownNameError("code", code, _close(code, names))
+
+
+# ---------------------------------------------------------------------- loading
+def _close(name: str, choices) -> list[str]:
+    return difflib.get_close_matches(str(name), [str(c) for c in choices], n=5, cutoff=0.6)
+
+
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """Load and validate the codebook.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A codebook YAML file; default the package's ``data/codebook.yaml`` (cached: every
+        call returns the same object, so do not modify its frames in place).
+
+    Returns
+    -------
+    Codebook
+
+    Raises
+    ------
+    CodebookError
+        If the file is missing, not YAML, or fails validation; the message names the
+        file, the indicator code and the field.
+    """
+    if path is None:
+        return _load_default()
+    return _load_path(Path(path))
+
+
+@functools.lru_cache(maxsize=1)
+def _load_default() -> Codebook:
+    return _load_path(config.package_data("codebook.yaml"))
+
+
+def _load_path(path: Path) -> Codebook:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CodebookError(f"{path}: codebook file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CodebookError(f"{path}: cannot read codebook ({exc})") from None
+    cb = parse_codebook(text, source=str(path))
+    object.__setattr__(cb, "path", path)
+    return cb
+
+
+def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
+    """Parse and validate codebook YAML text.
+
+    Parameters
+    ----------
+    text : str
+        YAML text with ``version``, ``groups``, ``domains``, ``denominators``,
+        ``responses``, ``indicators``, ``ranking`` and ``secondary_years``.
+    source : str
+        Name used in error messages (the file path).
+
+    Returns
+    -------
+    Codebook
+
+    Raises
+    ------
+    CodebookError
+        On the first problem found, naming the indicator code and field.
+    """
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CodebookError(f"{source}: not valid YAML ({exc})") from None
+    if not isinstance(doc, Mapping):
+        raise CodebookError(f"{source}: expected a mapping at the top level")
+
+    def fail(msg: str) -> CodebookError:
+        return CodebookError(f"{source}: {msg}")
+
+    for key in ("version", "groups", "domains", "denominators", "responses", "indicators"):
+        if key not in doc or doc[key] in (None, "", [], {}):
+            raise fail(f"missing top-level section {key!r}")
+    version = str(doc["version"])
+
+    # -- simple code/label tables
+    def table(key: str, fields: tuple[str, ...], required: tuple[str, ...]) -> pd.DataFrame:
+        rows = doc[key]
+        if not isinstance(rows, list):
+            raise fail(f"section {key!r} must be a list")
+        seen: set[str] = set()
+        recs = []
+        for i, row in enumerate(rows, start=1):
+            if not isinstance(row, Mapping):
+                raise fail(f"{key} entry {i} must be a mapping")
+            for req in ("code", *required):
+                if row.get(req) in (None, ""):
+                    where = f"{key} {row.get('code')!r}" if row.get("code") else f"{key} entry {i}"
+                    raise fail(f"{where}: missing required field {req!r}")
+            code = str(row["code"])
+            if code in seen:
+                raise fail(f"{key}: duplicate code {code!r}")
+            seen.add(code)
+            recs.append({"code": code, **{f: row.get(f) for f in fields}})
+        return pd.DataFrame.from_records(recs, columns=["code", *fields]).set_index("code")
+
+    groups = table("groups", _GROUP_FIELDS, ("label", "family", "kind"))
+    domains = table("domains", ("label",), ("label",))
+    denominators = table("denominators", ("label",), ("label",))
+    families = list(dict.fromkeys(groups["family"]))
+    for gcode, fam in groups["family"].items():
+        if gcode in families and gcode != fam:
+            raise fail(f"groups {gcode!r}: code is also the name of another group family")
+
+    responses = doc["responses"]
+    if not isinstance(responses, Mapping):
+        raise fail("section 'responses' must be a mapping of scale name to list of answers")
+    responses_out: dict[str, list[str]] = {}
+    for name in ("duty_bearer", "block_official"):
+        vals = responses.get(name)
+        if not isinstance(vals, list) or not vals:
+            raise fail(f"responses: missing or empty scale {name!r}")
+    for name, vals in responses.items():
+        if not isinstance(vals, list) or not all(isinstance(v, str) and v for v in vals):
+            raise fail(f"responses {name!r}: must be a list of non-empty strings")
+        if len(set(vals)) != len(vals):
+            raise fail(f"responses {name!r}: duplicate answers")
+        responses_out[str(name)] = [str(v) for v in vals]
+
+    # -- indicators
+    raw_inds = doc["indicators"]
+    if not isinstance(raw_inds, list):
+        raise fail("section 'indicators' must be a list")
+    recs: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, row in enumerate(raw_inds, start=1):
+        recs.append(_validate_indicator(row, i, seen, domains, denominators, families, fail))
+    indicators = pd.DataFrame.from_records(recs, columns=["code", *INDICATOR_FIELDS]).set_index(
+        "code"
+    )
+    indicators = indicators.astype({"sensitive": bool, "part2": bool, "ranked": bool})
+
+    # -- ranking
+    ranking = doc.get("ranking") or {}
+    if not isinstance(ranking, Mapping):
+        raise fail("section 'ranking' must be a mapping with 'groups' and 'issues'")
+    ranking_groups = [str(g) for g in (ranking.get("groups") or [])]
+    for g in ranking_groups:
+        if g not in families:
+            raise fail(
+                f"ranking: unknown group family {g!r} in field 'groups' "
+                f"(known: {', '.join(families)})"
+            )
+    issue_recs = []
+    seen_issues: set[str] = set()
+    for i, row in enumerate(ranking.get("issues") or [], start=1):
+        if not isinstance(row, Mapping):
+            raise fail(f"ranking issue {i} must be a mapping")
+        for req in ("code", "label"):
+            if row.get(req) in (None, ""):
+                raise fail(
+                    f"ranking issue {row.get('code') or i!r}: missing required field {req!r}"
+                )
+        code = str(row["code"])
+        if code in seen_issues:
+            raise fail(f"ranking: duplicate issue code {code!r}")
+        seen_issues.add(code)
+        ind = row.get("indicator")
+        if ind is not None and str(ind) not in indicators.index:
+            hint = _close(str(ind), indicators.index)
+            raise fail(
+                f"ranking issue {code!r}: field 'indicator' refers to unknown indicator "
+                f"{ind!r}" + (f" (did you mean {', '.join(hint)}?)" if hint else "")
+            )
+        issue_recs.append(
+            {
+                "code": code,
+                "label": str(row["label"]),
+                "indicator": None if ind is None else str(ind),
+            }
+        )
+    ranking_issues = pd.DataFrame.from_records(issue_recs, columns=["code", "label", "indicator"])
+
+    years = doc.get("secondary_years") or []
+    if not isinstance(years, list) or not all(isinstance(y, str | int) for y in years):
+        raise fail("secondary_years must be a list of year labels such as '2023-24'")
+    years = [str(y) for y in years]
+    if len(set(years)) != len(years):
+        raise fail("secondary_years: duplicate year")
+    if (indicators["instrument"] == "secondary").any() and not years:
+        raise fail("secondary_years must not be empty when there are secondary indicators")
+
+    return Codebook(
+        version=version,
+        indicators=indicators,
+        groups=groups,
+        domains=domains,
+        denominators=denominators,
+        ranking_issues=ranking_issues,
+        ranking_groups=ranking_groups,
+        responses=responses_out,
+        secondary_years=years,
+    )
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _validate_indicator(
+    row: Any,
+    i: int,
+    seen: set[str],
+    domains: pd.DataFrame,
+    denominators: pd.DataFrame,
+    families: list[str],
+    fail,
+) -> dict[str, Any]:
+    """Check one indicator mapping and return it with defaults filled."""
+    if not isinstance(row, Mapping):
+        raise fail(f"indicator entry {i} must be a mapping")
+    code = row.get("code")
+    if code in (None, ""):
+        raise fail(f"indicator entry {i}: missing required field 'code'")
+    code = str(code)
+    where = f"indicator {code!r}"
+
+    def bad(field_: str, msg: str) -> CodebookError:
+        return fail(f"{where}, field {field_!r}: {msg}")
+
+    if code in seen:
+        raise fail(f"{where}: duplicate code (indicator codes must be unique)")
+    if not code.replace("_", "").isalnum() or not code[0].isalpha() or code != code.lower():
+        raise bad("code", "use lower-case letters, digits and underscores, starting with a letter")
+    seen.add(code)
+    for req in REQUIRED_FIELDS:
+        if req not in row:
+            raise bad(req, "missing required field")
+    known = set(REQUIRED_FIELDS) | set(OPTIONAL_DEFAULTS)
+    extra = sorted(set(row) - known)
+    if extra:
+        raise bad(extra[0], f"unknown field (known: {', '.join(sorted(known))})")
+    rec: dict[str, Any] = {**OPTIONAL_DEFAULTS, **dict(row)}
+    rec["code"] = code
+
+    if not isinstance(rec["label"], str) or not rec["label"].strip():
+        raise bad("label", "must be a non-empty string")
+    if rec["label_hi"] is None:
+        rec["label_hi"] = ""
+    if rec["domain"] not in domains.index:
+        raise bad("domain", f"unknown domain {rec['domain']!r} (known: {', '.join(domains.index)})")
+    if rec["instrument"] not in INSTRUMENTS:
+        raise bad(
+            "instrument",
+            f"unknown instrument {rec['instrument']!r} (known: {', '.join(INSTRUMENTS)})",
+        )
+    grp = rec["groups"]
+    if not isinstance(grp, list) or not grp:
+        raise bad("groups", "must be a non-empty list of group families")
+    for g in grp:
+        if g not in families:
+            raise bad("groups", f"unknown group family {g!r} (known: {', '.join(families)})")
+    rec["groups"] = [str(g) for g in grp]
+    if rec["unit"] not in UNITS:
+        raise bad("unit", f"unknown unit {rec['unit']!r} (known: {', '.join(UNITS)})")
+    if not _is_number(rec["min"]):
+        raise bad("min", f"must be a number, got {rec['min']!r}")
+    if rec["max"] is not None and not _is_number(rec["max"]):
+        raise bad("max", f"must be a number or null, got {rec['max']!r}")
+    if rec["max"] is not None and rec["min"] > rec["max"]:
+        raise bad("min", f"min {rec['min']} is greater than max {rec['max']}")
+    unit = rec["unit"]
+    if unit == "yesno" and (rec["min"], rec["max"]) != (0, 1):
+        raise bad("max", "a yesno indicator must have min 0 and max 1")
+    if unit == "share" and (rec["min"] < 0 or rec["max"] is None or rec["max"] > 100):
+        raise bad("max", "a share (percent) must lie within 0..100")
+    if unit == "count" and rec["min"] < 0:
+        raise bad("min", "a count cannot be negative")
+    if rec["higher_is"] not in DIRECTIONS:
+        raise bad("higher_is", f"must be 'worse' or 'better', got {rec['higher_is']!r}")
+    den = rec["denominator"]
+    if den is not None and den not in denominators.index:
+        raise bad(
+            "denominator",
+            f"unknown denominator {den!r} (known: {', '.join(denominators.index)})",
+        )
+    if den is not None and unit != "count":
+        raise bad("denominator", f"only counts take a denominator, this is a {unit}")
+    note = rec["denominator_note"]
+    if note is not None and (not isinstance(note, str) or not note.strip()):
+        raise bad(
+            "denominator_note", "must be a non-empty string explaining the missing denominator"
+        )
+    if unit == "count" and rec["instrument"] == "village" and den is None and not note:
+        raise bad(
+            "denominator",
+            "a village count needs a denominator (or a 'denominator_note' documenting why "
+            "it is reported as a plain count)",
+        )
+    for tol in ("tolerance_abs", "tolerance_rel"):
+        v = rec[tol]
+        if not _is_number(v) or v < 0:
+            raise bad(tol, f"must be a number >= 0, got {v!r}")
+        rec[tol] = float(v)
+    if rec["tolerance_rel"] > 1:
+        raise bad("tolerance_rel", "a relative tolerance must be at most 1")
+    for b in _BOOL_FIELDS:
+        if not isinstance(rec[b], bool):
+            raise bad(b, f"must be true or false, got {rec[b]!r}")
+    if rec["instrument"] == "secondary" and (rec["part2"] or rec["ranked"]):
+        raise bad("part2", "secondary indicators are not presented in Part II or ranked")
+    if rec["department"] is not None and not isinstance(rec["department"], str):
+        raise bad("department", "must be a string")
+    return rec
