@@ -98,7 +98,7 @@ _GROUP_FIELDS = ("label", "family", "kind", "sex", "age_band")
 _BOOL_FIELDS = ("sensitive", "part2", "ranked")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Codebook:
     """A validated codebook.
 
@@ -138,6 +138,15 @@ class Codebook:
     responses: dict[str, list[str]]
     secondary_years: list[str]
     path: Path | None = field(default=None, compare=False)
+
+    def __repr__(self) -> str:
+        n_village = int((self.indicators["instrument"] == "village").sum())
+        n_sec = int((self.indicators["instrument"] == "secondary").sum())
+        return (
+            f"Codebook(version={self.version!r}, indicators={len(self.indicators)} "
+            f"(village {n_village}, secondary {n_sec}), groups={len(self.groups)}, "
+            f"path={str(self.path) if self.path else None!r})"
+        )
 
     # ------------------------------------------------------------------ queries
     def indicator(self, code: str) -> pd.Series:
