@@ -66,3 +66,7 @@ class CompositeInputError(LeherError):
 
 class ReportError(LeherError):
     """A notebook run or report export failed."""
+
+
+class IndicatorInputError(LeherError):
+    """A table given to the indicator or CPVI functions cannot be used (missing columns, duplicates, unknown codes)."""
