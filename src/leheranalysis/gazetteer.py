@@ -1,0 +1,1446 @@
+"""Districts, blocks, villages and facilities from the public PMGSY GeoSadak data.
+
+The gazetteer reads the PMGSY GeoSadak rural-connectivity layers (block polygons,
+habitation points, facility points; zipped ESRI shapefiles, one per state) and the
+``MasterData.xls`` table naming every state, district and block, straight from
+``config.public_data_dir()/pmgsy-geosadak/data``. It knows the four states of the DNA
+districts (Bihar, Assam, Jammu and Kashmir, Ladakh) and nothing of DNA data.
+
+What it gives
+-------------
+* :func:`load_district` - a :class:`District`: block polygons, habitations (the
+  "villages"; PMGSY habitations are villages and hamlets), classified facilities, and
+  the defects found in the published data (population missing, block without polygon,
+  ...), reported rather than silently dropped.
+* :func:`list_districts`, :func:`summary` - what there is.
+* :func:`normalise_name`, :func:`match_village`, :func:`match_villages` - matching the
+  village names that field teams write to habitation ids, within a block.
+* :func:`classify_facility` - the free-text ``FAC_DESC`` of a facility to a kind and
+  level, driven by the regex table ``data/facility_classes.csv``.
+* :func:`synthetic_district`, :func:`load_district_or_synthetic` - a small built-in
+  synthetic geography for machines without the public data.
+
+Choices worth knowing
+---------------------
+* Blocks are selected by ``BLOCK_ID`` from MasterData, never by the polygon's own
+  ``DISTRICT_I`` field: three polygons of Budgam (Rathsun) and Leh (Leh, Thiksay) carry
+  an empty ``DISTRICT_I`` although their habitations lie inside them. Selecting by
+  ``DISTRICT_I`` would report 16 of 17 Budgam blocks and 14 of 17 Leh blocks with a
+  polygon; by ``BLOCK_ID`` it is 17 of 17 and 16 of 17 (Nobra has no polygon). The empty
+  field is listed in :attr:`District.issues`.
+* Habitations are selected by ``BLOCK_ID`` too. Bihar has placeholder records
+  (``HAB_ID`` 1234 or 123, no name, no population, no district); they are kept, with a
+  missing population, and listed in :attr:`District.population_issues` and
+  :attr:`District.issues`.
+* Each state's layers are read once per process (cached on path, modification time and
+  size), so loading every district of a state costs one read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import yaml
+
+from leheranalysis import config
+from leheranalysis.errors import (
+    ConfigError,
+    DataNotAvailableError,
+    SourceError,
+    UnknownNameError,
+)
+
+__all__ = [
+    "District",
+    "Match",
+    "KINDS",
+    "LEVELS",
+    "MATCH_STATUSES",
+    "STATES",
+    "aliases",
+    "classify_facilities",
+    "classify_facility",
+    "facility_classes",
+    "list_districts",
+    "load_district",
+    "load_district_or_synthetic",
+    "match_village",
+    "match_villages",
+    "normalise_name",
+    "resolve_district",
+    "summary",
+    "synthetic_district",
+]
+
+PMGSY_DIR = "pmgsy-geosadak/data"
+MASTER_FILE = "MasterData.xls"
+MASTER_SHEET = "Query"
+CRS = "EPSG:4326"
+
+#: MasterData ``STATE_NAME`` -> file stem of the state's zipped shapefiles.
+STATES: dict[str, str] = {
+    "Bihar": "Bihar",
+    "Assam": "Assam",
+    "Jammu And Kashmir": "JammuAndKashmir",
+    "Ladakh": "Ladakh",
+}
+
+#: Facility kinds and levels (see ``data/facility_classes.csv``).
+KINDS = ("school", "health", "administration", "other")
+LEVELS = (
+    "primary",
+    "secondary",
+    "sub_centre",
+    "phc",
+    "chc_hospital",
+    "panchayat",
+    "block_hq",
+    "other",
+)
+_KIND_LEVELS = {
+    "school": {"primary", "secondary", "other"},
+    "health": {"sub_centre", "phc", "chc_hospital", "other"},
+    "administration": {"panchayat", "block_hq"},
+    "other": {"other"},
+}
+MATCH_STATUSES = ("exact", "normalised", "fuzzy", "alias", "ambiguous", "unmatched")
+
+# fields each layer must have (the .dbf attribute table)
+_LAYER_FIELDS = {
+    "Bound_Block": ("BLOCK_ID", "DISTRICT_I"),
+    "Habitation": ("HAB_ID", "DISTRICT_I", "BLOCK_ID", "HAB_NAME", "TOT_POPULA"),
+    "Facilities": ("FACILITY_I", "HAB_ID", "BLOCK_ID", "DISTRICT_I", "FAC_DESC", "FAC_CATEGO"),
+}
+_MASTER_FIELDS = (
+    "STATE_ID",
+    "STATE_NAME",
+    "DISTRICT_ID",
+    "DISTRICT_NAME",
+    "BLOCK_ID",
+    "BLOCK_NAME",
+)
+_FETCH_HINT = "run `leher data fetch` (or point LEHER_PUBLIC_DATA at a folder holding the data)"
+_REFETCH_HINT = "run `leher data fetch` to replace it (`leher data check` lists damaged files)"
+
+
+# --------------------------------------------------------------------------- objects
+
+
+@dataclass
+class District:
+    """One district: its blocks, habitations and facilities.
+
+    Attributes
+    ----------
+    name : str
+        Canonical name as PMGSY MasterData spells it (``Budgam``, ``Leh``).
+    state : str
+        State as MasterData spells it (``Jammu And Kashmir``).
+    district_id : int
+        PMGSY ``DISTRICT_ID``.
+    synthetic : bool
+        True for the built-in synthetic geography.
+    blocks : geopandas.GeoDataFrame
+        ``block_id`` (int), ``block_name``, ``geometry`` (EPSG:4326); one row per block
+        with a polygon (several polygons of one block are merged).
+    blocks_without_polygon : pandas.DataFrame
+        ``block_id``, ``block_name``: listed in MasterData, no polygon.
+    villages : geopandas.GeoDataFrame
+        ``village_id`` (= ``HAB_ID``, int), ``name`` (as published, may be missing),
+        ``name_norm``, ``block_id``, ``block_name``, ``population`` (float, NaN when
+        missing or zero), ``geometry`` (points).
+    facilities : geopandas.GeoDataFrame
+        ``facility_id``, ``village_id``, ``block_id``, ``description``, ``category``,
+        ``kind``, ``level``, ``geometry``.
+    population_issues : pandas.DataFrame
+        ``village_id``, ``name``, ``block_id``, ``block_name``, ``population_raw``,
+        ``issue`` (``missing`` or ``zero``) - habitations whose population is unusable.
+    issues : pandas.DataFrame
+        ``level`` (block, village, facility), ``id``, ``name``, ``block_id``, ``issue``,
+        ``detail`` - every defect found in the published data.
+    source : str
+        Where the data came from (folder, or ``synthetic``).
+    """
+
+    name: str
+    state: str
+    district_id: int
+    synthetic: bool
+    blocks: gpd.GeoDataFrame
+    blocks_without_polygon: pd.DataFrame
+    villages: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    population_issues: pd.DataFrame
+    issues: pd.DataFrame
+    source: str = ""
+    _index: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        tag = ", SYNTHETIC" if self.synthetic else ""
+        return (
+            f"District({self.name!r}, {self.state!r}, id={self.district_id}{tag}: "
+            f"{self.n_blocks} blocks, {len(self.villages)} habitations, "
+            f"{len(self.facilities)} facilities)"
+        )
+
+    @property
+    def n_blocks(self) -> int:
+        """Number of blocks listed for the district (with or without polygon)."""
+        return len(self.block_table())
+
+    def block_table(self) -> pd.DataFrame:
+        """All blocks listed for the district: ``block_id``, ``block_name``, ``has_polygon``."""
+        with_poly = pd.DataFrame(
+            {
+                "block_id": self.blocks["block_id"].astype("int64"),
+                "block_name": self.blocks["block_name"].astype(str),
+                "has_polygon": True,
+            }
+        )
+        without = self.blocks_without_polygon[["block_id", "block_name"]].assign(has_polygon=False)
+        out = pd.concat([with_poly, without], ignore_index=True)
+        out["block_id"] = out["block_id"].astype("int64")
+        return out.sort_values(["block_name", "block_id"]).reset_index(drop=True)
+
+    def block_id(self, block: str | int) -> int:
+        """Resolve a block name (case-insensitive, aliases) or id to its ``block_id``.
+
+        Raises
+        ------
+        UnknownNameError
+            When no block of the district has that name; lists the closest names.
+        """
+        table = self.block_table()
+        if isinstance(block, (int, np.integer)) and not isinstance(block, bool):
+            if int(block) in set(table["block_id"]):
+                return int(block)
+            raise UnknownNameError(
+                f"block of {self.name}", str(block), _closest(str(block), table["block_name"])
+            )
+        names = dict(zip(table["block_name"], table["block_id"], strict=True))
+        found = _resolve(str(block), names, aliases()["blocks"])
+        if found is None:
+            raise UnknownNameError(
+                f"block of {self.name}", str(block), _closest(str(block), list(names))
+            )
+        return int(names[found])
+
+    def block_name(self, block_id: int) -> str:
+        """Canonical name of a block id of this district."""
+        table = self.block_table()
+        hit = table.loc[table["block_id"] == int(block_id), "block_name"]
+        if hit.empty:
+            raise UnknownNameError(f"block id of {self.name}", str(block_id))
+        return str(hit.iloc[0])
+
+
+@dataclass(frozen=True)
+class Match:
+    """Result of matching one written village name to the gazetteer.
+
+    Attributes
+    ----------
+    written : str
+        The name as written.
+    block_id : int or None
+        Block searched (None: the whole district).
+    village_id : int or None
+        Matched habitation id; None when ``status`` is ``ambiguous`` or ``unmatched``.
+    name : str or None
+        Published name of the matched habitation.
+    status : str
+        ``exact`` (same name up to case and spaces), ``normalised`` (same
+        :func:`normalise_name` key), ``fuzzy`` (similar key), ``alias`` (from a user
+        alias table), ``ambiguous`` (several habitations tie; see ``candidates``) or
+        ``unmatched``.
+    score : float
+        Similarity 0-1 of the normalised keys (1.0 for exact, normalised and alias).
+    candidates : tuple of int
+        Ids of the tied habitations when ambiguous; the closest ones when unmatched.
+    """
+
+    written: str
+    block_id: int | None
+    village_id: int | None
+    name: str | None
+    status: str
+    score: float
+    candidates: tuple[int, ...] = ()
+
+
+# ------------------------------------------------------------------ name handling
+
+_PUNCT = re.compile(r"[^\w\s]|_")
+_SPACES = re.compile(r"\s+")
+_DOUBLE = re.compile(r"([a-z])\1+")
+# ordered: multi-letter spellings first, then single letters, then doubles
+_TRANSLIT = (
+    ("ph", "f"),
+    ("sh", "s"),
+    ("x", "ks"),
+    ("ee", "i"),
+    ("oo", "u"),
+    ("z", "j"),
+    ("w", "v"),
+    ("q", "k"),
+)
+
+
+def _canon(text: Any) -> str:
+    """Case-folded, trimmed, single-spaced text ('' for missing)."""
+    if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
+        return ""
+    return _SPACES.sub(" ", str(text)).strip().casefold()
+
+
+def normalise_name(text: Any) -> str:
+    """Normalise a place name for matching.
+
+    Steps, in order: Unicode compatibility form without accents; case-fold; every
+    punctuation mark becomes a space; spaces trimmed and collapsed; then common
+    romanisation variants of Hindi, Maithili, Assamese and Kashmiri names are folded
+    word by word: ``ph``->``f``, ``sh``->``s``, ``x``->``ks`` (Laxmipur = Lakshmipur),
+    ``ee``->``i``, ``oo``->``u``, ``z``->``j`` (Harizan = Harijan), ``w``->``v``,
+    ``q``->``k``, and finally any doubled letter is collapsed (``aa``->``a``,
+    ``chh``->``ch`` via ``hh``). Digits are kept (``Tol 1`` and ``Tol 2`` differ).
+
+    Deliberately *not* folded: suffixes such as ``pur``/``pura``, ``tol``/``tola``,
+    ``nagar``/``nagri`` - in PMGSY they tell neighbouring habitations apart (a block may
+    have both ``Rampur`` and ``Rampura``), so they are left to fuzzy matching, where
+    they count as small differences. Spaces are kept here; the matcher compares keys
+    with the spaces removed (``Babu Barhi`` = ``Babubarhi``).
+
+    Parameters
+    ----------
+    text : str or None
+        A name as written or published.
+
+    Returns
+    -------
+    str
+        The normalised name ('' for a missing name).
+
+    Examples
+    --------
+    >>> normalise_name("  Jahar  Mohara ")
+    'jahar mohara'
+    >>> normalise_name("HARIZAN TOLA") == normalise_name("Harijan Tola")
+    True
+    >>> normalise_name("Lakshmipur") == normalise_name("Laxmipur")
+    True
+    >>> normalise_name("Phulparas"), normalise_name("Mushahari"), normalise_name("Ganj.Per")
+    ('fulparas', 'musahari', 'ganj per')
+    """
+    raw = _canon(text)
+    if not raw:
+        return ""
+    raw = unicodedata.normalize("NFKD", raw)
+    raw = "".join(ch for ch in raw if not unicodedata.combining(ch))
+    raw = _SPACES.sub(" ", _PUNCT.sub(" ", raw)).strip()
+    for old, new in _TRANSLIT:
+        raw = raw.replace(old, new)
+    return _DOUBLE.sub(r"\1", raw)
+
+
+def _key(text: Any) -> str:
+    """Matching key: :func:`normalise_name` without spaces."""
+    return normalise_name(text).replace(" ", "")
+
+
+@functools.lru_cache(maxsize=1)
+def _aliases_cached() -> dict[str, dict[str, str]]:
+    path = config.package_data("aliases.yaml")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read the alias table {path}: {exc}") from exc
+    out: dict[str, dict[str, str]] = {}
+    for section in ("districts", "blocks"):
+        table: dict[str, str] = {}
+        for canonical, others in (raw.get(section) or {}).items():
+            for alias in others or []:
+                table[_key(alias)] = str(canonical)
+        out[section] = table
+    return out
+
+
+def aliases() -> dict[str, dict[str, str]]:
+    """The alias tables of ``data/aliases.yaml``.
+
+    Returns
+    -------
+    dict
+        ``{"districts": {key: canonical}, "blocks": {key: canonical}}`` where ``key``
+        is the alias's matching key (normalised, spaces removed).
+    """
+    return _aliases_cached()
+
+
+def _resolve(name: str, names: Any, alias_table: dict[str, str]) -> str | None:
+    """Find ``name`` among ``names``: case-insensitive, then key, then alias."""
+    names = list(names)
+    wanted = _canon(name)
+    for candidate in names:
+        if _canon(candidate) == wanted:
+            return candidate
+    key = _key(name)
+    if not key:
+        return None
+    by_key = {_key(c): c for c in names}
+    if key in by_key:
+        return by_key[key]
+    target = alias_table.get(key)
+    if target is not None and _key(target) in by_key:
+        return by_key[_key(target)]
+    return None
+
+
+def _closest(name: str, names: Any, n: int = 5) -> list[str]:
+    """Up to ``n`` names closest to ``name`` (difflib), best first."""
+    names = [str(x) for x in names]
+    folded = {}
+    for candidate in names:
+        folded.setdefault(candidate.casefold(), candidate)
+    hits = difflib.get_close_matches(_canon(name), list(folded), n=n, cutoff=0.5)
+    return [folded[h] for h in hits]
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def _pmgsy_root(data_dir: str | Path | None) -> Path:
+    base = Path(data_dir).expanduser() if data_dir is not None else config.public_data_dir()
+    root = base / PMGSY_DIR
+    if not root.is_dir():
+        raise DataNotAvailableError(
+            f"PMGSY GeoSadak data not found: {root} does not exist; {_FETCH_HINT}."
+        )
+    return root
+
+
+def _stamp(path: Path, what: str) -> tuple[str, int, int]:
+    """Cache key of a file (path, mtime, size); a clear error when it is missing."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise DataNotAvailableError(
+            f"{what} not found: {path} is missing; {_FETCH_HINT}."
+        ) from None
+    return str(path), st.st_mtime_ns, st.st_size
+
+
+def _read_layer(root: Path, layer: str, state_file: str) -> gpd.GeoDataFrame:
+    path = root / layer / f"{state_file}.zip"
+    return _read_layer_cached(*_stamp(path, f"PMGSY {layer} layer of {state_file}"), layer)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_layer_cached(path: str, mtime: int, size: int, layer: str) -> gpd.GeoDataFrame:
+    import pyogrio
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SourceError(
+            f"{path} is not a readable zip archive ({exc}); the file is corrupted or "
+            f"truncated: {_REFETCH_HINT}."
+        ) from None
+    members = {m.lower() for m in names}
+    shapes = [m for m in names if m.lower().endswith(".shp")]
+    if not shapes:
+        raise SourceError(f"{path} holds no shapefile (.shp); {_REFETCH_HINT}.")
+    stem = shapes[0][: -len(".shp")].lower()
+    for ext in (".shx", ".dbf"):
+        if stem + ext not in members:
+            raise SourceError(
+                f"{path}: the shapefile {Path(stem).name}.shp has no {ext} file "
+                f"(its {'attribute table' if ext == '.dbf' else 'index'}); "
+                f"{_REFETCH_HINT}."
+            )
+    try:
+        gdf = pyogrio.read_dataframe(f"/vsizip/{path}/{shapes[0]}")
+    except Exception as exc:  # pyogrio raises several GDAL error types
+        raise SourceError(f"cannot read {path} ({exc}); {_REFETCH_HINT}.") from None
+    missing = [c for c in _LAYER_FIELDS[layer] if c not in gdf.columns]
+    if missing:
+        raise SourceError(
+            f"{path}: the {layer} layer lacks the field(s) {', '.join(missing)}; {_REFETCH_HINT}."
+        )
+    if gdf.crs is None:
+        gdf = gdf.set_crs(CRS)
+    elif gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(CRS)
+    return gdf
+
+
+def _read_master(root: Path) -> pd.DataFrame:
+    path = root / MASTER_FILE
+    return _read_master_cached(*_stamp(path, "PMGSY MasterData.xls"))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_master_cached(path: str, mtime: int, size: int) -> pd.DataFrame:
+    try:
+        df = pd.read_excel(path, sheet_name=MASTER_SHEET, engine="xlrd")
+    except ValueError as exc:
+        raise SourceError(
+            f"{path}: sheet {MASTER_SHEET!r} cannot be read ({exc}); {_REFETCH_HINT}."
+        ) from None
+    except Exception as exc:  # xlrd.XLRDError, struct errors, ... for a damaged file
+        raise SourceError(
+            f"{path} is not a readable .xls workbook ({type(exc).__name__}: {exc}); "
+            f"{_REFETCH_HINT}."
+        ) from None
+    missing = [c for c in _MASTER_FIELDS if c not in df.columns]
+    if missing:
+        raise SourceError(
+            f"{path}, sheet {MASTER_SHEET!r}: column(s) {', '.join(missing)} missing; "
+            f"{_REFETCH_HINT}."
+        )
+    df = df[list(_MASTER_FIELDS)].copy()
+    for col in ("STATE_NAME", "DISTRICT_NAME", "BLOCK_NAME"):
+        df[col] = df[col].astype(str).str.strip()
+    return df[df["STATE_NAME"].isin(STATES)].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------- districts
+
+
+def list_districts(state: str | None = None, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Districts of the four PMGSY states known to the gazetteer.
+
+    Parameters
+    ----------
+    state : str, optional
+        Restrict to one state (``Bihar``, ``Assam``, ``Jammu And Kashmir``, ``Ladakh``;
+        case-insensitive, spaces ignored: ``JammuAndKashmir`` works).
+    data_dir : path, optional
+        Public data folder (default ``config.public_data_dir()``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``state``, ``district_id``, ``district``, ``blocks`` (number listed), sorted by
+        state and district.
+    """
+    master = _read_master(_pmgsy_root(data_dir))
+    if state is not None:
+        found = _resolve(state, STATES, {})
+        if found is None:
+            raise UnknownNameError("state", state, _closest(state, STATES))
+        master = master[master["STATE_NAME"] == found]
+    out = (
+        master.groupby(["STATE_NAME", "DISTRICT_ID", "DISTRICT_NAME"], as_index=False)
+        .agg(blocks=("BLOCK_ID", "nunique"))
+        .rename(
+            columns={
+                "STATE_NAME": "state",
+                "DISTRICT_ID": "district_id",
+                "DISTRICT_NAME": "district",
+            }
+        )
+    )
+    return out.sort_values(["state", "district"]).reset_index(drop=True)
+
+
+def resolve_district(
+    name: str, data_dir: str | Path | None = None, *, state: str | None = None
+) -> tuple[str, str, int]:
+    """Canonical ``(district, state, district_id)`` of a district name or alias.
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown name; the message lists the closest district names.
+    """
+    table = list_districts(state, data_dir)
+    if not isinstance(name, str) or not name.strip():
+        raise UnknownNameError("district", str(name), [])
+    found = _resolve(name, table["district"].unique(), aliases()["districts"])
+    if found is None:
+        pool = list(table["district"]) + [
+            a for a, c in aliases()["districts"].items() if c in set(table["district"])
+        ]
+        suggestions = []
+        for hit in _closest(name, pool, n=8):
+            canonical = hit if hit in set(table["district"]) else None
+            if canonical is None:
+                canonical = aliases()["districts"].get(_key(hit))
+            if canonical and canonical not in suggestions:
+                suggestions.append(canonical)
+        raise UnknownNameError("district", name, suggestions[:5])
+    rows = table[table["district"] == found]
+    if len(rows) > 1:
+        raise ConfigError(
+            f"district {name!r} exists in several states ({', '.join(rows['state'])}); "
+            "give the state too."
+        )
+    row = rows.iloc[0]
+    return str(row["district"]), str(row["state"]), int(row["district_id"])
+
+
+def load_district(
+    name: str, data_dir: str | Path | None = None, *, state: str | None = None
+) -> District:
+    """Load one district of the PMGSY data.
+
+    Parameters
+    ----------
+    name : str
+        District name, case-insensitive, or an alias (``Badgam``, ``Leh (Ladakh)``).
+    data_dir : path, optional
+        Public data folder (default ``config.public_data_dir()``), holding
+        ``pmgsy-geosadak/data/...``.
+    state : str, optional
+        State, needed only if the name exists in several states.
+
+    Returns
+    -------
+    District
+
+    Raises
+    ------
+    DataNotAvailableError
+        The data folder or one of its files is missing (run ``leher data fetch``).
+    SourceError
+        A file is damaged (corrupted zip, shapefile without .dbf, unreadable xls).
+    UnknownNameError
+        Unknown district; the message lists the closest names.
+
+    Examples
+    --------
+    >>> d = load_district("madhubani")  # doctest: +SKIP
+    >>> d.name, d.n_blocks, len(d.villages)  # doctest: +SKIP
+    ('Madhubani', 21, 2548)
+    """
+    root = _pmgsy_root(data_dir)
+    canonical, state_name, district_id = resolve_district(name, data_dir, state=state)
+    master = _read_master(root)
+    listed = (
+        master.loc[master["DISTRICT_ID"] == district_id, ["BLOCK_ID", "BLOCK_NAME"]]
+        .drop_duplicates("BLOCK_ID")
+        .rename(columns={"BLOCK_ID": "block_id", "BLOCK_NAME": "block_name"})
+        .astype({"block_id": "int64"})
+    )
+    state_file = STATES[state_name]
+    bound = _read_layer(root, "Bound_Block", state_file)
+    habs = _read_layer(root, "Habitation", state_file)
+    facs = _read_layer(root, "Facilities", state_file)
+
+    issues: list[dict] = []
+    blocks, without = _district_blocks(bound, listed, district_id, issues)
+    villages, pop_issues = _district_villages(habs, listed, blocks, district_id, issues)
+    facilities = _district_facilities(facs, listed, villages, issues)
+    return District(
+        name=canonical,
+        state=state_name,
+        district_id=district_id,
+        synthetic=False,
+        blocks=blocks,
+        blocks_without_polygon=without,
+        villages=villages,
+        facilities=facilities,
+        population_issues=pop_issues,
+        issues=_issue_frame(issues),
+        source=str(root),
+    )
+
+
+def _issue_frame(rows: list[dict]) -> pd.DataFrame:
+    cols = ["level", "id", "name", "block_id", "issue", "detail"]
+    df = pd.DataFrame(rows, columns=cols)
+    df["id"] = df["id"].astype("Int64")
+    df["block_id"] = df["block_id"].astype("Int64")
+    return df
+
+
+def _district_blocks(
+    bound: gpd.GeoDataFrame, listed: pd.DataFrame, district_id: int, issues: list[dict]
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    names = dict(zip(listed["block_id"], listed["block_name"], strict=True))
+    polys = bound[bound["BLOCK_ID"].isin(listed["block_id"])]
+    for row in polys.itertuples():
+        if pd.isna(row.DISTRICT_I) or int(row.DISTRICT_I) != district_id:
+            issues.append(
+                {
+                    "level": "block",
+                    "id": int(row.BLOCK_ID),
+                    "name": names[int(row.BLOCK_ID)],
+                    "block_id": int(row.BLOCK_ID),
+                    "issue": "polygon_district_id",
+                    "detail": f"polygon DISTRICT_I is {row.DISTRICT_I!r}, not {district_id}; "
+                    "attached by BLOCK_ID",
+                }
+            )
+    counts = polys["BLOCK_ID"].value_counts()
+    for block_id in counts[counts > 1].index:
+        issues.append(
+            {
+                "level": "block",
+                "id": int(block_id),
+                "name": names[int(block_id)],
+                "block_id": int(block_id),
+                "issue": "several_polygons",
+                "detail": f"{counts[block_id]} polygons with this BLOCK_ID, merged",
+            }
+        )
+    geoms = (
+        polys.groupby("BLOCK_ID")["geometry"]
+        .agg(lambda s: s.iloc[0] if len(s) == 1 else shapely.union_all(s.values))
+        .rename("geometry")
+    )
+    blocks = gpd.GeoDataFrame(
+        {
+            "block_id": geoms.index.astype("int64"),
+            "block_name": [names[int(b)] for b in geoms.index],
+        },
+        geometry=list(geoms.values),
+        crs=CRS,
+    )
+    blocks = blocks.sort_values(["block_name", "block_id"]).reset_index(drop=True)
+    without = (
+        listed[~listed["block_id"].isin(blocks["block_id"])]
+        .sort_values("block_name")
+        .reset_index(drop=True)
+    )
+    for row in without.itertuples():
+        issues.append(
+            {
+                "level": "block",
+                "id": row.block_id,
+                "name": row.block_name,
+                "block_id": row.block_id,
+                "issue": "no_polygon",
+                "detail": "listed in MasterData.xls, no polygon in Bound_Block",
+            }
+        )
+    return blocks, without
+
+
+def _district_villages(
+    habs: gpd.GeoDataFrame,
+    listed: pd.DataFrame,
+    blocks: gpd.GeoDataFrame,
+    district_id: int,
+    issues: list[dict],
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    names = dict(zip(listed["block_id"], listed["block_name"], strict=True))
+    sub = habs[habs["BLOCK_ID"].isin(listed["block_id"])]
+    raw_pop = pd.to_numeric(sub["TOT_POPULA"], errors="coerce")
+    published = sub["HAB_NAME"].astype("string").str.strip()
+    villages = gpd.GeoDataFrame(
+        {
+            "village_id": sub["HAB_ID"].astype("int64").to_numpy(),
+            "name": published.to_numpy(),
+            "name_norm": [normalise_name(x) for x in published.fillna("")],
+            "block_id": sub["BLOCK_ID"].astype("int64").to_numpy(),
+            "block_name": [names[int(b)] for b in sub["BLOCK_ID"]],
+            "population": raw_pop.where(raw_pop > 0).astype("float64").to_numpy(),
+        },
+        geometry=sub.geometry.to_numpy(),
+        crs=CRS,
+    )
+    villages["name"] = villages["name"].astype("string")
+    order = np.lexsort((villages["village_id"].to_numpy(), villages["block_name"].to_numpy()))
+    villages = villages.iloc[order].reset_index(drop=True)
+    raw_sorted = raw_pop.to_numpy()[order]
+
+    bad = np.isnan(raw_sorted) | (np.nan_to_num(raw_sorted, nan=1.0) <= 0)
+    pop_issues = pd.DataFrame(
+        {
+            "village_id": villages.loc[bad, "village_id"].to_numpy(),
+            "name": villages.loc[bad, "name"].to_numpy(),
+            "block_id": villages.loc[bad, "block_id"].to_numpy(),
+            "block_name": villages.loc[bad, "block_name"].to_numpy(),
+            "population_raw": raw_sorted[bad],
+            "issue": np.where(np.isnan(raw_sorted[bad]), "missing", "zero"),
+        }
+    )
+
+    def add(mask: np.ndarray, issue: str, detail: Any) -> None:
+        for i in np.flatnonzero(mask):
+            row = villages.iloc[i]
+            issues.append(
+                {
+                    "level": "village",
+                    "id": int(row["village_id"]),
+                    "name": None if pd.isna(row["name"]) else str(row["name"]),
+                    "block_id": int(row["block_id"]),
+                    "issue": issue,
+                    "detail": detail(i) if callable(detail) else detail,
+                }
+            )
+
+    add(bad, "population_missing", lambda i: f"TOT_POPULA is {raw_sorted[i]!r}")
+    add(villages["name"].isna().to_numpy(), "name_missing", "HAB_NAME is empty")
+    add(
+        villages["village_id"].duplicated(keep=False).to_numpy(),
+        "duplicate_id",
+        "HAB_ID used by several habitation points; all are kept",
+    )
+    dist = sub["DISTRICT_I"].to_numpy(dtype="float64")[order]
+    add(
+        np.isnan(dist) | (np.nan_to_num(dist) != district_id),
+        "district_id",
+        lambda i: f"DISTRICT_I is {dist[i]!r}; attached by BLOCK_ID",
+    )
+    if len(villages) and len(blocks):
+        geom_by_block = dict(zip(blocks["block_id"], blocks.geometry, strict=True))
+        has_poly = villages["block_id"].isin(geom_by_block).to_numpy()
+        polys = np.array([geom_by_block.get(b) for b in villages["block_id"]], dtype=object)
+        inside = np.ones(len(villages), dtype=bool)
+        idx = np.flatnonzero(has_poly)
+        inside[idx] = shapely.covers(polys[idx], villages.geometry.to_numpy()[idx])
+        add(~inside, "outside_block", "point lies outside its block's polygon")
+    return villages, pop_issues
+
+
+def _district_facilities(
+    facs: gpd.GeoDataFrame,
+    listed: pd.DataFrame,
+    villages: gpd.GeoDataFrame,
+    issues: list[dict],
+) -> gpd.GeoDataFrame:
+    sub = facs[facs["BLOCK_ID"].isin(listed["block_id"])]
+    desc = sub["FAC_DESC"].astype("string").str.strip()
+    cat = sub["FAC_CATEGO"].astype("string").str.strip()
+    classes = classify_facilities(desc, cat)
+    out = gpd.GeoDataFrame(
+        {
+            "facility_id": sub["FACILITY_I"].astype("int64").to_numpy(),
+            "village_id": sub["HAB_ID"].astype("int64").to_numpy(),
+            "block_id": sub["BLOCK_ID"].astype("int64").to_numpy(),
+            "description": desc.to_numpy(),
+            "category": cat.to_numpy(),
+            "kind": classes["kind"].to_numpy(),
+            "level": classes["level"].to_numpy(),
+        },
+        geometry=sub.geometry.to_numpy(),
+        crs=CRS,
+    )
+    out["description"] = out["description"].astype("string")
+    out["category"] = out["category"].astype("string")
+    out = out.sort_values(["block_id", "facility_id"]).reset_index(drop=True)
+    unknown = ~out["village_id"].isin(villages["village_id"])
+    for row in out[unknown].itertuples():
+        issues.append(
+            {
+                "level": "facility",
+                "id": int(row.facility_id),
+                "name": None if pd.isna(row.description) else str(row.description),
+                "block_id": int(row.block_id),
+                "issue": "unknown_habitation",
+                "detail": f"HAB_ID {row.village_id} is not a habitation of the district",
+            }
+        )
+    return out
+
+
+# ----------------------------------------------------------- facility classes
+
+
+@functools.lru_cache(maxsize=1)
+def _class_rules() -> tuple[tuple[re.Pattern, frozenset, str, str], ...]:
+    table = facility_classes()
+    rules = []
+    for row in table.itertuples():
+        cats = frozenset(c.strip() for c in str(row.category).split(";") if c.strip())
+        rules.append((re.compile(row.pattern), cats, row.kind, row.level))
+    return tuple(rules)
+
+
+def facility_classes() -> pd.DataFrame:
+    """The facility classification table (``data/facility_classes.csv``), validated.
+
+    Each row is a rule: ``priority`` (rules are tried in increasing order, the first
+    that matches wins), ``kind``, ``level``, ``category`` (PMGSY ``FAC_CATEGO`` values the
+    rule is limited to, separated by ``;``; empty: any), ``pattern`` (a Python regular
+    expression searched in the normalised description: lower case, punctuation except
+    ``+`` replaced by spaces, letters and digits separated, single spaces) and ``note``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    ConfigError
+        A rule names an unknown kind or level, or its pattern does not compile.
+    """
+    path = config.package_data("facility_classes.csv")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for i, row in table.iterrows():
+        where = f"{path.name}, row {i + 2}"
+        if row["kind"] not in _KIND_LEVELS:
+            raise ConfigError(f"{where}: unknown kind {row['kind']!r} (use {', '.join(KINDS)})")
+        if row["level"] not in _KIND_LEVELS[row["kind"]]:
+            raise ConfigError(f"{where}: level {row['level']!r} is not a level of {row['kind']!r}")
+        try:
+            re.compile(row["pattern"])
+        except re.error as exc:
+            raise ConfigError(f"{where}: pattern {row['pattern']!r} is invalid: {exc}") from None
+    table["priority"] = table["priority"].astype(int)
+    return table.sort_values("priority", kind="stable").reset_index(drop=True)
+
+
+def _normalise_description(text: Any) -> str:
+    raw = _canon(text)
+    raw = re.sub(r"[^a-z0-9+]+", " ", raw)
+    raw = re.sub(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", " ", raw)
+    return " ".join(raw.split())
+
+
+@functools.lru_cache(maxsize=65536)
+def _classify_cached(description: str, category: str) -> tuple[str, str]:
+    text = _normalise_description(description)
+    for pattern, cats, kind, level in _class_rules():
+        if cats and category not in cats:
+            continue
+        if pattern.search(text):
+            return kind, level
+    return "other", "other"
+
+
+def classify_facility(description: Any, category: Any = None) -> tuple[str, str]:
+    """Kind and level of a facility from its free-text PMGSY ``FAC_DESC``.
+
+    Parameters
+    ----------
+    description : str
+        ``FAC_DESC`` as published (``"Panchayat bhawan"``, ``"+2 high school"``).
+    category : str, optional
+        PMGSY ``FAC_CATEGO`` (``Education``, ``Medical``, ``Transport/Admin``, ``Agro``);
+        some rules apply only to some categories.
+
+    Returns
+    -------
+    tuple of str
+        ``(kind, level)``, e.g. ``("school", "secondary")``.
+
+    Examples
+    --------
+    >>> classify_facility("+2 high school", "Education")
+    ('school', 'secondary')
+    >>> classify_facility("Additional Primary Health Centre", "Medical")
+    ('health', 'phc')
+    >>> classify_facility("veterinary hospital", "Medical")
+    ('other', 'other')
+    >>> classify_facility("Panchayat Sarkar Bhawan", "Transport/Admin")
+    ('administration', 'panchayat')
+    """
+    return _classify_cached(_canon(description), "" if category is None else str(category).strip())
+
+
+def classify_facilities(descriptions: Any, categories: Any = None) -> pd.DataFrame:
+    """Vectorised :func:`classify_facility`: a DataFrame ``kind``, ``level``."""
+    desc = pd.Series(descriptions).reset_index(drop=True)
+    cats = (
+        pd.Series([None] * len(desc))
+        if categories is None
+        else pd.Series(categories).reset_index(drop=True)
+    )
+    pairs = [
+        classify_facility(None if pd.isna(d) else d, None if pd.isna(c) else c)
+        for d, c in zip(desc, cats, strict=True)
+    ]
+    return pd.DataFrame(pairs, columns=["kind", "level"])
+
+
+# ------------------------------------------------------------------- summary
+
+
+def summary(district: District) -> pd.DataFrame:
+    """Per-block overview of a district.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per block listed for the district (with or without polygon):
+        ``block_id``, ``block_name``, ``habitations``, ``population`` (sum of the known
+        populations), ``population_missing`` (habitations without a usable population),
+        ``facilities_school``, ``facilities_health``, ``facilities_administration``,
+        ``facilities_other``, ``has_polygon``; sorted by block name.
+    """
+    table = district.block_table()
+    v = district.villages
+    per = v.groupby("block_id").agg(
+        habitations=("village_id", "size"),
+        population=("population", "sum"),
+        population_missing=("population", lambda s: int(s.isna().sum())),
+    )
+    kinds = (
+        district.facilities.groupby(["block_id", "kind"]).size().unstack(fill_value=0)
+        if len(district.facilities)
+        else pd.DataFrame()
+    )
+    kinds = kinds.reindex(columns=list(KINDS), fill_value=0)
+    kinds.columns = [f"facilities_{k}" for k in kinds.columns]
+    out = table.merge(per, left_on="block_id", right_index=True, how="left").merge(
+        kinds, left_on="block_id", right_index=True, how="left"
+    )
+    for col in ["habitations", "population_missing", *kinds.columns]:
+        out[col] = out[col].fillna(0).astype("int64")
+    out["population"] = out["population"].fillna(0.0).astype("float64")
+    cols = [
+        "block_id",
+        "block_name",
+        "habitations",
+        "population",
+        "population_missing",
+        *kinds.columns,
+        "has_polygon",
+    ]
+    return out[cols].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ matching
+
+
+def _pool(district: District, block_id: int | None) -> dict[str, Any]:
+    """Cached lookup structures of a block (or the whole district)."""
+    key = ("pool", block_id)
+    if key in district._index:
+        return district._index[key]
+    v = district.villages
+    if block_id is not None:
+        v = v[v["block_id"] == block_id]
+    v = v[v["name"].notna()]
+    ids = v["village_id"].to_numpy()
+    names = v["name"].astype(str).to_numpy()
+    canon = [_canon(n) for n in names]
+    keys = [n.replace(" ", "") for n in v["name_norm"]]
+    by_canon: dict[str, list[int]] = {}
+    by_key: dict[str, list[int]] = {}
+    for i, (c, k) in enumerate(zip(canon, keys, strict=True)):
+        by_canon.setdefault(c, []).append(i)
+        by_key.setdefault(k, []).append(i)
+    pool = {
+        "ids": ids,
+        "names": names,
+        "keys": keys,
+        "by_canon": by_canon,
+        "by_key": by_key,
+        "unique_keys": list(by_key),
+    }
+    district._index[key] = pool
+    return pool
+
+
+def _distinct(ids: Any) -> tuple[int, ...]:
+    seen: dict[int, None] = {}
+    for i in ids:
+        seen.setdefault(int(i), None)
+    return tuple(seen)
+
+
+def _match_in_pool(
+    written: str,
+    block_id: int | None,
+    pool: dict[str, Any],
+    fuzzy_cutoff: float,
+    tie_tolerance: float,
+) -> Match:
+    ids, names = pool["ids"], pool["names"]
+    for status, lookup, probe in (
+        ("exact", pool["by_canon"], _canon(written)),
+        ("normalised", pool["by_key"], _key(written)),
+    ):
+        rows = lookup.get(probe) if probe else None
+        if rows:
+            found = _distinct(ids[rows])
+            if len(found) == 1:
+                return Match(written, block_id, found[0], str(names[rows[0]]), status, 1.0)
+            return Match(written, block_id, None, None, "ambiguous", 1.0, found)
+    key = _key(written)
+    if not key or not pool["unique_keys"]:
+        return Match(written, block_id, None, None, "unmatched", 0.0)
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(key)
+    scored = []
+    for cand in pool["unique_keys"]:
+        matcher.set_seq1(cand)
+        if matcher.real_quick_ratio() < fuzzy_cutoff - tie_tolerance - 0.2:
+            continue
+        scored.append((matcher.ratio(), cand))
+    scored.sort(key=lambda t: -t[0])
+    if not scored:
+        return Match(written, block_id, None, None, "unmatched", 0.0)
+    best = scored[0][0]
+    if best < fuzzy_cutoff:
+        near = _distinct(ids[r] for _, c in scored[:3] for r in pool["by_key"][c])
+        return Match(written, block_id, None, None, "unmatched", round(best, 4), near[:3])
+    tied = [c for s, c in scored if s >= best - tie_tolerance]
+    rows = [r for c in tied for r in pool["by_key"][c]]
+    found = _distinct(ids[rows])
+    if len(found) == 1:
+        return Match(written, block_id, found[0], str(names[rows[0]]), "fuzzy", round(best, 4))
+    return Match(written, block_id, None, None, "ambiguous", round(best, 4), found)
+
+
+def match_village(
+    written: str,
+    block: str | int | None = None,
+    district: District | None = None,
+    *,
+    fuzzy_cutoff: float = 0.85,
+    tie_tolerance: float = 0.02,
+) -> Match:
+    """Match a written village name to a habitation of the district.
+
+    The search is limited to the given block (names repeat across blocks: Madhubani
+    has hundreds of habitations sharing a name). In order: the same name up to case and
+    spaces (``exact``); the same :func:`normalise_name` key without spaces
+    (``normalised``); the most similar key by :class:`difflib.SequenceMatcher` ratio, if
+    at least ``fuzzy_cutoff`` (``fuzzy``). When several habitations tie at the level
+    that decided (equal names, or fuzzy scores within ``tie_tolerance`` of the best),
+    the result is ``ambiguous`` with their ids in ``candidates`` - it never guesses.
+
+    Parameters
+    ----------
+    written : str
+        The name as the field team wrote it.
+    block : str or int, optional
+        Block name (case-insensitive, aliases) or id; None searches the whole district.
+    district : District
+        The district (from :func:`load_district`).
+    fuzzy_cutoff : float
+        Lowest similarity (0-1) accepted as a fuzzy match.
+    tie_tolerance : float
+        Fuzzy scores within this of the best count as a tie.
+
+    Returns
+    -------
+    Match
+
+    Raises
+    ------
+    UnknownNameError
+        The block is not a block of the district.
+    """
+    if district is None:
+        raise ConfigError("match_village needs the district (a District from load_district)")
+    block_id = None if block is None else district.block_id(block)
+    pool = _pool(district, block_id)
+    return _match_in_pool(str(written), block_id, pool, fuzzy_cutoff, tie_tolerance)
+
+
+def _alias_table(aliases_df: pd.DataFrame | None, district: District) -> dict:
+    if aliases_df is None or len(aliases_df) == 0:
+        return {}
+    need = {"written_name", "block", "village_id"}
+    missing = need - set(aliases_df.columns)
+    if missing:
+        raise ConfigError(f"village alias table lacks column(s) {', '.join(sorted(missing))}")
+    known = dict(zip(district.villages["village_id"], district.villages["name"], strict=True))
+    table = {}
+    for i, row in enumerate(aliases_df.itertuples(index=False), start=1):
+        try:
+            vid = int(row.village_id)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"village alias row {i}: village_id {row.village_id!r} is not an integer"
+            ) from None
+        if vid not in known:
+            raise ConfigError(
+                f"village alias row {i}: village_id {vid} is not a habitation of {district.name}"
+            )
+        block_id = None if pd.isna(row.block) else district.block_id(row.block)
+        table[(block_id, _canon(row.written_name))] = (vid, known[vid])
+    return table
+
+
+def match_villages(
+    df: pd.DataFrame,
+    district: District,
+    block_col: str = "block",
+    name_col: str = "village",
+    aliases: pd.DataFrame | None = None,
+    *,
+    fuzzy_cutoff: float = 0.85,
+    tie_tolerance: float = 0.02,
+) -> pd.DataFrame:
+    """Match every row of a table of written block and village names.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows to match; ``block_col`` and ``name_col`` hold the names as written
+        (a missing block searches the whole district).
+    district : District
+    block_col, name_col : str
+        Column names.
+    aliases : pandas.DataFrame, optional
+        User decisions that override matching: columns ``written_name``, ``block``
+        (name or id; empty for any block) and ``village_id``. A row whose written name
+        (up to case and spaces) and block appear there gets status ``alias``.
+    fuzzy_cutoff, tie_tolerance : float
+        As in :func:`match_village`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``df``: ``written_block``, ``written_village``, ``block_id``
+        (Int64), ``village_id`` (Int64), ``matched_name``, ``status``, ``score``,
+        ``candidates`` (ids separated by ``;``), ``note`` (why a row is unmatched).
+    """
+    for col in (block_col, name_col):
+        if col not in df.columns:
+            raise ConfigError(
+                f"column {col!r} not found (columns: {', '.join(map(str, df.columns))})"
+            )
+    alias_map = _alias_table(aliases, district)
+    block_cache: dict[Any, tuple[int | None, str]] = {}
+    match_cache: dict[tuple, Match] = {}
+    rows = []
+    for written_block, written in zip(df[block_col], df[name_col], strict=True):
+        bkey = None if pd.isna(written_block) else str(written_block).strip()
+        if bkey not in block_cache:
+            if bkey is None or bkey == "":
+                block_cache[bkey] = (None, "")
+            else:
+                try:
+                    block_cache[bkey] = (district.block_id(bkey), "")
+                except UnknownNameError as exc:
+                    block_cache[bkey] = (-1, str(exc))
+        block_id, note = block_cache[bkey]
+        text = "" if pd.isna(written) else str(written)
+        if block_id == -1:
+            m = Match(text, None, None, None, "unmatched", 0.0)
+        elif (block_id, _canon(text)) in alias_map or (None, _canon(text)) in alias_map:
+            vid, vname = alias_map.get((block_id, _canon(text))) or alias_map[(None, _canon(text))]
+            m = Match(text, block_id, vid, vname, "alias", 1.0)
+        else:
+            ck = (block_id, text)
+            if ck not in match_cache:
+                pool = _pool(district, block_id)
+                match_cache[ck] = _match_in_pool(text, block_id, pool, fuzzy_cutoff, tie_tolerance)
+            m = match_cache[ck]
+            if m.status == "unmatched" and not text.strip():
+                note = "no village name written"
+        rows.append(
+            {
+                "written_block": None if bkey is None else bkey,
+                "written_village": text,
+                "block_id": m.block_id,
+                "village_id": m.village_id,
+                "matched_name": m.name,
+                "status": m.status,
+                "score": m.score,
+                "candidates": ";".join(str(c) for c in m.candidates),
+                "note": note,
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        index=df.index,
+        columns=[
+            "written_block",
+            "written_village",
+            "block_id",
+            "village_id",
+            "matched_name",
+            "status",
+            "score",
+            "candidates",
+            "note",
+        ],
+    )
+    out["block_id"] = out["block_id"].astype("Int64")
+    out["village_id"] = out["village_id"].astype("Int64")
+    out["score"] = out["score"].astype("float64")
+    return out
+
+
+# --------------------------------------------------------------- synthetic
+
+_SYLLABLES_A = ("Ram", "Sita", "Bela", "Kusum", "Madho", "Chandan", "Hari", "Laxmi", "Dev", "Sohan")
+_SYLLABLES_B = ("pur", "nagar", "ganj", "tol", "garh", "pura", "bari", "dih", "ahi", "patti")
+
+
+def synthetic_district(name: str = "Synthetic District") -> District:
+    """A small, deterministic, clearly synthetic district for offline use.
+
+    Three square blocks (``Synthetic Block North``, ``Synthetic Block Centre``,
+    ``Synthetic Block South``; about 11 km a side) with 20 habitations each, generated
+    from a fixed seed: plausible village names (a few repeated inside a block, as in the
+    real data, so that matching meets ambiguity), populations from 80 to 4,000 (two
+    missing, reported like real missing ones), and 18 facilities of every kind. A fourth
+    block is listed without a polygon. Ids are in ranges no PMGSY id uses (district 0,
+    blocks 990001-990004, habitations 99000001-..., facilities 99500001-...).
+
+    Parameters
+    ----------
+    name : str
+        The district name; keep "synthetic" in it so that every output says so.
+
+    Returns
+    -------
+    District
+        With ``synthetic=True``, ``state="Synthetic State"``.
+    """
+    rng = np.random.default_rng(20240607)
+    x0, y0, side = 80.00, 22.00, 0.10  # degrees; an empty square of the map
+    block_names = ["Synthetic Block North", "Synthetic Block Centre", "Synthetic Block South"]
+    blocks = gpd.GeoDataFrame(
+        {"block_id": [990001, 990002, 990003], "block_name": block_names},
+        geometry=[
+            shapely.box(x0, y0 + (2 - i) * side, x0 + side, y0 + (3 - i) * side) for i in range(3)
+        ],
+        crs=CRS,
+    )
+    rows = []
+    vid = 99000001
+    for b in range(3):
+        miny = y0 + (2 - b) * side
+        for j in range(20):
+            a = _SYLLABLES_A[int(rng.integers(len(_SYLLABLES_A)))]
+            s = _SYLLABLES_B[int(rng.integers(len(_SYLLABLES_B)))]
+            nm = f"{a}{s}" if j % 7 else f"{a} {s.title()}"
+            if j in (5, 6):  # a repeated hamlet name in every block
+                nm = "Harijan Tola"
+            pop = float(int(rng.integers(80, 4000)))
+            rows.append(
+                {
+                    "village_id": vid,
+                    "name": nm,
+                    "block_id": 990001 + b,
+                    "block_name": block_names[b],
+                    "population": np.nan if (b, j) in ((0, 3), (2, 11)) else pop,
+                    "geometry": shapely.Point(
+                        x0 + 0.005 + rng.random() * (side - 0.01),
+                        miny + 0.005 + rng.random() * (side - 0.01),
+                    ),
+                }
+            )
+            vid += 1
+    villages = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    villages.insert(2, "name_norm", [normalise_name(n) for n in villages["name"]])
+    villages["name"] = villages["name"].astype("string")
+    descs = [
+        ("Primary school", "Education"),
+        ("Middle School", "Education"),
+        ("High school", "Education"),
+        ("+2 High School", "Education"),
+        ("Primary Health Centre", "Medical"),
+        ("Health Sub Centre", "Medical"),
+        ("Panchayat Bhawan", "Transport/Admin"),
+        ("Panchayat Headquarter", "Transport/Admin"),
+        ("Bus stand", "Transport/Admin"),
+    ]
+    frows = []
+    fid = 99500001
+    for b in range(3):
+        pick = villages[villages["block_id"] == 990001 + b].reset_index(drop=True)
+        extra = [("Block Headquarter", "Transport/Admin")] if b == 1 else []
+        extra += [("Community Health Centre", "Medical")] if b == 0 else []
+        for k, (d, c) in enumerate(
+            descs[b * 3 : b * 3 + 3] + descs[(b * 3 + 4) % 9 : (b * 3 + 4) % 9 + 3] + extra
+        ):
+            v = pick.iloc[(k * 5 + 1) % len(pick)]
+            kind, level = classify_facility(d, c)
+            frows.append(
+                {
+                    "facility_id": fid,
+                    "village_id": int(v["village_id"]),
+                    "block_id": int(v["block_id"]),
+                    "description": d,
+                    "category": c,
+                    "kind": kind,
+                    "level": level,
+                    "geometry": v.geometry,
+                }
+            )
+            fid += 1
+    facilities = gpd.GeoDataFrame(frows, geometry="geometry", crs=CRS)
+    facilities["description"] = facilities["description"].astype("string")
+    facilities["category"] = facilities["category"].astype("string")
+    missing = villages[villages["population"].isna()]
+    pop_issues = pd.DataFrame(
+        {
+            "village_id": missing["village_id"].to_numpy(),
+            "name": missing["name"].to_numpy(),
+            "block_id": missing["block_id"].to_numpy(),
+            "block_name": missing["block_name"].to_numpy(),
+            "population_raw": np.nan,
+            "issue": "missing",
+        }
+    )
+    without = pd.DataFrame(
+        {"block_id": [990004], "block_name": ["Synthetic Block Without Polygon"]}
+    )
+    issue_rows = [
+        {
+            "level": "village",
+            "id": int(r.village_id),
+            "name": r.name,
+            "block_id": int(r.block_id),
+            "issue": "population_missing",
+            "detail": "synthetic: population left out on purpose",
+        }
+        for r in pop_issues.itertuples()
+    ] + [
+        {
+            "level": "block",
+            "id": 990004,
+            "name": "Synthetic Block Without Polygon",
+            "block_id": 990004,
+            "issue": "no_polygon",
+            "detail": "synthetic: listed without polygon on purpose",
+        }
+    ]
+    return District(
+        name=name,
+        state="Synthetic State",
+        district_id=0,
+        synthetic=True,
+        blocks=blocks,
+        blocks_without_polygon=without,
+        villages=villages,
+        facilities=facilities,
+        population_issues=pop_issues,
+        issues=_issue_frame(issue_rows),
+        source="synthetic",
+    )
+
+
+def load_district_or_synthetic(
+    name: str, data_dir: str | Path | None = None
+) -> tuple[District, str | None]:
+    """Load a district, or fall back to the synthetic geography without public data.
+
+    Parameters
+    ----------
+    name : str
+        District name or alias.
+    data_dir : path, optional
+        Public data folder.
+
+    Returns
+    -------
+    tuple
+        ``(district, notice)``; ``notice`` is None when the real data was used, else a
+        sentence saying that the SYNTHETIC geography replaced it and how to get the data.
+        Unknown names and damaged files still raise.
+    """
+    try:
+        return load_district(name, data_dir), None
+    except DataNotAvailableError as exc:
+        label = f"Synthetic {str(name).strip().title() or 'District'}"
+        notice = (
+            f"NOTICE: public PMGSY data not available ({exc}) - using the built-in "
+            f"SYNTHETIC geography {label!r} instead of the real {name!r}. Its blocks and "
+            "villages are invented; run `leher data fetch` to use the real geography."
+        )
+        return synthetic_district(label), notice
