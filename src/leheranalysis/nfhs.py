@@ -1,0 +1,917 @@
+"""NFHS-5 fact sheets: load, repair indicator names, harmonise districts, compare.
+
+Reads the parsed NFHS-5 (2019-21) fact sheets registered in :mod:`leheranalysis.sources`
+from the public data folder (:func:`leheranalysis.config.public_data_dir`, or the ``root``
+argument of every loader):
+
+- phase 1 district fact sheets (``load_districts``), with the NFHS-4 (2015-16) value;
+- state fact sheets, all states (``load_states``) or phase 1 only (``load_states(phase1=True)``);
+- all-India (``load_india``).
+
+Values are kept exactly as published: ``NA`` and ``*`` cells are missing, the
+parsers' text flags are kept (``flag_*`` columns) and values that the PDFs print in
+parentheses (25-49 unweighted cases) are marked in ``*_parenthesised`` columns.
+
+Indicator names are repaired (:func:`repair_indicator_name`): the leading number is
+moved to ``indicator_number``, footnote digits glued to words are dropped, mojibake is
+decoded (``â‰¥`` -> ``≥``), ``=``/``>`` standing for ``≥`` are restored, and the few
+names that the PDF extraction truncated, merged or garbled are mapped to the
+standard name. Where a fact sheet repeats a name for women and then for men (blood sugar,
+blood pressure), the two are told apart as ``Women: ...`` and ``Men: ...``. The published
+name stays in ``indicator_published``.
+
+District names are harmonised with the gazetteer (``Badgam`` -> ``Budgam``,
+``Leh (Ladakh)`` -> ``Leh``; lookups also accept ``Marigaon``, ``Baramulla``, ``Poonch``
+and other spellings, case- and space-insensitive); the name as published stays in
+``district_published``. State codes are expanded to names (``BR`` -> ``Bihar``).
+
+For calibration (synthetic data), use :func:`district_value` for one number or
+:func:`synth_rates` for the rates the generator needs::
+
+    >>> district_value("Madhubani", "child_marriage")  # doctest: +SKIP
+    39.2
+
+Values are in the published unit: per cent for shares (divide by 100 for a
+probability), females per 1,000 males for sex ratios.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from leheranalysis import config
+from leheranalysis.errors import DataNotAvailableError, SourceError, UnknownNameError
+
+__all__ = [
+    "DISTRICT_FILE",
+    "STATE_FILE_PHASE1",
+    "STATES_FILE",
+    "INDIA_FILE",
+    "KEY_INDICATORS",
+    "OTHER_INDICATORS",
+    "INDICATORS",
+    "INDICATOR_INFO",
+    "STATE_CODES",
+    "DISTRICT_RENAMES",
+    "DISTRICT_ALIASES",
+    "repair_indicator_name",
+    "harmonise_district",
+    "load_districts",
+    "load_states",
+    "load_india",
+    "districts",
+    "resolve_district",
+    "district_profile",
+    "district_value",
+    "state_value",
+    "india_value",
+    "synth_rates",
+    "compare",
+]
+
+DISTRICT_FILE = "nfhs5_factsheets/phase 1 release/NFHS-5 Phase 1 District Factsheets vDec21.csv"
+STATE_FILE_PHASE1 = "nfhs5_factsheets/phase 1 release/NFHS-5 Phase 1 State Factsheets.csv"
+STATES_FILE = "nfhs5_factsheets/data for analysis/states.csv"
+INDIA_FILE = "nfhs5_factsheets/data for analysis/india.csv"
+
+#: Short codes of the indicators the district comparison shows, with their repaired names.
+KEY_INDICATORS: dict[str, str] = {
+    "child_marriage": "Women age 20-24 years married before age 18 years (%)",
+    "sex_ratio_at_birth": (
+        "Sex ratio at birth for children born in the last five years (females per 1,000 males)"
+    ),
+    "birth_registration": (
+        "Children under age 5 years whose birth was registered with the civil authority (%)"
+    ),
+    "female_school": "Female population age 6 years and above who ever attended school (%)",
+    "women_school_10y": "Women with 10 or more years of schooling (%)",
+    "teen_pregnancy": (
+        "Women age 15-19 years who were already mothers or pregnant at the time of the survey (%)"
+    ),
+    "stunting": "Children under 5 years who are stunted (height-for-age) (%)",
+    "underweight": "Children under 5 years who are underweight (weight-for-age) (%)",
+}
+
+#: Further coded indicators (used to calibrate synthetic data and in profiles).
+OTHER_INDICATORS: dict[str, str] = {
+    "under15": "Population below age 15 years (%)",
+    "sex_ratio_total": "Sex ratio of the total population (females per 1,000 males)",
+    "institutional_births": "Institutional births (%)",
+    "full_immunisation": (
+        "Children age 12-23 months fully vaccinated based on information from either "
+        "vaccination card or mother's recall (%)"
+    ),
+    "wasting": "Children under 5 years who are wasted (weight-for-height) (%)",
+    "anaemia_children": "Children age 6-59 months who are anaemic (<11.0 g/dl) (%)",
+    "women_literate": "Women who are literate (%)",
+    "preprimary_5y": (
+        "Children age 5 years who attended pre-primary school during the school year 2019-20 (%)"
+    ),
+    "electricity": "Population living in households with electricity (%)",
+    "sanitation": "Population living in households that use an improved sanitation facility (%)",
+}
+
+#: Every coded indicator: code -> repaired name.
+INDICATORS: dict[str, str] = {**KEY_INDICATORS, **OTHER_INDICATORS}
+
+#: Plain-language label, unit and direction (``higher`` or ``lower`` is better) per code.
+INDICATOR_INFO: dict[str, dict[str, str]] = {
+    "child_marriage": {"label": "Women 20-24 married before 18", "unit": "%", "better": "lower"},
+    "sex_ratio_at_birth": {
+        "label": "Sex ratio at birth",
+        "unit": "females per 1,000 males",
+        "better": "higher",
+    },
+    "birth_registration": {
+        "label": "Under-5 births registered",
+        "unit": "%",
+        "better": "higher",
+    },
+    "female_school": {
+        "label": "Girls and women (6+) who ever attended school",
+        "unit": "%",
+        "better": "higher",
+    },
+    "women_school_10y": {
+        "label": "Women with 10+ years of schooling",
+        "unit": "%",
+        "better": "higher",
+    },
+    "teen_pregnancy": {
+        "label": "Women 15-19 already mothers or pregnant",
+        "unit": "%",
+        "better": "lower",
+    },
+    "stunting": {"label": "Children under 5 stunted", "unit": "%", "better": "lower"},
+    "underweight": {"label": "Children under 5 underweight", "unit": "%", "better": "lower"},
+    "under15": {"label": "Population under 15", "unit": "%", "better": ""},
+    "sex_ratio_total": {
+        "label": "Sex ratio of the population",
+        "unit": "females per 1,000 males",
+        "better": "",
+    },
+    "institutional_births": {"label": "Institutional births", "unit": "%", "better": "higher"},
+    "full_immunisation": {
+        "label": "Children 12-23 months fully vaccinated",
+        "unit": "%",
+        "better": "higher",
+    },
+    "wasting": {"label": "Children under 5 wasted", "unit": "%", "better": "lower"},
+    "anaemia_children": {"label": "Children 6-59 months anaemic", "unit": "%", "better": "lower"},
+    "women_literate": {"label": "Women literate", "unit": "%", "better": "higher"},
+    "preprimary_5y": {
+        "label": "Children age 5 in pre-primary school",
+        "unit": "%",
+        "better": "higher",
+    },
+    "electricity": {
+        "label": "Population in households with electricity",
+        "unit": "%",
+        "better": "higher",
+    },
+    "sanitation": {
+        "label": "Population with improved sanitation",
+        "unit": "%",
+        "better": "higher",
+    },
+}
+
+#: NFHS-5 state codes of the district fact sheets -> state names as in the state files.
+STATE_CODES: dict[str, str] = {
+    "AN": "Andaman & Nicobar Islands",
+    "AP": "Andhra Pradesh",
+    "AS": "Assam",
+    "BR": "Bihar",
+    "DD": "Dadra & Nagar Haveli and Daman & Diu",
+    "GA": "Goa",
+    "GJ": "Gujarat",
+    "HP": "Himachal Pradesh",
+    "JK": "Jammu & Kashmir",
+    "KA": "Karnataka",
+    "KL": "Kerala",
+    "LD": "Lakshadweep",
+    "LH": "Ladakh",
+    "MH": "Maharashtra",
+    "ML": "Meghalaya",
+    "MN": "Manipur",
+    "MZ": "Mizoram",
+    "NL": "Nagaland",
+    "SK": "Sikkim",
+    "TG": "Telangana",
+    "TR": "Tripura",
+    "WB": "West Bengal",
+}
+
+#: Published district names replaced by the gazetteer's (harmonised) name.
+DISTRICT_RENAMES: dict[str, str] = {
+    "Badgam": "Budgam",
+    "Leh (Ladakh)": "Leh",
+    "Marigaon": "Morigaon",
+}
+
+#: Further spellings accepted in lookups (normalised key -> harmonised NFHS name).
+DISTRICT_ALIASES: dict[str, str] = {
+    "badgam": "Budgam",
+    "leh ladakh": "Leh",
+    "marigaon": "Morigaon",
+    "baramulla": "Baramula",
+    "poonch": "Punch",
+    "shopian": "Shupiyan",
+    "bandipora": "Bandipore",
+    "kaimur": "Kaimur (Bhabua)",
+    "bhabua": "Kaimur (Bhabua)",
+    "west champaran": "Pashchim Champaran",
+    "paschim champaran": "Pashchim Champaran",
+    "east champaran": "Purba Champaran",
+    "purbi champaran": "Purba Champaran",
+    "purnea": "Purnia",
+}
+
+# repaired names that differ from the standard wording only by the PDF extraction
+_NAME_VARIANTS: dict[str, str] = {
+    "Households with any usual member covered by a health scheme or health insurance (%)": (
+        "Households with any usual member covered under a health insurance/financing scheme (%)"
+    ),
+}
+
+_FILES: dict[str, tuple[str, str]] = {
+    "districts": (DISTRICT_FILE, "district fact sheets"),
+    "states": (STATES_FILE, "state fact sheets"),
+    "states_phase1": (STATE_FILE_PHASE1, "phase 1 state fact sheets"),
+    "india": (INDIA_FILE, "all-India fact sheet"),
+}
+
+_FLAG_PARENTHESISED = "Based on 25-49 unweighted cases"
+_FLAG_NOT_SHOWN = "Percentage not shown; based on fewer than 25 unweighted cases"
+
+# --------------------------------------------------------------------------- names
+
+_MOJIBAKE_RUN = re.compile(
+    r"[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u0178\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+"
+)
+_NUMBER = re.compile(r"(?:^|\s)(\d{1,3})\.\s*(?=[A-Za-z(])")
+_FOOTNOTE_BEFORE_UNIT = re.compile(
+    r"(?<=[A-Za-z)])\d{1,2}(?:,\s*\d{1,2})*(?=\s*\((?:%|Rs\.)\)\s*$|\s*$)"
+)
+_FOOTNOTE_MID = re.compile(r"(?<=[a-z]{3})\d{1,2}(?=\s+(?:of|and)\b)")
+_GE = re.compile(r"[>=](?=\d+(?:\.\d+)?(?!\d|\.\d|\s*mg/dl))")
+
+
+def _fix_mojibake(text: str) -> str:
+    def decode(match: re.Match[str]) -> str:
+        run = match.group(0)
+        try:
+            return run.encode("cp1252").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return run
+
+    return _MOJIBAKE_RUN.sub(decode, text)
+
+
+def _split_number(text: str) -> tuple[int | None, str]:
+    """Leading (or, after a merged heading, last) ``NN.`` number and the rest."""
+    matches = list(_NUMBER.finditer(text))
+    if not matches:
+        return None, text
+    last = matches[-1]
+    return int(last.group(1)), text[last.end() :]
+
+
+def repair_indicator_name(name: str) -> str:
+    """Repair one published NFHS-5 indicator name.
+
+    Drops the leading number (and any section heading merged before it), footnote
+    digits glued to words, trailing page numbers; decodes mojibake; restores ``≥``
+    where the parsers wrote ``=`` or ``>``; normalises spaces.
+
+    Parameters
+    ----------
+    name : str
+        Indicator name as published in the CSV.
+
+    Returns
+    -------
+    str
+        The repaired name.
+
+    Examples
+    --------
+    >>> repair_indicator_name(
+    ...     "8. Population living in households with an improved drinking-water source1 (%)")
+    'Population living in households with an improved drinking-water source (%)'
+    >>> repair_indicator_name("79. Women who are overweight or obese (BMI â‰¥25.0 kg/m2)21 (%)")
+    'Women who are overweight or obese (BMI ≥25.0 kg/m2) (%)'
+    >>> repair_indicator_name("72. Total children age 6-23 months receiving an adequate diet16, 17  (%)")
+    'Total children age 6-23 months receiving an adequate diet (%)'
+    >>> repair_indicator_name("87. Blood sugar level - very high (>160 mg/dl)23 (%)")
+    'Blood sugar level - very high (>160 mg/dl) (%)'
+    """
+    text = _fix_mojibake(str(name)).replace("\u2013", "-")
+    text = " ".join(text.split())
+    _, text = _split_number(text)
+    text = re.sub(r"(\(%\))\s*\d+$", r"\1", text)
+    text = _FOOTNOTE_BEFORE_UNIT.sub("", text)
+    text = _FOOTNOTE_MID.sub("", text)
+    text = _GE.sub("≥", text)
+    text = re.sub(r"(?<=\d)mm\b", " mm", text)
+    text = " ".join(text.split())
+    return _NAME_VARIANTS.get(text, text)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.casefold())
+
+
+def _canonicalise(repaired: pd.Series, groups: pd.Series, standard: Iterable[str]) -> pd.Series:
+    """Map rare (truncated, merged, garbled) names to a standard one; tell women from men.
+
+    ``standard`` are the names most fact sheets of the file use. A rare name is mapped
+    when a standard name starts with it (truncated), or it is a close match
+    (ratio >= 0.8). Then, within each fact sheet, a name occurring twice becomes
+    ``Women: <name>`` (first) and ``Men: <name>`` (second).
+    """
+    standard = list(dict.fromkeys(standard))
+    keys = {_key(s): s for s in standard}
+    mapping: dict[str, str] = {}
+    for name in repaired.unique():
+        if name in standard:
+            continue
+        k = _key(name)
+        prefixed = [s for kk, s in keys.items() if len(k) >= 30 and kk.startswith(k)]
+        if len(prefixed) == 1:
+            mapping[name] = prefixed[0]
+            continue
+        close = difflib.get_close_matches(name, standard, n=1, cutoff=0.8)
+        if close:
+            mapping[name] = close[0]
+    names = repaired.map(lambda n: mapping.get(n, n))
+    occurrence = names.groupby([groups, names]).cumcount()
+    repeated = names.groupby([groups, names]).transform("size") > 1
+    sex = np.where(occurrence == 0, "Women: ", "Men: ")
+    return pd.Series(np.where(repeated, sex + names, names), index=names.index)
+
+
+def _code_of(names: pd.Series) -> pd.Series:
+    reverse = {name: code for code, name in INDICATORS.items()}
+    return names.map(reverse).astype("string")
+
+
+# --------------------------------------------------------------------------- districts
+
+
+def _norm_place(name: str) -> str:
+    """Case-, space- and punctuation-insensitive key of a place name.
+
+    Examples
+    --------
+    >>> _norm_place("  Leh (Ladakh) ")
+    'leh ladakh'
+    >>> _norm_place("Jammu & Kashmir")
+    'jammu and kashmir'
+    """
+    text = str(name).casefold().replace("&", " and ")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def harmonise_district(name: str) -> str:
+    """Harmonised spelling of a published NFHS-5 district name.
+
+    Examples
+    --------
+    >>> harmonise_district("Badgam"), harmonise_district("Leh (Ladakh)")
+    ('Budgam', 'Leh')
+    >>> harmonise_district("Marigaon"), harmonise_district("Madhubani")
+    ('Morigaon', 'Madhubani')
+    """
+    name = " ".join(str(name).split())
+    return DISTRICT_RENAMES.get(name, name)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _path(root: str | os.PathLike[str] | None, relpath: str) -> Path:
+    return Path(root if root is not None else config.public_data_dir()) / relpath
+
+
+def _loaded(kind: str, root: str | os.PathLike[str] | None) -> pd.DataFrame:
+    """Processed table of one file, cached per path and modification time (a copy)."""
+    relpath, what = _FILES[kind]
+    path = _path(root, relpath)
+    return _load_cached(kind, str(path), *_stamp(path, what)).copy()
+
+
+@lru_cache(maxsize=8)
+def _load_cached(kind: str, path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    frame = _read_csv(Path(path))
+    if kind == "districts":
+        return _process_districts(frame, Path(path))
+    return _process_state_like(frame, Path(path))
+
+
+def _stamp(path: Path, what: str) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        raise DataNotAvailableError(
+            f"NFHS-5 {what} not found at {path}; run `leher data fetch` "
+            f"(or set LEHER_PUBLIC_DATA to a folder that has it)"
+        ) from None
+    return st.st_mtime_ns, st.st_size
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SourceError(f"cannot read {path}: {exc}; run `leher data check`") from None
+    return frame.drop(columns=[c for c in frame.columns if c in ("", "Unnamed: 0")])
+
+
+def _numbers(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
+    """Parse a value column; ``NA``/empty/``*`` become missing, anything else must be numeric."""
+    raw = frame[column].str.strip()
+    missing = raw.isin(["", "NA", "na", "*"])
+    values = pd.to_numeric(raw.where(~missing), errors="coerce")
+    bad = values.isna() & ~missing
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SourceError(
+            f"{path}: row {i + 2}, column {column!r}: value {raw.iloc[i]!r} is not a number"
+        )
+    return values.astype("float64")
+
+
+def _flags(frame: pd.DataFrame, column: str) -> pd.Series:
+    flags = frame[column].str.strip()
+    return flags.where(~flags.isin(["", "NA"])).astype("string")
+
+
+def _value_columns(out: pd.DataFrame, frame: pd.DataFrame, pairs, path: Path) -> None:
+    for value_col, new in pairs:
+        out[new] = _numbers(frame, value_col, path)
+        flag = _flags(frame, f"Flag_{value_col}")
+        out[f"flag_{new}"] = flag
+        out[f"{new}_parenthesised"] = (flag == _FLAG_PARENTHESISED).fillna(False).astype(bool)
+
+
+def _indicator_columns(frame: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    published = frame["Indicator"]
+    unique = pd.Series(published.unique())
+    numbers = dict(
+        zip(
+            unique,
+            unique.map(lambda s: _split_number(" ".join(_fix_mojibake(s).split()))[0]),
+            strict=True,
+        )
+    )
+    repairs = dict(zip(unique, unique.map(repair_indicator_name), strict=True))
+    repaired = published.map(repairs)
+    # the standard names: those used by at least half of the fact sheets of the file
+    spread = pd.DataFrame({"name": repaired, "group": groups}).groupby("name")["group"].nunique()
+    standard = spread[spread >= -(-groups.nunique() // 2)].index
+    names = _canonicalise(repaired, groups, standard)
+    return pd.DataFrame(
+        {
+            "indicator_number": published.map(numbers).astype("Int64"),
+            "indicator": names.astype("string"),
+            "code": _code_of(names),
+            "indicator_published": published.astype("string"),
+        },
+        index=frame.index,
+    )
+
+
+def load_districts(root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """NFHS-5 phase 1 district fact sheets, tidy, names repaired.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        Public data folder (default :func:`leheranalysis.config.public_data_dir`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per district and indicator: ``state_code``, ``state``, ``district``
+        (harmonised), ``district_published``, ``indicator_number`` (as published),
+        ``indicator`` (repaired), ``code`` (see :data:`INDICATORS`, else missing),
+        ``indicator_published``, ``nfhs5``, ``nfhs4`` (float, NaN when not available),
+        ``flag_nfhs5``, ``flag_nfhs4`` (the parsers' text flags) and
+        ``nfhs5_parenthesised``, ``nfhs4_parenthesised`` (25-49 unweighted cases).
+
+    Raises
+    ------
+    DataNotAvailableError
+        The file has not been fetched.
+    """
+    return _loaded("districts", root)
+
+
+def _process_districts(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    state = frame["state"].str.strip()
+    unknown = sorted(set(state) - set(STATE_CODES))
+    if unknown:
+        raise SourceError(f"{path}: column 'state': unknown state code {unknown[0]!r}")
+    published = frame["district"].map(lambda s: " ".join(s.split()))
+    groups = state + "/" + published
+    out = pd.DataFrame(
+        {
+            "state_code": state.astype("string"),
+            "state": state.map(STATE_CODES).astype("string"),
+            "district": published.map(harmonise_district).astype("string"),
+            "district_published": published.astype("string"),
+        }
+    )
+    out = out.join(_indicator_columns(frame, groups))
+    _value_columns(out, frame, [("NFHS5", "nfhs5"), ("NFHS4", "nfhs4")], path)
+    return out.reset_index(drop=True)
+
+
+def _process_state_like(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    state = frame["state"].str.strip()
+    state = state.where(state != "INDIA", "India")
+    out = pd.DataFrame({"state": state.astype("string")})
+    out = out.join(_indicator_columns(frame, state))
+    pairs = [("Urban", "urban"), ("Rural", "rural"), ("Total", "total"), ("NFHS4", "nfhs4")]
+    _value_columns(out, frame, pairs, path)
+    return out.reset_index(drop=True)
+
+
+def load_states(root: str | os.PathLike[str] | None = None, phase1: bool = False) -> pd.DataFrame:
+    """NFHS-5 state fact sheets, tidy, names repaired.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        Public data folder (default :func:`leheranalysis.config.public_data_dir`).
+    phase1 : bool, default False
+        Read the phase 1 state file (22 states and UTs) instead of ``states.csv``
+        (all 36; for phase 1 states it holds the same figures).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per state and indicator: ``state``, ``indicator_number``,
+        ``indicator``, ``code``, ``indicator_published``, ``urban``, ``rural``,
+        ``total``, ``nfhs4`` (float) with ``flag_<col>`` and ``<col>_parenthesised``.
+    """
+    return _loaded("states_phase1" if phase1 else "states", root)
+
+
+def load_india(root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """NFHS-5 all-India fact sheet, tidy, names repaired (``state`` is ``India``).
+
+    Same columns as :func:`load_states`.
+    """
+    return _loaded("india", root)
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def districts(root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Districts of the phase 1 fact sheets: ``state_code``, ``state``, ``district``,
+    ``district_published``."""
+    cols = ["state_code", "state", "district", "district_published"]
+    return load_districts(root)[cols].drop_duplicates().reset_index(drop=True)
+
+
+def _state_key(state: str) -> str:
+    code = str(state).strip().upper()
+    if code in STATE_CODES:
+        return _norm_place(STATE_CODES[code])
+    return _norm_place(state)
+
+
+def resolve_district(
+    name: str, state: str | None = None, root: str | os.PathLike[str] | None = None
+) -> tuple[str, str]:
+    """Find a district of the fact sheets by any known spelling.
+
+    Parameters
+    ----------
+    name : str
+        District name; case, spaces and punctuation do not matter; aliases such as
+        ``Badgam``, ``Marigaon``, ``Leh (Ladakh)``, ``Poonch`` are accepted.
+    state : str, optional
+        State name or code, needed only for names used in two states (``Aurangabad``).
+    root : path-like, optional
+        Public data folder.
+
+    Returns
+    -------
+    tuple of (str, str)
+        Harmonised district name and state name.
+
+    Raises
+    ------
+    UnknownNameError
+        No such district (the message lists close matches), or the name is ambiguous.
+    """
+    table = districts(root)
+    keys = table["district"].map(_norm_place)
+    published = table["district_published"].map(_norm_place)
+    wanted = _norm_place(name)
+    wanted = _norm_place(DISTRICT_ALIASES.get(wanted, wanted))
+    hits = table[(keys == wanted) | (published == wanted)]
+    if state is not None:
+        hits = hits[hits["state"].map(_norm_place) == _state_key(state)]
+    if len(hits) == 1:
+        return str(hits["district"].iloc[0]), str(hits["state"].iloc[0])
+    if len(hits) > 1:
+        options = [f"{d} ({s})" for d, s in zip(hits["district"], hits["state"], strict=True)]
+        err = UnknownNameError("NFHS-5 phase 1 district", name, options)
+        err.args = (
+            f"District {name!r} is in several states: {', '.join(options)}; "
+            f"pass state= (or write 'Name, State').",
+        )
+        raise err
+    pool = sorted(set(table["district"]))
+    lowered = {_norm_place(p): p for p in pool}
+    close = difflib.get_close_matches(wanted, list(lowered), n=5, cutoff=0.6)
+    close += [k for k in lowered if wanted and (wanted in k or k in wanted) and k not in close]
+    where = f" in {state}" if state is not None else ""
+    raise UnknownNameError(f"NFHS-5 phase 1 district{where}", name, [lowered[k] for k in close[:5]])
+
+
+def _indicator_name(key: str) -> str:
+    if key in INDICATORS:
+        return INDICATORS[key]
+    if key in INDICATORS.values():
+        return key
+    repaired = repair_indicator_name(key)
+    return repaired
+
+
+def _select_indicators(frame: pd.DataFrame, indicators: Sequence[str] | None) -> pd.DataFrame:
+    if indicators is None:
+        return frame
+    names = [_indicator_name(k) for k in indicators]
+    known = set(frame["indicator"])
+    for key, name in zip(indicators, names, strict=True):
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+            raise UnknownNameError("NFHS-5 indicator", key, close or list(INDICATORS))
+    order = {name: i for i, name in enumerate(names)}
+    picked = frame[frame["indicator"].isin(order)]
+    return picked.sort_values("indicator", key=lambda s: s.map(order), kind="stable")
+
+
+def _change(after: pd.Series, before: pd.Series) -> pd.Series:
+    """NFHS-5 minus NFHS-4, rounded to the published precision (one decimal)."""
+    return (after - before).round(1)
+
+
+_COMPARE_COLUMNS = [
+    "district",
+    "state",
+    "code",
+    "indicator",
+    "label",
+    "unit",
+    "better",
+    "district_nfhs5",
+    "district_nfhs4",
+    "district_change",
+    "state_nfhs5",
+    "state_nfhs4",
+    "state_change",
+    "india_nfhs5",
+    "india_nfhs4",
+    "india_change",
+    "district_nfhs5_parenthesised",
+    "district_nfhs4_parenthesised",
+]
+
+
+def district_profile(
+    district: str,
+    state: str | None = None,
+    indicators: Sequence[str] | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
+    """All (or some) NFHS-5 indicators of one district, with NFHS-4 and the change.
+
+    Parameters
+    ----------
+    district : str
+        District name (any spelling :func:`resolve_district` accepts).
+    state : str, optional
+        State name or code, for names used in two states.
+    indicators : sequence of str, optional
+        Codes (:data:`INDICATORS`) or repaired names; default every indicator, in
+        fact-sheet order.
+    root : path-like, optional
+        Public data folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``district``, ``state``, ``indicator_number``, ``code``, ``indicator``,
+        ``nfhs5``, ``nfhs4``, ``change`` (NFHS-5 minus NFHS-4), the flag columns of
+        :func:`load_districts` and ``indicator_published``.
+    """
+    name, state_name = resolve_district(district, state, root)
+    frame = load_districts(root)
+    rows = frame[(frame["district"] == name) & (frame["state"] == state_name)]
+    rows = _select_indicators(rows, indicators).copy()
+    rows["change"] = _change(rows["nfhs5"], rows["nfhs4"])
+    cols = [
+        "district",
+        "state",
+        "indicator_number",
+        "code",
+        "indicator",
+        "nfhs5",
+        "nfhs4",
+        "change",
+        "flag_nfhs5",
+        "flag_nfhs4",
+        "nfhs5_parenthesised",
+        "nfhs4_parenthesised",
+        "indicator_published",
+    ]
+    return rows[cols].reset_index(drop=True)
+
+
+def district_value(
+    district: str,
+    key: str,
+    survey: str = "nfhs5",
+    state: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> float:
+    """One published district value (NaN when not available).
+
+    Parameters
+    ----------
+    district : str
+        District name (any spelling :func:`resolve_district` accepts).
+    key : str
+        Indicator code (:data:`INDICATORS`) or repaired name.
+    survey : {"nfhs5", "nfhs4"}
+        Which round.
+    state : str, optional
+        State, for names used in two states.
+    root : path-like, optional
+        Public data folder.
+
+    Returns
+    -------
+    float
+        In the published unit (per cent, or females per 1,000 males).
+    """
+    if survey not in ("nfhs5", "nfhs4"):
+        raise ValueError(f"survey must be 'nfhs5' or 'nfhs4', got {survey!r}")
+    profile = district_profile(district, state=state, indicators=[key], root=root)
+    return float(profile[survey].iloc[0])
+
+
+def _area_value(frame: pd.DataFrame, key: str, column: str) -> float:
+    rows = _select_indicators(frame, [key])
+    return float(rows[column].iloc[0]) if len(rows) else float("nan")
+
+
+def state_value(
+    state: str, key: str, column: str = "total", root: str | os.PathLike[str] | None = None
+) -> float:
+    """One published state value (``column``: ``total``, ``urban``, ``rural``, ``nfhs4``).
+
+    ``state`` is a name (``Jammu and Kashmir`` or ``Jammu & Kashmir``) or a code (``JK``).
+    """
+    frame = load_states(root)
+    mask = frame["state"].map(_norm_place) == _state_key(state)
+    if not mask.any():
+        pool = sorted(set(frame["state"]))
+        close = difflib.get_close_matches(str(state), pool, n=3, cutoff=0.5)
+        raise UnknownNameError("NFHS-5 state", state, close)
+    return _area_value(frame[mask], key, column)
+
+
+def india_value(
+    key: str, column: str = "total", root: str | os.PathLike[str] | None = None
+) -> float:
+    """One published all-India value (``column``: ``total``, ``urban``, ``rural``, ``nfhs4``)."""
+    return _area_value(load_india(root), key, column)
+
+
+#: codes :func:`synth_rates` returns (the synthetic data generator's calibration targets)
+SYNTH_CODES: tuple[str, ...] = (
+    "child_marriage",
+    "birth_registration",
+    "female_school",
+    "teen_pregnancy",
+    "sex_ratio_at_birth",
+    "under15",
+    "institutional_births",
+    "full_immunisation",
+)
+
+
+def synth_rates(
+    district: str, state: str | None = None, root: str | os.PathLike[str] | None = None
+) -> dict[str, float]:
+    """NFHS-5 values the synthetic data generator calibrates to.
+
+    Parameters
+    ----------
+    district : str
+        District name (any spelling :func:`resolve_district` accepts).
+    state : str, optional
+        State, for names used in two states.
+    root : path-like, optional
+        Public data folder.
+
+    Returns
+    -------
+    dict of str to float
+        Code (:data:`SYNTH_CODES`) -> published NFHS-5 value; codes whose value is not
+        available are left out. An empty dict when the district is not in the phase 1
+        fact sheets or the fact sheets have not been fetched (the generator then uses
+        national defaults and says so).
+    """
+    try:
+        profile = district_profile(district, state=state, indicators=list(SYNTH_CODES), root=root)
+    except (UnknownNameError, DataNotAvailableError):
+        return {}
+    values = dict(zip(profile["code"], profile["nfhs5"], strict=True))
+    return {code: float(v) for code, v in values.items() if pd.notna(v)}
+
+
+def compare(
+    districts: Sequence[str],
+    indicators: Sequence[str] | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
+    """District, state and all-India values side by side, NFHS-5, NFHS-4 and the change.
+
+    Parameters
+    ----------
+    districts : sequence of str
+        District names (any spelling :func:`resolve_district` accepts; use
+        ``"Name, State"`` for names used in two states).
+    indicators : sequence of str, optional
+        Codes or repaired names (default :data:`KEY_INDICATORS`).
+    root : path-like, optional
+        Public data folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per district and indicator, in the order given: ``district``, ``state``,
+        ``code``, ``indicator``, ``label``, ``unit``, ``better``, ``district_nfhs5``,
+        ``district_nfhs4``, ``district_change``, ``state_nfhs5``, ``state_nfhs4``,
+        ``state_change``, ``india_nfhs5``, ``india_nfhs4``, ``india_change``,
+        ``district_nfhs5_parenthesised``, ``district_nfhs4_parenthesised``. State and India
+        values are the survey's "Total".
+    """
+    if isinstance(districts, str):
+        districts = [districts]
+    keys = list(indicators) if indicators is not None else list(KEY_INDICATORS)
+    states = load_states(root)
+    india = load_india(root)
+    parts = []
+    for item in districts:
+        name, _, state_hint = str(item).partition(",")
+        profile = district_profile(
+            name.strip(), state=state_hint.strip() or None, indicators=keys, root=root
+        )
+        state_rows = states[
+            states["state"].map(_norm_place) == _norm_place(profile["state"].iloc[0])
+        ]
+        part = pd.DataFrame(
+            {
+                "district": profile["district"],
+                "state": profile["state"],
+                "code": profile["code"],
+                "indicator": profile["indicator"],
+                "district_nfhs5": profile["nfhs5"],
+                "district_nfhs4": profile["nfhs4"],
+                "district_change": profile["change"],
+            }
+        )
+        for prefix, frame in (("state", state_rows), ("india", india)):
+            lookup = frame.drop_duplicates("indicator").set_index("indicator")
+            total = part["indicator"].map(lookup["total"]).astype("float64")
+            before = part["indicator"].map(lookup["nfhs4"]).astype("float64")
+            part[f"{prefix}_nfhs5"] = total
+            part[f"{prefix}_nfhs4"] = before
+            part[f"{prefix}_change"] = _change(total, before)
+        part["district_nfhs5_parenthesised"] = profile["nfhs5_parenthesised"].to_numpy()
+        part["district_nfhs4_parenthesised"] = profile["nfhs4_parenthesised"].to_numpy()
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    info = out["code"].map(lambda c: INDICATOR_INFO.get(c, {}) if pd.notna(c) else {})
+    out["label"] = info.map(lambda d: d.get("label")).fillna(out["indicator"])
+    out["unit"] = info.map(lambda d: d.get("unit", ""))
+    out["better"] = info.map(lambda d: d.get("better", ""))
+    return out[_COMPARE_COLUMNS]
