@@ -1199,6 +1199,10 @@ def workbook_bytes(wb: Workbook) -> bytes:
     """
     wb.properties.created = wb.properties.created or FIXED_TIME
     wb.properties.modified = FIXED_TIME
+    for ws in wb.worksheets:
+        # openpyxl computes the column outline level only while writing the columns,
+        # after it wrote the sheet format: compute it first so every write is the same
+        ws.column_dimensions.to_tree()
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).write_data()
