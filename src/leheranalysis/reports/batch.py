@@ -1,0 +1,343 @@
+"""Run many notebooks: one district, every district, in processes or on a Dask cluster.
+
+Everything is validated first (districts, data folders, notebook parameters) so that a
+mistake stops the batch before any kernel starts. Unchanged notebooks are skipped
+(see :func:`~leheranalysis.reports.runner.cached_record`) unless ``force``. Only the
+calling process writes ``runs.json`` and ``index.html``; workers write the notebook and
+HTML of their own job.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from leheranalysis import config
+from leheranalysis.errors import ConfigError, DataNotAvailableError
+from leheranalysis.reports import provenance as prov_mod
+from leheranalysis.reports.index import build_index
+from leheranalysis.reports.parameters import resolve_district
+from leheranalysis.reports.records import RunRecord, add_records
+from leheranalysis.reports.runner import (
+    Job,
+    RunOptions,
+    RunSummary,
+    cached_record,
+    execute_job_safely,
+    find_notebooks,
+    plan_district,
+)
+
+
+def _options(out_dir, notebooks_dir, force, params, kernel_name, timeout) -> RunOptions:
+    kw: dict[str, Any] = {"force": bool(force), "params": dict(params or {})}
+    if out_dir is not None:
+        kw["out_dir"] = Path(out_dir)
+    if notebooks_dir is not None:
+        kw["notebooks_dir"] = Path(notebooks_dir)
+    if kernel_name:
+        kw["kernel_name"] = kernel_name
+    kw["timeout"] = timeout
+    return RunOptions(**kw)
+
+
+def _split_cached(jobs: list[Job], force: bool) -> tuple[list[Job], list[RunRecord]]:
+    todo, cached = [], []
+    for job in jobs:
+        rec = None if force else cached_record(job)
+        if rec is None:
+            todo.append(job)
+        else:
+            cached.append(rec)
+    return todo, cached
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="reports", unit="notebook", disable=not enabled or total == 0)
+
+
+def _run_local(jobs: list[Job], workers: int) -> Iterator[RunRecord]:
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield execute_job_safely(job)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
+        futures = {pool.submit(execute_job_safely, job): job for job in jobs}
+        for fut in as_completed(futures):
+            try:
+                yield fut.result()
+            except Exception as exc:  # a worker died (BrokenProcessPool, ...)
+                yield _crashed(futures[fut], exc)
+
+
+def _run_dask(jobs: list[Job], address: str, workers: int) -> Iterator[RunRecord]:
+    """Execute on a dask.distributed cluster (``"local"``: a LocalCluster of processes)."""
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
+
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(
+            n_workers=max(1, min(workers, len(jobs))),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    else:
+        client = Client(address)
+    try:
+        futures = client.map(execute_job_safely, jobs, pure=False)
+        owner = {f.key: job for f, job in zip(futures, jobs, strict=True)}
+        for fut in dask_completed(futures):
+            try:
+                yield fut.result()
+            except Exception as exc:  # the worker was lost
+                yield _crashed(owner[fut.key], exc)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _crashed(job: Job, exc: BaseException) -> RunRecord:
+    return RunRecord(
+        district=job.district,
+        slug=job.slug,
+        notebook=job.notebook.stem,
+        source=str(job.notebook),
+        status="failed",
+        message=f"worker running {job.notebook.name} for {job.district} crashed: "
+        f"{type(exc).__name__}: {exc}",
+        parameters=job.parameters,
+        cache_key=job.cache_key,
+        provenance=job.provenance,
+    )
+
+
+def execute_jobs(
+    jobs: list[Job],
+    *,
+    force: bool = False,
+    workers: int = 1,
+    dask: str | None = None,
+    progress: bool = False,
+) -> list[RunRecord]:
+    """Run jobs (skipping unchanged ones unless ``force``), record them in ``runs.json``.
+
+    Parameters
+    ----------
+    jobs : list of Job
+        From :func:`~leheranalysis.reports.runner.plan_district`.
+    force : bool
+        Re-run unchanged notebooks.
+    workers : int
+        Parallel processes (1: in this process, one after another).
+    dask : str, optional
+        Scheduler address of a dask.distributed cluster, or ``"local"`` for a
+        LocalCluster of ``workers`` processes.
+    progress : bool
+        Show a tqdm progress bar (on stderr).
+
+    Returns
+    -------
+    list of RunRecord
+        In the order of ``jobs``.
+    """
+    todo, cached = _split_cached(jobs, force)
+    runner = _run_dask(todo, dask, workers) if (dask and todo) else _run_local(todo, workers)
+    done: list[RunRecord] = []
+    with _progress(len(todo), progress) as bar:
+        for rec in runner:
+            done.append(rec)
+            bar.set_postfix_str(f"{rec.key} {rec.status}", refresh=False)
+            bar.update(1)
+    if jobs:
+        add_records(jobs[0].out_dir, done + cached)
+    order = {(j.slug, j.notebook.stem): i for i, j in enumerate(jobs)}
+    return sorted(done + cached, key=lambda r: order[(r.slug, r.notebook)])
+
+
+def run_notebook(
+    notebook: str | Path,
+    district: str,
+    params: dict[str, Any] | None = None,
+    out_dir: str | Path | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    force: bool = False,
+    **kwargs: Any,
+) -> RunRecord:
+    """Run one notebook for one district and export its HTML report.
+
+    Parameters
+    ----------
+    notebook : str or pathlib.Path
+        The notebook (``.ipynb`` or jupytext ``.py``).
+    district : str
+        District name (close matches suggested when unknown).
+    params : dict, optional
+        Extra parameters, validated against the notebook's ``parameters`` cell.
+    out_dir : str or pathlib.Path, optional
+        Reports folder (default ``config.reports_dir()``).
+    data_dir : str or pathlib.Path, optional
+        Processed folder of the district (default ``config.processed_dir(district)``).
+    force : bool
+        Run even when nothing changed since the last successful run.
+    **kwargs
+        ``kernel_name``, ``timeout`` (seconds per cell), ``known_districts``,
+        ``index`` (rebuild ``index.html``, default True).
+
+    Returns
+    -------
+    RunRecord
+        ``status`` is ``"failed"`` (with a message naming notebook, cell and error)
+        when a cell raised; the executed notebook is kept in both cases.
+    """
+    notebook = Path(notebook)
+    opts = _options(
+        out_dir, notebook.parent, force, params, kwargs.get("kernel_name"), kwargs.get("timeout")
+    )
+    jobs = plan_district(district, [notebook], opts, data_dir, kwargs.get("known_districts"))
+    (record,) = execute_jobs(jobs, force=force)
+    if kwargs.get("index", True):
+        build_index(opts.out_dir)
+    return record
+
+
+def run_district(
+    district: str,
+    notebooks: Iterable[str] | None = None,
+    data_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    **kwargs: Any,
+) -> RunSummary:
+    """Run the report notebooks for one district, then rebuild the index page.
+
+    Parameters
+    ----------
+    district : str
+        District name.
+    notebooks : iterable of str, optional
+        Selection by number or name (``["01", "03"]``); default all.
+    data_dir : str or pathlib.Path, optional
+        Processed folder of the district (or a folder of district folders).
+    out_dir : str or pathlib.Path, optional
+        Reports folder (default ``config.reports_dir()``).
+    **kwargs
+        ``notebooks_dir``, ``params``, ``force``, ``workers`` (default 1), ``dask``,
+        ``progress``, ``kernel_name``, ``timeout``, ``known_districts``.
+
+    Returns
+    -------
+    RunSummary
+        Records in notebook order; ``exit_code`` is 1 when a notebook failed.
+    """
+    opts = _options(
+        out_dir,
+        kwargs.get("notebooks_dir"),
+        kwargs.get("force"),
+        kwargs.get("params"),
+        kwargs.get("kernel_name"),
+        kwargs.get("timeout"),
+    )
+    selected = find_notebooks(opts.notebooks_dir, notebooks)
+    known = kwargs.get("known_districts")
+    if known is None and data_dir is not None and _gazetteer_missing():
+        known = _districts_in(data_dir)
+    jobs = plan_district(district, selected, opts, data_dir, known)
+    records = execute_jobs(
+        jobs,
+        force=opts.force,
+        workers=kwargs.get("workers", 1),
+        dask=kwargs.get("dask"),
+        progress=kwargs.get("progress", False),
+    )
+    return RunSummary(records, build_index(opts.out_dir))
+
+
+def _gazetteer_missing() -> bool:
+    try:
+        from leheranalysis import gazetteer
+    except ImportError:
+        return True
+    return not hasattr(gazetteer, "resolve_district")
+
+
+def _districts_in(data_dir: str | Path) -> list[str]:
+    """District names of a processed folder, or of a folder of processed folders."""
+    data_dir = Path(data_dir)
+    if (data_dir / prov_mod.MANIFEST).is_file():
+        name = prov_mod.read_manifest(data_dir).get("district") or data_dir.name
+        return [str(name)]
+    return list(prov_mod.processed_districts(data_dir))
+
+
+def run_all(
+    districts: Iterable[str] | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    **kwargs: Any,
+) -> RunSummary:
+    """Run the report notebooks for every district with processed data, in parallel.
+
+    Parameters
+    ----------
+    districts : iterable of str, optional
+        Restrict to these districts (default: every folder of ``data_dir`` - by default
+        ``config.processed_dir()`` - that holds a ``manifest.json``).
+    workers : int, optional
+        Parallel worker processes (default ``os.cpu_count()``).
+    progress : bool
+        Show a progress bar.
+    **kwargs
+        ``notebooks``, ``data_dir``, ``out_dir``, ``notebooks_dir``, ``params``,
+        ``force``, ``dask`` (scheduler address or ``"local"``), ``kernel_name``, ``timeout``.
+
+    Returns
+    -------
+    RunSummary
+        Records grouped by district; ``exit_code`` is 1 when any notebook failed.
+    """
+    opts = _options(
+        kwargs.get("out_dir"),
+        kwargs.get("notebooks_dir"),
+        kwargs.get("force"),
+        kwargs.get("params"),
+        kwargs.get("kernel_name"),
+        kwargs.get("timeout"),
+    )
+    root = Path(kwargs["data_dir"]) if kwargs.get("data_dir") else config.processed_dir()
+    available = prov_mod.processed_districts(root)
+    if not available:
+        raise DataNotAvailableError(
+            f"no district has processed data in {root} (no <district>/manifest.json); "
+            "run `leher ingest` first"
+        )
+    names = list(available)
+    if districts:
+        names = [resolve_district(d, list(available)) for d in districts]
+    selected = find_notebooks(opts.notebooks_dir, kwargs.get("notebooks"))
+    jobs: list[Job] = []
+    for name in names:
+        jobs += plan_district(name, selected, opts, available[name], known_districts=[name])
+    if not jobs:
+        raise ConfigError("nothing to run")
+    records = execute_jobs(
+        jobs,
+        force=opts.force,
+        workers=workers or os.cpu_count() or 1,
+        dask=kwargs.get("dask"),
+        progress=progress,
+    )
+    return RunSummary(records, build_index(opts.out_dir))
+
+
+__all__ = ["execute_jobs", "run_all", "run_district", "run_notebook"]

@@ -1,0 +1,257 @@
+"""HTML export of an executed notebook: no code, a provenance header, a table of contents.
+
+The export uses nbconvert's ``HTMLExporter`` with the package's ``leher`` template
+(``leheranalysis/data/report_template/leher``), which extends JupyterLab's layout but
+loads no external script (MathJax only when the notebook contains maths). Inputs and
+prompts are excluded; images are embedded as base64 so each HTML file stands alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from leheranalysis import __version__, config
+from leheranalysis.reports.provenance import strip_declarations
+from leheranalysis.reports.records import atomic_write_text
+
+TEMPLATE_DIR = config.package_data("report_template")
+TEMPLATE_NAME = "leher"
+TOC_MARKER = "<!--LEHER-TOC-->"
+# cells the reader never sees: parameters, papermill's injected parameters and error notes
+HIDDEN_CELL_TAGS = {
+    "parameters",
+    "injected-parameters",
+    "papermill-error-cell-tag",
+    "remove-cell",
+    "remove_cell",
+    "hide",
+}
+HIDDEN_OUTPUT_TAGS = {"remove-output", "remove_output", "hide-output"}
+SYNTHETIC_TEXT = (
+    "SYNTHETIC DATA - generated for demonstration; no figure in this report describes "
+    "real children, villages or services."
+)
+_HEADING = re.compile(r"<h([1-4])([^>]*?)\sid=\"([^\"]*)\"([^>]*)>(.*?)</h\1>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+_MATH = re.compile(r"\$[^$\n]+\$|\\\(|\\\[|\\begin\{")
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def notebook_title(nb, default: str) -> str:
+    """The first level-1 markdown heading of a notebook, else ``default``."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            m = re.match(r"^#\s+(.+?)\s*#*\s*$", line)
+            if m:
+                return m.group(1).strip()
+    return default
+
+
+def _opens_with_h1(nb) -> bool:
+    """Whether the first markdown cell starts with a level-1 heading."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.strip():
+            return bool(re.match(r"^#\s", cell.source.lstrip()))
+    return False
+
+
+def clean_for_report(nb):
+    """A copy of ``nb`` without hidden cells, stderr streams and provenance outputs."""
+    nb = copy.deepcopy(nb)
+    keep = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & HIDDEN_CELL_TAGS:
+            continue
+        if cell.cell_type == "code":
+            if tags & HIDDEN_OUTPUT_TAGS:
+                cell.outputs = []
+            cell.outputs = [
+                o
+                for o in cell.outputs
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+        keep.append(cell)
+    nb.cells = keep
+    nb.metadata.pop("widgets", None)
+    strip_declarations(nb)
+    return nb
+
+
+def _sources_html(prov: dict[str, Any]) -> str:
+    items = []
+    for src in prov.get("sources", []):
+        bits = [f"<strong>{_e(src.get('name'))}</strong>"]
+        if src.get("date"):
+            bits.append(f"({_e(src['date'])})")
+        if src.get("licence"):
+            bits.append(f"- {_e(src['licence'])}")
+        if src.get("url"):
+            bits.append(f'- <a href="{_e(src["url"])}">{_e(src["url"])}</a>')
+        if src.get("note"):
+            bits.append(f"- {_e(src['note'])}")
+        items.append(f"<li>{' '.join(bits)}</li>")
+    for inp in prov.get("inputs", []):
+        flag = " <strong>SYNTHETIC</strong>" if inp.get("synthetic") else ""
+        date = f", {_e(inp['date'])}" if inp.get("date") else ""
+        items.append(
+            f"<li>{_e(inp.get('file'))}{date} - sha256 <code>{_e(inp.get('sha256'))}</code>{flag}</li>"
+        )
+    return f"<ul>{''.join(items)}</ul>" if items else "<p>none recorded</p>"
+
+
+def header_html(
+    title: str, district: str, prov: dict[str, Any], generated: str, show_title: bool = True
+) -> str:
+    """The report header: SYNTHETIC banner (when synthetic), title and provenance list.
+
+    ``show_title`` is False when the notebook opens with its own ``#`` heading.
+    """
+    banner = ""
+    if prov.get("synthetic"):
+        banner = (
+            '<div class="leher-banner" role="alert" id="synthetic-banner">SYNTHETIC DATA'
+            f"<small>{_e(SYNTHETIC_TEXT)}</small></div>"
+        )
+    rows = [
+        ("District", _e(district)),
+        ("Data sources", _sources_html(prov)),
+        (
+            "Processed data",
+            f"built {_e(prov.get('created') or 'unknown')}, codebook "
+            f"{_e(prov.get('codebook_version') or 'unknown')}, manifest sha256 "
+            f"<code>{_e(str(prov.get('manifest_sha256') or '')[:12])}</code>",
+        ),
+        ("Generated", _e(generated)),
+        ("Software", f"leheranalysis {_e(__version__)}"),
+    ]
+    body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
+    heading = f'<h1 class="leher-title">{_e(title)}</h1>' if show_title else ""
+    return (
+        f'{banner}<header class="leher-header" id="report-header">'
+        f'<p class="leher-kicker">District Need Assessment &middot; {_e(district)}</p>'
+        f"{heading}<dl>{body}</dl></header>"
+    )
+
+
+def footer_html(prov: dict[str, Any], generated: str) -> str:
+    """Footer repeating the SYNTHETIC warning and the generation time."""
+    synth = f"<p><strong>{_e(SYNTHETIC_TEXT)}</strong></p>" if prov.get("synthetic") else ""
+    return (
+        f'<footer class="leher-footer">{synth}<p>Generated {_e(generated)} by leheranalysis '
+        f"{_e(__version__)}.</p></footer>"
+    )
+
+
+def add_toc(body: str) -> tuple[str, list[tuple[int, str, str]]]:
+    """Insert a table of contents built from the headings at :data:`TOC_MARKER`.
+
+    Heading ids are made unique; the title heading of the header (no id) is skipped.
+
+    Returns
+    -------
+    (str, list of (level, id, text))
+        The new HTML and the entries.
+    """
+    seen: dict[str, int] = {}
+    entries: list[tuple[int, str, str]] = []
+
+    def fix(m: re.Match) -> str:
+        level, pre, hid, post, inner = m.groups()
+        n = seen.get(hid, 0)
+        seen[hid] = n + 1
+        uid = hid if n == 0 else f"{hid}-{n + 1}"
+        text = html.unescape(_TAG.sub("", inner)).replace("\u00b6", "").strip()
+        entries.append((int(level), uid, text))
+        return f'<h{level}{pre} id="{uid}"{post}>{inner}</h{level}>'
+
+    body = _HEADING.sub(fix, body)
+    if not entries:
+        return body.replace(TOC_MARKER, ""), entries
+    top = min(level for level, _, _ in entries)
+    items = "".join(
+        f'<li class="toc-level-{level - top + 2}"><a href="#{_e(uid)}">{_e(text)}</a></li>'
+        for level, uid, text in entries
+    )
+    nav = f'<nav class="leher-toc" aria-label="Contents"><h2>Contents</h2><ol>{items}</ol></nav>'
+    return body.replace(TOC_MARKER, nav, 1), entries
+
+
+def export_html(
+    nb,
+    html_path: str | Path,
+    *,
+    district: str,
+    provenance: dict[str, Any],
+    title: str | None = None,
+    generated: datetime | None = None,
+    source_dir: str | Path | None = None,
+) -> Path:
+    """Write an executed notebook as a self-contained HTML report without code.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook (not modified).
+    html_path : str or pathlib.Path
+        Output file, written atomically.
+    district : str
+        District shown in the header.
+    provenance : dict
+        As built by :func:`~leheranalysis.reports.provenance.manifest_provenance`
+        plus the notebook's declared ``sources``; ``synthetic`` turns on the banner.
+    title : str, optional
+        Report title (default: the notebook's first ``#`` heading).
+    generated : datetime, optional
+        Generation time (default: now, UTC).
+    source_dir : str or pathlib.Path, optional
+        Folder of the source notebook, for images linked from markdown (embedded).
+
+    Returns
+    -------
+    pathlib.Path
+        ``html_path``.
+    """
+    from nbconvert import HTMLExporter
+
+    html_path = Path(html_path)
+    report_nb = clean_for_report(nb)
+    title = title or notebook_title(report_nb, html_path.stem)
+    stamp = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    prefix = "[SYNTHETIC] " if provenance.get("synthetic") else ""
+    report_nb.metadata["title"] = f"{prefix}{title} - {district}"
+    has_math = any(c.cell_type == "markdown" and _MATH.search(c.source) for c in report_nb.cells)
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    resources = {
+        "leher": {
+            "version": __version__,
+            "css": (TEMPLATE_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8"),
+            "header_html": header_html(
+                title, district, provenance, stamp, show_title=not _opens_with_h1(report_nb)
+            ),
+            "footer_html": footer_html(provenance, stamp),
+            "mathjax": has_math,
+        },
+        "metadata": {"name": title, "path": str(source_dir or html_path.parent)},
+    }
+    body, _ = exporter.from_notebook_node(report_nb, resources=resources)
+    body, _ = add_toc(body)
+    atomic_write_text(html_path, body)
+    return html_path

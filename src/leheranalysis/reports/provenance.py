@@ -1,0 +1,244 @@
+"""Where a report's numbers come from: the processed data's manifest, plus what the
+notebook itself declares while it runs.
+
+Two sources feed the header of every report (and the index page):
+
+1. **The manifest** of the district's processed data (``manifest.json`` written by
+   ingestion, see ``docs/design.md``): ``synthetic``, the input files with their
+   sha256, ``codebook_version``, ``created``. The runner reads it *before* the kernel
+   starts, so the SYNTHETIC banner never depends on the notebook getting that far.
+2. **Declarations made by the notebook** with :func:`declare_source` and
+   :func:`declare_synthetic`: a notebook using public data (NFHS-5, PMGSY) names it
+   with its date and licence. The declaration is a display output with the MIME type
+   :data:`PROVENANCE_MIME`; JupyterLab shows nothing for it, the runner collects it
+   from the executed notebook and removes it from the HTML.
+
+The data is SYNTHETIC when the manifest, any of its inputs, or any declaration says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from leheranalysis import config
+from leheranalysis.errors import ConfigError, DataNotAvailableError
+
+PROVENANCE_MIME = "application/vnd.leheranalysis.provenance+json"
+MANIFEST = "manifest.json"
+SHORT_HASH = 12
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def processed_districts(root: str | Path | None = None) -> dict[str, Path]:
+    """Districts that have processed data: ``{district name: folder}``.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path, optional
+        Folder of district folders (default ``config.processed_dir()``).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Sorted by name; the name is the manifest's ``district`` (else the folder name).
+    """
+    root = Path(root) if root is not None else config.processed_dir()
+    out: dict[str, Path] = {}
+    if not root.is_dir():
+        return out
+    for sub in sorted(p for p in root.iterdir() if (p / MANIFEST).is_file()):
+        try:
+            name = json.loads((sub / MANIFEST).read_text(encoding="utf-8")).get("district")
+        except (OSError, ValueError):
+            name = None
+        out[str(name or sub.name)] = sub
+    return dict(sorted(out.items()))
+
+
+def locate_data_dir(district: str, data_dir: str | Path | None = None) -> Path:
+    """The processed folder of a district, checked to hold ``manifest.json``.
+
+    Parameters
+    ----------
+    district : str
+        Canonical district name.
+    data_dir : str or pathlib.Path, optional
+        The district's processed folder, or a folder holding ``<slug>/`` folders.
+        Default ``config.processed_dir(district)``.
+
+    Raises
+    ------
+    DataNotAvailableError
+        When no manifest is found; the message names the paths tried.
+    """
+    slug = config.slugify(district)
+    if data_dir is None:
+        candidates = [config.processed_dir(district)]
+    else:
+        data_dir = Path(data_dir)
+        candidates = [data_dir, data_dir / slug]
+    for cand in candidates:
+        if (cand / MANIFEST).is_file():
+            return cand.resolve()
+    tried = " or ".join(str(c / MANIFEST) for c in candidates)
+    raise DataNotAvailableError(
+        f"no processed data for district {district!r}: {tried} not found "
+        "(run `leher ingest`, or `leher demo-data` then `leher ingest` for demonstration data)"
+    )
+
+
+def read_manifest(data_dir: str | Path) -> dict[str, Any]:
+    """Read and lightly check ``manifest.json`` of a processed folder."""
+    path = Path(data_dir) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataNotAvailableError(f"{path} not found") from exc
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise ConfigError(f"{path}: expected a JSON object, got {type(manifest).__name__}")
+    return manifest
+
+
+def _input_date(file: str) -> str | None:
+    """Modification date of an input file if it can be found, else None."""
+    path = Path(file)
+    for cand in (path, config.project_root() / path, config.raw_dir() / path):
+        try:
+            if cand.is_file():
+                return datetime.fromtimestamp(cand.stat().st_mtime, UTC).date().isoformat()
+        except OSError:
+            continue
+    return None
+
+
+def manifest_provenance(data_dir: str | Path) -> dict[str, Any]:
+    """Provenance of a processed folder for report headers and the index.
+
+    Returns
+    -------
+    dict
+        ``synthetic`` (bool), ``district``, ``manifest`` (path), ``manifest_sha256``,
+        ``created``, ``codebook_version``, ``data_package_version``, ``inputs``
+        (``file`` name, ``sha256`` short, ``synthetic``, ``date`` when known) and
+        ``sources`` (filled in after the run from the notebook's declarations).
+    """
+    data_dir = Path(data_dir)
+    manifest = read_manifest(data_dir)
+    inputs = []
+    for item in manifest.get("inputs") or []:
+        item = item if isinstance(item, dict) else {"file": str(item)}
+        file = str(item.get("file", ""))
+        inputs.append(
+            {
+                "file": Path(file).name,
+                "sha256": str(item.get("sha256") or "")[:SHORT_HASH],
+                "synthetic": bool(item.get("synthetic", False)),
+                "date": item.get("date") or _input_date(file),
+            }
+        )
+    synthetic = bool(manifest.get("synthetic", False)) or any(i["synthetic"] for i in inputs)
+    return {
+        "synthetic": synthetic,
+        "district": manifest.get("district"),
+        "manifest": str(data_dir / MANIFEST),
+        "manifest_sha256": file_sha256(data_dir / MANIFEST),
+        "created": manifest.get("created"),
+        "codebook_version": manifest.get("codebook_version"),
+        "data_package_version": manifest.get("package_version"),
+        "inputs": inputs,
+        "sources": [],
+    }
+
+
+def declare_source(
+    name: str,
+    *,
+    date: str | None = None,
+    url: str | None = None,
+    licence: str | None = None,
+    note: str | None = None,
+    synthetic: bool = False,
+) -> None:
+    """Declare, from inside a report notebook, a data source the report uses.
+
+    The runner shows it in the report header ("Data sources") and the index.
+    Outside a kernel (plain Python) this does nothing.
+
+    Parameters
+    ----------
+    name : str
+        Plain-language name, e.g. ``"NFHS-5 district fact sheets"``.
+    date : str, optional
+        Release date or version of the source, e.g. ``"2021-12"``.
+    url, licence, note : str, optional
+        Where it comes from, its licence, and any remark.
+    synthetic : bool
+        Whether this source is synthetic (turns on the SYNTHETIC banner).
+    """
+    entry = {"name": str(name), "date": date, "url": url, "licence": licence, "note": note}
+    _display(
+        {
+            "sources": [{k: v for k, v in entry.items() if v is not None}],
+            "synthetic": bool(synthetic),
+        }
+    )
+
+
+def declare_synthetic(synthetic: bool = True) -> None:
+    """Declare, from inside a report notebook, that its data is synthetic (or not)."""
+    _display({"sources": [], "synthetic": bool(synthetic)})
+
+
+def _display(payload: dict[str, Any]) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython is a dependency of ipykernel
+        return
+    if get_ipython() is None:
+        return
+    display({PROVENANCE_MIME: payload, "text/plain": ""}, raw=True)
+
+
+def collect_declarations(nb) -> dict[str, Any]:
+    """Gather the notebook's :func:`declare_source` / :func:`declare_synthetic` outputs.
+
+    Returns
+    -------
+    dict
+        ``sources`` (list of dicts, de-duplicated by name) and ``synthetic`` (bool).
+    """
+    sources: dict[str, dict] = {}
+    synthetic = False
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            payload = out.get("data", {}).get(PROVENANCE_MIME)
+            if not payload:
+                continue
+            if isinstance(payload, str):
+                payload = json.loads(payload)
+            synthetic = synthetic or bool(payload.get("synthetic"))
+            for src in payload.get("sources", []):
+                sources[src.get("name", "")] = src
+    return {"sources": list(sources.values()), "synthetic": synthetic}
+
+
+def strip_declarations(nb) -> None:
+    """Remove provenance outputs from a notebook (in place) before export."""
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs if PROVENANCE_MIME not in o.get("data", {})]

@@ -1,0 +1,502 @@
+"""Run report notebooks with papermill, export them to HTML, record and cache the runs.
+
+Layout of the outputs (``out_dir`` defaults to ``config.reports_dir()``)::
+
+    reports/<slug>/<notebook>.ipynb   executed notebook (kept also when a cell fails)
+    reports/<slug>/<notebook>.html    the report, without code (only when the run succeeded)
+    reports/runs.json                 run records (status, timings, provenance, cache keys)
+    reports/index.html                links to every report (see :mod:`.index`)
+
+Parameters the runner fills in, when the notebook's ``parameters`` cell declares them:
+``district`` (canonical name), ``data_dir`` (the district's processed folder, as text)
+and ``synthetic`` (bool, from its ``manifest.json``). Every other value comes from
+the caller (``params``) and is validated against the cell before any kernel starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from leheranalysis import __version__, config
+from leheranalysis.errors import ConfigError
+from leheranalysis.reports import provenance as prov_mod
+from leheranalysis.reports.export import export_html
+from leheranalysis.reports.parameters import (
+    notebook_parameters,
+    read_notebook,
+    resolve_district,
+    validate_parameters,
+)
+from leheranalysis.reports.records import (
+    RunRecord,
+    atomic_write_text,
+    load_runs,
+)
+
+RUNNER_PARAMETERS = ("district", "data_dir", "synthetic")
+NOTEBOOK_SUFFIXES = (".ipynb", ".py")
+_HIDDEN_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Settings shared by every notebook of a run.
+
+    Attributes
+    ----------
+    out_dir : pathlib.Path
+        Reports folder (default ``config.reports_dir()``).
+    notebooks_dir : pathlib.Path
+        Folder of the notebooks (default ``<project root>/notebooks``).
+    force : bool
+        Re-run notebooks even when their inputs are unchanged.
+    params : dict
+        Extra parameters; each is passed to the notebooks that declare it.
+    kernel_name : str
+        Jupyter kernel (``python3``).
+    timeout : float or None
+        Per-cell timeout in seconds (None: no limit).
+    """
+
+    out_dir: Path = field(default_factory=config.reports_dir)
+    notebooks_dir: Path = field(default_factory=lambda: config.project_root() / "notebooks")
+    force: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
+    kernel_name: str = "python3"
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to execute for one district (picklable, sent to worker processes)."""
+
+    district: str
+    notebook: Path
+    parameters: dict[str, Any]
+    data_dir: Path
+    out_dir: Path
+    cache_key: str
+    provenance: dict[str, Any]
+    kernel_name: str = "python3"
+    timeout: float | None = None
+
+    @property
+    def slug(self) -> str:
+        """File-system slug of the district."""
+        return config.slugify(self.district)
+
+
+@dataclass
+class RunSummary:
+    """Records of a batch of runs and the index page built from them."""
+
+    records: list[RunRecord]
+    index: Path | None = None
+
+    @property
+    def failed(self) -> list[RunRecord]:
+        """Records whose notebook failed."""
+        return [r for r in self.records if not r.ok]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every notebook succeeded, 1 otherwise."""
+        return 1 if self.failed else 0
+
+    def describe(self) -> str:
+        """Human-readable summary: one line per report, then the failures in full."""
+        lines = []
+        for r in self.records:
+            state = "unchanged" if r.cached else r.status
+            lines.append(f"{state:>9}  {r.key:<40} {r.duration_s:6.1f} s")
+        for r in self.failed:
+            lines.append(f"FAILED: {r.message}")
+        done = len(self.records) - len(self.failed)
+        lines.append(f"{done} of {len(self.records)} reports ok")
+        if self.index:
+            lines.append(f"index: {self.index}")
+        return "\n".join(lines)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def find_notebooks(
+    notebooks_dir: str | Path | None = None, select: Iterable[str] | None = None
+) -> list[Path]:
+    """The report notebooks of a folder, optionally selected by number or name.
+
+    Notebooks are files ``NN-name.ipynb`` or jupytext ``NN-name.py``; when both exist
+    the ``.ipynb`` is used.
+
+    Parameters
+    ----------
+    notebooks_dir : str or pathlib.Path, optional
+        Default ``<project root>/notebooks``.
+    select : iterable of str, optional
+        Prefixes (``"01"``) or names (``"02-baseline-findings"``, ``"baseline-findings"``).
+
+    Raises
+    ------
+    ConfigError
+        No notebooks in the folder, or a selection matching none.
+    """
+    folder = Path(notebooks_dir) if notebooks_dir else config.project_root() / "notebooks"
+    found: dict[str, Path] = {}
+    for suffix in reversed(NOTEBOOK_SUFFIXES):  # .ipynb last, so it wins
+        for path in sorted(folder.glob(f"[0-9]*{suffix}")):
+            found[path.stem] = path
+    if not found:
+        raise ConfigError(f"no report notebooks (NN-name.ipynb or .py) in {folder}")
+    stems = sorted(found)
+    if not select:
+        return [found[s] for s in stems]
+    chosen: list[str] = []
+    for want in select:
+        hits = [
+            s for s in stems if s == want or s.startswith(f"{want}-") or s.split("-", 1)[-1] == want
+        ]
+        if not hits:
+            raise ConfigError(f"no notebook {want!r} in {folder}; available: {', '.join(stems)}")
+        chosen.extend(h for h in hits if h not in chosen)
+    return [found[s] for s in sorted(chosen)]
+
+
+def _cache_key(notebook: Path, parameters: dict[str, Any], manifest_sha: str, kernel: str) -> str:
+    payload = {
+        "notebook": prov_mod.file_sha256(notebook),
+        "parameters": parameters,
+        "manifest": manifest_sha,
+        "package_version": __version__,
+        "kernel": kernel,
+    }
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _split_params(
+    notebooks: list[Path], user: dict[str, Any]
+) -> dict[Path, tuple[dict[str, Any], dict]]:
+    """Declared parameters of each notebook and the user values it accepts."""
+    reserved = set(user) & set(RUNNER_PARAMETERS)
+    if reserved:
+        raise ConfigError(
+            f"parameter {sorted(reserved)[0]!r} is set by the runner "
+            "(use --district / --data), not with --param"
+        )
+    declared = {nb: notebook_parameters(nb) for nb in notebooks}
+    for name in user:
+        if not any(name in d for d in declared.values()):
+            names = ", ".join(nb.stem for nb in notebooks)
+            raise ConfigError(f"no notebook declares parameter {name!r} (checked {names})")
+    return {nb: ({k: v for k, v in user.items() if k in d}, d) for nb, d in declared.items()}
+
+
+def plan_district(
+    district: str,
+    notebooks: list[Path],
+    options: RunOptions,
+    data_dir: str | Path | None = None,
+    known_districts: list[str] | None = None,
+) -> list[Job]:
+    """Validate everything for one district and return its jobs; starts no kernel.
+
+    Raises
+    ------
+    UnknownNameError, ConfigError, DataNotAvailableError, ReportError
+        Unknown district, unknown or mistyped parameter, no processed data, or a
+        notebook without a valid ``parameters`` cell.
+    """
+    canonical = resolve_district(district, known_districts)
+    folder = prov_mod.locate_data_dir(canonical, data_dir)
+    provenance = prov_mod.manifest_provenance(folder)
+    runner_values = {
+        "district": canonical,
+        "data_dir": str(folder),
+        "synthetic": provenance["synthetic"],
+    }
+    jobs = []
+    for nb, (user, declared) in _split_params(notebooks, options.params).items():
+        values = {**user, **{k: v for k, v in runner_values.items() if k in declared}}
+        values = validate_parameters(nb, values, known_districts=[canonical])
+        key = _cache_key(nb, values, provenance["manifest_sha256"], options.kernel_name)
+        jobs.append(
+            Job(
+                district=canonical,
+                notebook=nb.resolve(),
+                parameters=values,
+                data_dir=folder,
+                out_dir=Path(options.out_dir).resolve(),
+                cache_key=key,
+                provenance=provenance,
+                kernel_name=options.kernel_name,
+                timeout=options.timeout,
+            )
+        )
+    return jobs
+
+
+def cached_record(job: Job) -> RunRecord | None:
+    """The previous successful record of ``job`` if its inputs are unchanged and its files exist."""
+    previous = load_runs(job.out_dir)["latest"].get(f"{job.slug}/{job.notebook.stem}")
+    if not previous or previous.get("status") != "ok":
+        return None
+    if previous.get("cache_key") != job.cache_key:
+        return None
+    for rel in (previous.get("html"), previous.get("ipynb")):
+        if not rel or not (job.out_dir / rel).is_file():
+            return None
+    rec = RunRecord.from_dict(previous)
+    return replace(
+        rec,
+        cached=True,
+        message=f"unchanged since {rec.finished}; not re-run (use --force to re-run)",
+    )
+
+
+@contextlib.contextmanager
+def _kernel_environment(job: Job) -> Iterator[None]:
+    """Environment for the kernel: inline figures, the package importable, quiet debugger."""
+    src = str(Path(__file__).resolve().parents[2])
+    wanted = {
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p),
+        "LEHER_REPORT_DISTRICT": job.district,
+    }
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _prepare_input(job: Job, work: Path) -> Path:
+    """The notebook as ``.ipynb`` (jupytext text notebooks are converted)."""
+    if job.notebook.suffix == ".ipynb":
+        return job.notebook
+    import nbformat
+
+    nb = read_notebook(job.notebook)
+    target = work / f".{job.notebook.stem}.input.ipynb"
+    atomic_write_text(target, nbformat.writes(nb))
+    return target
+
+
+def _first_line(source: str) -> str:
+    for line in source.splitlines():
+        if line.strip():
+            return line.strip()[:120]
+    return ""
+
+
+def locate_error(nb) -> dict[str, Any] | None:
+    """Where an executed notebook failed: cell number (1-based, in the source notebook),
+    execution count, first line of source, error name and value; None when no cell failed.
+    """
+    from papermill.exceptions import strip_color
+
+    position = 0
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & _HIDDEN_TAGS:
+            continue
+        position += 1
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        pm = cell.get("metadata", {}).get("papermill", {})
+        if errors or pm.get("exception") or pm.get("status") == "failed":
+            err = errors[0] if errors else {}
+            return {
+                "cell": position,
+                "execution_count": cell.get("execution_count"),
+                "first_line": _first_line(cell.source),
+                "ename": err.get("ename", "CellExecutionError"),
+                "evalue": strip_color(str(err.get("evalue", ""))),
+            }
+    return None
+
+
+def _failure_message(
+    job: Job, error: dict[str, Any] | None, exc: BaseException | None, kept: Path
+) -> str:
+    where = f"notebook {job.notebook.name} for {job.district}"
+    if error:
+        count = error["execution_count"]
+        cell = f"cell {error['cell']}" + (f" (In [{count}])" if count else "")
+        what = f"{error['ename']}: {error['evalue']}".rstrip(": ")
+        if exc is not None and error["ename"] == "CellExecutionError":
+            what = f"{type(exc).__name__}: {exc}".strip()
+        return f"{where} failed at {cell} `{error['first_line']}`: {what}; executed notebook kept at {kept}"
+    what = f"{type(exc).__name__}: {exc}" if exc is not None else "unknown error"
+    return f"{where} failed: {what}; executed notebook kept at {kept}"
+
+
+def _kernel_arguments(kernel_name: str) -> dict[str, Any]:
+    """Quiet the IPython kernel's own log (e.g. its TCP transport notice) on stderr."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        return {}  # papermill reports the missing kernel itself
+    if any("ipykernel" in arg for arg in spec.argv):
+        return {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]}
+    return {}
+
+
+def _papermill(job: Job, input_path: Path, output_path: Path) -> BaseException | None:
+    """Execute with papermill; return the exception raised (None on success)."""
+    import papermill
+
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    try:
+        with _kernel_environment(job):
+            papermill.execute_notebook(
+                str(input_path),
+                str(output_path),
+                parameters=job.parameters,
+                kernel_name=job.kernel_name,
+                cwd=str(job.notebook.parent),
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=job.timeout,
+                **_kernel_arguments(job.kernel_name),
+            )
+    except Exception as exc:  # papermill, nbclient and jupyter_client raise many kinds
+        return exc
+    return None
+
+
+def execute_job(job: Job) -> RunRecord:
+    """Execute one job: papermill, keep the executed notebook, export HTML on success.
+
+    Never raises for a failing notebook: the returned record says ``failed`` and its
+    message names the notebook, the cell (number, execution count, first line) and
+    the error.
+    """
+    import nbformat
+
+    started, t0 = _now(), time.perf_counter()
+    folder = job.out_dir / job.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    ipynb = folder / f"{job.notebook.stem}.ipynb"
+    html = folder / f"{job.notebook.stem}.html"
+    running = folder / f".{job.notebook.stem}.running.ipynb"
+    input_path = _prepare_input(job, folder)
+    exc = _papermill(job, input_path, running)
+    if input_path != job.notebook:
+        input_path.unlink(missing_ok=True)
+    provenance = dict(job.provenance)
+    error = None
+    if running.is_file():
+        nb = nbformat.read(running, as_version=4)
+        declared = prov_mod.collect_declarations(nb)
+        provenance["sources"] = declared["sources"]
+        provenance["synthetic"] = bool(provenance["synthetic"] or declared["synthetic"])
+        error = locate_error(nb) if exc is not None else None
+    record = RunRecord(
+        district=job.district,
+        slug=job.slug,
+        notebook=job.notebook.stem,
+        source=str(job.notebook),
+        status="failed" if exc is not None else "ok",
+        error=error,
+        parameters=job.parameters,
+        cache_key=job.cache_key,
+        started=started,
+        ipynb=str(ipynb.relative_to(job.out_dir)),
+        provenance=provenance,
+    )
+    if exc is not None:
+        record.message = _failure_message(job, error, exc, ipynb)
+        html.unlink(missing_ok=True)  # never leave a stale report beside a failed run
+    if running.is_file():
+        nb.metadata["leheranalysis"] = _metadata(record)
+        atomic_write_text(ipynb, nbformat.writes(nb))
+        running.unlink()
+        if exc is None:
+            record = _export(job, nb, html, record)
+    elif exc is None:
+        record.status, record.message = (
+            "failed",
+            f"papermill wrote no output for {job.notebook.name}",
+        )
+    record.finished = _now()
+    record.duration_s = round(time.perf_counter() - t0, 2)
+    return record
+
+
+def _metadata(record: RunRecord) -> dict[str, Any]:
+    return {
+        "district": record.district,
+        "parameters": record.parameters,
+        "provenance": record.provenance,
+        "status": record.status,
+        "error": record.error,
+        "started": record.started,
+        "package_version": __version__,
+        "cache_key": record.cache_key,
+    }
+
+
+def _export(job: Job, nb, html: Path, record: RunRecord) -> RunRecord:
+    try:
+        export_html(
+            nb,
+            html,
+            district=job.district,
+            provenance=record.provenance,
+            source_dir=job.notebook.parent,
+        )
+    except Exception as exc:  # nbconvert / jinja errors: report, do not crash the batch
+        record.status = "failed"
+        record.message = (
+            f"notebook {job.notebook.name} for {job.district} ran, but the HTML export "
+            f"failed: {type(exc).__name__}: {exc}"
+        )
+        return record
+    record.html = str(html.relative_to(job.out_dir))
+    return record
+
+
+def execute_job_safely(job: Job) -> RunRecord:
+    """:func:`execute_job`, turning any unexpected exception into a failed record."""
+    try:
+        return execute_job(job)
+    except Exception as exc:
+        return RunRecord(
+            district=job.district,
+            slug=job.slug,
+            notebook=job.notebook.stem,
+            source=str(job.notebook),
+            status="failed",
+            message=(
+                f"notebook {job.notebook.name} for {job.district} could not be run: "
+                f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+            ),
+            parameters=job.parameters,
+            cache_key=job.cache_key,
+            started=_now(),
+            finished=_now(),
+            provenance=job.provenance,
+        )
