@@ -402,11 +402,15 @@ def _path(root: str | os.PathLike[str] | None, relpath: str) -> Path:
     return Path(root if root is not None else config.public_data_dir()) / relpath
 
 
-def _loaded(kind: str, root: str | os.PathLike[str] | None) -> pd.DataFrame:
-    """Processed table of one file, cached per path and modification time (a copy)."""
+def _loaded(kind: str, root: str | os.PathLike[str] | None, copy: bool = True) -> pd.DataFrame:
+    """Processed table of one file, cached per path and modification time.
+
+    Internal callers pass ``copy=False`` and must not modify the frame.
+    """
     relpath, what = _FILES[kind]
     path = _path(root, relpath)
-    return _load_cached(kind, str(path), *_stamp(path, what)).copy()
+    frame = _load_cached(kind, str(path), *_stamp(path, what))
+    return frame.copy() if copy else frame
 
 
 @lru_cache(maxsize=8)
@@ -582,7 +586,40 @@ def districts(root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Districts of the phase 1 fact sheets: ``state_code``, ``state``, ``district``,
     ``district_published``."""
     cols = ["state_code", "state", "district", "district_published"]
-    return load_districts(root)[cols].drop_duplicates().reset_index(drop=True)
+    return _district_table(root)[cols].copy()
+
+
+def _district_table(root: str | os.PathLike[str] | None) -> pd.DataFrame:
+    return _district_index(root)[1]
+
+
+def _district_rows(root: str | os.PathLike[str] | None, district: str, state: str) -> pd.DataFrame:
+    frame, _, positions = _district_index(root)
+    return frame.iloc[positions[(district, state)]]
+
+
+def _district_index(root: str | os.PathLike[str] | None):
+    """(frame, table of districts with lookup keys, row positions per (district, state))."""
+    frame = _loaded("districts", root, copy=False)
+    key = id(frame)
+    cached = _DISTRICT_TABLES.get(key)
+    if cached is None or cached[0] is not frame:
+        cols = ["state_code", "state", "district", "district_published"]
+        table = frame[cols].drop_duplicates().reset_index(drop=True)
+        table["key"] = table["district"].map(_norm_place)
+        table["key_published"] = table["district_published"].map(_norm_place)
+        table["state_key"] = table["state"].map(_norm_place)
+        positions = {
+            (str(d), str(s)): idx
+            for (d, s), idx in frame.groupby(["district", "state"], sort=False).indices.items()
+        }
+        cached = (frame, table, positions)
+        _DISTRICT_TABLES.clear()
+        _DISTRICT_TABLES[key] = cached
+    return cached
+
+
+_DISTRICT_TABLES: dict[int, tuple] = {}
 
 
 def _state_key(state: str) -> str:
@@ -617,14 +654,14 @@ def resolve_district(
     UnknownNameError
         No such district (the message lists close matches), or the name is ambiguous.
     """
-    table = districts(root)
-    keys = table["district"].map(_norm_place)
-    published = table["district_published"].map(_norm_place)
+    table = _district_table(root)
+    keys = table["key"]
+    published = table["key_published"]
     wanted = _norm_place(name)
     wanted = _norm_place(DISTRICT_ALIASES.get(wanted, wanted))
     hits = table[(keys == wanted) | (published == wanted)]
     if state is not None:
-        hits = hits[hits["state"].map(_norm_place) == _state_key(state)]
+        hits = hits[hits["state_key"] == _state_key(state)]
     if len(hits) == 1:
         return str(hits["district"].iloc[0]), str(hits["state"].iloc[0])
     if len(hits) > 1:
@@ -721,8 +758,7 @@ def district_profile(
         :func:`load_districts` and ``indicator_published``.
     """
     name, state_name = resolve_district(district, state, root)
-    frame = load_districts(root)
-    rows = frame[(frame["district"] == name) & (frame["state"] == state_name)]
+    rows = _district_rows(root, name, state_name)
     rows = _select_indicators(rows, indicators).copy()
     rows["change"] = _change(rows["nfhs5"], rows["nfhs4"])
     cols = [
@@ -788,7 +824,7 @@ def state_value(
 
     ``state`` is a name (``Jammu and Kashmir`` or ``Jammu & Kashmir``) or a code (``JK``).
     """
-    frame = load_states(root)
+    frame = _loaded("states", root, copy=False)
     mask = frame["state"].map(_norm_place) == _state_key(state)
     if not mask.any():
         pool = sorted(set(frame["state"]))
@@ -801,7 +837,7 @@ def india_value(
     key: str, column: str = "total", root: str | os.PathLike[str] | None = None
 ) -> float:
     """One published all-India value (``column``: ``total``, ``urban``, ``rural``, ``nfhs4``)."""
-    return _area_value(load_india(root), key, column)
+    return _area_value(_loaded("india", root, copy=False), key, column)
 
 
 #: codes :func:`synth_rates` returns (the synthetic data generator's calibration targets)
@@ -877,8 +913,8 @@ def compare(
     if isinstance(districts, str):
         districts = [districts]
     keys = list(indicators) if indicators is not None else list(KEY_INDICATORS)
-    states = load_states(root)
-    india = load_india(root)
+    states = _loaded("states", root, copy=False)
+    india = _loaded("india", root, copy=False)
     parts = []
     for item in districts:
         name, _, state_hint = str(item).partition(",")
