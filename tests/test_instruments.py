@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import sys
 import types
 import zipfile
@@ -73,6 +74,9 @@ def _one_validation(ws, code: str):
 
 
 def _list_values(wb, ref: str) -> list[str]:
+    m = re.match(r'IF\(\$A3="",(Lists![$A-Z0-9:]+),', ref)
+    if m:  # village drop-down filtered by block: the list while the block is empty
+        ref = m.group(1)
     sheet, rng = ref.split("!")
     return [r[0].value for r in wb[sheet][rng.replace("$", "")]]
 
@@ -217,6 +221,10 @@ def test_district_lists_and_prefilled_secondary(with_district):
     dv = _one_validation(ws, "village")
     assert _list_values(wb, dv.formula1) == ["Bela", "Kaluahi", "Rampur", "Sitapur"]
     assert dv.errorStyle == "warning"
+    assert dv.formula1 == (
+        'IF($A3="",Lists!$E$2:$E$5,OFFSET(Lists!$B$1,MATCH($A3,Lists!$A$2:$A$6,0),0,'
+        "COUNTIF(Lists!$A$2:$A$6,$A3),1))"
+    )
     # the Lists sheet also holds the block-village-id table
     rows = list(wb["Lists"].iter_rows(values_only=True))
     idx = [j for j, h in enumerate(rows[0]) if isinstance(h, str) and h.startswith("village: ")]

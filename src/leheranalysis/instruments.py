@@ -294,12 +294,16 @@ class _Lists:
         self.ws = wb.create_sheet("Lists")
         self.ws.sheet_state = "hidden"
         self._refs: dict[str, str | None] = {}
+        self._next = 1
+        #: (block range, village column anchor) of the block-village table, if any
+        self.village_table: tuple[str, str] | None = None
 
     def ref(self, name: str, values: Sequence[str]) -> str | None:
         """Absolute range of a list (added on first use); None when it is empty."""
         if name in self._refs:
             return self._refs[name]
-        col = len(self._refs) + 1
+        col = self._next
+        self._next += 1
         letter = get_column_letter(col)
         self.ws.cell(row=1, column=col, value=name).font = _HEADER_FONT
         for i, v in enumerate(values, start=2):
@@ -311,16 +315,31 @@ class _Lists:
         self._refs[name] = ref
         return ref
 
-    def table(self, title: str, frame: pd.DataFrame) -> None:
-        """Add a reference table (e.g. village, block, id) after the lists."""
-        start = self.ws.max_column + 2
-        self.ws.cell(row=1, column=start - 1)  # keep a gap column
+    def table(self, title: str, frame: pd.DataFrame) -> dict[str, str]:
+        """Add a reference table; return each column's absolute range."""
+        start = self._next
+        self._next += len(frame.columns)
+        out = {}
         for j, col in enumerate(frame.columns):
             c = self.ws.cell(row=1, column=start + j, value=f"{title}: {col}")
             c.font = _HEADER_FONT
-            self.ws.column_dimensions[get_column_letter(start + j)].width = 24
+            letter = get_column_letter(start + j)
+            self.ws.column_dimensions[letter].width = 24
             for i, v in enumerate(frame[col], start=2):
-                self.ws.cell(row=i, column=start + j, value=None if pd.isna(v) else v)
+                if pd.isna(v):
+                    continue
+                self.ws.cell(row=i, column=start + j, value=v.item() if hasattr(v, "item") else v)
+            out[col] = f"Lists!${letter}$2:${letter}${len(frame) + 1}"
+        return out
+
+    def add_village_table(self, villages: pd.DataFrame) -> None:
+        """Add the block-village-id table (sorted by block) that feeds the village
+        drop-down filtered by the row's block."""
+        if not len(villages):
+            return
+        refs = self.table("village", villages.rename(columns={"village_id": "id"}))
+        letter = refs["village"].split("!")[1].split("$")[1]
+        self.village_table = (refs["block"], f"Lists!${letter}$1")
 
 
 @dataclass
@@ -399,6 +418,7 @@ def _add_column_validation(
     lists: _Lists,
     choices: dict[str, list[str]],
     list_names: dict[str, str] | None = None,
+    block_letter: str | None = None,
 ) -> None:
     rng = f"{letter}{first}:{letter}{last}"
     kind = col.kind
@@ -446,6 +466,15 @@ def _add_column_validation(
             "response": "Choose the response: " + " / ".join(values),
             "response_block": "Choose the response: " + " / ".join(values),
         }[kind]
+        if kind == "village" and block_letter and lists.village_table:
+            # the villages of the row's block (all villages while the block is empty)
+            blocks_ref, anchor = lists.village_table
+            b = f"${block_letter}{first}"
+            ref = (
+                f'IF({b}="",{ref},OFFSET({anchor},MATCH({b},{blocks_ref},0),0,'
+                f"COUNTIF({blocks_ref},{b}),1))"
+            )
+            prompt = "Choose the village from the list of the row's block (write it if missing)."
         # villages may be missing from the gazetteer: warn instead of refusing
         style = "warning" if kind == "village" else "stop"
         dv = _validation(ws, rng, kind="list", formula1=ref, prompt=prompt)
@@ -531,9 +560,19 @@ def _data_sheet(
             if v is not None:
                 ws.cell(row=i, column=j, value=v)
     last = FIRST_DATA_ROW + len(rows) + BLANK_ROWS - 1
+    block_col = next((j for j, c in enumerate(columns, start=1) if c.code == "block"), None)
+    block_letter = get_column_letter(block_col) if block_col else None
     for j, col in enumerate(columns, start=1):
         _add_column_validation(
-            ws, col, get_column_letter(j), FIRST_DATA_ROW, last, lists, choices, list_names
+            ws,
+            col,
+            get_column_letter(j),
+            FIRST_DATA_ROW,
+            last,
+            lists,
+            choices,
+            list_names,
+            block_letter,
         )
     ws.freeze_panes = f"{get_column_letter(freeze_after + 1)}{FIRST_DATA_ROW}"
     return ws
@@ -810,8 +849,6 @@ def _finish(
     synthetic: bool,
 ) -> Workbook:
     wb.move_sheet(lists.ws, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index("Lists"))
-    if len(geo.villages) and key in ("part1", "collation"):
-        lists.table("village", geo.villages.rename(columns={"village_id": "id"}))
     wb.properties.title = wb["Instructions"]["A1"].value
     wb.properties.description = f"leheranalysis DNA instrument; codebook {cb.version}"
     wb.active = 0
@@ -927,6 +964,7 @@ def village_tool(
     cb, wb, lists = _start(codebook)
     geo = geography or resolve_geography(district, villages, None)
     key = "part1"
+    lists.add_village_table(geo.villages)
     ids = [_fixed("block"), _fixed("village"), _fixed("group")]
     part = _fixed("participants")
     cg_cols = [*ids, part, *_indicator_columns(cb, cb.indicators_for("village", "cg"))]
@@ -1065,6 +1103,7 @@ def collation_template(
     cb, wb, lists = _start(codebook)
     geo = geography or resolve_geography(district, villages, None)
     key = "collation"
+    lists.add_village_table(geo.villages)
     band = ("answers", "Value by source")
     src = [
         _Column("cg", "Children's groups", "numyes", 12, *band),
