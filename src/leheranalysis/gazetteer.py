@@ -461,11 +461,11 @@ def _read_layer_cached(path: str, mtime: int, size: int, layer: str) -> gpd.GeoD
     shapes = [m for m in names if m.lower().endswith(".shp")]
     if not shapes:
         raise SourceError(f"{path} holds no shapefile (.shp); {_REFETCH_HINT}.")
-    stem = shapes[0][: -len(".shp")].lower()
+    stem = shapes[0][: -len(".shp")]
     for ext in (".shx", ".dbf"):
-        if stem + ext not in members:
+        if stem.lower() + ext not in members:
             raise SourceError(
-                f"{path}: the shapefile {Path(stem).name}.shp has no {ext} file "
+                f"{path}: the shapefile {Path(shapes[0]).name} has no {ext} file "
                 f"(its {'attribute table' if ext == '.dbf' else 'index'}); "
                 f"{_REFETCH_HINT}."
             )
