@@ -73,6 +73,7 @@ __all__ = [
     "district_value",
     "state_value",
     "india_value",
+    "SYNTH_CODES",
     "synth_rates",
     "compare",
 ]
@@ -683,10 +684,7 @@ def resolve_district(
 def _indicator_name(key: str) -> str:
     if key in INDICATORS:
         return INDICATORS[key]
-    if key in INDICATORS.values():
-        return key
-    repaired = repair_indicator_name(key)
-    return repaired
+    return repair_indicator_name(key)
 
 
 def _select_indicators(frame: pd.DataFrame, indicators: Sequence[str] | None) -> pd.DataFrame:
