@@ -13,7 +13,9 @@ key             file                                 data sheets
 ==============  ===================================  ==========================================
 
 Every workbook has an ``Instructions`` sheet first and a hidden ``Lists`` sheet that feeds
-the drop-downs. On every data sheet row 1 holds merged bands (domains over the indicator
+the drop-downs (with villages known, the village drop-down offers the villages of the
+row's block, through a block-village-id table in ``Lists``). Indicator columns carry
+whole-number or decimal ranges (or a yes/no list) from the codebook's ``min``/``max``. On every data sheet row 1 holds merged bands (domains over the indicator
 columns), row 2 the headers ``Label [code]`` and data starts on row 3
 (:data:`HEADER_ROW`, :data:`FIRST_DATA_ROW`). Use :func:`header_map` to find columns by
 code, e.g. to fill a blank workbook with synthetic data, and :func:`save_workbook` to write
