@@ -1,0 +1,120 @@
+"""Read a district's processed tables (written by :mod:`leheranalysis.ingest`).
+
+Notebooks and reports read processed data only through :func:`load_processed`, so the
+file layout of ``data/processed/<slug>/`` (see ``docs/design.md``) is known in one place
+for reading and one place (``ingest``) for writing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from leheranalysis import config
+from leheranalysis.errors import DataNotAvailableError, InputFileError
+
+REQUIRED = ("observations.parquet", "villages.parquet", "blocks.parquet", "manifest.json")
+
+
+@dataclass
+class Processed:
+    """A district's processed tables.
+
+    Attributes
+    ----------
+    district : str
+        Canonical district name (from the manifest).
+    folder : pathlib.Path
+        The processed folder.
+    observations, rankings : pandas.DataFrame
+        Tidy observations and pairwise-ranking results.
+    villages, blocks : geopandas.GeoDataFrame
+        Programme villages (points) and blocks (polygons), EPSG:4326.
+    cleaning_log, match_report : pandas.DataFrame
+        What ingestion changed, and how village names were matched.
+    manifest : dict
+        Inputs with sha256, synthetic flag, codebook and package versions, time.
+    """
+
+    district: str
+    folder: Path
+    observations: pd.DataFrame
+    rankings: pd.DataFrame
+    villages: gpd.GeoDataFrame
+    blocks: gpd.GeoDataFrame
+    cleaning_log: pd.DataFrame
+    match_report: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def synthetic(self) -> bool:
+        """True when any input was SYNTHETIC demonstration data."""
+        return bool(self.manifest.get("synthetic", False))
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        return pd.DataFrame()
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
+def load_processed(district: str | None = None, folder: str | Path | None = None) -> Processed:
+    """Load the processed tables of a district.
+
+    Parameters
+    ----------
+    district : str, optional
+        District name; the folder is ``config.processed_dir(district)``.
+    folder : path, optional
+        The processed folder itself (takes precedence over ``district``).
+
+    Returns
+    -------
+    Processed
+
+    Raises
+    ------
+    DataNotAvailableError
+        When the folder or one of its required files is missing (run ``leher ingest``).
+    InputFileError
+        When a file cannot be read.
+    """
+    if folder is None:
+        if district is None:
+            raise DataNotAvailableError("give a district or a processed folder")
+        folder = config.processed_dir(district)
+    folder = Path(folder)
+    missing = [name for name in REQUIRED if not (folder / name).is_file()]
+    if missing:
+        raise DataNotAvailableError(
+            f"{folder}: no processed data ({missing[0]} missing); run "
+            f"`leher ingest --district {district or folder.name} INPUT...` first"
+        )
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        obs = pd.read_parquet(folder / "observations.parquet")
+        rankings_path = folder / "rankings.parquet"
+        rankings = pd.read_parquet(rankings_path) if rankings_path.is_file() else pd.DataFrame()
+        villages = gpd.read_parquet(folder / "villages.parquet")
+        blocks = gpd.read_parquet(folder / "blocks.parquet")
+    except (OSError, ValueError) as exc:
+        raise InputFileError(f"{folder}: cannot read processed data: {exc}") from exc
+    return Processed(
+        district=manifest.get("district", district or folder.name),
+        folder=folder,
+        observations=obs,
+        rankings=rankings,
+        villages=villages,
+        blocks=blocks,
+        cleaning_log=_csv(folder / "cleaning_log.csv"),
+        match_report=_csv(folder / "match_report.csv"),
+        manifest=manifest,
+    )
