@@ -1,0 +1,408 @@
+"""Ingestion: filled DNA workbooks, Kobo/ODK exports and CSV -> validated tidy tables.
+
+``ingest_district`` reads every input, validates every cell, logs every automatic change,
+matches village names to the gazetteer within their block, strips personal data, and -
+only when nothing is wrong - writes ``data/processed/<slug>/`` (see ``docs/design.md``):
+
+- ``observations.parquet``, ``rankings.parquet``; ``villages.parquet`` and
+  ``blocks.parquet`` (GeoParquet, the programme villages and blocks);
+- ``cleaning_log.csv`` (``file, sheet, row, column, old_value, new_value, rule``): one row
+  per automatic change - ``trim``, ``missing_token``, ``text_to_number``,
+  ``percent_sign``, ``yes_no``, ``category_normalised``, ``year_format``, ``sheet_name``,
+  ``merged_cell_filled``, ``village_normalised`` / ``village_fuzzy`` / ``village_alias``,
+  ``pii_removed``, ``free_text_removed`` (old value ``[removed]``, content never copied),
+  ``metadata_column_ignored``, ``sheet_ignored``;
+- ``match_report.csv`` (one row per village-level data row), ``manifest.json``.
+
+When any error is found nothing is written there; instead
+``<parent>/<name>.validation_errors.csv`` (``file, sheet, row, column, value, rule,
+message``) and ``<parent>/<name>.match_report.csv`` are written beside the output folder
+and :class:`IngestValidationError` is raised (the CLI prints a table and exits 2).
+
+Error messages
+--------------
+Every error names its place and rule::
+
+    part1.xlsx, sheet 'Children's groups', row 7, column F [oosc_6_14]: a count cannot be
+    negative for oosc_6_14 (value -3) [range]
+
+Rules: ``missing_file``, ``wrong_format`` (.xls/.ods: save as .xlsx), ``corrupt_file``,
+``empty_workbook``, ``encoding``, ``missing_sheet``, ``missing_column``,
+``unknown_column``, ``duplicate_column``, ``unknown_indicator``, ``formula``, ``type``,
+``integer``, ``range``, ``yes_no``, ``category``, ``year``, ``missing_value``,
+``unknown_group``, ``wrong_group``, ``not_for_group``, ``unknown_block``,
+``unknown_village``, ``ambiguous_village``, ``wrong_block``, ``duplicate_row``, ``alias``.
+
+Choices
+-------
+- Empty cells and missing tokens give no observation (the tidy table holds what was
+  reported); a row with identifiers but no value is skipped.
+- ``participants`` (group size) is kept as indicator ``participants`` (unit ``count``);
+  ``community_value`` of the Duty bearers sheet (a copy of the groups' evidence shown to
+  the duty bearer) and ``department`` of the secondary sheet (fixed by the codebook) are
+  validated but not imported. Part II's ``timeline_months`` is the ``value`` (unit
+  ``months``); collation's block response is a row of group ``block_official``.
+- Values of CSV files are text by nature: reading them as numbers is not logged; in
+  workbooks a number stored as text is (``text_to_number``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from leheranalysis import __version__, config
+from leheranalysis.codebook import Codebook, load_codebook
+from leheranalysis.errors import ValidationError
+from leheranalysis.ingest import _layout as layout
+from leheranalysis.ingest._log import CLEANING_COLUMNS, ERROR_COLUMNS, MATCH_COLUMNS, Log
+from leheranalysis.ingest._match import match_records, resolve_blocks
+from leheranalysis.ingest._parse import Context, parse_file
+from leheranalysis.ingest._read import discover, read_file
+from leheranalysis.ingest._tables import (
+    OBSERVATION_COLUMNS,
+    RANKING_COLUMNS,
+    build_tables,
+    geo_tables,
+)
+from leheranalysis.ingest._write import PROCESSED_FILES, atomic_csv, failure_paths, write_processed
+
+__all__ = [
+    "IngestResult",
+    "IngestValidationError",
+    "ingest_district",
+    "read_district",
+    "write_result",
+    "read_aliases",
+    "OBSERVATION_COLUMNS",
+    "RANKING_COLUMNS",
+    "ERROR_COLUMNS",
+    "CLEANING_COLUMNS",
+    "MATCH_COLUMNS",
+    "PROCESSED_FILES",
+    "SHEETS",
+]
+
+#: data sheet names of the workbook layout, by kind
+SHEETS = {kind: name for kind, (name, _) in layout.SHEETS.items()}
+
+
+class IngestValidationError(ValidationError):
+    """Ingestion found errors; ``errors`` holds them, ``errors_path`` where they were written."""
+
+    def __init__(self, message: str, errors: pd.DataFrame, errors_path: Path | None = None):
+        super().__init__(message, errors)
+        self.errors_path = errors_path
+
+
+@dataclass
+class IngestResult:
+    """Everything one ingestion produced (nothing is written by :func:`read_district`).
+
+    Attributes
+    ----------
+    district : str
+        Canonical district name.
+    observations, rankings : pandas.DataFrame
+        The tidy tables (columns :data:`OBSERVATION_COLUMNS`, :data:`RANKING_COLUMNS`),
+        from rows without errors.
+    villages, blocks : geopandas.GeoDataFrame
+        Programme villages and blocks.
+    cleaning_log, match_report : pandas.DataFrame
+    errors : pandas.DataFrame
+        Columns :data:`ERROR_COLUMNS` (+ ``problem``, the message without its location).
+    manifest : dict
+    """
+
+    district: str
+    observations: pd.DataFrame
+    rankings: pd.DataFrame
+    villages: Any
+    blocks: Any
+    cleaning_log: pd.DataFrame
+    match_report: pd.DataFrame
+    errors: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no error was found (outputs may be written)."""
+        return len(self.errors) == 0
+
+    @property
+    def synthetic(self) -> bool:
+        """True when any input is marked SYNTHETIC."""
+        return bool(self.manifest.get("synthetic"))
+
+
+def read_aliases(path: str | Path, district, log: Log) -> pd.DataFrame | None:
+    """Read a village alias file (CSV: ``written_name, block, village_id``); errors located.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Valid rows (block as the canonical name), None if the file is unusable.
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    except FileNotFoundError:
+        log.error("alias", "alias file not found", file=name)
+        return None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        log.error("alias", f"alias file cannot be read ({exc})", file=name)
+        return None
+    df.columns = [str(c).strip().casefold() for c in df.columns]
+    missing = [c for c in ("written_name", "block", "village_id") if c not in df.columns]
+    if missing:
+        log.error(
+            "alias",
+            f"alias file lacks column(s) {', '.join(missing)} (needs written_name, block, "
+            "village_id)",
+            file=name,
+            row=1,
+        )
+        return None
+    v = district.villages.set_index("village_id")
+    rows = []
+    for i, r in enumerate(df.itertuples(index=False), start=2):
+        written, block, vid = (str(x).strip() for x in (r.written_name, r.block, r.village_id))
+        if not written and not vid:
+            continue
+        try:
+            vid_int = int(float(vid))
+        except ValueError:
+            log.error("alias", "village_id is not a number", name, "", i, "C [village_id]", vid)
+            continue
+        if vid_int not in v.index:
+            log.error(
+                "alias",
+                f"village_id is not a village of {district.name}",
+                name,
+                "",
+                i,
+                "C [village_id]",
+                vid,
+            )
+            continue
+        bid = None
+        if block:
+            try:
+                bid = district.block_id(block)
+            except Exception:
+                log.error(
+                    "alias",
+                    f"block not in district {district.name}",
+                    name,
+                    "",
+                    i,
+                    "B [block]",
+                    block,
+                )
+                continue
+            vb = v.loc[vid_int, "block_id"]
+            vb = int(vb.iloc[0]) if isinstance(vb, pd.Series) else int(vb)
+            if vb != bid:
+                log.error(
+                    "alias",
+                    f"village_id {vid_int} is not in block {block}",
+                    name,
+                    "",
+                    i,
+                    "C [village_id]",
+                    vid,
+                )
+                continue
+        rows.append(
+            {
+                "written_name": written,
+                "block": district.block_name(bid) if bid is not None else None,
+                "village_id": vid_int,
+            }
+        )
+    return pd.DataFrame(rows, columns=["written_name", "block", "village_id"])
+
+
+def _load_district(district):
+    if isinstance(district, str):
+        from leheranalysis import gazetteer
+
+        return gazetteer.load_district(district)
+    return district
+
+
+def read_district(
+    district,
+    inputs: list[str | Path],
+    aliases: str | Path | None = None,
+    codebook: Codebook | None = None,
+) -> IngestResult:
+    """Read, clean, validate and match every input of a district; write nothing.
+
+    Parameters
+    ----------
+    district : str or gazetteer.District
+        District name (loaded with :func:`leheranalysis.gazetteer.load_district`) or an
+        already loaded district.
+    inputs : list of path
+        Files (``.xlsx``, ``.csv``; ``.xls``/``.ods`` are reported) and folders (searched
+        recursively).
+    aliases : path, optional
+        Village alias CSV (``written_name, block, village_id``) resolving ambiguous or
+        unmatched names.
+    codebook : Codebook, optional
+        Default: the package codebook.
+
+    Returns
+    -------
+    IngestResult
+        With ``errors`` listing every problem of every file (empty when all is well).
+    """
+    log = Log()
+    cb = codebook or load_codebook()
+    dist = _load_district(district)
+    alias_df = read_aliases(aliases, dist, log) if aliases is not None else None
+    if not inputs:
+        log.error("missing_file", "no input files given")
+    files = discover([Path(p) for p in inputs], log)
+    ctx = Context(cb, log)
+    records = []
+    manifest_inputs = []
+    for path, name in files:
+        raw = read_file(path, name, log)
+        if raw is None:
+            continue
+        manifest_inputs.append({"file": name, "sha256": raw.sha256, "synthetic": raw.synthetic})
+        if raw.ok:
+            records.extend(parse_file(raw, ctx))
+    places = resolve_blocks(records, dist, log)
+    match_records(records, places, dist, alias_df, log)
+    observations, rankings = build_tables(records, places, dist.name, cb, log)
+    villages, blocks = geo_tables(dist, observations, rankings)
+    synthetic = any(i["synthetic"] for i in manifest_inputs)
+    manifest = {
+        "district": dist.name,
+        "synthetic": synthetic,
+        "inputs": manifest_inputs,
+        "codebook_version": cb.version,
+        "package_version": __version__,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "parameters": {
+            "aliases": None if aliases is None else str(aliases),
+            "aliases_sha256": _sha256(aliases),
+            "geography": getattr(dist, "source", ""),
+            "synthetic_geography": bool(getattr(dist, "synthetic", False)),
+            "fuzzy_cutoff": 0.85,
+        },
+        "counts": {
+            "observations": len(observations),
+            "rankings": len(rankings),
+            "villages": len(villages),
+            "blocks": len(blocks),
+            "cleaning_log": len(log.changes),
+        },
+    }
+    return IngestResult(
+        district=dist.name,
+        observations=observations,
+        rankings=rankings,
+        villages=villages,
+        blocks=blocks,
+        cleaning_log=log.cleaning_frame(),
+        match_report=log.match_frame(),
+        errors=log.errors_frame(),
+        manifest=manifest,
+    )
+
+
+def _sha256(path: str | Path | None) -> str | None:
+    if path is None or not Path(path).is_file():
+        return None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_result(result: IngestResult, out_dir: str | Path) -> Path:
+    """Write a result: the processed folder when it has no errors, else the error files.
+
+    Returns
+    -------
+    pathlib.Path
+        The output folder.
+
+    Raises
+    ------
+    IngestValidationError
+        When ``result`` has errors (after writing ``<name>.validation_errors.csv`` and
+        ``<name>.match_report.csv`` beside ``out_dir``; ``out_dir`` is left untouched).
+    """
+    out_dir = Path(out_dir)
+    errors_path, match_path = failure_paths(out_dir)
+    if not result.ok:
+        atomic_csv(result.errors[ERROR_COLUMNS], errors_path)
+        atomic_csv(result.match_report, match_path)
+        n = len(result.errors)
+        files = result.errors["file"].replace("", pd.NA).dropna().nunique()
+        raise IngestValidationError(
+            f"ingestion found {n} error{'s' * (n != 1)} in {files} file{'s' * (files != 1)}; "
+            f"nothing was written to {out_dir}; all errors are listed in {errors_path}",
+            result.errors,
+            errors_path,
+        )
+    write_processed(result, out_dir)
+    for stale in (errors_path, match_path):
+        stale.unlink(missing_ok=True)
+    return out_dir
+
+
+def ingest_district(
+    district,
+    inputs: list[str | Path],
+    out_dir: str | Path | None = None,
+    aliases: str | Path | None = None,
+    *,
+    write: bool = True,
+    codebook: Codebook | None = None,
+) -> IngestResult:
+    """Ingest a district's filled workbooks, Kobo/ODK exports and CSV files.
+
+    Parameters
+    ----------
+    district : str or gazetteer.District
+        District name (e.g. ``"Madhubani"``) or loaded district.
+    inputs : list of path
+        Files and folders.
+    out_dir : path, optional
+        Output folder (default ``config.processed_dir(district)``,
+        ``data/processed/<slug>``).
+    aliases : path, optional
+        Village alias CSV (``written_name, block, village_id``).
+    write : bool
+        False: only read and validate (same as :func:`read_district`).
+    codebook : Codebook, optional
+
+    Returns
+    -------
+    IngestResult
+
+    Raises
+    ------
+    IngestValidationError
+        When writing and any error was found (see :func:`write_result`).
+
+    Examples
+    --------
+    >>> res = ingest_district("Madhubani", ["data/raw/dna/madhubani"])  # doctest: +SKIP
+    >>> res.observations.groupby("instrument").size()  # doctest: +SKIP
+    """
+    result = read_district(district, inputs, aliases=aliases, codebook=codebook)
+    if write:
+        out = Path(out_dir) if out_dir is not None else config.processed_dir(result.district)
+        result.manifest["parameters"]["out_dir"] = str(out)
+        write_result(result, out)
+    return result

@@ -1,0 +1,135 @@
+"""Collects located errors, cleaning-log rows and match-report rows during one ingestion."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from leheranalysis.privacy import find_personal_data
+
+ERROR_COLUMNS = ["file", "sheet", "row", "column", "value", "rule", "message"]
+CLEANING_COLUMNS = ["file", "sheet", "row", "column", "old_value", "new_value", "rule"]
+MATCH_COLUMNS = [
+    "file",
+    "sheet",
+    "row",
+    "written_block",
+    "written_village",
+    "status",
+    "village_id",
+    "score",
+    "candidates",
+]
+
+
+def show(value: Any, limit: int = 60) -> str:
+    """A value as an error message shows it (quoted text, masked personal data)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "(empty)"
+    kind = find_personal_data(value)
+    if kind:
+        return f"[removed: looks like {'an' if kind[0] in 'ae' else 'a'} {kind}]"
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"'{text}'" if isinstance(value, str) else text
+
+
+def cell_text(value: Any) -> str:
+    """A value as the cleaning log records it (personal data masked)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if find_personal_data(value):
+        return "[removed]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def where(file: str, sheet: str, row: int | None, column: str) -> str:
+    """``file, sheet 'S', row 7, column F [oosc_6_14]`` (parts that are unknown omitted)."""
+    parts = [file] if file else []
+    if sheet:
+        parts.append(f"sheet '{sheet}'")
+    if row:
+        parts.append(f"row {row}")
+    if column:
+        parts.append(f"column {column}")
+    return ", ".join(parts)
+
+
+@dataclass
+class Log:
+    """Everything one ingestion has to report (append-only)."""
+
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    matches: list[dict[str, Any]] = field(default_factory=list)
+
+    def error(
+        self,
+        rule: str,
+        problem: str,
+        file: str = "",
+        sheet: str = "",
+        row: int | None = None,
+        column: str = "",
+        value: Any = None,
+    ) -> None:
+        """Record a fatal error; ``problem`` says what is wrong and how to fix it."""
+        loc = where(file, sheet, row, column)
+        shown = show(value)
+        val = f" (value {shown})" if value is not None and shown != "(empty)" else ""
+        self.errors.append(
+            {
+                "file": file,
+                "sheet": sheet,
+                "row": row,
+                "column": column,
+                "value": "" if value is None else shown,
+                "rule": rule,
+                "message": f"{loc}: {problem}{val} [{rule}]" if loc else f"{problem} [{rule}]",
+                "problem": problem,
+            }
+        )
+
+    def change(
+        self, file: str, sheet: str, row: int | None, column: str, old: Any, new: Any, rule: str
+    ) -> None:
+        """Record one automatic change of a value."""
+        self.changes.append(
+            {
+                "file": file,
+                "sheet": sheet,
+                "row": row,
+                "column": column,
+                "old_value": old
+                if isinstance(old, str) and old.startswith("[")
+                else cell_text(old),
+                "new_value": cell_text(new),
+                "rule": rule,
+            }
+        )
+
+    def errors_frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.errors, columns=[*ERROR_COLUMNS, "problem"])
+        df["row"] = df["row"].astype("Int64")
+        return df
+
+    def cleaning_frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.changes, columns=CLEANING_COLUMNS)
+        df["row"] = df["row"].astype("Int64")
+        return df
+
+    def match_frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.matches, columns=MATCH_COLUMNS)
+        df["row"] = df["row"].astype("Int64")
+        df["village_id"] = df["village_id"].astype("Int64")
+        df["score"] = df["score"].astype(float)
+        return df

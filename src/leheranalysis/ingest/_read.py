@@ -1,0 +1,267 @@
+"""Reading input files into raw cell grids (the only part of ingestion that reads files).
+
+Every input is read once, as bytes (opened read-only), hashed, and parsed from memory, so a
+raw file can never be modified. Unreadable files become located errors, never exceptions.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leheranalysis.ingest._layout import NON_DATA_SHEETS, norm_text
+from leheranalysis.ingest._log import Log
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv",)
+LEGACY_SUFFIXES = (".xls", ".ods")
+INPUT_SUFFIXES = (*XLSX_SUFFIXES, *CSV_SUFFIXES, *LEGACY_SUFFIXES)
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A cell holding a formula (its text), not a value."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ExcelError:
+    """A cell holding an Excel error value such as ``#DIV/0!``."""
+
+    text: str
+
+
+@dataclass
+class RawSheet:
+    """The cells of one sheet (or of a CSV file): rows as Excel numbers them."""
+
+    name: str  # "" for a CSV file
+    rows: list[tuple[int, list[Any]]]  # (row number, values of columns A, B, ...)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
+    hidden: bool = False
+
+
+@dataclass
+class RawFile:
+    """One input file as read: checksum, format, synthetic marker and sheets."""
+
+    path: Path
+    name: str  # as shown in messages
+    sha256: str
+    format: str  # "xlsx" or "csv"
+    synthetic: bool = False
+    sheets: list[RawSheet] = field(default_factory=list)
+    ok: bool = True  # False when the file could not be read (an error is logged)
+
+
+def discover(inputs: list[Path], log: Log) -> list[tuple[Path, str]]:
+    """Expand folders into input files; report missing paths and unsupported types.
+
+    Returns
+    -------
+    list of (path, display name)
+        Files in the order given; a folder's files sorted by relative path. Lock files
+        (``~$...``) and hidden files are skipped.
+    """
+    out: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in INPUT_SUFFIXES
+                and not p.name.startswith(("~$", "."))
+            )
+            if not found:
+                log.error(
+                    "missing_file",
+                    f"folder holds no input file ({', '.join(INPUT_SUFFIXES)})",
+                    file=str(path),
+                )
+            files = [(p, str(p)) for p in found]
+        elif path.is_file():
+            if path.suffix.lower() not in INPUT_SUFFIXES:
+                log.error(
+                    "wrong_format",
+                    f"unsupported file type {path.suffix or '(none)'!r}; give .xlsx workbooks "
+                    "or .csv files",
+                    file=str(path),
+                )
+                continue
+            files = [(path, str(path))]
+        else:
+            log.error("missing_file", "no such file or folder", file=str(path))
+            continue
+        for p, name in files:
+            key = p.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append((p, name))
+    return out
+
+
+def read_file(path: Path, name: str, log: Log) -> RawFile | None:
+    """Read one input file (bytes once, read-only).
+
+    Errors go to ``log``; None when the file cannot be read at all, else a RawFile whose
+    ``ok`` is False when its content is unusable (wrong format, corrupt).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        log.error("unreadable_file", f"cannot read the file ({exc.strerror or exc})", file=name)
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    raw = RawFile(path=path, name=name, sha256=digest, format="csv" if suffix == ".csv" else "xlsx")
+    if suffix in LEGACY_SUFFIXES or data.startswith(_OLE_MAGIC) or _is_ods(data):
+        kind = "an OpenDocument .ods" if (suffix == ".ods" or _is_ods(data)) else "a legacy .xls"
+        log.error(
+            "wrong_format",
+            f"this is {kind} spreadsheet, but ingestion reads .xlsx workbooks: open it in "
+            "Excel or LibreOffice and save it as .xlsx (Excel Workbook)",
+            file=name,
+        )
+        raw.ok = False
+        return raw
+    if raw.format == "csv":
+        sheet = _read_csv(data, name, log)
+        if sheet is None:
+            raw.ok = False
+        else:
+            raw.sheets = [sheet]
+        return raw
+    if _read_xlsx(data, raw, log) is None:
+        raw.ok = False
+    return raw
+
+
+def _is_ods(data: bytes) -> bool:
+    return data[:2] == b"PK" and _ODS_MIME in data[:200]
+
+
+def _read_xlsx(data: bytes, raw: RawFile, log: Log) -> RawFile | None:
+    import openpyxl
+
+    if len(data) == 0:
+        log.error("empty_workbook", "the file is empty (0 bytes)", file=raw.name)
+        return None
+    if not data.startswith(b"PK"):
+        log.error(
+            "corrupt_file",
+            "not an .xlsx workbook (the file is not a zip archive): it may be a renamed file "
+            "of another type; open it in Excel and save it as .xlsx",
+            file=raw.name,
+        )
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False, read_only=False)
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
+        log.error(
+            "corrupt_file",
+            f"the workbook is corrupt or truncated ({exc}); re-save it from Excel or copy "
+            "it again from its source",
+            file=raw.name,
+        )
+        return None
+    except Exception as exc:  # openpyxl raises many types on malformed parts
+        log.error(
+            "corrupt_file",
+            f"the workbook cannot be opened as .xlsx ({type(exc).__name__}: {exc}); re-save "
+            "it from Excel as .xlsx",
+            file=raw.name,
+        )
+        return None
+    try:
+        raw.synthetic = _is_synthetic(wb)
+        for ws in wb.worksheets:
+            raw.sheets.append(_sheet_cells(ws))
+    finally:
+        wb.close()
+    return raw
+
+
+def _is_synthetic(wb) -> bool:
+    props = wb.properties
+    for text in (props.keywords, props.subject, props.title):
+        if text and "SYNTHETIC" in str(text).upper():
+            return True
+    for ws in wb.worksheets:
+        if norm_text(ws.title) == "instructions":
+            a1 = ws["A1"].value
+            return bool(a1) and "SYNTHETIC" in str(a1).upper()
+    return False
+
+
+def _sheet_cells(ws) -> RawSheet:
+    rows: list[tuple[int, list[Any]]] = []
+    if norm_text(ws.title) in NON_DATA_SHEETS:
+        return RawSheet(name=ws.title, rows=rows, hidden=ws.sheet_state != "visible")
+    for row in ws.iter_rows():
+        values: list[Any] = []
+        any_value = False
+        for cell in row:
+            v = cell.value
+            dt = getattr(cell, "data_type", None)
+            if dt == "f":
+                v = Formula(v if isinstance(v, str) else str(getattr(v, "text", v)))
+            elif dt == "e":
+                v = ExcelError(str(v))
+            elif v is not None and not isinstance(v, (str, int, float, bool)):
+                # dates, times, array formulas, rich text: keep a readable form
+                if type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
+                    v = Formula(str(getattr(v, "text", v)))
+            if v is not None:
+                any_value = True
+            values.append(v)
+        if any_value:
+            rows.append((row[0].row, values))
+    merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
+    return RawSheet(name=ws.title, rows=rows, merged=merged, hidden=ws.sheet_state != "visible")
+
+
+def _read_csv(data: bytes, name: str, log: Log) -> RawSheet | None:
+    if not data.strip():
+        log.error("empty_workbook", "the CSV file is empty", file=name)
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            log.error(
+                "encoding",
+                f"the CSV file is not UTF-8 (byte {exc.start}); save it as 'CSV UTF-8'",
+                file=name,
+            )
+            return None
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        delim = dialect.delimiter
+    except csv.Error:
+        delim = ","
+    rows = []
+    try:
+        for i, rec in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delim), 1):
+            if any(c.strip() for c in rec):
+                rows.append((i, [c if c != "" else None for c in rec]))
+    except csv.Error as exc:
+        log.error("corrupt_file", f"the CSV file cannot be parsed ({exc})", file=name)
+        return None
+    return RawSheet(name="", rows=rows)

@@ -1,0 +1,110 @@
+"""Writing ingestion outputs: all or nothing (the only part of ingestion that writes).
+
+The processed tables are written into a temporary folder beside the output folder, which
+then replaces the old folder with two renames; a failure at any point leaves the previous
+output untouched and no temporary folder behind. Single files (validation errors, match
+report of a failed run) are written to a temporary file and renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import pandas as pd
+
+from leheranalysis.errors import ConfigError
+
+PROCESSED_FILES = (
+    "observations.parquet",
+    "rankings.parquet",
+    "villages.parquet",
+    "blocks.parquet",
+    "cleaning_log.csv",
+    "match_report.csv",
+    "manifest.json",
+)
+
+
+def atomic_csv(df: pd.DataFrame, path: Path) -> Path:
+    """Write a CSV (UTF-8) atomically: temporary file in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            df.to_csv(fh, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_processed(result, out_dir: Path) -> Path:
+    """Write every processed table of ``result`` to ``out_dir`` (all or nothing).
+
+    Raises
+    ------
+    ConfigError
+        If ``out_dir`` exists but is a file, or a non-empty folder that is not a previous
+        ingestion output (no ``manifest.json``): it is never replaced.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise ConfigError(f"{out_dir}: output path exists and is not a folder")
+        if any(out_dir.iterdir()) and not (out_dir / "manifest.json").is_file():
+            raise ConfigError(
+                f"{out_dir}: folder exists, is not empty and holds no manifest.json - it is "
+                "not an ingestion output, so it is not replaced; choose another --out"
+            )
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+    try:
+        result.observations.to_parquet(tmp / "observations.parquet", index=False)
+        result.rankings.to_parquet(tmp / "rankings.parquet", index=False)
+        result.villages.to_parquet(tmp / "villages.parquet", index=False)
+        result.blocks.to_parquet(tmp / "blocks.parquet", index=False)
+        result.cleaning_log.to_csv(tmp / "cleaning_log.csv", index=False, encoding="utf-8")
+        result.match_report.to_csv(tmp / "match_report.csv", index=False, encoding="utf-8")
+        (tmp / "manifest.json").write_text(
+            json.dumps(result.manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        _swap(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _swap(tmp: Path, out_dir: Path) -> None:
+    if not out_dir.exists():
+        os.replace(tmp, out_dir)
+        return
+    old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
+    os.replace(out_dir, old)
+    try:
+        os.replace(tmp, out_dir)
+    except BaseException:
+        os.replace(old, out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def failure_paths(out_dir: Path) -> tuple[Path, Path]:
+    """Where a failed run writes its errors and match report: beside ``out_dir``.
+
+    ``<parent>/<name>.validation_errors.csv`` and ``<parent>/<name>.match_report.csv``, e.g.
+    ``data/processed/madhubani.validation_errors.csv`` - never inside the output folder.
+    """
+    out_dir = Path(out_dir)
+    return (
+        out_dir.parent / f"{out_dir.name}.validation_errors.csv",
+        out_dir.parent / f"{out_dir.name}.match_report.csv",
+    )
