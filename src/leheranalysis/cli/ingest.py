@@ -1,10 +1,106 @@
-"""``leher`` command group `ingest` (placeholder until its module lands)."""
+"""``leher ingest``: filled DNA workbooks, Kobo/ODK exports and CSV -> processed tables.
+
+Exit codes: 0 written; 2 any validation error (nothing written to the output folder; the
+errors are printed as a table and written to ``<parent>/<name>.validation_errors.csv``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from leheranalysis import config
+
+#: rows of the error table printed before "... and N more"
+SHOW_ERRORS = 30
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Register this command group (not available yet)."""
-    return None
+    """Add the ``ingest`` command."""
+    p = sub.add_parser(
+        "ingest",
+        help="validate and ingest filled DNA workbooks, Kobo/ODK exports and CSV",
+        description=(
+            "Read filled DNA workbooks (.xlsx), Kobo/ODK exports (.csv/.xlsx) and CSV files "
+            "of a district; validate every cell, log every automatic change, match villages "
+            "to the gazetteer and write data/processed/<district>/. On any error nothing is "
+            "written there: the errors are printed and written to "
+            "<parent>/<name>.validation_errors.csv, and the exit code is 2."
+        ),
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders")
+    p.add_argument("--district", required=True, help="district name, e.g. Madhubani")
+    p.add_argument(
+        "--out", type=Path, default=None, help="output folder (default data/processed/<slug>)"
+    )
+    p.add_argument(
+        "--aliases",
+        type=Path,
+        default=None,
+        help="village alias CSV with columns written_name, block, village_id",
+    )
+    p.set_defaults(func=handle)
+
+
+def _district(name: str):
+    from leheranalysis import gazetteer
+
+    if name.strip().casefold().startswith("synthetic"):
+        return gazetteer.synthetic_district(name.strip())
+    return gazetteer.load_district(name)
+
+
+def error_table(errors: pd.DataFrame, limit: int = SHOW_ERRORS) -> str:
+    """The first ``limit`` errors as a plain-text table, plus a count of the rest."""
+    cols = ["file", "sheet", "row", "column", "value", "rule", "problem"]
+    shown = errors.head(limit)[cols].copy()
+    shown["file"] = shown["file"].map(lambda f: Path(f).name if f else "")
+    shown["row"] = shown["row"].map(lambda r: "" if pd.isna(r) else str(int(r)))
+    cells = [[str(v) for v in row] for row in shown.itertuples(index=False)]
+    widths = [
+        min(max([len(c)] + [len(r[i]) for r in cells]), 40 if c != "problem" else 200)
+        for i, c in enumerate(cols)
+    ]
+
+    def fmt(values):
+        out = []
+        for v, w in zip(values, widths, strict=True):
+            v = v if len(v) <= w else v[: w - 3] + "..."
+            out.append(v.ljust(w))
+        return "  ".join(out).rstrip()
+
+    lines = [fmt(cols), fmt(["-" * w for w in widths])]
+    lines += [fmt(r) for r in cells]
+    if len(errors) > limit:
+        lines.append(f"... and {len(errors) - limit} more")
+    return "\n".join(lines)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the ingestion; print a summary or the error table."""
+    from leheranalysis import ingest
+
+    district = _district(args.district)
+    out = args.out if args.out is not None else config.processed_dir(district.name)
+    result = ingest.read_district(district, args.inputs, aliases=args.aliases)
+    result.manifest["parameters"]["out_dir"] = str(out)
+    try:
+        ingest.write_result(result, out)
+    except ingest.IngestValidationError as exc:
+        print(error_table(exc.errors), file=sys.stderr)
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return 2
+    tag = " (SYNTHETIC data)" if result.synthetic else ""
+    m = result.match_report["status"].value_counts().to_dict()
+    print(
+        f"Ingested {len(result.manifest['inputs'])} file(s) for {result.district}{tag}: "
+        f"{len(result.observations)} observations, {len(result.rankings)} ranks, "
+        f"{len(result.villages)} villages in {len(result.blocks)} blocks; "
+        f"{len(result.cleaning_log)} automatic changes in cleaning_log.csv; villages "
+        + ", ".join(f"{k} {v}" for k, v in sorted(m.items()))
+        + f"\nWritten to {out}"
+    )
+    return 0
