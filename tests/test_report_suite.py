@@ -1,0 +1,126 @@
+"""Integration: `leher run` on the Madhubani demo data, read as a reviewer would.
+
+Builds SYNTHETIC Madhubani data on the real PMGSY geography (63 villages in Bisfi,
+Pandaul and Rajnagar), runs the four notebooks through the ``leher run`` command, and
+checks the HTML: no code, the SYNTHETIC banner, the published NFHS-5 values, the maps;
+then headless Chromium loads the index and a report (no missing image, no broken link)
+and its screenshots are kept in ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from leheranalysis import config
+from leheranalysis.cli import main as leher
+from tests._suite import (
+    NOTEBOOK_STEMS,
+    NOTEBOOKS,
+    build_processed,
+    chromium,
+    code_inputs,
+    dump_dom,
+    sandbox,
+    screenshot,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.realdata, pytest.mark.xdist_group("report-suite")]
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def madhubani(public_data, tmp_path_factory):
+    root = tmp_path_factory.mktemp("madhubani-suite")
+    with sandbox(root):
+        name = build_processed("Madhubani", root, seed=2026)
+        code = leher(
+            [
+                "run",
+                "--district",
+                "madhubani",
+                "--data",
+                str(root / "data" / "processed"),
+                "--out",
+                str(root / "reports"),
+                "--notebooks-dir",
+                str(NOTEBOOKS),
+                "--force",
+            ]
+        )
+        yield root, name, code
+
+
+def _html(root: Path, stem: str) -> str:
+    return (root / "reports" / "madhubani" / f"{stem}.html").read_text(encoding="utf-8")
+
+
+def test_leher_run_builds_four_reports(madhubani):
+    root, name, code = madhubani
+    assert name == "Madhubani"
+    assert code == 0
+    for stem in NOTEBOOK_STEMS:
+        html = _html(root, stem)
+        assert not code_inputs(html), stem
+        assert "SYNTHETIC" in html, stem
+        assert "Madhubani" in html
+
+
+def test_comparison_report_shows_published_nfhs_values(madhubani):
+    html = _html(madhubani[0], "04-district-comparison")
+    for value in ("39.2", "805", "81.1", "42.7"):
+        assert re.search(rf"\b{re.escape(value)}\b", html), f"NFHS-5 value {value} missing"
+
+
+def test_village_map_report_embeds_maps(madhubani):
+    html = _html(madhubani[0], "03-village-maps")
+    images = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', html)
+    assert len(images) >= 2, "expected the village map and the small multiples"
+    assert all(base64.b64decode(img[:200] + "==")[:4] == b"\x89PNG" for img in images)
+    figures = config.project_root()  # figures are written in the sandbox, not the repo
+    assert figures
+    map_files = list((madhubani[0] / "figures" / "madhubani").glob("*.svg"))
+    assert map_files, "maps are saved as SVG too"
+
+
+def test_no_sensitive_small_counts_in_reports(madhubani):
+    html = _html(madhubani[0], "02-baseline-findings")
+    assert "&lt;5" in html or "<5" in html, "small sensitive counts are shown as <5"
+
+
+@pytest.mark.skipif(
+    chromium() is None and not config.require_data(), reason="chromium not installed"
+)
+def test_chromium_loads_index_and_report_without_broken_links(madhubani, tmp_path):
+    assert chromium(), "chromium is required in CI (installed by .ci/run)"
+    root = madhubani[0]
+    reports = root / "reports"
+    index = reports / "index.html"
+    for page in (index, reports / "madhubani" / "03-village-maps.html"):
+        dom = dump_dom(page.as_uri(), tmp_path / "profile")
+        assert "<body" in dom, f"chromium did not render {page}"
+        for src in re.findall(r'<img[^>]+src="([^"]+)"', dom):
+            if not src.startswith("data:"):
+                target = (page.parent / unquote(urlparse(src).path)).resolve()
+                assert target.is_file(), f"{page.name}: missing image {src}"
+        for href in re.findall(r'<a[^>]+href="([^"#][^"]*)"', dom):
+            parsed = urlparse(href)
+            if parsed.scheme in ("http", "https", "mailto"):
+                continue
+            target = (page.parent / unquote(parsed.path)).resolve()
+            assert target.exists(), f"{page.name}: broken link {href}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    for page, shot in (
+        (index, "index.png"),
+        (reports / "madhubani" / "03-village-maps.html", "madhubani-maps.png"),
+    ):
+        out = tmp_path / shot
+        screenshot(page.as_uri(), out, tmp_path / "profile2")
+        assert out.is_file() and out.stat().st_size > 10_000, f"no screenshot of {page}"
+        shutil.copy(out, ARTIFACTS / shot)
