@@ -342,10 +342,15 @@ def normalise_name(text: Any) -> str:
     >>> normalise_name("Phulparas"), normalise_name("Mushahari"), normalise_name("Ganj.Per")
     ('fulparas', 'musahari', 'ganj per')
     """
-    raw = _canon(text)
+    return _normalise_cached(_canon(text))
+
+
+@functools.lru_cache(maxsize=262144)
+def _normalise_cached(raw: str) -> str:
     if not raw:
         return ""
-    raw = unicodedata.normalize("NFKD", raw)
+    if not raw.isascii():
+        raw = unicodedata.normalize("NFKD", raw)
     raw = "".join(ch for ch in raw if not unicodedata.combining(ch))
     raw = _SPACES.sub(" ", _PUNCT.sub(" ", raw)).strip()
     for old, new in _TRANSLIT:
@@ -769,15 +774,18 @@ def _district_villages(
         }
     )
 
+    ids = villages["village_id"].to_numpy()
+    vnames = villages["name"].to_numpy(dtype=object, na_value=None)
+    vblocks = villages["block_id"].to_numpy()
+
     def add(mask: np.ndarray, issue: str, detail: Any) -> None:
         for i in np.flatnonzero(mask):
-            row = villages.iloc[i]
             issues.append(
                 {
                     "level": "village",
-                    "id": int(row["village_id"]),
-                    "name": None if pd.isna(row["name"]) else str(row["name"]),
-                    "block_id": int(row["block_id"]),
+                    "id": int(ids[i]),
+                    "name": vnames[i],
+                    "block_id": int(vblocks[i]),
                     "issue": issue,
                     "detail": detail(i) if callable(detail) else detail,
                 }
@@ -797,6 +805,7 @@ def _district_villages(
         lambda i: f"DISTRICT_I is {dist[i]!r}; attached by BLOCK_ID",
     )
     if len(villages) and len(blocks):
+        shapely.prepare(blocks.geometry.to_numpy())
         geom_by_block = dict(zip(blocks["block_id"], blocks.geometry, strict=True))
         has_poly = villages["block_id"].isin(geom_by_block).to_numpy()
         polys = np.array([geom_by_block.get(b) for b in villages["block_id"]], dtype=object)
@@ -951,10 +960,11 @@ def classify_facilities(descriptions: Any, categories: Any = None) -> pd.DataFra
         if categories is None
         else pd.Series(categories).reset_index(drop=True)
     )
-    pairs = [
-        classify_facility(None if pd.isna(d) else d, None if pd.isna(c) else c)
-        for d, c in zip(desc, cats, strict=True)
-    ]
+    frame = pd.DataFrame({"d": desc.astype(object), "c": cats.astype(object)})
+    frame = frame.where(frame.notna(), None)
+    uniq = frame.drop_duplicates()
+    classes = {(d, c): classify_facility(d, c) for d, c in zip(uniq["d"], uniq["c"], strict=True)}
+    pairs = [classes[(d, c)] for d, c in zip(frame["d"], frame["c"], strict=True)]
     return pd.DataFrame(pairs, columns=["kind", "level"])
 
 
