@@ -430,17 +430,14 @@ def cpvi_inputs(
         )
     vals = vals[vals["indicator"].isin(list(cfg.indicators))]
     shares = _ind.denominator_shares(under15_share=cfg.under15_share)
-    den = _ind.village_denominators(vil, shares).set_index("village_id")
-    ind = cb.indicators
-    denom = vals["indicator"].map(ind["denominator"])
-    rated = (vals["unit"] == "count") & denom.notna()
-    base = [
-        den.at[v, d] if r else np.nan
-        for v, d, r in zip(vals["village_id"], denom, rated, strict=True)
-    ]
-    vals = vals.assign(
-        x=np.where(rated, 1000.0 * vals["value"] / np.asarray(base, float), vals["value"])
+    den = _ind.village_denominators(vil, shares)
+    long = den.melt(
+        id_vars="village_id", value_vars=list(shares), var_name="denominator", value_name="base"
     )
+    vals = vals.assign(denominator=vals["indicator"].map(cb.indicators["denominator"]))
+    vals = vals.merge(long, on=["village_id", "denominator"], how="left")
+    rated = (vals["unit"] == "count") & vals["denominator"].notna()
+    vals["x"] = np.where(rated, 1000.0 * vals["value"] / vals["base"], vals["value"])
     data = vals.pivot(index="village_id", columns="indicator", values="x")
     ids = pd.Index(vil["village_id"].astype("int64"), name="village_id")
     data = data.reindex(index=ids, columns=list(cfg.indicators)).astype(float)

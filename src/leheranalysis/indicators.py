@@ -342,7 +342,10 @@ def wilson_ci(
         denom = 1 + z**2 / m
         centre = (p + z**2 / (2 * m)) / denom
         half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    valid = ~np.isnan(m)
+    lo = np.where(valid & (x == 0), 0.0, np.clip(centre - half, 0, 1))
+    hi = np.where(valid & (x == m), 1.0, np.clip(centre + half, 0, 1))
+    return lo, hi
 
 
 def _check_level(level: float) -> None:
@@ -736,6 +739,13 @@ def _issue_text(codebook: Codebook, indicator: str) -> str:
     for suffix in (" (score 1-5)", " (%)"):
         label = label.removesuffix(suffix)
     if row["higher_is"] == "better":
+        unit = row["unit"]
+        if unit == "yesno":
+            return f'"no" to: {label}'
+        if unit == "score":
+            return f"a low score (2 or less) for: {label}"
+        if unit == "share":
+            return f"a share below 50 % for: {label}"
         return f"a problem with: {label}"
     first, _, rest = label.partition(" ")
     if first[1:].islower() and first not in ("Anganwadi", "Childline"):
@@ -766,7 +776,9 @@ def headline(
     codebook : Codebook, optional
     issue : str, optional
         Wording of the issue (default from the codebook label: "out-of-school children
-        aged 6-14"; for "better" indicators "a problem with: <label>").
+        aged 6-14"; for indicators where higher is better, the answer that reports the
+        issue: '"no" to: <label>', "a low score (2 or less) for: <label>", "a share
+        below 50 % for: <label>").
 
     Returns
     -------
