@@ -1,10 +1,100 @@
-"""``leher`` command group `demo_data` (placeholder until its module lands)."""
+"""``leher demo-data``: SYNTHETIC filled DNA workbooks for any district."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from pathlib import Path
+
+from leheranalysis.errors import ConfigError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Register this command group (not available yet)."""
-    return None
+    """Register the ``demo-data`` command."""
+    p = sub.add_parser(
+        "demo-data",
+        help="write SYNTHETIC filled DNA workbooks calibrated to NFHS-5 and PMGSY populations",
+        description=(
+            "Choose programme villages from the gazetteer and write the four DNA workbooks "
+            "(secondary block data, Part I village tool, Part II block tool, collation) "
+            "filled with synthetic data calibrated to the district's NFHS-5 rates and real "
+            "village populations, marked SYNTHETIC; plus the answer key in "
+            "DIR/synthetic_key/. Default programmes: src/leheranalysis/data/programmes.yaml."
+        ),
+    )
+    p.add_argument(
+        "--district",
+        "-d",
+        required=True,
+        help="district name as in the gazetteer (e.g. Madhubani); 'synthetic' for the "
+        "built-in offline geography",
+    )
+    p.add_argument(
+        "--blocks", nargs="+", metavar="B", help="programme blocks, as the organisation writes them"
+    )
+    p.add_argument("--villages", type=int, metavar="N", help="total number of programme villages")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--dirt", type=float, default=0.0, metavar="RATE", help="rate of typical human errors (0-1)"
+    )
+    p.add_argument(
+        "--all-villages",
+        action="store_true",
+        help="use every habitation of the district (or of --blocks)",
+    )
+    p.add_argument(
+        "--min-population",
+        type=float,
+        metavar="P",
+        help="minimum known population of a programme village (default from programmes.yaml)",
+    )
+    p.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="output folder")
+    p.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Generate and write; print a summary."""
+    from leheranalysis import gazetteer, synth
+
+    if not 0 <= args.dirt <= 1:
+        raise ConfigError(f"--dirt must be between 0 and 1, got {args.dirt}")
+    if args.villages is not None and args.villages < 1:
+        raise ConfigError(f"--villages must be at least 1, got {args.villages}")
+    if args.all_villages and args.villages is not None:
+        raise ConfigError("give either --villages or --all-villages, not both")
+    t0 = time.perf_counter()
+    if args.district.strip().casefold() in ("synthetic", "synthetic district"):
+        district = gazetteer.synthetic_district()
+    else:
+        district, notice = gazetteer.load_district_or_synthetic(args.district)
+        if notice:
+            print(notice, file=sys.stderr)
+    dna, paths = synth.demo_data(
+        district,
+        args.out,
+        blocks=args.blocks,
+        villages=args.villages,
+        seed=args.seed,
+        dirt=args.dirt,
+        all_villages=args.all_villages,
+        min_population=args.min_population,
+    )
+    implied = dna.implied_rates()
+    print(
+        f"SYNTHETIC DNA for {dna.district}: {len(dna.villages)} villages in "
+        f"{len(dna.blocks)} blocks ({', '.join(dna.blocks['block_written'])}), seed {dna.seed}, "
+        f"dirt {dna.dirt:g} ({len(dna.dirt_log)} changes)"
+    )
+    source = "national defaults" if len(dna.defaulted) == len(dna.rates) else "NFHS-5"
+    if dna.defaulted and source == "NFHS-5":
+        source += f" (national defaults for {', '.join(dna.defaulted)})"
+    print(
+        f"  calibrated to {source}: women 20-24 married before 18 "
+        f"{dna.rates['child_marriage']:.1f} %, implied by the village counts "
+        f"{implied['child_marriage']:.1f} %"
+    )
+    for key, path in paths.items():
+        print(f"  {key:10s} {path}")
+    print(f"  ({time.perf_counter() - t0:.1f} s)")
+    return 0

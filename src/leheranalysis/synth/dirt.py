@@ -186,10 +186,13 @@ def add_dirt(
         return out, pd.DataFrame(columns=list(DIRT_LOG_COLUMNS))
     units = codebook.indicators["unit"]
 
-    # duplicated rows first, so that positions below refer to the final frames
+    # duplicated rows first, so that positions below refer to the final frames; the
+    # original and its copy get no other dirt (so the copy is an exact duplicate)
+    protected: dict[tuple[str, str], set[int]] = {}
     for (wb, title), df in list(out.items()):
         if title in _GROUP_SHEETS and len(df):
             i = int(rng.integers(len(df)))
+            protected[(wb, title)] = {i, i + 1}
             out[(wb, title)] = pd.concat([df.iloc[: i + 1], df.iloc[i : i + 1], df.iloc[i + 1 :]])
             out[(wb, title)] = out[(wb, title)].reset_index(drop=True)
             log.append(
@@ -233,7 +236,10 @@ def add_dirt(
                 continue
             values = df[col].to_numpy(dtype=object).copy()
             hit = np.flatnonzero(rng.random(len(values)) < rate)
+            skip = protected.get((wb, title), set())
             for i in hit:
+                if i in skip:
+                    continue
                 old = values[i]
                 if old is None or (isinstance(old, float) and np.isnan(old)):
                     continue

@@ -21,6 +21,7 @@ from leheranalysis.synth.calibration import (
     expit,
     logit,
     random_round,
+    systematic_round,
 )
 
 __all__ = [
@@ -146,7 +147,7 @@ def simulate_villages(
         size = pop * structure.share(band)
         if band.startswith("girls_"):
             size = size * girls
-        df[band] = random_round(size, rng)
+        df[band] = systematic_round(size, rng)
     df["births_12m_girls"] = rng.binomial(df["births_12m"].to_numpy(), structure.female_birth)
 
     # logit-normal village rates, calibrated so that denominator-weighted means equal
@@ -169,7 +170,7 @@ def simulate_villages(
         df[f"p_{r[0]}"] = p[:, j]
 
     def count(rate: str, band: str) -> np.ndarray:
-        return random_round(df[band].to_numpy(dtype=float) * df[f"p_{rate}"].to_numpy(), rng)
+        return systematic_round(df[band].to_numpy(dtype=float) * df[f"p_{rate}"].to_numpy(), rng)
 
     df["child_marriage_12m"] = count("child_marriage", "girls_turning_18")
     df["adolescent_pregnancy"] = count("teen_pregnancy", "girls_15_19")
@@ -329,7 +330,8 @@ def group_sheet(
 def _combine_matrix(values: np.ndarray, unit: str) -> np.ndarray:
     """Combine answers of several groups (columns) per village (rows), as in design.md.
 
-    Counts: the maximum; scores and shares: the mean (1 decimal); yes/no: ``"yes"`` if any
+    Counts: the maximum; scores and shares: the mean, rounded half up to a whole number
+    (the instruments record whole scores and percentages); yes/no: ``"yes"`` if any
     group says yes. Rows without any answer give None.
     """
     out = np.full(values.shape[0], None, dtype=object)
@@ -345,10 +347,10 @@ def _combine_matrix(values: np.ndarray, unit: str) -> np.ndarray:
         return out
     if unit == "count":
         comb = np.nanmax(np.where(has[:, None], num, 0.0), axis=1)
-        out[has] = comb[has].astype(np.int64)
     else:
         comb = np.nanmean(np.where(has[:, None], num, 0.0), axis=1)
-        out[has] = np.round(comb[has], 1)
+        comb = np.floor(comb + 0.5)  # the instruments take whole scores and percentages
+    out[has] = comb[has].astype(np.int64)
     return out
 
 
@@ -643,7 +645,7 @@ def secondary_sheet(
                         "source": f"Block {ind.at[code, 'department']} office records (synthetic)",
                     }
                 )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, dtype=object)
 
 
 def _share(district_pct: float, t: int, rng: np.random.Generator) -> float:
@@ -744,7 +746,7 @@ def part2_sheet(
                     "timeline_months": None if action is None else int(rng.choice([3, 6, 12])),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, dtype=object)
 
 
 def collation_sheet(
