@@ -67,7 +67,13 @@ def _run_local(jobs: list[Job], workers: int) -> Iterator[RunRecord]:
         for job in jobs:
             yield execute_job_safely(job)
         return
-    ctx = multiprocessing.get_context("spawn")
+    # import the heavy modules once here; forked workers inherit them (spawned ones
+    # would each spend seconds importing papermill and nbconvert again)
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
         futures = {pool.submit(execute_job_safely, job): job for job in jobs}
         for fut in as_completed(futures):
@@ -205,7 +211,14 @@ def run_notebook(
     opts = _options(
         out_dir, notebook.parent, force, params, kwargs.get("kernel_name"), kwargs.get("timeout")
     )
-    jobs = plan_district(district, [notebook], opts, data_dir, kwargs.get("known_districts"))
+    jobs = plan_district(
+        district,
+        [notebook],
+        opts,
+        data_dir,
+        kwargs.get("known_districts"),
+        with_data=_districts_in(data_dir) if data_dir is not None else None,
+    )
     (record,) = execute_jobs(jobs, force=force)
     if kwargs.get("index", True):
         build_index(opts.out_dir)
@@ -249,10 +262,14 @@ def run_district(
         kwargs.get("timeout"),
     )
     selected = find_notebooks(opts.notebooks_dir, notebooks)
-    known = kwargs.get("known_districts")
-    if known is None and data_dir is not None and _gazetteer_missing():
-        known = _districts_in(data_dir)
-    jobs = plan_district(district, selected, opts, data_dir, known)
+    jobs = plan_district(
+        district,
+        selected,
+        opts,
+        data_dir,
+        kwargs.get("known_districts"),
+        with_data=_districts_in(data_dir) if data_dir is not None else None,
+    )
     records = execute_jobs(
         jobs,
         force=opts.force,
@@ -261,14 +278,6 @@ def run_district(
         progress=kwargs.get("progress", False),
     )
     return RunSummary(records, build_index(opts.out_dir))
-
-
-def _gazetteer_missing() -> bool:
-    try:
-        from leheranalysis import gazetteer
-    except ImportError:
-        return True
-    return not hasattr(gazetteer, "resolve_district")
 
 
 def _districts_in(data_dir: str | Path) -> list[str]:

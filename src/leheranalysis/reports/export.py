@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import html
+import logging
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,9 @@ SYNTHETIC_TEXT = (
 )
 _HEADING = re.compile(r"<h([1-4])([^>]*?)\sid=\"([^\"]*)\"([^>]*)>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
+# nbconvert's own notices (e.g. "Alternative text is missing") go here, errors only
+_NBCONVERT_LOG = logging.getLogger("leheranalysis.reports.nbconvert")
+_NBCONVERT_LOG.setLevel(logging.ERROR)
 _MATH = re.compile(r"\$[^$\n]+\$|\\\(|\\\[|\\begin\{")
 
 
@@ -168,9 +172,12 @@ def add_toc(body: str) -> tuple[str, list[tuple[int, str, str]]]:
 
     def fix(m: re.Match) -> str:
         level, pre, hid, post, inner = m.groups()
-        n = seen.get(hid, 0)
-        seen[hid] = n + 1
-        uid = hid if n == 0 else f"{hid}-{n + 1}"
+        base = re.sub(r"[^\w-]+", "", html.unescape(hid)).strip("-") or "section"
+        base = re.sub(r"-{2,}", "-", base)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        uid = base if n == 0 else f"{base}-{n + 1}"
+        inner = inner.replace(f'href="#{hid}"', f'href="#{uid}"')
         text = html.unescape(_TAG.sub("", inner)).replace("\u00b6", "").strip()
         entries.append((int(level), uid, text))
         return f'<h{level}{pre} id="{uid}"{post}>{inner}</h{level}>'
@@ -238,6 +245,7 @@ def export_html(
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
+        log=_NBCONVERT_LOG,
     )
     resources = {
         "leher": {

@@ -355,7 +355,24 @@ def validate_parameters(
     return out
 
 
-def resolve_district(name: str, known_districts: list[str] | None = None) -> str:
+def _match_known(name: str, known: list[str]) -> str | None:
+    from leheranalysis.config import slugify
+
+    return {slugify(k): k for k in known}.get(slugify(name))
+
+
+def _close(name: str, known: list[str]) -> list[str]:
+    lowered = {k.lower(): k for k in known}
+    hits = difflib.get_close_matches(name.strip().lower(), list(lowered), n=3, cutoff=0.6)
+    return [lowered[h] for h in hits]
+
+
+def resolve_district(
+    name: str,
+    known_districts: list[str] | None = None,
+    *,
+    with_data: list[str] | None = None,
+) -> str:
     """Canonical name of a district, or :class:`UnknownNameError` with close matches.
 
     Parameters
@@ -363,9 +380,11 @@ def resolve_district(name: str, known_districts: list[str] | None = None) -> str
     name : str
         District as written (case and spacing do not matter).
     known_districts : list of str, optional
-        Canonical names to accept. Default: ``gazetteer.resolve_district`` when the
-        gazetteer provides it and its data is available; otherwise the districts that
-        have processed data (``manifest.json`` under ``config.processed_dir()``).
+        If given, the only names accepted.
+    with_data : list of str, optional
+        Districts that have processed data (default: those under
+        ``config.processed_dir()``); accepted as they are, before asking the gazetteer
+        (``gazetteer.resolve_district``, which knows aliases such as Badgam = Budgam).
 
     Returns
     -------
@@ -379,37 +398,42 @@ def resolve_district(name: str, known_districts: list[str] | None = None) -> str
     """
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"district must be a non-empty text, got {name!r}")
-    if known_districts is None:
-        canonical = _gazetteer_resolve(name)
-        if canonical is not None:
-            return canonical
+    if known_districts is not None:
+        hit = _match_known(name, list(known_districts))
+        if hit is None:
+            raise UnknownNameError("district", name, _close(name, list(known_districts)))
+        return hit
+    if with_data is None:
         from leheranalysis.reports.provenance import processed_districts
 
-        known_districts = list(processed_districts())
-    from leheranalysis.config import slugify
-
-    by_slug = {slugify(k): k for k in known_districts}
-    hit = by_slug.get(slugify(name))
+        with_data = list(processed_districts())
+    hit = _match_known(name, with_data)
     if hit is not None:
         return hit
-    lowered = {k.lower(): k for k in known_districts}
-    close = difflib.get_close_matches(name.strip().lower(), list(lowered), n=3, cutoff=0.6)
-    raise UnknownNameError("district", name, [lowered[c] for c in close])
+    canonical, suggestions = _gazetteer_resolve(name)
+    if canonical is not None:
+        return canonical
+    merged = list(dict.fromkeys(_close(name, with_data) + suggestions))
+    raise UnknownNameError("district", name, merged[:5])
 
 
-def _gazetteer_resolve(name: str) -> str | None:
-    """Ask the gazetteer, if it offers a resolver and its data is present; else None."""
-    try:
-        from leheranalysis import gazetteer
-    except ImportError:
-        return None
-    resolver = getattr(gazetteer, "resolve_district", None)
-    if resolver is None:
-        return None
+def _gazetteer_resolve(name: str) -> tuple[str | None, list[str]]:
+    """``(canonical, [])`` from the gazetteer, ``(None, suggestions)`` when unknown
+    there, ``(None, [])`` when the gazetteer or its public data is not available."""
     from leheranalysis.errors import DataNotAvailableError
 
     try:
+        from leheranalysis import gazetteer
+
+        resolver = gazetteer.resolve_district
+    except (ImportError, AttributeError):
+        return None, []
+    try:
         found = resolver(name)
+    except UnknownNameError as exc:
+        return None, list(exc.suggestions)
     except DataNotAvailableError:
-        return None
-    return getattr(found, "name", found)
+        return None, []
+    if isinstance(found, tuple):
+        found = found[0]
+    return str(getattr(found, "name", found)), []

@@ -210,6 +210,8 @@ def plan_district(
     options: RunOptions,
     data_dir: str | Path | None = None,
     known_districts: list[str] | None = None,
+    *,
+    with_data: list[str] | None = None,
 ) -> list[Job]:
     """Validate everything for one district and return its jobs; starts no kernel.
 
@@ -219,7 +221,7 @@ def plan_district(
         Unknown district, unknown or mistyped parameter, no processed data, or a
         notebook without a valid ``parameters`` cell.
     """
-    canonical = resolve_district(district, known_districts)
+    canonical = resolve_district(district, known_districts, with_data=with_data)
     folder = prov_mod.locate_data_dir(canonical, data_dir)
     provenance = prov_mod.manifest_provenance(folder)
     runner_values = {
