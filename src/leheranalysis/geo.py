@@ -1,0 +1,605 @@
+"""Village catchments, distances to facilities, and village maps.
+
+Pure functions on GeoDataFrames (EPSG:4326 in, EPSG:4326 out unless said otherwise);
+they know the gazetteer's column names (``village_id``, ``block_id``, ``level``) but
+nothing of DNA data or ingestion. Lengths and areas are computed in a metric CRS, the
+UTM zone of the data (:func:`metric_crs`).
+
+Examples
+--------
+>>> from leheranalysis import gazetteer, geo
+>>> d = gazetteer.synthetic_district()
+>>> geo.metric_crs(d.blocks)
+'EPSG:32644'
+>>> cells = geo.catchments(d.villages, d.blocks)
+>>> len(cells) == len(d.villages)
+True
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from leheranalysis.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_DISTANCE_KINDS",
+    "SOURCE_CREDIT",
+    "catchments",
+    "draw_village_map",
+    "metric_crs",
+    "nearest_facility_distances",
+    "save_figure",
+    "small_multiples",
+]
+
+SOURCE_CREDIT = "Source: PMGSY GeoSadak (Government Open Data License - India)"
+
+#: Facility groups of :func:`nearest_facility_distances`: name -> gazetteer ``level`` values.
+DEFAULT_DISTANCE_KINDS: dict[str, tuple[str, ...]] = {
+    "secondary_school": ("secondary",),
+    "health_centre": ("phc", "chc_hospital"),
+    "panchayat": ("panchayat",),
+}
+
+# Okabe-Ito colours (colour-blind safe) for highlights and facility markers
+_HIGHLIGHT = "#E69F00"
+_OTHER_FILL = "#E3E3E3"
+_FACILITY_STYLE = {
+    "secondary_school": {"marker": "^", "color": "#0072B2", "label": "Secondary school"},
+    "health_centre": {"marker": "P", "color": "#D55E00", "label": "Health centre (PHC/CHC)"},
+    "panchayat": {"marker": "s", "color": "#009E73", "label": "Panchayat office"},
+}
+
+
+def _check_frame(gdf: Any, name: str, columns: Sequence[str] = ()) -> None:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise ConfigError(f"{name} must be a GeoDataFrame, got {type(gdf).__name__}")
+    if gdf.crs is None:
+        raise ConfigError(f"{name} has no CRS; set one (the gazetteer uses EPSG:4326)")
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise ConfigError(f"{name} lacks column(s) {', '.join(missing)}")
+
+
+def metric_crs(gdf: gpd.GeoDataFrame) -> str:
+    """The UTM zone (WGS 84) holding the centre of ``gdf``, as ``"EPSG:326zz"``.
+
+    The zone is ``floor((lon + 180) / 6) + 1`` of the centre of the total bounds
+    (``EPSG:327zz`` south of the equator). Madhubani (86 E) is in zone 45, Leh (77.6 E) in
+    zone 43.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Any frame with a CRS and at least one non-empty geometry.
+
+    Returns
+    -------
+    str
+    """
+    _check_frame(gdf, "gdf")
+    geo = gdf.to_crs("EPSG:4326") if gdf.crs.to_epsg() != 4326 else gdf
+    minx, miny, maxx, maxy = geo.total_bounds
+    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
+        raise ConfigError("gdf has no non-empty geometry to place in a UTM zone")
+    lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
+    zone = min(int(math.floor((lon + 180) / 6)) + 1, 60)
+    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+
+
+# ------------------------------------------------------------------ catchments
+
+
+def catchments(villages: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Voronoi catchment of every habitation, clipped to its block's polygon.
+
+    Within each block, the Voronoi cells of the block's habitation points
+    (:func:`shapely.voronoi_polygons`, computed in :func:`metric_crs`) are clipped to the
+    block polygon, so the cells of a block cover it exactly and never cross a block
+    boundary. Habitations sharing one location share its cell (``shared_cell`` True);
+    several points with the same ``village_id`` are merged into one cell. Habitations of
+    blocks without a polygon (or not in ``blocks``) get no row. A habitation whose point
+    lies outside its block polygon (the gazetteer lists them as ``outside_block``) keeps
+    its row, but its cell may be empty (area 0) when other habitations are nearer to
+    the block.
+
+    Parameters
+    ----------
+    villages : geopandas.GeoDataFrame
+        Points with ``village_id`` and ``block_id`` (e.g. ``District.villages``, or a
+        subset of its blocks).
+    blocks : geopandas.GeoDataFrame
+        Polygons with ``block_id`` (e.g. ``District.blocks``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``village_id``, ``block_id``, ``shared_cell``, ``area_km2``, ``geometry`` in the
+        CRS of ``villages``; one row per ``village_id`` whose block has a polygon.
+    """
+    _check_frame(villages, "villages", ["village_id", "block_id"])
+    _check_frame(blocks, "blocks", ["block_id"])
+    crs = metric_crs(blocks)
+    vm = villages[~villages.geometry.is_empty & villages.geometry.notna()].to_crs(crs)
+    bm = blocks.to_crs(crs)
+    polys = bm.dissolve(by="block_id")["geometry"]
+    rows: list[dict] = []
+    for block_id, poly in polys.items():
+        pts = vm[vm["block_id"] == block_id]
+        if pts.empty:
+            continue
+        xy = np.column_stack([pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()])
+        uniq, inverse = np.unique(xy.round(3), axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        if len(uniq) == 1:
+            cells = [poly]
+        else:
+            collection = shapely.voronoi_polygons(
+                shapely.MultiPoint(uniq), extend_to=poly, ordered=True
+            )
+            cells = list(shapely.intersection(list(collection.geoms), poly))
+        counts = np.bincount(inverse, minlength=len(uniq))
+        ids = pts["village_id"].to_numpy()
+        for i, vid in enumerate(ids):
+            rows.append(
+                {
+                    "village_id": vid,
+                    "block_id": block_id,
+                    "shared_cell": bool(
+                        counts[inverse[i]] > 1 and len(set(ids[inverse == inverse[i]])) > 1
+                    ),
+                    "geometry": cells[inverse[i]],
+                }
+            )
+    if not rows:
+        empty = gpd.GeoDataFrame(
+            {"village_id": [], "block_id": [], "shared_cell": [], "area_km2": []},
+            geometry=[],
+            crs=villages.crs,
+        )
+        return empty
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+    if out["village_id"].duplicated().any():
+        out = out.dissolve(
+            by="village_id", aggfunc={"block_id": "first", "shared_cell": "max"}
+        ).reset_index()
+    out["area_km2"] = out.geometry.area / 1e6
+    out = out[["village_id", "block_id", "shared_cell", "area_km2", "geometry"]]
+    return out.to_crs(villages.crs).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------- distances
+
+
+def nearest_facility_distances(
+    villages: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    kinds: Mapping[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """Straight-line distance from each habitation to the nearest facility of each kind.
+
+    Parameters
+    ----------
+    villages : geopandas.GeoDataFrame
+        Points with ``village_id``.
+    facilities : geopandas.GeoDataFrame
+        Points with ``level`` (the gazetteer's facility levels). Pass the facilities of
+        the whole district (or more): the nearest one may lie in another block.
+    kinds : mapping, optional
+        Output column -> facility levels counted; default
+        :data:`DEFAULT_DISTANCE_KINDS` (``secondary_school``: secondary; ``health_centre``:
+        phc, chc_hospital; ``panchayat``: panchayat).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``village_id`` and one column per kind: the distance in km, computed in the UTM
+        zone of the villages (:func:`metric_crs`); NaN when there is no facility of that
+        kind. Rows in the order of ``villages``.
+    """
+    _check_frame(villages, "villages", ["village_id"])
+    _check_frame(facilities, "facilities", ["level"])
+    from scipy.spatial import cKDTree
+
+    kinds = dict(DEFAULT_DISTANCE_KINDS if kinds is None else kinds)
+    crs = metric_crs(villages)
+    vm = villages.to_crs(crs)
+    fm = facilities[facilities.geometry.notna() & ~facilities.geometry.is_empty].to_crs(crs)
+    vxy = np.column_stack([vm.geometry.x.to_numpy(), vm.geometry.y.to_numpy()])
+    out = pd.DataFrame({"village_id": villages["village_id"].to_numpy()})
+    for name, levels in kinds.items():
+        if isinstance(levels, str):
+            levels = (levels,)
+        sub = fm[fm["level"].isin(list(levels))]
+        if sub.empty or len(vxy) == 0:
+            out[name] = np.nan
+            continue
+        tree = cKDTree(np.column_stack([sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy()]))
+        dist, _ = tree.query(vxy, k=1)
+        out[name] = dist / 1000.0
+    return out
+
+
+# ------------------------------------------------------------------------ maps
+
+
+def _nice_length_km(width_m: float) -> float:
+    target = width_m / 5 / 1000
+    for step in (0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 500):
+        if step >= target * 0.6:
+            return float(step)
+    return 1000.0
+
+
+def _scale_bar(ax, crs_width_m: float) -> None:
+    length_km = _nice_length_km(crs_width_m)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    start_x = x0 + 0.04 * (x1 - x0)
+    y = y0 + 0.05 * (y1 - y0)
+    half = length_km * 1000 / 2
+    height = 0.012 * (y1 - y0)
+    for k, colour in enumerate(("#222222", "#FFFFFF")):
+        ax.add_patch(
+            _rectangle((start_x + k * half, y), half, height, facecolor=colour, edgecolor="#222222")
+        )
+    label = f"{length_km:g} km"
+    ax.text(
+        start_x + half,
+        y + 1.8 * height,
+        label,
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        color="#222222",
+    )
+
+
+def _rectangle(xy, w, h, **kw):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle(xy, w, h, linewidth=0.6, zorder=6, **kw)
+
+
+def _north_arrow(ax) -> None:
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.84),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=10,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "facecolor": "#222222", "edgecolor": "#222222"},
+        zorder=7,
+    )
+
+
+def _values_series(values: Any) -> pd.Series | None:
+    if values is None:
+        return None
+    if isinstance(values, pd.Series):
+        return values
+    if isinstance(values, Mapping):
+        return pd.Series(dict(values))
+    raise ConfigError("values must be a pandas Series or a mapping indexed by village_id")
+
+
+def draw_village_map(
+    ax,
+    blocks: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame,
+    programme_ids: Iterable[int],
+    values: pd.Series | Mapping[int, float] | None = None,
+    facilities: gpd.GeoDataFrame | None = None,
+    title: str = "Programme villages",
+    cmap: str = "cividis",
+    *,
+    value_label: str | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    label_blocks: bool = True,
+    credit: str | None = SOURCE_CREDIT,
+    facility_kinds: Mapping[str, Iterable[str]] | None = None,
+    legend: bool = True,
+):
+    """Draw the catchments of a district's programme villages on a matplotlib axes.
+
+    Block outlines (labelled), every catchment cell (others light grey), programme
+    villages highlighted - coloured by ``values`` with a colour bar when given - optional
+    facility markers, a scale bar, a north arrow and the source credit. Drawn in the
+    UTM zone of the blocks (true distances).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    blocks : geopandas.GeoDataFrame
+        Block polygons (``block_id``, ``block_name``).
+    cells : geopandas.GeoDataFrame
+        Catchments from :func:`catchments`.
+    programme_ids : iterable of int
+        ``village_id`` of the programme villages.
+    values : Series or mapping, optional
+        Value per programme ``village_id`` (e.g. the vulnerability index); programme
+        villages without a value are hatched.
+    facilities : geopandas.GeoDataFrame, optional
+        Gazetteer facilities; drawn by the groups of ``facility_kinds`` (default
+        secondary schools, health centres, panchayat offices).
+    title : str
+    cmap : str
+        A colour-blind-safe sequential colormap (``cividis``, ``viridis``).
+    value_label : str, optional
+        Colour-bar label.
+    vmin, vmax : float, optional
+        Colour scale limits (default: range of ``values``).
+    label_blocks, legend : bool
+    credit : str or None
+        Source credit written in the lower right corner.
+    facility_kinds : mapping, optional
+        Marker groups (name -> levels), as in :func:`nearest_facility_distances`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib as mpl
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    _check_frame(blocks, "blocks", ["block_id"])
+    _check_frame(cells, "cells", ["village_id"])
+    crs = metric_crs(blocks)
+    bm = blocks.to_crs(crs)
+    cm = cells.to_crs(crs)
+    ids = {int(i) for i in programme_ids}
+    is_prog = cm["village_id"].astype("int64").isin(ids)
+    handles: list = []
+
+    cm[~is_prog].plot(ax=ax, facecolor=_OTHER_FILL, edgecolor="white", linewidth=0.25)
+    handles.append(Patch(facecolor=_OTHER_FILL, edgecolor="#BBBBBB", label="Other habitations"))
+    prog = cm[is_prog].copy()
+    series = _values_series(values)
+    if series is not None and len(prog):
+        prog["value"] = prog["village_id"].map(series).astype("float64")
+        known = prog[prog["value"].notna()]
+        lo = np.nanmin(prog["value"]) if vmin is None else vmin
+        hi = np.nanmax(prog["value"]) if vmax is None else vmax
+        if not np.isfinite(lo) or not np.isfinite(hi):
+            lo, hi = 0.0, 1.0
+        if hi == lo:
+            hi = lo + 1.0
+        norm = mpl.colors.Normalize(vmin=lo, vmax=hi)
+        colormap = mpl.colormaps[cmap]
+        if len(known):
+            known.plot(
+                ax=ax,
+                color=[colormap(norm(v)) for v in known["value"]],
+                edgecolor="#333333",
+                linewidth=0.5,
+            )
+        missing = prog[prog["value"].isna()]
+        if len(missing):
+            missing.plot(ax=ax, facecolor="white", edgecolor="#333333", hatch="///", linewidth=0.5)
+            handles.append(
+                Patch(facecolor="white", edgecolor="#333333", hatch="///", label="No value")
+            )
+        sm = mpl.cm.ScalarMappable(norm=norm, cmap=colormap)
+        bar = ax.figure.colorbar(sm, ax=ax, shrink=0.6, pad=0.01)
+        bar.set_label(value_label or "value", fontsize=9)
+        bar.ax.tick_params(labelsize=8)
+    elif len(prog):
+        prog.plot(ax=ax, facecolor=_HIGHLIGHT, edgecolor="#333333", linewidth=0.5)
+        handles.append(Patch(facecolor=_HIGHLIGHT, edgecolor="#333333", label="Programme villages"))
+
+    bm.boundary.plot(ax=ax, color="#222222", linewidth=1.0)
+    handles.append(Line2D([], [], color="#222222", linewidth=1.0, label="Block boundary"))
+    if label_blocks and "block_name" in bm.columns:
+        for row in bm.itertuples():
+            pt = row.geometry.representative_point()
+            ax.text(
+                pt.x,
+                pt.y,
+                str(row.block_name),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="#111111",
+                bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1},
+                zorder=6,
+            )
+
+    if facilities is not None and len(facilities):
+        _check_frame(facilities, "facilities", ["level"])
+        fm = facilities.to_crs(crs)
+        area = shapely.union_all(bm.geometry.to_numpy())
+        shapely.prepare(area)
+        fm = fm[shapely.covers(area, fm.geometry.to_numpy())]
+        groups = dict(DEFAULT_DISTANCE_KINDS if facility_kinds is None else facility_kinds)
+        for name, levels in groups.items():
+            sub = fm[fm["level"].isin(list(levels))]
+            style = _FACILITY_STYLE.get(
+                name, {"marker": "o", "color": "#CC79A7", "label": name.replace("_", " ")}
+            )
+            if len(sub):
+                ax.scatter(
+                    sub.geometry.x,
+                    sub.geometry.y,
+                    marker=style["marker"],
+                    s=22,
+                    c=style["color"],
+                    edgecolors="white",
+                    linewidths=0.4,
+                    zorder=5,
+                )
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        marker=style["marker"],
+                        linestyle="none",
+                        markerfacecolor=style["color"],
+                        markeredgecolor="white",
+                        markersize=7,
+                        label=f"{style['label']} ({len(sub)})",
+                    )
+                )
+
+    minx, miny, maxx, maxy = bm.total_bounds
+    padx, pady = 0.03 * (maxx - minx), 0.08 * (maxy - miny)
+    ax.set_xlim(minx - padx, maxx + padx)
+    ax.set_ylim(miny - pady, maxy + pady * 0.5)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    _scale_bar(ax, maxx - minx)
+    _north_arrow(ax)
+    if credit:
+        ax.text(
+            0.99,
+            0.005,
+            credit,
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="#444444",
+        )
+    if legend:
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncols=3,
+            fontsize=7,
+            frameon=False,
+        )
+    ax.set_title(title, fontsize=11)
+    return ax
+
+
+def small_multiples(
+    blocks: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame,
+    programme_ids: Iterable[int],
+    values: pd.DataFrame,
+    titles: Mapping[str, str] | None = None,
+    *,
+    ncols: int = 3,
+    cmap: str = "cividis",
+    panel_size: tuple[float, float] = (4.2, 4.0),
+    suptitle: str | None = None,
+):
+    """One village map per column of ``values`` (indexed by ``village_id``).
+
+    Parameters
+    ----------
+    blocks, cells, programme_ids
+        As in :func:`draw_village_map`.
+    values : pandas.DataFrame
+        Index ``village_id``; one column per indicator to map.
+    titles : mapping, optional
+        Column -> panel title (default: the column name).
+    ncols : int
+        Panels per row.
+    cmap : str
+    panel_size : tuple
+        Width and height of one panel in inches.
+    suptitle : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The source credit appears once, below the panels.
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(values, pd.DataFrame) or values.shape[1] == 0:
+        raise ConfigError("values must be a DataFrame with at least one indicator column")
+    programme_ids = list(programme_ids)
+    n = values.shape[1]
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
+        squeeze=False,
+        layout="constrained",
+    )
+    titles = dict(titles or {})
+    for ax, column in zip(axes.ravel(), values.columns, strict=False):
+        draw_village_map(
+            ax,
+            blocks,
+            cells,
+            programme_ids,
+            values=values[column],
+            title=titles.get(column, str(column)),
+            cmap=cmap,
+            value_label=titles.get(column, str(column)),
+            label_blocks=False,
+            credit=None,
+            legend=False,
+        )
+    for ax in axes.ravel()[n:]:
+        ax.set_axis_off()
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.text(0.995, 0.002, SOURCE_CREDIT, ha="right", va="bottom", fontsize=7, color="#444444")
+    return fig
+
+
+def save_figure(
+    fig, path: str | Path, formats: Sequence[str] = ("png", "svg"), dpi: int = 200
+) -> list[Path]:
+    """Save a figure in several formats, atomically (temporary file, then rename).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : path
+        Output path; its suffix is replaced by each format (``maps/bisfi`` ->
+        ``maps/bisfi.png``, ``maps/bisfi.svg``).
+    formats : sequence of str
+    dpi : int
+        Resolution of raster formats.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    base = Path(path)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        target = base.with_suffix(f".{fmt}")
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".{fmt}", dir=base.parent)
+        os.close(fd)
+        try:
+            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=_metadata(fmt))
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written
+
+
+def _metadata(fmt: str) -> dict | None:
+    if fmt == "svg":
+        return {"Date": None}  # reproducible SVG
+    if fmt == "png":
+        return {"Software": None}
+    return None
