@@ -43,7 +43,8 @@ COUNT = "count"  # a plain non-negative integer (participants, timeline_months)
 RANK = "rank"
 RESPONSE = "response"
 FREE_TEXT = "free_text"
-IGNORED = "ignored"  # read and validated but not imported (department, community_value)
+IGNORED = "ignored"  # validated by the row's indicator but not imported (community_value)
+IGNORED_TEXT = "ignored_text"  # text not imported (department: fixed by the codebook)
 
 #: the duty-bearer families of the Duty bearers sheet and collation columns
 DUTY_BEARERS = ("teacher", "aww", "asha")
@@ -166,7 +167,7 @@ def build_specs(cb: Codebook) -> dict[str, SheetSpec]:
             col("indicator", INDICATOR, "Indicator"),
             col("year", YEAR, "Year"),
             col("value", VALUE, "Value"),
-            col("department", IGNORED, "Department", required=False),
+            col("department", IGNORED_TEXT, "Department", required=False),
             col("source", FREE_TEXT, "Source", required=False),
         ],
         indicator_instrument="secondary",

@@ -293,6 +293,9 @@ def _map_column(
                 **at,
             )
         return
+    if code in spec.columns and spec.columns[code].type == L.FREE_TEXT:
+        table.drop_cols[idx] = "free_text_removed"
+        return
     if code in spec.columns:
         if code in table.columns:
             first = L.column_letter(table.columns[code] + 1)
@@ -367,7 +370,7 @@ def _check_required(table: Table, ctx: Context, required_only: bool) -> None:
     for code, col in spec.columns.items():
         if code in table.columns or not col.required:
             continue
-        if col.type in (L.FREE_TEXT, L.IGNORED):
+        if col.type in (L.FREE_TEXT, L.IGNORED, L.IGNORED_TEXT):
             continue
         ctx.log.error(
             "missing_column",
@@ -452,7 +455,7 @@ def _record(
 
     # a row whose values are all empty carries nothing (ids alone, e.g. a prefilled template)
     value_codes = table.presence or [
-        c for c, s in spec.columns.items() if s.type not in (*L.ID_TYPES, L.IGNORED, L.FREE_TEXT)
+        c for c, s in spec.columns.items() if s.type not in (*L.ID_TYPES, L.IGNORED, L.IGNORED_TEXT, L.FREE_TEXT)
     ]
     if not any(_present(cells.get(c)) for c in value_codes):
         return None
@@ -501,7 +504,7 @@ def _record(
             rec.ok = False
     # ---- values
     for code, col in spec.columns.items():
-        if code not in cells or col.type in L.ID_TYPES or col.type == L.FREE_TEXT:
+        if code not in cells or col.type in (*L.ID_TYPES, L.FREE_TEXT, L.IGNORED_TEXT):
             continue
         v = _value(code, col, cells[code], at(code), rec, spec, cl, ctx)
         if bad(v) or v is None:
