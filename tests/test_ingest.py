@@ -64,7 +64,9 @@ def test_malformed_input(name, corpus, tmp_path, capsys):
     assert {p: sha(p) for p in inputs} == before  # raw files byte-identical
     errors = pd.read_csv(tmp_path / "out.validation_errors.csv", dtype=str, keep_default_na=False)
     assert list(errors.columns) == ingest.ERROR_COLUMNS
-    hit = errors[(errors["rule"] == exp.rule) & errors["message"].str.contains(exp.fragment, regex=False)]
+    hit = errors[
+        (errors["rule"] == exp.rule) & errors["message"].str.contains(exp.fragment, regex=False)
+    ]
     assert len(hit), errors.to_string()
     first = hit.iloc[0]
     assert Path(first["file"]).name == (exp.file or inputs[0].name)
@@ -174,7 +176,12 @@ def fill_all(cp: mc.Corpus):
         r = 3
         for i, v in V.iterrows():
             for j, g in enumerate(fams[fam]):
-                row = {"block": v["block_name"], "village": v["name"], "group": g, "participants": 8 + j}
+                row = {
+                    "block": v["block_name"],
+                    "village": v["name"],
+                    "group": g,
+                    "participants": 8 + j,
+                }
                 expect(v["block_id"], v["village_id"], "village", g, "participants", 8.0 + j)
                 for k, code in enumerate(cb.indicators_for("village", fam)):
                     ind = cb.indicator(code)
@@ -194,8 +201,14 @@ def fill_all(cp: mc.Corpus):
                 ind = cb.indicator(code)
                 val = _known(i, j + 10, k, ind)
                 resp = responses[(i + j + k) % 3]
-                row = {"block": v["block_name"], "village": v["name"], "group": g,
-                       "indicator": code, "value": _cell(val, ind), "response": resp}
+                row = {
+                    "block": v["block_name"],
+                    "village": v["name"],
+                    "group": g,
+                    "indicator": code,
+                    "value": _cell(val, ind),
+                    "response": resp,
+                }
                 expect(v["block_id"], v["village_id"], "village", g, code, val, response=resp)
                 for code2, x in row.items():
                     ws.cell(row=r, column=c[code2], value=x)
@@ -233,9 +246,15 @@ def fill_all(cp: mc.Corpus):
             for k, code in enumerate(cb.indicators_for("part2")):
                 resp = cb.responses["block_official"][(j + k) % 3]
                 months = float((j + k) % 13)
-                for code2, x in {"block": b, "indicator": code, "group": g, "response": resp,
-                                 "timeline_months": int(months), "evidence": "register seen",
-                                 "action": "camp in March"}.items():
+                for code2, x in {
+                    "block": b,
+                    "indicator": code,
+                    "group": g,
+                    "response": resp,
+                    "timeline_months": int(months),
+                    "evidence": "register seen",
+                    "action": "camp in March",
+                }.items():
                     ws.cell(row=r, column=c[code2], value=x)
                 expect(bid, None, "part2", g, code, months, response=resp)
                 r += 1
@@ -257,29 +276,51 @@ def fill_all(cp: mc.Corpus):
             if code in part2:
                 resp = cb.responses["block_official"][k % 3]
                 ws.cell(row=r, column=c["block_response"], value=resp)
-                expect(v["block_id"], v["village_id"], "collation", "block_official", code,
-                       np.nan, response=resp)
+                expect(
+                    v["block_id"],
+                    v["village_id"],
+                    "collation",
+                    "block_official",
+                    code,
+                    np.nan,
+                    response=resp,
+                )
             r += 1
-    cols = ["block_id", "village_id", "instrument", "group", "indicator", "year", "value", "response"]
+    cols = [
+        "block_id",
+        "village_id",
+        "instrument",
+        "group",
+        "indicator",
+        "year",
+        "value",
+        "response",
+    ]
     exp_obs = pd.DataFrame(obs, columns=cols)
     exp_ranks = pd.DataFrame(ranks, columns=ingest.RANKING_COLUMNS)
     return books, exp_obs, exp_ranks
 
 
 def _key_frame(df: pd.DataFrame) -> pd.DataFrame:
-    out = df[["block_id", "village_id", "instrument", "group", "indicator", "year", "value", "response"]].copy()
+    out = df[
+        ["block_id", "village_id", "instrument", "group", "indicator", "year", "value", "response"]
+    ].copy()
     out["block_id"] = out["block_id"].astype("int64")
     out["village_id"] = out["village_id"].astype("Int64")
     for col in ("instrument", "group", "indicator", "year", "response"):
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     out["value"] = out["value"].astype(float)
-    return out.sort_values(["instrument", "block_id", "village_id", "group", "indicator", "year"]).reset_index(drop=True)
+    return out.sort_values(
+        ["instrument", "block_id", "village_id", "group", "indicator", "year"]
+    ).reset_index(drop=True)
 
 
 def test_round_trip_madhubani_templates(corpus, tmp_path, capsys):
     books, exp_obs, exp_ranks = fill_all(corpus)
     raw = tmp_path / "raw"
-    paths = [instruments.save_workbook(wb, raw / instruments.FILE_NAMES[k]) for k, wb in books.items()]
+    paths = [
+        instruments.save_workbook(wb, raw / instruments.FILE_NAMES[k]) for k, wb in books.items()
+    ]
     before = {p: sha(p) for p in paths}
     out = tmp_path / "processed" / "madhubani"
     code, stdout, err = run(["--district", "Madhubani", "--out", out, raw], capsys)
@@ -307,7 +348,14 @@ def test_round_trip_madhubani_templates(corpus, tmp_path, capsys):
     villages = gpd.read_parquet(out / "villages.parquet")
     assert len(villages) == 63 and villages.crs is not None
     assert set(villages["village_id"]) == set(corpus.villages["village_id"])
-    assert list(villages.columns) == ["village_id", "village_name", "block_id", "block_name", "population", "geometry"]
+    assert list(villages.columns) == [
+        "village_id",
+        "village_name",
+        "block_id",
+        "block_name",
+        "population",
+        "geometry",
+    ]
     blocks = gpd.read_parquet(out / "blocks.parquet")
     assert sorted(blocks["block_name"]) == ["Bisfi", "Pandaul", "Rajnagar"]
     assert blocks.geometry.notna().all()
@@ -386,18 +434,40 @@ def test_typical_human_edits_are_cleaned_and_logged(corpus, tmp_path):
     cp = cg[cg["indicator"] == "corporal_punishment"].sort_values("source_row")
     assert cp["value"].tolist() == [1.0, 1.0, 0.0, 0.0]
     assert cp["source_row"].tolist() == [3, 4, 6, 7]  # rows as Excel shows them after the blank row
-    assert cg.loc[cg["indicator"] == "helpline_1098_aware", "value"].tolist() == [40.0, 40.0, 45.0, 40.0]
+    assert cg.loc[cg["indicator"] == "helpline_1098_aware", "value"].tolist() == [
+        40.0,
+        40.0,
+        45.0,
+        40.0,
+    ]
     db = obs[(obs["group"] == "teacher")]
     assert db["response"].tolist() == ["partly agree"]
     log = res.cleaning_log
     rules = set(log["rule"])
-    assert {"trim", "missing_token", "text_to_number", "yes_no", "percent_sign", "category_normalised",
-            "sheet_name", "merged_cell_filled", "pii_removed", "free_text_removed"} <= rules
+    assert {
+        "trim",
+        "missing_token",
+        "text_to_number",
+        "yes_no",
+        "percent_sign",
+        "category_normalised",
+        "sheet_name",
+        "merged_cell_filled",
+        "pii_removed",
+        "free_text_removed",
+    } <= rules
     row = log[(log["rule"] == "text_to_number")].iloc[0]
-    assert (row["row"], row["column"], row["old_value"], row["new_value"]) == (3, "E [oosc_6_14]", "12", "12")
+    assert (row["row"], row["column"], row["old_value"], row["new_value"]) == (
+        3,
+        "E [oosc_6_14]",
+        "12",
+        "12",
+    )
     hindi = log[(log["rule"] == "yes_no") & (log["old_value"] == "नहीं")]
     assert hindi["new_value"].tolist() == ["0"] and hindi["row"].tolist() == [6]
-    assert set(log.loc[log["rule"].isin(["pii_removed", "free_text_removed"]), "old_value"]) == {"[removed]"}
+    assert set(log.loc[log["rule"].isin(["pii_removed", "free_text_removed"]), "old_value"]) == {
+        "[removed]"
+    }
     blob = b"".join(p.read_bytes() for p in out.iterdir())
     for secret in ("98765", "Sunita", "call the teacher"):
         assert secret.encode() not in blob
@@ -467,9 +537,17 @@ def _kobo_rows(corpus, form_key: str):
     return fields, bchoices, vchoices
 
 
-META = {"start": "2024-01-05T10:00:00", "end": "2024-01-05T10:40:00", "__version__": "v1",
-        "meta/instanceID": "uuid:1", "_id": 7, "_uuid": "1", "_submission_time": "2024-01-05",
-        "_validation_status": "", "_index": 1}
+META = {
+    "start": "2024-01-05T10:00:00",
+    "end": "2024-01-05T10:40:00",
+    "__version__": "v1",
+    "meta/instanceID": "uuid:1",
+    "_id": 7,
+    "_uuid": "1",
+    "_submission_time": "2024-01-05",
+    "_validation_status": "",
+    "_index": 1,
+}
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "odk_central"])
@@ -482,7 +560,9 @@ def test_kobo_export_of_part1_form_ingests(corpus, tmp_path, fmt):
     for j, g in enumerate(["cg_girls_15_17", "ag_men", "teacher"]):
         rec = {f: None for f in fields}
         rec.update(META)
-        rec.update({"block": vrow["block"], "village": vrow["name"], "group": g, "today": "2024-01-05"})
+        rec.update(
+            {"block": vrow["block"], "village": vrow["name"], "group": g, "today": "2024-01-05"}
+        )
         fam = cb.groups.at[g, "family"]
         if fam in ("cg", "ag"):
             rec["participants"] = 10 + j
@@ -533,8 +613,12 @@ def test_kobo_export_of_part1_form_ingests(corpus, tmp_path, fmt):
 def test_kobo_exports_of_block_forms_ingest(corpus, tmp_path):
     cb = corpus.cb
     fields, bch, _ = _kobo_rows(corpus, "secondary")
-    rec = {f: None for f in fields} | {"block": bch.iloc[0]["name"], "year": "2022-23",
-                                          "source": "DEO office", "_uuid": "x"}
+    rec = {f: None for f in fields} | {
+        "block": bch.iloc[0]["name"],
+        "year": "2022-23",
+        "source": "DEO office",
+        "_uuid": "x",
+    }
     for k, code in enumerate(cb.indicators_for("secondary")):
         rec[f"sec/{code}"] = 10 + k
     sec = tmp_path / "secondary.csv"
@@ -572,8 +656,12 @@ def test_alias_file_resolves_an_ambiguous_village(corpus, tmp_path, capsys):
     assert amb["row"].tolist() == [4]
     assert sorted(int(x) for x in str(amb["candidates"].iloc[0]).split(";")) == ids
     aliases = tmp_path / "aliases.csv"
-    aliases.write_text(f"written_name,block,village_id\n{name},{block},{ids[1]}\n", encoding="utf-8")
-    code, _, err = run(["--district", "Madhubani", "--out", out, "--aliases", aliases, path], capsys)
+    aliases.write_text(
+        f"written_name,block,village_id\n{name},{block},{ids[1]}\n", encoding="utf-8"
+    )
+    code, _, err = run(
+        ["--district", "Madhubani", "--out", out, "--aliases", aliases, path], capsys
+    )
     assert code == 0, err
     report = pd.read_csv(out / "match_report.csv")
     hit = report[(report["sheet"] == "Adult groups") & (report["row"] == 4)]

@@ -105,9 +105,15 @@ def small_part1(cp: Corpus) -> openpyxl.Workbook:
                 ws,
                 r,
                 {
-                    "block": "Bisfi", "village": v, "group": g, "participants": 12,
-                    "oosc_6_14": 3, "child_labour_5_17": 2, "corporal_punishment": "yes",
-                    "helpline_1098_aware": 40, "teacher_attendance": 3,
+                    "block": "Bisfi",
+                    "village": v,
+                    "group": g,
+                    "participants": 12,
+                    "oosc_6_14": 3,
+                    "child_labour_5_17": 2,
+                    "corporal_punishment": "yes",
+                    "helpline_1098_aware": 40,
+                    "teacher_attendance": 3,
                 },
             )
             r += 1
@@ -116,14 +122,41 @@ def small_part1(cp: Corpus) -> openpyxl.Workbook:
         put(
             ws,
             instruments.FIRST_DATA_ROW + i,
-            {"block": "Bisfi", "village": v0, "group": g, "participants": 15, "oosc_6_14": 4,
-             "vlcpc_exists": "no"},
+            {
+                "block": "Bisfi",
+                "village": v0,
+                "group": g,
+                "participants": 15,
+                "oosc_6_14": 4,
+                "vlcpc_exists": "no",
+            },
         )
     ws = wb["Duty bearers"]
-    put(ws, 3, {"block": "Bisfi", "village": v0, "group": "teacher", "indicator": "oosc_6_14",
-                "community_value": 4, "value": 2, "response": "partly agree"})
-    put(ws, 4, {"block": "Bisfi", "village": v0, "group": "aww",
-                "indicator": "child_marriage_12m", "value": 1, "response": "agree"})
+    put(
+        ws,
+        3,
+        {
+            "block": "Bisfi",
+            "village": v0,
+            "group": "teacher",
+            "indicator": "oosc_6_14",
+            "community_value": 4,
+            "value": 2,
+            "response": "partly agree",
+        },
+    )
+    put(
+        ws,
+        4,
+        {
+            "block": "Bisfi",
+            "village": v0,
+            "group": "aww",
+            "indicator": "child_marriage_12m",
+            "value": 1,
+            "response": "agree",
+        },
+    )
     ws = wb["Ranking"]
     ranks = {f"rank_{c}": i for i, c in enumerate(cp.cb.ranking_issues["code"], start=1)}
     put(ws, 3, {"block": "Bisfi", "village": v0, "group": "cg_girls_10_14", **ranks})
@@ -197,32 +230,51 @@ def renamed_column(cp, folder):
 
 @case
 def wrong_type(cp, folder):
-    return _cell_case(folder, cp, "Children's groups", 3, "child_labour_5_17", "many", "type",
-                      "expected a number")
+    return _cell_case(
+        folder, cp, "Children's groups", 3, "child_labour_5_17", "many", "type", "expected a number"
+    )
 
 
 @case
 def negative_count(cp, folder):
-    return _cell_case(folder, cp, "Children's groups", 4, "oosc_6_14", -3, "range",
-                      "a count cannot be negative")
+    return _cell_case(
+        folder, cp, "Children's groups", 4, "oosc_6_14", -3, "range", "a count cannot be negative"
+    )
 
 
 @case
 def share_above_100(cp, folder):
-    return _cell_case(folder, cp, "Children's groups", 5, "helpline_1098_aware", 140, "range",
-                      "must lie within 0-100")
+    return _cell_case(
+        folder,
+        cp,
+        "Children's groups",
+        5,
+        "helpline_1098_aware",
+        140,
+        "range",
+        "must lie within 0-100",
+    )
 
 
 @case
 def score_above_5(cp, folder):
-    return _cell_case(folder, cp, "Children's groups", 3, "teacher_attendance", 7, "range",
-                      "outside the valid range 1-5")
+    return _cell_case(
+        folder,
+        cp,
+        "Children's groups",
+        3,
+        "teacher_attendance",
+        7,
+        "range",
+        "outside the valid range 1-5",
+    )
 
 
 @case
 def fractional_count(cp, folder):
-    return _cell_case(folder, cp, "Adult groups", 3, "oosc_6_14", 2.5, "integer",
-                      "a count must be a whole number")
+    return _cell_case(
+        folder, cp, "Adult groups", 3, "oosc_6_14", 2.5, "integer", "a count must be a whole number"
+    )
 
 
 @case
@@ -238,15 +290,24 @@ def duplicated_village_row(cp, folder):
 
 @case
 def unknown_village(cp, folder):
-    return _cell_case(folder, cp, "Children's groups", 4, "village", "Nowhere Tola Khas",
-                      "unknown_village", "no village of that name in block Bisfi")
+    return _cell_case(
+        folder,
+        cp,
+        "Children's groups",
+        4,
+        "village",
+        "Nowhere Tola Khas",
+        "unknown_village",
+        "no village of that name in block Bisfi",
+    )
 
 
 @case
 def village_in_wrong_block(cp, folder):
     other = cp.village("Pandaul", 0)
-    return _cell_case(folder, cp, "Adult groups", 3, "village", other, "wrong_block",
-                      "it is in block Pandaul")
+    return _cell_case(
+        folder, cp, "Adult groups", 3, "village", other, "wrong_block", "it is in block Pandaul"
+    )
 
 
 @case
@@ -262,56 +323,107 @@ def ambiguous_village(cp, folder):
 
 @case
 def block_not_in_district(cp, folder):
-    return _cell_case(folder, cp, "Children's groups", 3, "block", "Darbhanga Sadar",
-                      "unknown_block", "block not in district Madhubani")
+    return _cell_case(
+        folder,
+        cp,
+        "Children's groups",
+        3,
+        "block",
+        "Darbhanga Sadar",
+        "unknown_block",
+        "block not in district Madhubani",
+    )
 
 
 @case
 def unknown_group_code(cp, folder):
-    return _cell_case(folder, cp, "Children's groups", 6, "group", "cg_girls_99",
-                      "unknown_group", "unknown group code")
+    return _cell_case(
+        folder,
+        cp,
+        "Children's groups",
+        6,
+        "group",
+        "cg_girls_99",
+        "unknown_group",
+        "unknown group code",
+    )
 
 
 @case
 def group_in_wrong_sheet(cp, folder):
-    return _cell_case(folder, cp, "Children's groups", 6, "group", "ag_women",
-                      "wrong_group", "group ag_women does not belong in this sheet")
+    return _cell_case(
+        folder,
+        cp,
+        "Children's groups",
+        6,
+        "group",
+        "ag_women",
+        "wrong_group",
+        "group ag_women does not belong in this sheet",
+    )
 
 
 @case
 def unknown_indicator_code(cp, folder):
-    return _cell_case(folder, cp, "Duty bearers", 3, "indicator", "oosc_614",
-                      "unknown_indicator", "did you mean oosc_6_14")
+    return _cell_case(
+        folder,
+        cp,
+        "Duty bearers",
+        3,
+        "indicator",
+        "oosc_614",
+        "unknown_indicator",
+        "did you mean oosc_6_14",
+    )
 
 
 @case
 def bad_response_category(cp, folder):
-    return _cell_case(folder, cp, "Duty bearers", 4, "response", "agreed fully", "category",
-                      "response must be one of: agree, partly agree, dispute")
+    return _cell_case(
+        folder,
+        cp,
+        "Duty bearers",
+        4,
+        "response",
+        "agreed fully",
+        "category",
+        "response must be one of: agree, partly agree, dispute",
+    )
 
 
 @case
 def yes_no_garbage(cp, folder):
-    return _cell_case(folder, cp, "Children's groups", 5, "corporal_punishment", "maybe",
-                      "yes_no", "expected yes or no")
+    return _cell_case(
+        folder,
+        cp,
+        "Children's groups",
+        5,
+        "corporal_punishment",
+        "maybe",
+        "yes_no",
+        "expected yes or no",
+    )
 
 
 @case
 def rank_out_of_range(cp, folder):
-    return _cell_case(folder, cp, "Ranking", 3, "rank_child_labour", 12, "range",
-                      "outside the valid range 1-8")
+    return _cell_case(
+        folder, cp, "Ranking", 3, "rank_child_labour", 12, "range", "outside the valid range 1-8"
+    )
 
 
 @case
 def formula_cell(cp, folder):
-    return _cell_case(folder, cp, "Children's groups", 3, "oosc_6_14", "=2+3", "formula",
-                      "holds a formula")
+    return _cell_case(
+        folder, cp, "Children's groups", 3, "oosc_6_14", "=2+3", "formula", "holds a formula"
+    )
 
 
 @case
 def missing_village_name(cp, folder):
-    return _cell_case(folder, cp, "Children's groups", 5, "village", None, "missing_value",
-                      "village is empty")
+    return _cell_case(
+        folder, cp, "Children's groups", 5, "village", None, "missing_value", "village is empty"
+    )
 
 
 @case
@@ -399,7 +511,9 @@ def kobo_unknown_field(cp, folder):
         }
     )
     df.to_csv(path, index=False)
-    return [path], Expect("unknown_column", "unknown field 'cg/child_labour'", "", 1, "G [cg/child_labour]")
+    return [path], Expect(
+        "unknown_column", "unknown field 'cg/child_labour'", "", 1, "G [cg/child_labour]"
+    )
 
 
 @case

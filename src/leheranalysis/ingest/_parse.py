@@ -455,7 +455,9 @@ def _record(
 
     # a row whose values are all empty carries nothing (ids alone, e.g. a prefilled template)
     value_codes = table.presence or [
-        c for c, s in spec.columns.items() if s.type not in (*L.ID_TYPES, L.IGNORED, L.IGNORED_TEXT, L.FREE_TEXT)
+        c
+        for c, s in spec.columns.items()
+        if s.type not in (*L.ID_TYPES, L.IGNORED, L.IGNORED_TEXT, L.FREE_TEXT)
     ]
     if not any(_present(cells.get(c)) for c in value_codes):
         return None
