@@ -1,0 +1,364 @@
+"""Tests of the synthetic DNA generator (:mod:`leheranalysis.synth`)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from leheranalysis import gazetteer, synth
+from leheranalysis.codebook import load_codebook
+from leheranalysis.errors import ConfigError, UnknownNameError
+from leheranalysis.instruments import FILE_NAMES, header_map
+from leheranalysis.synth.calibration import (
+    calibrate_logit_offsets,
+    complete_rates,
+    expit,
+    implied_child_marriage_share,
+    systematic_round,
+)
+from leheranalysis.synth.dirt import add_dirt, misspell
+from leheranalysis.synth.programme import eligible_villages, programme_for, select_villages
+
+DNA_DISTRICTS = ("Madhubani", "Morigaon", "Leh", "Budgam", "Rajouri")
+
+
+# ----------------------------------------------------------------------------- units
+
+
+def test_complete_rates_fills_national_defaults_and_names_them():
+    rates, defaulted = complete_rates({"child_marriage": 39.2, "under15": float("nan")})
+    assert rates["child_marriage"] == 39.2
+    assert rates["under15"] == synth.NATIONAL_DEFAULTS["under15"] == 26.5
+    assert "under15" in defaulted and "child_marriage" not in defaulted
+    assert set(rates) == set(synth.NATIONAL_DEFAULTS)
+
+
+def test_calibrated_offsets_hit_weighted_targets():
+    rng = np.random.default_rng(3)
+    effects = rng.normal(0, 0.8, (200, 3))
+    weights = rng.integers(1, 50, (200, 3)).astype(float)
+    targets = np.array([0.392, 0.015, 0.811])
+    c = calibrate_logit_offsets(np.log(targets / (1 - targets)), effects, weights, targets)
+    p = expit(np.log(targets / (1 - targets)) + c + effects)
+    means = (weights * p).sum(axis=0) / weights.sum(axis=0)
+    np.testing.assert_allclose(means, targets, atol=1e-9)
+
+
+def test_systematic_round_keeps_totals_and_bounds():
+    rng = np.random.default_rng(0)
+    x = rng.gamma(0.3, 1.0, 500)
+    out = systematic_round(x, rng)
+    assert ((out == np.floor(x)) | (out == np.ceil(x))).all()
+    assert abs(out.sum() - x.sum()) <= 1
+
+
+def test_implied_share_is_population_weighted():
+    df = pd.DataFrame({"girls_turning_18": [10, 30], "child_marriage_12m": [1, 15]})
+    # (1 + 15) / (10 + 30), not the mean of 10 % and 50 %
+    assert implied_child_marriage_share(df) == 40.0
+
+
+def test_age_structure_follows_indicators_denominators():
+    from leheranalysis.indicators import denominator_shares
+
+    a = synth.age_structure(34.7, 805)
+    expected = denominator_shares(under15_share=0.347)
+    for band, share in expected.items():
+        assert a.share(band) == pytest.approx(share)
+    assert a.share("girls_turning_18") == pytest.approx(expected["girls_15_19"] / 5)
+    assert a.female_birth == pytest.approx(805 / 1805)
+
+
+def test_misspelling_stays_closest_to_its_own_village():
+    import difflib
+
+    def key(x):
+        return gazetteer.normalise_name(x).replace(" ", "")
+
+    rng = np.random.default_rng(5)
+    keys = [key(k) for k in ("Rampur", "Rampura", "Madhubani", "Bhagwatipur", "Sitamarhi")]
+    statuses = set()
+    for _ in range(40):
+        found = misspell("Bhagwatipur", keys, rng)
+        assert found is not None
+        new, status = found
+        statuses.add(status)
+        assert new != "Bhagwatipur"
+        if status == "normalised":
+            assert key(new) == key("Bhagwatipur")
+        else:
+            assert status == "fuzzy"
+            score = difflib.SequenceMatcher(None, key(new), key("Bhagwatipur")).ratio()
+            assert score >= 0.88
+    assert statuses == {"normalised", "fuzzy"}
+    # a short name is never given a typo that the matcher could not resolve
+    for _ in range(20):
+        found = misspell("Rampur", keys, rng)
+        assert found is None or found[1] == "normalised"
+
+
+# ------------------------------------------------------------------ offline geography
+
+
+@pytest.fixture(scope="module")
+def offline():
+    return gazetteer.synthetic_district()
+
+
+def test_generate_on_synthetic_district_uses_national_defaults(offline):
+    dna = synth.generate(offline, seed=4)
+    assert dna.synthetic_geography
+    assert set(dna.defaulted) == set(synth.NATIONAL_DEFAULTS)
+    assert dna.rates["child_marriage"] == 23.3
+    assert abs(dna.implied_rates()["child_marriage"] - 23.3) < 3
+    # villages: known population >= 300, unique names in their block, sorted by id
+    v = dna.villages
+    assert (v["population"] >= 300).all()
+    assert v["village_id"].is_monotonic_increasing
+    assert not v.duplicated(["block_id", "name"]).any()
+    assert "Harijan Tola" not in set(v["name"])  # repeated in every synthetic block
+
+
+def test_sheets_have_the_template_columns_and_plausible_values(offline):
+    cb = load_codebook()
+    dna = synth.generate(offline, seed=1)
+    n = len(dna.villages)
+    cg = dna.sheet("Children's groups")
+    ag = dna.sheet("Adult groups")
+    assert len(cg) == 4 * n and len(ag) == 2 * n
+    assert set(cb.indicators_for("village", "cg")) <= set(cg.columns)
+    db = dna.sheet("Duty bearers")
+    assert set(db["group"]) == {"teacher", "aww", "asha"}
+    assert set(db["response"].dropna()) <= {"agree", "partly agree", "dispute"}
+    rk = dna.sheet("Ranking")
+    ranks = rk[[c for c in rk.columns if c.startswith("rank_")]].to_numpy(dtype=int)
+    assert (np.sort(ranks, axis=1) == np.arange(1, ranks.shape[1] + 1)).all()
+    sec = dna.sheet("Secondary data")
+    assert len(sec) == len(dna.blocks) * len(cb.indicators_for("secondary")) * 3
+    # children's groups count more out-of-school children than the teacher's register
+    truth = dna.villages.set_index("village_id")
+    teacher = db[(db["group"] == "teacher") & (db["indicator"] == "oosc_6_14")]
+    t_val = pd.to_numeric(teacher.set_index("village_id")["value"]).dropna()
+    cg_max = pd.to_numeric(cg["oosc_6_14"]).groupby(cg["village_id"]).max()
+    both = pd.concat([cg_max, t_val], axis=1, keys=["cg", "teacher"]).dropna()
+    assert (both["cg"] >= both["teacher"]).mean() > 0.8
+    assert truth["oosc_6_14"].sum() > 0
+
+
+def test_sensitive_counts_are_mostly_small():
+    dist = gazetteer.synthetic_district()
+    dna = synth.generate(dist, seed=2)
+    v = dna.villages
+    for code in ("sexual_abuse_known", "missing_trafficked"):
+        assert (v[code] <= 4).mean() > 0.8
+        assert (v[code] == 0).any()
+
+
+def test_dirt_is_logged_and_zero_dirt_changes_nothing(offline):
+    cb = load_codebook()
+    clean = synth.generate(offline, seed=6)
+    dirty = synth.generate(offline, seed=6, dirt=0.1)
+    assert clean.dirt_log.empty
+    log = dirty.dirt_log
+    assert {"number_as_text", "missing_token", "out_of_range", "duplicate_row"} <= set(log["kind"])
+    assert set(log["expected"]) <= {"clean", "match", "error"}
+    # every logged change is in the dirty sheet at its position
+    for r in log[log["kind"] != "duplicate_row"].head(200).itertuples():
+        got = dirty.sheets[(r.workbook, r.sheet)][r.column].iat[r.position]
+        assert str(got) == r.new_value
+    # the duplicated row equals the row before it
+    dup = log[log["kind"] == "duplicate_row"].iloc[0]
+    frame = dirty.sheets[(dup.workbook, dup.sheet)]
+    a = frame.iloc[dup.position].astype(str).tolist()
+    b = frame.iloc[dup.position - 1].astype(str).tolist()
+    assert a == b
+    # add_dirt at rate 0 returns equal frames and an empty log
+    same, empty = add_dirt(clean.sheets, 0.0, cb, {}, np.random.default_rng(0))
+    assert empty.empty
+    for key, frame in clean.sheets.items():
+        pd.testing.assert_frame_equal(same[key], frame)
+
+
+def _sha(paths):
+    return {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in paths.items() if k != "key"}
+
+
+def test_same_seed_same_bytes_and_synthetic_marker(offline, tmp_path):
+    _, a = synth.demo_data(offline, tmp_path / "a", seed=11, dirt=0.05)
+    _, b = synth.demo_data(offline, tmp_path / "b", seed=11, dirt=0.05)
+    assert _sha(a) == _sha(b)
+    for name in ("villages.parquet", "dirt_log.parquet", "key.json"):
+        assert (a["key"] / name).read_bytes() == (b["key"] / name).read_bytes()
+    other = synth.generate(offline, seed=12, dirt=0.05)
+    assert not other.sheet("Children's groups").equals(
+        synth.generate(offline, seed=11, dirt=0.05).sheet("Children's groups")
+    )
+    for key, name in FILE_NAMES.items():
+        assert a[key].name == name
+        wb = openpyxl.load_workbook(a[key])
+        assert wb.properties.keywords == "SYNTHETIC" and wb.properties.subject == "SYNTHETIC"
+        assert wb.sheetnames[0] == "Instructions"
+        assert str(wb["Instructions"]["A1"].value).startswith("SYNTHETIC")
+
+
+def test_fast_writer_equals_openpyxl_writer(offline, tmp_path):
+    dna = synth.generate(offline, seed=8, dirt=0.05)
+    fast = synth.write(dna, tmp_path / "fast", district=offline)
+    slow = synth.write(dna, tmp_path / "slow", district=offline, engine="openpyxl")
+    for key in FILE_NAMES:
+        wa, wb = openpyxl.load_workbook(fast[key]), openpyxl.load_workbook(slow[key])
+        assert wa.sheetnames == wb.sheetnames
+        for ws in wa.worksheets:
+            va = list(ws.iter_rows(values_only=True))
+            vb = list(wb[ws.title].iter_rows(values_only=True))
+            assert va == vb, (key, ws.title)
+
+
+def test_workbook_cells_hold_the_generated_values(offline, tmp_path):
+    dna = synth.generate(offline, seed=9)
+    paths = synth.write(dna, tmp_path, district=offline)
+    ws = openpyxl.load_workbook(paths["part1"])["Children's groups"]
+    header_row, cols = header_map(ws)
+    frame = dna.sheet("Children's groups")
+    row = header_row + 1 + 5
+    for code in ("block", "village", "group", "participants", "oosc_6_14"):
+        expected = frame[code].iat[5]
+        got = ws.cell(row=row, column=cols[code]).value
+        assert got == (None if expected is None else expected), code
+    assert ws.cell(row=header_row + 1 + len(frame), column=1).value is None
+
+
+def test_plan_errors_are_clear(offline):
+    with pytest.raises(UnknownNameError, match="Nowhere"):
+        synth.generate(offline, blocks=["Nowhere"])
+    with pytest.raises(ConfigError, match="eligible villages"):
+        synth.generate(offline, blocks=["Synthetic Block North"], villages=50)
+    with pytest.raises(ConfigError, match="fewer than"):
+        synth.generate(offline, villages=2)
+
+
+def test_select_villages_is_stable_per_block():
+    v = pd.DataFrame(
+        {
+            "village_id": range(1, 41),
+            "name": [f"V{i}" for i in range(40)],
+            "block_id": [1] * 20 + [2] * 20,
+            "population": [500.0] * 38 + [np.nan, 100.0],
+        }
+    )
+    a = select_villages(v, {1: 5, 2: 5}, seed=3, min_population=300)
+    b = select_villages(v, {2: 5}, seed=3, min_population=300)
+    # block 2's draw does not depend on block 1
+    assert a[a["block_id"] == 2]["village_id"].tolist() == b["village_id"].tolist()
+    assert len(eligible_villages(v, 300)) == 38
+
+
+def test_programmes_yaml_has_the_dna_districts():
+    blocks, min_pop = programme_for("Madhubani")
+    assert [(b.name, b.villages) for b in blocks] == [
+        ("Bisfi", 21),
+        ("Pandaul", 21),
+        ("Rajnagar", 21),
+    ]
+    assert min_pop == 300
+    mor, _ = programme_for("morigaon")
+    assert sum(b.villages for b in mor) == 18
+    assert {b.name for b in mor} == {"Mayong", "Laharighat"}
+    leh, leh_min = programme_for("Leh")
+    assert "Khaltse" in {b.name for b in leh} and leh_min == 100
+    for name in ("Budgam", "Rajouri"):
+        blocks, _ = programme_for(name)
+        assert 2 <= len(blocks) <= 3
+
+
+# ------------------------------------------------------------------ real public data
+
+
+@pytest.fixture(scope="module")
+def districts(public_data):
+    return {name: gazetteer.load_district(name) for name in DNA_DISTRICTS}
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", DNA_DISTRICTS)
+def test_calibration_within_3_points_of_nfhs5(districts, name):
+    from leheranalysis import nfhs
+
+    published = nfhs.synth_rates(name)
+    assert "child_marriage" in published
+    dna = synth.generate(districts[name], seed=0)
+    assert dna.defaulted == []
+    assert dna.rates["child_marriage"] == published["child_marriage"]
+    implied = dna.implied_rates()
+    assert abs(implied["child_marriage"] - published["child_marriage"]) <= 3.0
+    assert abs(implied["birth_registration"] - published["birth_registration"]) <= 3.0
+    assert abs(implied["teen_pregnancy"] - published["teen_pregnancy"]) <= 3.0
+    if name == "Madhubani":
+        assert published["child_marriage"] == 39.2
+        assert len(dna.villages) == 63
+        assert dna.villages.groupby("block_written").size().to_dict() == {
+            "Bisfi": 21,
+            "Pandaul": 21,
+            "Rajnagar": 21,
+        }
+    if name == "Morigaon":
+        assert len(dna.villages) == 18
+        assert set(dna.blocks["block_name"]) == {"Mayong", "Lahorighat"}
+
+
+@pytest.mark.realdata
+def test_programme_villages_are_unique_by_name_in_their_block(districts):
+    for name, dist in districts.items():
+        dna = synth.generate(dist, seed=0)
+        v = dna.villages
+        for row in v.head(8).itertuples():
+            m = gazetteer.match_village(row.village_written, row.block_written, dist)
+            assert m.village_id == row.village_id, (name, row.village_written)
+        assert v["population"].notna().all()
+
+
+def _ingest():
+    ingest = pytest.importorskip("leheranalysis.ingest")
+    return ingest
+
+
+@pytest.mark.realdata
+def test_ingesting_clean_demo_gives_no_validation_error(districts, tmp_path):
+    ingest = _ingest()
+    dist = districts["Morigaon"]
+    dna, _ = synth.demo_data(dist, tmp_path / "raw", seed=5)
+    res = ingest.read_district(dist, [tmp_path / "raw"])
+    assert res.synthetic
+    assert list(res.errors["message"].head(5)) == []
+    assert set(res.match_report["status"]) == {"exact"}
+    assert res.villages["village_id"].nunique() == len(dna.villages)
+
+
+@pytest.mark.realdata
+def test_ingesting_dirty_demo_logs_cleaning_and_locates_errors(districts, tmp_path):
+    ingest = _ingest()
+    dist = districts["Rajouri"]
+    dna, paths = synth.demo_data(dist, tmp_path / "raw", seed=5, dirt=0.08)
+    res = ingest.read_district(dist, [tmp_path / "raw"])
+    key = pd.read_parquet(paths["key"] / "dirt_log.parquet")
+    log = res.cleaning_log
+    assert (log["rule"] == "text_to_number").sum() >= 0.9 * (key["kind"] == "number_as_text").sum()
+    assert (log["rule"] == "missing_token").sum() >= 0.9 * (key["kind"] == "missing_token").sum()
+    # every out-of-range value and duplicated row is a located error at its cell
+    errors = res.errors
+    expected = key[key["expected"] == "error"]
+    assert len(expected) > 0
+    located = set(zip(errors["sheet"], errors["row"], strict=True))
+    for r in expected.itertuples():
+        assert (r.sheet, r.row) in located, (r.sheet, r.row, r.kind)
+    assert set(errors["rule"]) <= {"range", "duplicate_row"}
+    assert len(errors) == len(expected)
+    # misspelt names are matched, never guessed wrong
+    misspelt = key[key["kind"].str.startswith("misspelt_name")]
+    statuses = res.match_report["status"].value_counts()
+    assert statuses.get("fuzzy", 0) + statuses.get("normalised", 0) >= len(misspelt) * 0.9
+    assert statuses.get("unmatched", 0) == 0
