@@ -1,0 +1,828 @@
+"""Tables and figures comparing the DNA districts with each other and with NFHS-5.
+
+Two kinds of comparison feed the ``04-district-comparison`` report:
+
+1. **The DNA districts side by side** (from each district's processed data, where it
+   exists): the share of villages in which each kind of respondent group reported a key
+   issue (:func:`headline_shares`, :func:`headline_table`, :func:`headline_figure`), and
+   the distribution of the vulnerability index over the programme villages
+   (:func:`index_scores`, :func:`index_figure`).
+2. **Against the official NFHS-5 fact sheets** for the districts, their states and
+   India (a :func:`leheranalysis.nfhs.compare` table): the published values
+   (:func:`nfhs_wide`, :func:`nfhs_district_table`, :func:`nfhs_level_figure`) and the
+   NFHS-4 (2015-16) to NFHS-5 (2019-21) change (:func:`nfhs_change`,
+   :func:`nfhs_change_table`, :func:`change_figure`).
+
+Definitions
+-----------
+Own-district index
+    The CPVI as each district's own report computes it: min-max normalised over the
+    district's programme villages, so 0 is the least and 100 the most vulnerable village
+    *of that district*. Its distribution shows spread and skew, not level.
+Common-scale index
+    The same index computed once over the programme villages of all districts with data
+    pooled, so the scores of two districts can be compared directly (0 and 100 are the
+    least and most vulnerable village of all districts).
+Published values
+    NFHS values are shown exactly as published (one decimal for percentages, whole
+    numbers for sex ratios); values the fact sheets print in parentheses (25-49
+    unweighted cases) keep their parentheses; ``NA`` is not available.
+
+All functions except :func:`load_districts_data` are pure: they take DataFrames and
+return new DataFrames or matplotlib figures. Figures are not saved here (use
+:func:`leheranalysis.plotting.save_figure`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leheranalysis.codebook import Codebook, load_codebook
+from leheranalysis.errors import DataNotAvailableError, IndicatorInputError, InputFileError
+from leheranalysis.village_maps import analysis_observations
+
+__all__ = [
+    "DNA_DISTRICTS",
+    "NATURAL_SEX_RATIO_AT_BIRTH",
+    "KEY_ISSUES",
+    "KIND_LABELS",
+    "DistrictsData",
+    "load_districts_data",
+    "data_status",
+    "headline_shares",
+    "headline_table",
+    "headline_figure",
+    "index_scores",
+    "index_summary",
+    "index_figure",
+    "format_value",
+    "nfhs_wide",
+    "nfhs_district_table",
+    "nfhs_level_figure",
+    "nfhs_change",
+    "nfhs_change_table",
+    "change_figure",
+]
+
+#: The five districts where the DNA has been carried out.
+DNA_DISTRICTS: tuple[str, ...] = ("Madhubani", "Morigaon", "Leh", "Budgam", "Rajouri")
+
+#: Issues compared across districts (none of them sensitive).
+KEY_ISSUES: tuple[str, ...] = (
+    "oosc_6_14",
+    "child_labour_5_17",
+    "child_marriage_12m",
+    "births_not_registered",
+    "corporal_punishment",
+    "violence_at_home",
+)
+
+#: Plain-language names of the respondent-group kinds.
+KIND_LABELS: dict[str, str] = {
+    "children": "Children's groups",
+    "adults": "Adult groups",
+    "duty_bearer": "Duty bearers",
+    "community": "Children or adults",
+}
+
+#: Females per 1,000 males at birth without sex selection (about 105 boys per 100 girls).
+NATURAL_SEX_RATIO_AT_BIRTH = 952
+_HIGHLIGHT_BAND = "#FFF3C4"
+
+
+# ----------------------------------------------------------------------------- loading
+@dataclass
+class DistrictsData:
+    """Processed data of several districts, and why the others have none.
+
+    Attributes
+    ----------
+    processed : dict
+        District -> :class:`leheranalysis.processed.Processed`, in the order asked for.
+    missing : dict
+        District -> reason (message) for districts without usable processed data.
+    """
+
+    processed: dict[str, Any] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+
+
+def load_districts_data(
+    districts: Sequence[str],
+    folders: Mapping[str, str] | None = None,
+    loader: Callable[..., Any] | None = None,
+) -> DistrictsData:
+    """Load the processed data of every district that has some.
+
+    Parameters
+    ----------
+    districts : sequence of str
+        District names.
+    folders : mapping, optional
+        District -> processed folder, for districts not in the default place
+        (``config.processed_dir``); empty strings are ignored.
+    loader : callable, optional
+        ``loader(district, folder=...)``; default
+        :func:`leheranalysis.processed.load_processed`.
+
+    Returns
+    -------
+    DistrictsData
+        Districts whose folder is missing or unreadable are listed in ``missing`` with
+        the reason; nothing is raised for them.
+    """
+    if loader is None:
+        from leheranalysis.processed import load_processed as loader
+    folders = {k: v for k, v in (folders or {}).items() if v}
+    out = DistrictsData()
+    for name in dict.fromkeys(districts):
+        try:
+            out.processed[name] = loader(name, folder=folders.get(name))
+        except (DataNotAvailableError, InputFileError) as exc:
+            out.missing[name] = str(exc)
+    return out
+
+
+def data_status(data: DistrictsData, districts: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per district: has it processed data, is it synthetic, how many villages.
+
+    Parameters
+    ----------
+    data : DistrictsData
+    districts : sequence of str, optional
+        Order of the rows (default: processed, then missing).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``District``, ``Processed data`` (yes/no), ``Synthetic`` (yes/no/""),
+        ``Blocks``, ``Villages`` (nullable integers) and ``Note``.
+    """
+    names = list(districts) if districts is not None else [*data.processed, *data.missing]
+    rows = []
+    for name in names:
+        p = data.processed.get(name)
+        if p is None:
+            reason = data.missing.get(name, "not loaded")
+            note = "no processed data" if "missing" in reason else reason
+            rows.append({"District": name, "Processed data": "no", "Synthetic": "",
+                         "Blocks": pd.NA, "Villages": pd.NA, "Note": note})  # fmt: skip
+            continue
+        rows.append(
+            {
+                "District": name,
+                "Processed data": "yes",
+                "Synthetic": "yes" if p.synthetic else "no",
+                "Blocks": len(p.blocks),
+                "Villages": len(p.villages),
+                "Note": "",
+            }
+        )
+    out = pd.DataFrame(rows, columns=["District", "Processed data", "Synthetic", "Blocks",
+                                      "Villages", "Note"])  # fmt: skip
+    for col in ("Blocks", "Villages"):
+        out[col] = out[col].astype("Int64")
+    return out
+
+
+# ------------------------------------------------------------------- headline shares
+def _issue_label(cb: Codebook, code: str) -> str:
+    label = str(cb.indicator(code)["label"])
+    for suffix in (" (score 1-5)", " (%)"):
+        label = label.removesuffix(suffix)
+    return label
+
+
+def headline_shares(
+    observations: Mapping[str, pd.DataFrame],
+    issues: Sequence[str] = KEY_ISSUES,
+    kinds: Sequence[str] = ("children", "adults", "duty_bearer"),
+    codebook: Codebook | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Share of villages reporting each issue, by district and respondent-group kind.
+
+    Parameters
+    ----------
+    observations : mapping
+        District -> its ``observations`` table.
+    issues : sequence of str
+        Indicator codes.
+    kinds : sequence of str
+        Respondent-group kinds (see :data:`leheranalysis.indicators.KINDS`).
+    codebook : Codebook, optional
+    level : float
+        Confidence level of the Wilson intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``district``, ``indicator``, ``issue`` (label), ``sensitive``, ``kind``,
+        ``group`` (label), ``n_villages``, ``n_reported``, ``share``, ``share_lo``,
+        ``share_hi`` (fractions); rows in the order of ``observations``, ``issues`` and
+        ``kinds``. Issue-kind pairs no group of that kind answers are absent.
+
+    Raises
+    ------
+    IndicatorInputError
+        When an issue is not in the codebook.
+    """
+    from leheranalysis.indicators import share_of_villages_reporting
+
+    cb = load_codebook() if codebook is None else codebook
+    unknown = [c for c in issues if c not in cb.indicators.index]
+    if unknown:
+        raise IndicatorInputError(f"headline_shares: unknown indicator(s) {unknown}")
+    cols = ["district", "indicator", "issue", "sensitive", "kind", "group", "n_villages",
+            "n_reported", "share", "share_lo", "share_hi"]  # fmt: skip
+    parts = []
+    for district, obs in observations.items():
+        if obs is None or obs.empty:
+            continue
+        obs = analysis_observations(obs, cb)
+        s = share_of_villages_reporting(obs, cb, by="district", kinds=kinds, level=level)
+        s = s[s["indicator"].isin(issues)].assign(district=district)
+        parts.append(s)
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)
+    out["issue"] = out["indicator"].map(lambda c: _issue_label(cb, c))
+    out["sensitive"] = out["indicator"].map(lambda c: bool(cb.indicators.at[c, "sensitive"]))
+    out["group"] = out["kind"].map(KIND_LABELS).fillna(out["kind"])
+    d_order = {d: i for i, d in enumerate(observations)}
+    i_order = {c: i for i, c in enumerate(issues)}
+    k_order = {k: i for i, k in enumerate(kinds)}
+    out = out.assign(_i=out["indicator"].map(i_order), _d=out["district"].map(d_order),
+                     _k=out["kind"].map(k_order))  # fmt: skip
+    out = out.sort_values(["_i", "_d", "_k"], kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+def _share_cell(row: pd.Series, threshold: int) -> str:
+    n, k = int(row["n_villages"]), int(row["n_reported"])
+    if row["sensitive"] and 1 <= k < threshold:
+        return f"<{threshold} of {n} villages"
+    return f"{100 * row['share']:.0f} % ({k}/{n})"
+
+
+def headline_table(shares: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
+    """Reviewer table: issue and group by district, cells like ``61 % (38/62)``.
+
+    Counts of villages below ``threshold`` for sensitive issues are shown as ``<5``.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Output of :func:`headline_shares`.
+    threshold : int
+        Smallest count shown for sensitive issues.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``Issue``, ``Reported by``; one column per district; ``""`` where a
+        district has no answer.
+    """
+    if shares.empty:
+        return pd.DataFrame(
+            index=pd.MultiIndex.from_arrays([[], []], names=["Issue", "Reported by"])
+        )
+    t = shares.assign(cell=shares.apply(_share_cell, axis=1, threshold=threshold))
+    wide = t.pivot_table(index=["issue", "group"], columns="district", values="cell",
+                         aggfunc="first", sort=False)  # fmt: skip
+    wide = wide.reindex(columns=list(dict.fromkeys(shares["district"]))).fillna("")
+    wide.index.names = ["Issue", "Reported by"]
+    wide.columns.name = None
+    return wide
+
+
+def _mark_highlight(ax, labels: Sequence[str], highlight: str | None) -> None:
+    """Bold tick label and a light band behind the highlighted district's row."""
+    if highlight is None or highlight not in labels:
+        return
+    i = list(labels).index(highlight)
+    ax.axhspan(i - 0.45, i + 0.45, color=_HIGHLIGHT_BAND, zorder=0, lw=0)
+    for tick in ax.get_yticklabels():
+        if tick.get_text() == highlight:
+            tick.set_fontweight("bold")
+
+
+def headline_figure(shares: pd.DataFrame, highlight: str | None = None, ncols: int = 3):
+    """Small multiples, one panel per issue: share of villages by district and group.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Output of :func:`headline_shares` (not empty).
+    highlight : str, optional
+        District to emphasise (bold label, shaded row).
+    ncols : int
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from leheranalysis import plotting
+
+    if shares.empty:
+        raise IndicatorInputError("headline_figure: no shares to plot")
+    issues = list(dict.fromkeys(shares["issue"]))
+    districts = list(dict.fromkeys(shares["district"]))[::-1]
+    kinds = list(dict.fromkeys(shares["kind"]))
+    colours = plotting.category_colors(kinds)
+    offsets = dict(zip(kinds, np.linspace(-0.22, 0.22, len(kinds)) if len(kinds) > 1 else [0.0],
+                       strict=True))  # fmt: skip
+    fig, axes = plotting.figure_grid(len(issues), ncols=ncols,
+                                     panel=(3.6, 0.55 * len(districts) + 1.4), sharex=True)  # fmt: skip
+    ypos = {d: i for i, d in enumerate(districts)}
+    for ax, issue in zip(axes, issues, strict=True):
+        sub = shares[shares["issue"] == issue]
+        for kind, g in sub.groupby("kind", sort=False):
+            y = g["district"].map(ypos) + offsets[kind]
+            x = 100 * g["share"]
+            err = np.vstack([x - 100 * g["share_lo"], 100 * g["share_hi"] - x])
+            ax.errorbar(x, y, xerr=err, fmt="o", ms=5, color=colours[kind], lw=1.2,
+                        label=KIND_LABELS.get(kind, kind))  # fmt: skip
+        ax.set_yticks(range(len(districts)), districts)
+        ax.set_ylim(-0.6, len(districts) - 0.4)
+        ax.set_xlim(-3, 103)
+        ax.set_title(_wrap(issue, 32), fontsize=11)
+        ax.grid(axis="y", visible=False)
+        _mark_highlight(ax, districts, highlight)
+    for ax in axes[-ncols:]:
+        ax.set_xlabel("% of villages reporting")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=len(kinds), bbox_to_anchor=(0.5, 1.03))
+    fig.tight_layout()
+    return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+# ---------------------------------------------------------------------- index scores
+def _pooled_inputs(data: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Observations and villages of all districts with unique pooled ids."""
+    obs_parts, vil_parts, keys = [], [], []
+    offset = 0
+    for district, p in data.items():
+        vil = pd.DataFrame(p.villages.drop(columns="geometry", errors="ignore")).copy()
+        ids = vil["village_id"].astype("int64").to_numpy()
+        pooled = np.arange(offset + 1, offset + len(ids) + 1, dtype="int64")
+        offset += len(ids)
+        mapping = dict(zip(ids, pooled, strict=True))
+        keys.append(pd.DataFrame({"district": district, "village_id": ids, "pooled_id": pooled}))
+        vil["village_id"] = pooled
+        obs = analysis_observations(p.observations).copy()
+        mask = obs["village_id"].notna()
+        obs.loc[mask, "village_id"] = obs.loc[mask, "village_id"].astype("int64").map(mapping)
+        obs["village_id"] = obs["village_id"].astype("Int64")
+        obs_parts.append(obs)
+        vil_parts.append(vil)
+    return (pd.concat(obs_parts, ignore_index=True), pd.concat(vil_parts, ignore_index=True),
+            pd.concat(keys, ignore_index=True))  # fmt: skip
+
+
+def index_scores(
+    data: Mapping[str, Any],
+    compute: Callable[..., Any] | None = None,
+    config_: Any = None,
+) -> pd.DataFrame:
+    """CPVI scores of every programme village, own-district and common scale.
+
+    Parameters
+    ----------
+    data : mapping
+        District -> processed data (``observations`` and ``villages`` attributes).
+    compute : callable, optional
+        ``compute(observations, villages, config=..., n=0)`` returning an object with a
+        ``villages`` table; default :func:`leheranalysis.cpvi.compute_cpvi`.
+    config_ : optional
+        CPVI configuration (default: the packaged one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``district``, ``village_id``, ``village_name``, ``block_name``, ``scale``
+        (``own district`` or ``common scale``), ``score`` (0-100, higher = more
+        vulnerable); villages without a score (screened out) are absent. Districts
+        whose index cannot be computed are skipped and named in ``attrs["skipped"]``.
+    """
+    if compute is None:
+        from leheranalysis.cpvi import compute_cpvi as compute
+    cols = ["district", "village_id", "village_name", "block_name", "scale", "score"]
+    parts, skipped, usable = [], {}, {}
+    for district, p in data.items():
+        try:
+            res = compute(analysis_observations(p.observations), p.villages, config=config_, n=0)
+        except (IndicatorInputError, DataNotAvailableError, ValueError) as exc:
+            skipped[district] = str(exc)
+            continue
+        usable[district] = p
+        parts.append(_score_rows(res.villages, district, "own district", res.config.code))
+    if len(usable) > 1:
+        obs, vil, keys = _pooled_inputs(usable)
+        res = compute(obs, vil, config=config_, n=0)
+        pooled = res.villages.merge(keys, left_on="village_id", right_on="pooled_id",
+                                    suffixes=("_pooled", ""))  # fmt: skip
+        parts.append(_score_rows(pooled, None, "common scale", res.config.code))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    out = out[cols]
+    out.attrs["skipped"] = skipped
+    return out
+
+
+def _score_rows(table: pd.DataFrame, district: str | None, scale: str, code: str) -> pd.DataFrame:
+    t = table[table[code].notna()]
+    return pd.DataFrame(
+        {
+            "district": t["district"].to_numpy() if district is None else district,
+            "village_id": t["village_id"].astype("int64").to_numpy(),
+            "village_name": t["village_name"].to_numpy(),
+            "block_name": t["block_name"].to_numpy(),
+            "scale": scale,
+            "score": t[code].astype(float).to_numpy(),
+        }
+    )
+
+
+def index_summary(scores: pd.DataFrame) -> pd.DataFrame:
+    """Median and quartiles of the index per district and scale.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Scale``, ``District``, ``Villages``, ``Median``, ``Lower quartile``,
+        ``Upper quartile`` (one decimal).
+    """
+    cols = ["Scale", "District", "Villages", "Median", "Lower quartile", "Upper quartile"]
+    if scores.empty:
+        return pd.DataFrame(columns=cols)
+    g = scores.groupby(["scale", "district"], sort=False)["score"]
+    out = pd.DataFrame(
+        {
+            "Villages": g.size(),
+            "Median": g.median(),
+            "Lower quartile": g.quantile(0.25),
+            "Upper quartile": g.quantile(0.75),
+        }
+    ).round(1)
+    out.index.names = ["Scale", "District"]
+    return out.reset_index()[cols]
+
+
+def index_figure(scores: pd.DataFrame, highlight: str | None = None, seed: int = 0):
+    """Box and strip plots of the index per district, one panel per scale.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`index_scores` (not empty).
+    highlight : str, optional
+        District to emphasise.
+    seed : int
+        Seed of the vertical jitter of the points.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from leheranalysis import plotting
+
+    if scores.empty:
+        raise IndicatorInputError("index_figure: no index scores to plot")
+    scales = [s for s in ("common scale", "own district") if s in set(scores["scale"])]
+    districts = list(dict.fromkeys(scores["district"]))[::-1]
+    fig, axes = plt.subplots(1, len(scales), figsize=(5.2 * len(scales), 0.7 * len(districts)
+                                                       + 1.8), squeeze=False, sharey=True)  # fmt: skip
+    rng = np.random.default_rng(seed)
+    titles = {"common scale": "All districts on one scale",
+              "own district": "Each district's own index"}  # fmt: skip
+    for ax, scale in zip(axes[0], scales, strict=True):
+        sub = scores[scores["scale"] == scale]
+        data = [sub.loc[sub["district"] == d, "score"].to_numpy() for d in districts]
+        ax.boxplot([d if len(d) else [np.nan] for d in data], vert=False,
+                   positions=range(len(districts)), widths=0.6, showfliers=False,
+                   medianprops={"color": "black", "lw": 1.6},
+                   boxprops={"color": "#555555"}, whiskerprops={"color": "#555555"},
+                   capprops={"color": "#555555"})  # fmt: skip
+        for i, (d, vals) in enumerate(zip(districts, data, strict=True)):
+            colour = plotting.OKABE_ITO[3] if d == highlight else plotting.OKABE_ITO[0]
+            y = i + rng.uniform(-0.18, 0.18, len(vals))
+            ax.scatter(vals, y, s=14, alpha=0.7, color=colour, zorder=3, lw=0)
+        ax.set_yticks(range(len(districts)), districts)
+        ax.set_xlim(-3, 103)
+        ax.set_xlabel("Vulnerability index (0-100, higher = more vulnerable)")
+        ax.set_title(titles[scale], fontsize=12)
+        ax.grid(axis="y", visible=False)
+        _mark_highlight(ax, districts, highlight)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------- NFHS
+def format_value(value: Any, unit: str = "%", parenthesised: bool = False) -> str:
+    """A published NFHS value as text: ``39.2``, ``805``, ``(12.5)`` or ``NA``.
+
+    Examples
+    --------
+    >>> format_value(39.2), format_value(805.0, "females per 1,000 males")
+    ('39.2', '805')
+    >>> format_value(float("nan")), format_value(12.5, parenthesised=True)
+    ('NA', '(12.5)')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return "NA"
+    text = f"{float(value):.0f}" if "1,000" in str(unit) else f"{float(value):.1f}"
+    return f"({text})" if parenthesised else text
+
+
+def _unit_suffix(unit: str) -> str:
+    return " (%)" if unit == "%" else f" ({unit})" if unit else ""
+
+
+def nfhs_wide(cmp: pd.DataFrame, survey: str = "nfhs5") -> pd.DataFrame:
+    """Indicators by area: each district followed by its state, then India.
+
+    Parameters
+    ----------
+    cmp : pandas.DataFrame
+        Output of :func:`leheranalysis.nfhs.compare`.
+    survey : {"nfhs5", "nfhs4"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``Indicator`` (plain label with unit); columns the districts, each
+        followed by its state (once), and ``India``; text values as published.
+    """
+    if survey not in ("nfhs5", "nfhs4"):
+        raise ValueError(f"survey must be 'nfhs5' or 'nfhs4', got {survey!r}")
+    columns: dict[str, list[str]] = {}
+    labels = list(dict.fromkeys(cmp["label"] + cmp["unit"].map(_unit_suffix)))
+    order: list[str] = []
+    for (district, state), g in cmp.groupby(["district", "state"], sort=False):
+        par = g[f"district_{survey}_parenthesised"].fillna(False)
+        columns[district] = [format_value(v, u, p) for v, u, p in
+                             zip(g[f"district_{survey}"], g["unit"], par, strict=True)]  # fmt: skip
+        order.append(district)
+        if state not in columns:
+            columns[state] = [format_value(v, u) for v, u in
+                              zip(g[f"state_{survey}"], g["unit"], strict=True)]  # fmt: skip
+            order.append(state)
+    first = cmp[cmp["district"] == cmp["district"].iloc[0]]
+    columns["India"] = [format_value(v, u) for v, u in
+                        zip(first[f"india_{survey}"], first["unit"], strict=True)]  # fmt: skip
+    out = pd.DataFrame({c: columns[c] for c in [*order, "India"]}, index=labels)
+    out.index.name = "Indicator"
+    return out
+
+
+def nfhs_district_table(cmp: pd.DataFrame, district: str) -> pd.DataFrame:
+    """One district's NFHS-5 and NFHS-4 values with its state's and India's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``Indicator``; columns ``<district> NFHS-5``, ``<district> NFHS-4``,
+        ``Change``, ``<state> NFHS-5``, ``India NFHS-5``, ``Better is`` (text).
+
+    Raises
+    ------
+    IndicatorInputError
+        When the district is not in the table.
+    """
+    g = cmp[cmp["district"] == district]
+    if g.empty:
+        raise IndicatorInputError(
+            f"nfhs_district_table: {district!r} not in the comparison "
+            f"(districts: {', '.join(dict.fromkeys(cmp['district']))})"
+        )
+    state = g["state"].iloc[0]
+    fmt = format_value
+    rows = {
+        f"{district} NFHS-5": [fmt(v, u, p) for v, u, p in zip(
+            g["district_nfhs5"], g["unit"], g["district_nfhs5_parenthesised"].fillna(False),
+            strict=True)],
+        f"{district} NFHS-4": [fmt(v, u, p) for v, u, p in zip(
+            g["district_nfhs4"], g["unit"], g["district_nfhs4_parenthesised"].fillna(False),
+            strict=True)],
+        "Change": [_signed(v, u) for v, u in zip(g["district_change"], g["unit"], strict=True)],
+        f"{state} NFHS-5": [fmt(v, u) for v, u in zip(g["state_nfhs5"], g["unit"],
+                                                          strict=True)],
+        "India NFHS-5": [fmt(v, u) for v, u in zip(g["india_nfhs5"], g["unit"], strict=True)],
+        "Better is": g["better"].map({"lower": "lower", "higher": "higher"}).fillna("").tolist(),
+    }  # fmt: skip
+    out = pd.DataFrame(rows, index=list(g["label"] + g["unit"].map(_unit_suffix)))
+    out.index.name = "Indicator"
+    return out
+
+
+def _signed(value: Any, unit: str) -> str:
+    if pd.isna(value):
+        return "NA"
+    text = format_value(abs(float(value)), unit)
+    return f"+{text}" if value > 0 else f"-{text}" if value < 0 else text
+
+
+def nfhs_change(cmp: pd.DataFrame) -> pd.DataFrame:
+    """Long table of the NFHS-4 to NFHS-5 change for districts, states and India.
+
+    Parameters
+    ----------
+    cmp : pandas.DataFrame
+        Output of :func:`leheranalysis.nfhs.compare`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area``, ``area_type`` (``district``, ``state``, ``india``), ``district`` (the
+        district the row belongs to; states and India once each), ``code``, ``label``,
+        ``unit``, ``better``, ``nfhs4``, ``nfhs5``, ``change``, ``direction``
+        (``better``, ``worse``, ``no change`` or ``""`` when unknown; for the sex ratio
+        at birth, better means closer to :data:`NATURAL_SEX_RATIO_AT_BIRTH`, since a
+        ratio far above it is no improvement either). Areas in order:
+        each district then its state (first time it appears), then India.
+    """
+    rows = []
+    seen: set[str] = set()
+    for (district, state), g in cmp.groupby(["district", "state"], sort=False):
+        rows.append(_area_rows(g, district, "district", district, "district"))
+        if state not in seen:
+            rows.append(_area_rows(g, state, "state", district, "state"))
+            seen.add(state)
+    first = cmp[cmp["district"] == cmp["district"].iloc[0]]
+    rows.append(_area_rows(first, "India", "india", "", "india"))
+    out = pd.concat(rows, ignore_index=True)
+    sign = np.where(
+        out["better"] == "lower", -1.0, np.where(out["better"] == "higher", 1.0, np.nan)
+    )
+    score = out["change"] * sign
+    srb = out["code"] == "sex_ratio_at_birth"
+    closer = (out["nfhs4"] - NATURAL_SEX_RATIO_AT_BIRTH).abs() - (
+        out["nfhs5"] - NATURAL_SEX_RATIO_AT_BIRTH
+    ).abs()
+    score = score.where(~srb, closer)
+    out["direction"] = np.select(
+        [score > 0, score < 0, score == 0], ["better", "worse", "no change"], default=""
+    )
+    return out
+
+
+def _area_rows(g: pd.DataFrame, area: str, area_type: str, district: str, prefix: str):
+    return pd.DataFrame(
+        {
+            "area": area,
+            "area_type": area_type,
+            "district": district,
+            "code": g["code"].to_numpy(),
+            "label": g["label"].to_numpy(),
+            "unit": g["unit"].to_numpy(),
+            "better": g["better"].to_numpy(),
+            "nfhs4": g[f"{prefix}_nfhs4"].astype(float).to_numpy(),
+            "nfhs5": g[f"{prefix}_nfhs5"].astype(float).to_numpy(),
+            "change": g[f"{prefix}_change"].astype(float).to_numpy(),
+        }
+    )
+
+
+def nfhs_change_table(change: pd.DataFrame) -> pd.DataFrame:
+    """Reviewer table of the change: indicator by area, ``42.7 -> 39.2 (better)``.
+
+    Parameters
+    ----------
+    change : pandas.DataFrame
+        Output of :func:`nfhs_change`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``Indicator``; one column per area.
+    """
+    cells = [
+        f"{format_value(a, u)} → {format_value(b, u)}" + (f" ({d})" if d else "")
+        for a, b, u, d in zip(change["nfhs4"], change["nfhs5"], change["unit"],
+                              change["direction"], strict=True)
+    ]  # fmt: skip
+    t = change.assign(cell=cells, Indicator=change["label"] + change["unit"].map(_unit_suffix))
+    wide = t.pivot_table(index="Indicator", columns="area", values="cell", aggfunc="first",
+                         sort=False)  # fmt: skip
+    wide = wide.reindex(columns=list(dict.fromkeys(change["area"])))
+    wide = wide.reindex(list(dict.fromkeys(t["Indicator"])))
+    wide.columns.name = None
+    return wide.fillna("")
+
+
+def _area_labels(frame: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(frame["area"]))[::-1]
+
+
+def nfhs_level_figure(change: pd.DataFrame, highlight: str | None = None, ncols: int = 4):
+    """Small multiples of the NFHS-5 values: one panel per indicator, one row per area.
+
+    Districts are filled dots, states open diamonds, India a dashed vertical line.
+
+    Parameters
+    ----------
+    change : pandas.DataFrame
+        Output of :func:`nfhs_change`.
+    highlight : str, optional
+        District to emphasise.
+    ncols : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from leheranalysis import plotting
+
+    codes = list(dict.fromkeys(change["code"]))
+    areas = [a for a in _area_labels(change) if a != "India"]
+    fig, axes = plotting.figure_grid(len(codes), ncols=ncols,
+                                     panel=(3.3, 0.32 * len(areas) + 1.3), sharey=True)  # fmt: skip
+    ypos = {a: i for i, a in enumerate(areas)}
+    for ax, code in zip(axes, codes, strict=True):
+        sub = change[change["code"] == code]
+        for _, r in sub[sub["area_type"] != "india"].iterrows():
+            is_d = r["area_type"] == "district"
+            colour = plotting.OKABE_ITO[3] if r["area"] == highlight else plotting.OKABE_ITO[0]
+            ax.plot([r["nfhs5"]], [ypos[r["area"]]], "o" if is_d else "D", ms=6 if is_d else 5,
+                    color=colour if is_d else "#555555", mfc=colour if is_d else "white")  # fmt: skip
+        india = sub.loc[sub["area_type"] == "india", "nfhs5"]
+        if len(india) and pd.notna(india.iloc[0]):
+            ax.axvline(india.iloc[0], color="#333333", ls="--", lw=1)
+        ax.set_yticks(range(len(areas)), areas)
+        ax.set_ylim(-0.6, len(areas) - 0.4)
+        ax.grid(axis="y", visible=False)
+        unit = sub["unit"].iloc[0]
+        ax.set_title(_wrap(sub["label"].iloc[0], 28), fontsize=10)
+        ax.set_xlabel("per cent" if unit == "%" else unit, fontsize=9)
+        _mark_highlight(ax, areas, highlight)
+    fig.tight_layout()
+    return fig
+
+
+def change_figure(change: pd.DataFrame, highlight: str | None = None, ncols: int = 4):
+    """Dumbbell small multiples of the NFHS-4 to NFHS-5 change, one panel per indicator.
+
+    Each row is an area (districts, their states, India): a grey dot for NFHS-4
+    (2015-16), a coloured dot for NFHS-5 (2019-21), blue when the change is for the
+    better, vermillion when for the worse.
+
+    Parameters
+    ----------
+    change : pandas.DataFrame
+        Output of :func:`nfhs_change`.
+    highlight : str, optional
+        District to emphasise.
+    ncols : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.lines import Line2D
+
+    from leheranalysis import plotting
+
+    codes = list(dict.fromkeys(change["code"]))
+    areas = _area_labels(change)
+    fig, axes = plotting.figure_grid(len(codes), ncols=ncols,
+                                     panel=(3.3, 0.32 * len(areas) + 1.3), sharey=True)  # fmt: skip
+    ypos = {a: i for i, a in enumerate(areas)}
+    colours = {"better": plotting.OKABE_ITO[0], "worse": plotting.OKABE_ITO[3],
+               "no change": "#555555", "": "#555555"}  # fmt: skip
+    for ax, code in zip(axes, codes, strict=True):
+        sub = change[change["code"] == code]
+        for _, r in sub.iterrows():
+            y = ypos[r["area"]]
+            ax.plot([r["nfhs4"], r["nfhs5"]], [y, y], color="#BBBBBB", lw=2, zorder=1)
+            ax.plot([r["nfhs4"]], [y], "o", ms=5, color="#999999", zorder=2)
+            ax.plot([r["nfhs5"]], [y], "o", ms=6, color=colours[r["direction"]], zorder=3)
+        ax.set_yticks(range(len(areas)), areas)
+        ax.set_ylim(-0.6, len(areas) - 0.4)
+        ax.grid(axis="y", visible=False)
+        unit = sub["unit"].iloc[0]
+        ax.set_title(_wrap(sub["label"].iloc[0], 28), fontsize=10)
+        ax.set_xlabel("per cent" if unit == "%" else unit, fontsize=9)
+        _mark_highlight(ax, areas, highlight)
+    handles = [Line2D([], [], marker="o", ls="", color="#999999", label="NFHS-4 (2015-16)"),
+               Line2D([], [], marker="o", ls="", color=colours["better"],
+                      label="NFHS-5 (2019-21), better"),
+               Line2D([], [], marker="o", ls="", color=colours["worse"],
+                      label="NFHS-5 (2019-21), worse")]  # fmt: skip
+    fig.legend(handles=handles, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 1.02))
+    fig.tight_layout()
+    return fig

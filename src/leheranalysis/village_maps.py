@@ -1,0 +1,386 @@
+"""Tables and figures of the ``03-village-maps`` report (built on :mod:`leheranalysis.geo`).
+
+:mod:`leheranalysis.geo` draws catchments and measures distances for any habitations;
+this module prepares what the village-maps report puts on them:
+
+- :func:`programme_geography` - the programme blocks' polygons and *all* their
+  habitations from the gazetteer (the programme villages among them), the input of
+  :func:`leheranalysis.geo.catchments`;
+- :func:`village_indicator_values` - one mappable value per programme village and key
+  indicator: the community's count as a rate per 1,000 of its population base, or 1/0
+  for a yes/no issue. Sensitive indicators (sexual abuse, missing and trafficked
+  children) are refused: they are never mapped at village level;
+- :func:`distance_table`, :func:`distance_summary`, :func:`distance_maps` - the distance
+  from each programme village to the nearest secondary school, health centre (PHC/CHC)
+  and panchayat office, as a reviewer table, a summary and a map.
+
+Definitions
+-----------
+Community rate per 1,000
+    The community value of a count (the largest count any children's or adult group of
+    the village gave, :func:`leheranalysis.indicators.village_values`) times 1,000 over
+    the village's population base for that indicator (population x the Census 2011 share
+    of the age band, :func:`leheranalysis.indicators.village_denominators`).
+Distance
+    Straight line, in km, from the village's gazetteer point to the nearest facility of
+    the kind anywhere in the district (it may lie in another block), computed in the
+    UTM zone of the district (:func:`leheranalysis.geo.metric_crs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from leheranalysis.codebook import Codebook, load_codebook
+from leheranalysis.errors import IndicatorInputError
+
+__all__ = [
+    "MAP_INDICATORS",
+    "SHORT_LABELS",
+    "DISTANCE_LABELS",
+    "FAR_KM",
+    "ProgrammeGeography",
+    "programme_geography",
+    "analysis_observations",
+    "village_indicator_values",
+    "indicator_titles",
+    "index_values",
+    "distance_table",
+    "distance_summary",
+    "distance_maps",
+]
+
+#: Key indicators mapped as small multiples (none of them sensitive).
+MAP_INDICATORS: tuple[str, ...] = (
+    "child_labour_5_17",
+    "oosc_6_14",
+    "child_marriage_12m",
+    "violence_at_home",
+)
+
+#: Short names of indicators for map panels.
+SHORT_LABELS: dict[str, str] = {
+    "child_labour_5_17": "Child labour",
+    "oosc_6_14": "Out-of-school children",
+    "child_migration": "Children migrated for work",
+    "girls_dropout_after_primary": "Girls' dropout after primary",
+    "child_marriage_12m": "Child marriages (12 months)",
+    "adolescent_pregnancy": "Adolescent pregnancies",
+    "births_not_registered": "Births not registered",
+    "corporal_punishment": "Corporal punishment reported",
+    "violence_at_home": "Violence at home reported",
+}
+
+#: Distance columns of :func:`leheranalysis.geo.nearest_facility_distances` -> labels.
+DISTANCE_LABELS: dict[str, str] = {
+    "secondary_school": "Secondary school",
+    "health_centre": "Health centre (PHC/CHC)",
+    "panchayat": "Panchayat office",
+}
+_DISTANCE_TITLES = {
+    "secondary_school": "a secondary school",
+    "health_centre": "a health centre (PHC/CHC)",
+    "panchayat": "a panchayat office",
+}
+
+#: Villages farther than this (km) from a facility are counted as far in summaries.
+FAR_KM = 5.0
+
+
+@dataclass
+class ProgrammeGeography:
+    """Geography of a district's DNA programme.
+
+    Attributes
+    ----------
+    blocks : geopandas.GeoDataFrame
+        Programme block polygons (``block_id``, ``block_name``, ``geometry``).
+    habitations : geopandas.GeoDataFrame
+        Every habitation of those blocks (``village_id``, ``block_id``, ``name``,
+        ``population``, ``geometry``), programme villages included.
+    programme_ids : list of int
+        ``village_id`` of the programme villages.
+    added : list of int
+        Programme villages that were not among the gazetteer's habitations of the
+        blocks and were added from the processed ``villages`` table.
+    """
+
+    blocks: gpd.GeoDataFrame
+    habitations: gpd.GeoDataFrame
+    programme_ids: list[int]
+    added: list[int]
+
+
+def programme_geography(
+    district: Any, blocks: gpd.GeoDataFrame, villages: gpd.GeoDataFrame
+) -> ProgrammeGeography:
+    """Programme blocks and all their habitations, from the gazetteer.
+
+    Parameters
+    ----------
+    district : leheranalysis.gazetteer.District
+        The district's gazetteer (``blocks``, ``villages``).
+    blocks : geopandas.GeoDataFrame
+        The processed ``blocks`` table (programme blocks; ``block_id``).
+    villages : geopandas.GeoDataFrame
+        The processed ``villages`` table (programme villages; ``village_id``,
+        ``village_name``, ``block_id``, ``population``, ``geometry``).
+
+    Returns
+    -------
+    ProgrammeGeography
+        Block polygons come from the gazetteer, or from ``blocks`` for a block the
+        gazetteer has no polygon for.
+    """
+    ids = pd.Index(blocks["block_id"].astype("int64").unique())
+    gz_blocks = district.blocks[district.blocks["block_id"].astype("int64").isin(ids)]
+    extra = blocks[~blocks["block_id"].astype("int64").isin(gz_blocks["block_id"])]
+    cols = ["block_id", "block_name", "geometry"]
+    poly = pd.concat([gz_blocks[cols], extra.to_crs(gz_blocks.crs or extra.crs)[cols]])
+    poly = gpd.GeoDataFrame(poly, geometry="geometry", crs=gz_blocks.crs or extra.crs)
+    habs = district.villages[district.villages["block_id"].astype("int64").isin(ids)]
+    habs = habs[["village_id", "block_id", "name", "population", "geometry"]].copy()
+    prog = villages.to_crs(habs.crs) if habs.crs else villages
+    programme_ids = [int(v) for v in prog["village_id"]]
+    missing = prog[~prog["village_id"].astype("int64").isin(habs["village_id"].astype("int64"))]
+    if len(missing):
+        add = missing.rename(columns={"village_name": "name"})
+        habs = pd.concat([habs, add[["village_id", "block_id", "name", "population",
+                                     "geometry"]]], ignore_index=True)  # fmt: skip
+    habs = gpd.GeoDataFrame(habs, geometry="geometry", crs=poly.crs)
+    return ProgrammeGeography(
+        blocks=poly.reset_index(drop=True),
+        habitations=habs.reset_index(drop=True),
+        programme_ids=programme_ids,
+        added=[int(v) for v in missing["village_id"]],
+    )
+
+
+def analysis_observations(observations: pd.DataFrame, codebook: Codebook | None = None):
+    """Observations of codebook indicators only (drops bookkeeping rows such as
+    ``participants``, which the indicator functions reject)."""
+    cb = load_codebook() if codebook is None else codebook
+    if observations.empty or "indicator" not in observations:
+        return observations
+    keep = observations["indicator"].isin(list(cb.indicators.index)).fillna(False)
+    return observations[keep.astype(bool)].reset_index(drop=True)
+
+
+def village_indicator_values(
+    observations: pd.DataFrame,
+    villages: pd.DataFrame,
+    codes: Sequence[str] = MAP_INDICATORS,
+    codebook: Codebook | None = None,
+    shares: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """One mappable value per programme village and indicator (community evidence).
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        The ``observations`` table.
+    villages : pandas.DataFrame
+        The ``villages`` table (``village_id``, ``population``).
+    codes : sequence of str
+        Indicator codes; none may be sensitive.
+    codebook : Codebook, optional
+    shares : mapping, optional
+        Denominator shares (:func:`leheranalysis.indicators.denominator_shares`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``village_id`` (every programme village, in the order of ``villages``);
+        one float column per code: the rate per 1,000 for counts with a denominator
+        (NaN without a population), 1/0 for yes/no, the value for scores and shares.
+        NaN where the community gave no answer.
+
+    Raises
+    ------
+    IndicatorInputError
+        For a code not in the codebook or a sensitive one.
+    """
+    from leheranalysis.indicators import village_denominators, village_values
+
+    cb = load_codebook() if codebook is None else codebook
+    unknown = [c for c in codes if c not in cb.indicators.index]
+    if unknown:
+        raise IndicatorInputError(f"village_indicator_values: unknown indicator(s) {unknown}")
+    sensitive = [c for c in codes if bool(cb.indicators.at[c, "sensitive"])]
+    if sensitive:
+        raise IndicatorInputError(
+            f"village_indicator_values: {sensitive} are sensitive and are never mapped "
+            "at village level"
+        )
+    ids = pd.Index(villages["village_id"].astype("int64"), name="village_id")
+    out = pd.DataFrame(index=ids, columns=list(codes), dtype="float64")
+    vals = village_values(analysis_observations(observations, cb), cb, "community")
+    if vals.empty:
+        return out
+    vals = vals[vals["indicator"].isin(codes)]
+    wide = vals.pivot_table(index="village_id", columns="indicator", values="value",
+                            aggfunc="first")  # fmt: skip
+    wide.index = wide.index.astype("int64")
+    den = village_denominators(villages, dict(shares) if shares else None)
+    den = den.set_index(den["village_id"].astype("int64"))
+    for code in codes:
+        if code not in wide:
+            continue
+        col = wide[code].reindex(ids).astype(float)
+        row = cb.indicators.loc[code]
+        base = row["denominator"]
+        if row["unit"] == "count" and isinstance(base, str) and base in den:
+            col = 1000.0 * col / den[base].reindex(ids).astype(float)
+        out[code] = col.to_numpy()
+    return out
+
+
+def indicator_titles(codes: Iterable[str], codebook: Codebook | None = None) -> dict[str, str]:
+    """Short two-line panel titles: the issue, then the unit of the mapped value.
+
+    Examples
+    --------
+    >>> indicator_titles(["child_labour_5_17"])["child_labour_5_17"]
+    'Child labour\\nper 1,000 children 5-17'
+    >>> indicator_titles(["violence_at_home"])["violence_at_home"]
+    'Violence at home reported\\n1 = yes, 0 = no'
+    """
+    import textwrap
+
+    cb = load_codebook() if codebook is None else codebook
+    out = {}
+    for code in codes:
+        row = cb.indicators.loc[code]
+        label = SHORT_LABELS.get(code) or textwrap.shorten(str(row["label"]), 40, placeholder="...")
+        base = row["denominator"]
+        if row["unit"] == "count" and isinstance(base, str) and base in cb.denominators.index:
+            band = str(cb.denominators.at[base, "label"])
+            out[code] = f"{label}\nper 1,000 {band[0].lower()}{band[1:]}"
+        elif row["unit"] == "yesno":
+            out[code] = f"{label}\n1 = yes, 0 = no"
+        elif row["unit"] == "score":
+            out[code] = f"{label}\nscore 1-5"
+        else:
+            out[code] = label
+    return out
+
+
+def index_values(cpvi_villages: pd.DataFrame, code: str = "cpvi") -> pd.Series:
+    """The index score per ``village_id`` (``CPVIResult.villages``), screened villages NaN."""
+    if code not in cpvi_villages:
+        raise IndicatorInputError(f"index_values: no column {code!r} in the index table")
+    return pd.Series(
+        cpvi_villages[code].astype(float).to_numpy(),
+        index=pd.Index(cpvi_villages["village_id"].astype("int64"), name="village_id"),
+        name=code,
+    )
+
+
+def distance_table(
+    villages: pd.DataFrame, distances: pd.DataFrame, decimals: int = 1
+) -> pd.DataFrame:
+    """Reviewer table: each programme village's distance to the nearest facilities.
+
+    Parameters
+    ----------
+    villages : pandas.DataFrame
+        Programme villages (``village_id``, ``village_name``, ``block_name``).
+    distances : pandas.DataFrame
+        :func:`leheranalysis.geo.nearest_facility_distances` of those villages.
+    decimals : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Block``, ``Village``, then one ``<facility> (km)`` column per distance
+        column (rounded; NaN when the district has no such facility); sorted by block
+        and village.
+    """
+    kinds = [c for c in distances.columns if c != "village_id"]
+    t = pd.DataFrame(villages[["village_id", "village_name", "block_name"]]).merge(
+        distances, on="village_id", how="left"
+    )
+    t = t.sort_values(["block_name", "village_name"], kind="stable")
+    out = pd.DataFrame({"Block": t["block_name"].to_numpy(), "Village": t["village_name"]
+                        .to_numpy()})  # fmt: skip
+    for k in kinds:
+        out[f"{DISTANCE_LABELS.get(k, k.replace('_', ' '))} (km)"] = (
+            t[k].astype(float).round(decimals).to_numpy()
+        )
+    return out
+
+
+def distance_summary(distances: pd.DataFrame, far_km: float = FAR_KM) -> pd.DataFrame:
+    """Median and longest distance per facility kind, and villages farther than ``far_km``.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"village_id": [1, 2, 3], "panchayat": [0.5, 2.0, 6.5]})
+    >>> distance_summary(d).to_dict("records")[0]  # doctest: +NORMALIZE_WHITESPACE
+    {'Nearest': 'Panchayat office', 'Villages': 3, 'Median (km)': 2.0, 'Longest (km)': 6.5,
+     'Farther than 5 km': 1}
+    """
+    rows = []
+    for k in (c for c in distances.columns if c != "village_id"):
+        d = distances[k].astype(float)
+        rows.append(
+            {
+                "Nearest": DISTANCE_LABELS.get(k, k.replace("_", " ")),
+                "Villages": int(d.notna().sum()),
+                "Median (km)": round(float(d.median()), 1) if d.notna().any() else np.nan,
+                "Longest (km)": round(float(d.max()), 1) if d.notna().any() else np.nan,
+                f"Farther than {far_km:g} km": int((d > far_km).sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def distance_maps(
+    blocks: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame,
+    programme_ids: Iterable[int],
+    distances: pd.DataFrame,
+    facilities: gpd.GeoDataFrame | None = None,
+    panel_size: tuple[float, float] = (5.2, 5.4),
+):
+    """One map per facility kind: programme villages coloured by the distance in km.
+
+    Each panel shows the facilities of its kind only (drawn by
+    :func:`leheranalysis.geo.draw_village_map`, on one common colour scale from 0 to
+    the longest distance), with scale bar and north arrow; the source credit is written
+    once under the panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from leheranalysis import geo
+
+    kinds = [c for c in distances.columns if c != "village_id"]
+    if not kinds:
+        raise IndicatorInputError("distance_maps: no distance columns")
+    programme_ids = list(programme_ids)
+    vmax = float(np.nanmax(distances[kinds].to_numpy(float))) if len(distances) else 1.0
+    vmax = vmax if np.isfinite(vmax) and vmax > 0 else 1.0
+    fig, axes = plt.subplots(1, len(kinds), figsize=(panel_size[0] * len(kinds), panel_size[1]),
+                             squeeze=False, layout="constrained")  # fmt: skip
+    dist = distances.set_index(distances["village_id"].astype("int64"))
+    for ax, k in zip(axes[0], kinds, strict=True):
+        levels = geo.DEFAULT_DISTANCE_KINDS.get(k)
+        geo.draw_village_map(
+            ax, blocks, cells, programme_ids, values=dist[k], facilities=facilities,
+            title=f"Distance to {_DISTANCE_TITLES.get(k, k.replace('_', ' '))}",
+            value_label="km (straight line)", vmin=0.0, vmax=vmax, label_blocks=False,
+            credit=None, legend=True,
+            facility_kinds={k: levels} if levels else {},
+        )  # fmt: skip
+    fig.text(0.995, 0.0, geo.SOURCE_CREDIT, ha="right", va="top", fontsize=7, color="#444444")
+    return fig
