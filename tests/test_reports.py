@@ -489,7 +489,9 @@ def test_save_figure_writes_png_svg_with_caption(tmp_path):
     assert "Source: DNA village tool, Leher" in svg
     assert 'id="leher-watermark"' in svg and svg.count("SYNTHETIC DATA") >= 2
     # saving again replaces the caption rather than stacking a second one
-    plotting.save_figure(fig, "Madhubani", "oosc-trend", caption="New.", figures_dir=tmp_path)
+    plotting.save_figure(
+        fig, "Madhubani", "oosc-trend", caption="New.", figures_dir=tmp_path, synthetic=False
+    )
     assert [t.get_text() for t in fig.texts if t.get_gid() == "leher-caption"] == ["New."]
     assert not [t for t in fig.texts if t.get_gid() == "leher-watermark"]
 

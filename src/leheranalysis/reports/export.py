@@ -190,7 +190,7 @@ def add_toc(body: str) -> tuple[str, list[tuple[int, str, str]]]:
         f'<li class="toc-level-{level - top + 2}"><a href="#{_e(uid)}">{_e(text)}</a></li>'
         for level, uid, text in entries
     )
-    nav = f'<nav class="leher-toc" aria-label="Contents"><h2>Contents</h2><ol>{items}</ol></nav>'
+    nav = f'<nav class="leher-toc" aria-label="Contents"><h2>Contents</h2><ul>{items}</ul></nav>'
     return body.replace(TOC_MARKER, nav, 1), entries
 
 

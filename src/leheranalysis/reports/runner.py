@@ -276,7 +276,6 @@ def _kernel_environment(job: Job) -> Iterator[None]:
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p),
-        "LEHER_REPORT_DISTRICT": job.district,
     }
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
