@@ -596,6 +596,17 @@ def resolve_district(
     return str(row["district"]), str(row["state"]), int(row["district_id"])
 
 
+def is_synthetic_name(name: object) -> bool:
+    """True for names of the built-in synthetic geography ("Synthetic ...").
+
+    Examples
+    --------
+    >>> is_synthetic_name("Synthetic District"), is_synthetic_name("Madhubani")
+    (True, False)
+    """
+    return isinstance(name, str) and name.strip().lower().startswith("synthetic")
+
+
 def load_district(
     name: str, data_dir: str | Path | None = None, *, state: str | None = None
 ) -> District:
@@ -629,7 +640,13 @@ def load_district(
     >>> d = load_district("madhubani")  # doctest: +SKIP
     >>> d.name, d.n_blocks, len(d.villages)  # doctest: +SKIP
     ('Madhubani', 21, 2548)
+
+    A name that starts with "Synthetic" (as the built-in offline geography is named, e.g.
+    ``"Synthetic District"``) gives :func:`synthetic_district` of that name, with or
+    without public data, so that every step after ingestion finds it again by name.
     """
+    if is_synthetic_name(name):
+        return synthetic_district(" ".join(str(name).split()))
     root = _pmgsy_root(data_dir)
     canonical, state_name, district_id = resolve_district(name, data_dir, state=state)
     master = _read_master(root)
