@@ -1,0 +1,356 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Baseline findings
+#
+# The District Need Assessment (DNA) baseline of child protection in the programme
+# villages: which issues children, adults and duty bearers report, how the community
+# ranks them, where the community's evidence and the duty bearers' registers disagree,
+# how blocks compare, what the departments' own figures say, and which villages are the
+# most vulnerable. The village is the unit: "in 61 % of villages" means in 61 of every
+# 100 programme villages at least one group said so.
+#
+# Counts of sensitive issues (sexual abuse, missing and trafficked children, police
+# cases) between 1 and 4 are shown as "<5" to protect the children concerned.
+
+# %% tags=["parameters"]
+district: str = "Madhubani"  # district name as in the gazetteer
+data_dir: str = ""  # processed folder; "" = data/processed/<district>
+synthetic: bool = False  # set by the runner from manifest.json
+headline_top: int = 3  # headline sentences per kind of respondent group
+top_discrepancies: int = 10  # rows of the largest-discrepancies table
+cpvi_n: int = 1000  # Monte Carlo replications of the index's uncertainty analysis (0: none)
+cpvi_seed: int = 0  # random seed of the uncertainty analysis
+
+# %%
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from leheranalysis import cpvi, plotting
+from leheranalysis import findings as f
+from leheranalysis import indicators as ind
+from leheranalysis.codebook import load_codebook
+from leheranalysis.errors import LeherError
+from leheranalysis.processed import load_processed
+from leheranalysis.reports import declare_source, declare_synthetic
+
+plotting.use_style()
+cb = load_codebook()
+p = load_processed(district, folder=data_dir or None)
+synthetic = bool(synthetic or p.synthetic)
+declare_synthetic(synthetic)
+declare_source(
+    "District Need Assessment workbooks" + (" (SYNTHETIC demonstration data)" if synthetic else ""),
+    date=str(p.manifest.get("created", ""))[:10] or None,
+    note="village tool, pairwise ranking, duty-bearer interviews, secondary block data",
+    synthetic=synthetic,
+)
+declare_source(
+    "Census of India 2011 age structure (denominators of rates per 1,000)",
+    date="2011",
+    url="https://censusindia.gov.in/",
+)
+declare_source(
+    "PMGSY GeoSadak habitations (village populations)",
+    date="2022",
+    url="https://geosadak-pmgsy.nic.in/opendata/",
+    licence="Government Open Data License - India",
+)
+SOURCE = "District Need Assessment" + (" (SYNTHETIC)" if synthetic else "")
+obs = f.analysis_observations(p.observations, cb)
+has_village = bool((obs["instrument"] == "village").any()) if len(obs) else False
+
+
+def save(fig, name: str, caption: str, source: str = SOURCE) -> None:
+    """Save the figure under figures/<district>/ and show it."""
+    plotting.save_figure(fig, district, name, caption=caption, source=source, synthetic=synthetic)
+    plt.show()
+
+
+# %% [markdown]
+# ## Headline: share of villages reporting each issue
+#
+# ### In a few sentences
+#
+# For each kind of respondent group, the issues reported in the most villages.
+
+# %%
+shares = ind.share_of_villages_reporting(obs, cb) if has_village else None
+if shares is None or shares.empty:
+    display(Markdown("*No village answers: no data.*"))
+else:
+    sentences = f.headline_sentences(shares, cb, top=headline_top)
+    display(Markdown("\n".join(f"- {s}" for s in sentences)))
+
+# %% [markdown]
+# ### Headline table
+#
+# Share of programme villages where at least one group of each kind reported the issue,
+# with its 95 % confidence interval (Wilson) and the number of villages. For services
+# (scores, shares, yes/no where "yes" is good) "reported" means a problem was reported:
+# a score of 2 or less, under half aware, "no". "-": the group is not asked.
+
+# %%
+if shares is None or shares.empty:
+    display(Markdown("*No data.*"))
+else:
+    display(f.styled(f.headline_table(shares, cb)))
+
+# %% [markdown]
+# ## Issue ranking from the pairwise exercise
+#
+# Each children's and adult group ranked the child-protection issues against each other.
+# The Borda score sums the places each issue earned (1 = every group ranked it first);
+# the mean rank is over the groups that ranked it; "top 3" is the share of groups that
+# put it among their three most serious issues.
+#
+# ### District ranking (figure)
+
+# %%
+ranking = None
+if p.rankings.empty:
+    display(Markdown("*No ranking exercise data.*"))
+else:
+    ranking = ind.issue_ranking(f.attach_block_names(p.rankings, p.blocks), cb)
+    save(
+        f.plot_ranking(ranking),
+        "02-issue-ranking",
+        "Normalised Borda score of each issue from the pairwise ranking by children's and "
+        "adult groups, all programme villages.",
+    )
+
+# %% [markdown]
+# ### District ranking (table)
+#
+# Position, Borda score, mean rank and the share of groups ranking the issue in their
+# top 3 (95 % interval), for children's groups, adult groups and all groups.
+
+# %%
+if ranking is None:
+    display(Markdown("*No data.*"))
+else:
+    display(f.styled(f.ranking_table(ranking)))
+
+# %% [markdown]
+# ### Ranking by block
+#
+# The position of each issue (1 = most serious) among all groups of each block.
+
+# %%
+if ranking is None:
+    display(Markdown("*No data.*"))
+else:
+    display(f.styled(f.ranking_by_block(ranking)))
+
+# %% [markdown]
+# ## Triangulation: community against duty bearers
+#
+# The evidence of the children's and adult groups was presented to the village teacher,
+# Anganwadi worker (AWW) and ASHA, who gave their own figures. The two agree when they
+# differ by no more than the codebook's tolerance; otherwise one side reported more.
+#
+# ### Where they disagree (figure)
+
+# %%
+tri = ind.triangulate(obs, cb, p.villages) if has_village else None
+if tri is None or tri.empty:
+    display(Markdown("*No duty-bearer evidence to compare: no data.*"))
+else:
+    save(
+        f.plot_triangulation_matrix(tri, cb),
+        "02-triangulation",
+        "Share of compared villages where the community reported more (left) or the duty "
+        "bearer reported more (right), by indicator and duty bearer; grey: not compared.",
+    )
+
+# %% [markdown]
+# ### Agreement by indicator and duty bearer (table)
+#
+# Share of compared villages in each class, with 95 % intervals; "No data" counts the
+# villages where one of the two values is missing.
+
+# %%
+if tri is None or tri.empty:
+    display(Markdown("*No data.*"))
+else:
+    rates_tri = ind.discrepancy_rates(tri, by="district", codebook=cb)
+    display(f.styled(f.triangulation_table(rates_tri, cb), index=False))
+
+# %% [markdown]
+# ### The largest discrepancies
+#
+# The village and duty-bearer pairs that disagree most (relative difference), with the
+# duty bearer's response to the community's evidence.
+
+# %%
+if tri is None or tri.empty:
+    display(Markdown("*No data.*"))
+else:
+    largest = ind.largest_discrepancies(tri, n=top_discrepancies)
+    if largest.empty:
+        display(Markdown("Community and duty bearers agree in every compared village."))
+    else:
+        display(f.styled(f.discrepancy_table(largest, cb), index=False))
+
+# %% [markdown]
+# ## Block comparisons
+#
+# Counts reported by the community (children's and adult groups combined: the largest
+# count) per 1,000 children of the relevant age, pooled over each block's villages and
+# weighted by their population, with exact 95 % Poisson intervals. Village populations
+# come from PMGSY; the age shares from the Census of India 2011.
+#
+# ### Rates per 1,000 by block (figure)
+
+# %%
+block_rates = ind.population_weighted_rates(obs, p.villages, cb) if has_village else None
+if block_rates is None or block_rates.empty:
+    display(Markdown("*No counts with a population base: no data.*"))
+else:
+    save(
+        f.plot_block_rates(block_rates, cb),
+        "02-block-rates",
+        "Population-weighted rates per 1,000 by block with 95 % Poisson intervals; dashed "
+        "line: all programme villages.",
+        source=SOURCE + "; PMGSY GeoSadak populations; Census of India 2011 age shares",
+    )
+
+# %% [markdown]
+# ### Rates per 1,000 by block (table)
+#
+# Rate per 1,000 (95 % interval) for each block and all programme villages.
+
+# %%
+if block_rates is None or block_rates.empty:
+    display(Markdown("*No data.*"))
+else:
+    display(f.styled(f.block_rates_table(block_rates, cb)))
+
+# %% [markdown]
+# ## Departmental data by block and year
+#
+# Figures collated from the block offices (ICDS, education, health, registration,
+# labour, police, child protection), as reported, per block and year; "All blocks" sums
+# counts where every block reported. The two percentages of Anganwadi centres functional
+# and of girls among enrolled children are computed from the counts.
+
+# %%
+sec = ind.secondary_indicators(obs, cb) if len(obs) else None
+if sec is None or sec.empty:
+    display(Markdown("*No secondary block data: no data.*"))
+else:
+    display(f.styled(f.secondary_table(sec, cb)))
+
+# %% [markdown]
+# ## Child Protection Vulnerability Index
+#
+# The index combines 19 village indicators in four pillars (education and labour,
+# marriage and gender, violence and safety, services and systems) following the OECD/JRC
+# Handbook on Constructing Composite Indicators: rates per 1,000 where a population base
+# exists, outlier treatment, min-max scaling to 0-100, equal weights, arithmetic means.
+# Higher means more vulnerable; rank 1 is the most vulnerable village. To show how much a
+# rank depends on these choices, the index is recomputed many times with other weights,
+# scalings, means and outlier limits; the 5-95 % range of a village's ranks is its rank
+# interval. **Priority villages** have their whole interval within the most vulnerable
+# fifth of villages.
+
+# %%
+result = None
+try:
+    result = cpvi.compute_cpvi(obs, p.villages, n=cpvi_n, seed=cpvi_seed, codebook=cb)
+except LeherError as exc:
+    display(Markdown(f"*The index could not be computed: {exc}*"))
+if result is not None:
+    scored = int(result.villages["cpvi"].notna().sum())
+    dropped = result.data.attrs.get("dropped") or []
+    note = f" Left out for lack of data: {', '.join(dropped)}." if dropped else ""
+    display(
+        Markdown(
+            f"{scored} of {len(result.villages)} villages have an index score; "
+            f"{cpvi_n:,} recomputations.{note}"
+        )
+    )
+
+# %% [markdown]
+# ### Village ranks with their intervals
+#
+# Each line is a village, most vulnerable at the top: the dot is its rank under the
+# standard choices, the line the 5-95 % range of its ranks under the alternatives.
+# Priority villages are highlighted; the shaded band is the most vulnerable fifth.
+
+# %%
+if result is None:
+    display(Markdown("*No data.*"))
+else:
+    quint = float(result.config.uncertainty.get("priority_quantile", 0.2))
+    save(
+        f.plot_caterpillar(result.villages, priority_quantile=quint),
+        "02-cpvi-rank-intervals",
+        "Rank of each programme village on the Child Protection Vulnerability Index (dot) and "
+        "its 5-95 % interval over alternative index choices (line); priority villages "
+        "highlighted.",
+    )
+
+# %% [markdown]
+# ### Priority villages
+#
+# The villages whose whole rank interval lies within the most vulnerable fifth: index
+# score (0-100), rank and rank interval.
+
+# %%
+if result is None:
+    display(Markdown("*No data.*"))
+else:
+    prio = f.priority_table(result.villages)
+    if prio.empty:
+        display(
+            Markdown(
+                "No village is certainly among the most vulnerable fifth. The ten highest "
+                "ranks are shown instead."
+            )
+        )
+        prio = f.priority_table(result.villages, top=10)
+    display(f.styled(prio, index=False))
+
+# %% [markdown]
+# ### Blocks
+#
+# The population-weighted mean index and pillar scores of each block's villages, and the
+# number of priority villages in the block.
+
+# %%
+if result is None or result.blocks.empty:
+    display(Markdown("*No data.*"))
+else:
+    display(f.styled(f.cpvi_block_table(result.blocks, result.meta), index=False))
+
+# %% [markdown]
+# ### Which choices move the ranks (sensitivity)
+#
+# The share of the variation in village ranks due to each uncertain choice alone (first
+# order, S1) and including its interactions with the others (total, ST).
+
+# %%
+if result is None or result.sensitivity.empty:
+    display(Markdown("*No sensitivity analysis (no recomputations were run).*"))
+else:
+    save(
+        f.plot_sensitivity(result.sensitivity),
+        "02-cpvi-sensitivity",
+        "First-order (S1) and total (ST) variance-based sensitivity indices of the mean "
+        "absolute shift of village ranks.",
+    )
+    display(f.styled(f.sensitivity_table(result.sensitivity), index=False))
