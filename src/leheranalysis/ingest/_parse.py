@@ -49,6 +49,9 @@ class Context:
             if set(cb.indicator(c)["groups"]) & set(L.DUTY_BEARERS)
         }
         self.part2_codes = set(cb.indicators_for("part2"))
+        #: indicator fields as plain dicts (fast per-cell access)
+        self.ind = {code: row.to_dict() for code, row in cb.indicators.iterrows()}
+        self.family = dict(cb.groups["family"])
 
 
 # ===================================================================== files
@@ -490,8 +493,8 @@ def _record(
         setattr(rec, col.type, v)
     # ---- group x indicator applicability (Duty bearers, Block duty bearers)
     if rec.indicator and rec.group and spec.kind in ("duty_bearers", "block_duty_bearers"):
-        fam = ctx.cb.groups.at[rec.group, "family"]
-        fams = ctx.cb.indicator(rec.indicator)["groups"]
+        fam = ctx.family[rec.group]
+        fams = ctx.ind[rec.indicator]["groups"]
         if spec.kind == "duty_bearers" and fam not in fams:
             log.error(
                 "not_for_group",
@@ -556,7 +559,7 @@ def _indicator(raw, at: Cell, spec: L.SheetSpec, cl: Cleaner, ctx: Context) -> A
         hint = L.suggest(str(v).strip().casefold(), ctx.cb.indicators.index)
         did = f"; did you mean {', '.join(hint)}?" if hint else ""
         return cl._error(at, "unknown_indicator", f"unknown indicator code{did}", v)
-    ind = ctx.cb.indicator(code)
+    ind = ctx.ind[code]
     if spec.indicator_instrument and ind["instrument"] != spec.indicator_instrument:
         return cl._error(
             at,
@@ -604,14 +607,14 @@ def _value(
         if rec.indicator is None:
             return None  # the row's indicator is missing or wrong: already reported
         ind_code = rec.indicator
-    ind = cb.indicator(ind_code)
+    ind = ctx.ind[ind_code]
     v = cl.number(raw, at, unit=ind["unit"], lo=ind["min"], hi=ind["max"], what=f" for {ind_code}")
     if v is None or v is BAD:
         return v
     # is the indicator asked of this group?
     fam = None
     if col.type == L.IND and rec.group:
-        fam = cb.groups.at[rec.group, "family"]
+        fam = ctx.family[rec.group]
     elif col.families:
         fam = col.families[0]
     if fam is not None and fam not in ind["groups"]:

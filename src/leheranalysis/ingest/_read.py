@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -169,7 +170,7 @@ def _read_xlsx(data: bytes, raw: RawFile, log: Log) -> RawFile | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False, read_only=False)
+            wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False, read_only=True)
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
         log.error(
             "corrupt_file",
@@ -188,8 +189,17 @@ def _read_xlsx(data: bytes, raw: RawFile, log: Log) -> RawFile | None:
         return None
     try:
         raw.synthetic = _is_synthetic(wb)
+        archive = zipfile.ZipFile(io.BytesIO(data))
         for ws in wb.worksheets:
-            raw.sheets.append(_sheet_cells(ws))
+            raw.sheets.append(_sheet_cells(ws, archive))
+    except (zipfile.BadZipFile, EOFError, KeyError, ValueError) as exc:
+        log.error(
+            "corrupt_file",
+            f"the workbook is corrupt or truncated ({type(exc).__name__}: {exc}); re-save it "
+            "from Excel or copy it again from its source",
+            file=raw.name,
+        )
+        return None
     finally:
         wb.close()
     return raw
@@ -207,11 +217,30 @@ def _is_synthetic(wb) -> bool:
     return False
 
 
-def _sheet_cells(ws) -> RawSheet:
+_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Za-z]+[0-9]+):([A-Za-z]+[0-9]+)"')
+
+
+def _merged_ranges(ws, archive: zipfile.ZipFile) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of a read-only sheet, from its XML (read-only mode does not parse them)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    path = getattr(ws, "_worksheet_path", None)
+    if not path:
+        return []
+    xml = archive.read(path.lstrip("/"))
+    out = []
+    for a, b in _MERGE.findall(xml):
+        c1, r1, c2, r2 = range_boundaries(f"{a.decode()}:{b.decode()}")
+        out.append((r1, c1, r2, c2))
+    return out
+
+
+def _sheet_cells(ws, archive: zipfile.ZipFile) -> RawSheet:
     rows: list[tuple[int, list[Any]]] = []
     if norm_text(ws.title) in NON_DATA_SHEETS:
-        return RawSheet(name=ws.title, rows=rows, hidden=ws.sheet_state != "visible")
-    for row in ws.iter_rows():
+        return RawSheet(name=ws.title, rows=rows)
+    ws.reset_dimensions()  # do not trust the file's <dimension>: read every row present
+    for r, row in enumerate(ws.iter_rows(), start=1):
         values: list[Any] = []
         any_value = False
         for cell in row:
@@ -221,17 +250,16 @@ def _sheet_cells(ws) -> RawSheet:
                 v = Formula(v if isinstance(v, str) else str(getattr(v, "text", v)))
             elif dt == "e":
                 v = ExcelError(str(v))
-            elif v is not None and not isinstance(v, (str, int, float, bool)):
-                # dates, times, array formulas, rich text: keep a readable form
-                if type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
-                    v = Formula(str(getattr(v, "text", v)))
+            elif type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
+                v = Formula(str(getattr(v, "text", v)))
             if v is not None:
                 any_value = True
             values.append(v)
         if any_value:
-            rows.append((row[0].row, values))
-    merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
-    return RawSheet(name=ws.title, rows=rows, merged=merged, hidden=ws.sheet_state != "visible")
+            while values and values[-1] is None:
+                values.pop()
+            rows.append((r, values))
+    return RawSheet(name=ws.title, rows=rows, merged=_merged_ranges(ws, archive))
 
 
 def _read_csv(data: bytes, name: str, log: Log) -> RawSheet | None:
