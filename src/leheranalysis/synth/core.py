@@ -423,33 +423,66 @@ def _clear(ws, first: int) -> None:
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
-def _rows_xml(first: int, letters: list[str], data: np.ndarray) -> tuple[str, int]:
-    """The ``<row>`` elements of a sheet's data, as openpyxl writes them (inline strings)."""
-    parts: list[str] = []
-    append = parts.append
-    last = first - 1
-    for r, values in enumerate(data, start=first):
-        cells = []
-        for letter, v in zip(letters, values, strict=True):
+def _column_xml(letter: str, values: np.ndarray, first: int) -> list[str]:
+    """The ``<c>`` elements of one column, one string per row ("" for an empty cell)."""
+    out: list[str] = []
+    append = out.append
+    for r, v in enumerate(values, start=first):
+        t = type(v)
+        if v is None:
+            append("")
+        elif t is int:
+            append(f'<c r="{letter}{r}" t="n"><v>{v}</v></c>')
+        elif t is str:
+            space = ' xml:space="preserve"' if v != v.strip() else ""
+            append(
+                f'<c r="{letter}{r}" t="inlineStr"><is><t{space}>'
+                f"{v.translate(_XML_ESCAPES)}</t></is></c>"
+            )
+        else:
             v = _cell(v)
             if v is None:
-                continue
-            if isinstance(v, str):
-                space = ' xml:space="preserve"' if v != v.strip() else ""
-                cells.append(
-                    f'<c r="{letter}{r}" t="inlineStr"><is><t{space}>'
-                    f"{v.translate(_XML_ESCAPES)}</t></is></c>"
-                )
-            elif isinstance(v, bool):
-                cells.append(f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>')
+                append("")
+            elif isinstance(v, str):
+                append(_column_xml(letter, np.array([v], dtype=object), r)[0])
             elif isinstance(v, int):
-                cells.append(f'<c r="{letter}{r}" t="n"><v>{v}</v></c>')
+                append(f'<c r="{letter}{r}" t="n"><v>{v}</v></c>')
             else:
-                cells.append(f'<c r="{letter}{r}" t="n"><v>{float(v)!r}</v></c>')
-        if cells:
-            append(f'<row r="{r}">{"".join(cells)}</row>')
+                append(f'<c r="{letter}{r}" t="n"><v>{float(v)!r}</v></c>')
+    return out
+
+
+def _rows_xml(first: int, letters: list[str], data: np.ndarray) -> tuple[str, int]:
+    """The ``<row>`` elements of a sheet's data, as openpyxl writes them (inline strings)."""
+    if len(data) == 0:
+        return "", first - 1
+    columns = [_column_xml(letter, data[:, j], first) for j, letter in enumerate(letters)]
+    parts = []
+    last = first - 1
+    for r, cells in enumerate(zip(*columns, strict=True), start=first):
+        body = "".join(cells)
+        if body:
+            parts.append(f'<row r="{r}">{body}</row>')
             last = r
     return "".join(parts), last
+
+
+def _stored_bytes(wb) -> bytes:
+    """The workbook's parts, uncompressed, with the fixed timestamps of
+    :func:`leheranalysis.instruments.workbook_bytes` (compressed once, after patching)."""
+    import io
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    from leheranalysis.instruments import FIXED_TIME
+
+    wb.properties.created = wb.properties.created or FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()
+    return raw.getvalue()
 
 
 def _fast_bytes(wb, fills: list[tuple[Any, int, dict[str, int], pd.DataFrame]]) -> bytes:
@@ -457,8 +490,8 @@ def _fast_bytes(wb, fills: list[tuple[Any, int, dict[str, int], pd.DataFrame]]) 
 
     openpyxl serialises about 30,000 cells a second; the data rows are plain values
     (numbers and inline strings, no styles), so they are written here as XML text and
-    inserted before ``</sheetData>`` of the template serialised by
-    :func:`leheranalysis.instruments.workbook_bytes`. The result is the same workbook
+    inserted before ``</sheetData>`` of the template, serialised as
+    :func:`leheranalysis.instruments.workbook_bytes` does (fixed timestamps). The result is the same workbook
     that :func:`_fill` plus :func:`~leheranalysis.instruments.save_workbook` give (a test
     checks the cell values), reproducible to the byte.
     """
@@ -467,8 +500,6 @@ def _fast_bytes(wb, fills: list[tuple[Any, int, dict[str, int], pd.DataFrame]]) 
     import zipfile
 
     from openpyxl.utils import get_column_letter
-
-    from leheranalysis.instruments import workbook_bytes
 
     patches: dict[str, tuple[str, int, int]] = {}
     for ws, first, cols, df in fills:
@@ -480,7 +511,7 @@ def _fast_bytes(wb, fills: list[tuple[Any, int, dict[str, int], pd.DataFrame]]) 
         # openpyxl numbers worksheets in workbook order when it writes them
         name = f"xl/worksheets/sheet{wb.worksheets.index(ws) + 1}.xml"
         patches[name] = (xml, max(last, ws.max_row), width)
-    raw = workbook_bytes(wb)
+    raw = _stored_bytes(wb)
     done: set[str] = set()
     out = io.BytesIO()
     with (
@@ -504,10 +535,11 @@ def _fast_bytes(wb, fills: list[tuple[Any, int, dict[str, int], pd.DataFrame]]) 
                     )
                 data = text.encode("utf-8")
                 done.add(info.filename)
-            fixed = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            # the zip entry metadata of instruments.workbook_bytes
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            fixed.create_system = info.create_system
+            fixed.external_attr = 0o600 << 16
+            fixed.create_system = 0
             dst.writestr(fixed, data, compresslevel=6)
     if done != set(patches):
         raise RuntimeError(f"worksheet parts not found in the workbook: {set(patches) - done}")
