@@ -733,7 +733,7 @@ def _hide_with_totals(df: pd.DataFrame, hide: pd.Series, keys: list[str]) -> pd.
     hit = df.loc[hide & (df["scope"] == "block"), keys].drop_duplicates()
     if hit.empty:
         return hide
-    flagged = df[keys].merge(hit.assign(_h=True), on=keys, how="left")["_h"].fillna(False)
+    flagged = df[keys].merge(hit.assign(_h=True), on=keys, how="left")["_h"].notna()
     return hide | ((df["scope"] == "district").to_numpy() & flagged.to_numpy(bool))
 
 

@@ -1,0 +1,627 @@
+"""Tables and figures of the data-quality and baseline-findings reports, on tiny frames."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from leheranalysis import findings as f  # noqa: E402
+from leheranalysis import indicators as ind  # noqa: E402
+from leheranalysis.codebook import load_codebook  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cb():
+    return load_codebook()
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _obs(rows):
+    """Observations to the processed contract from (village, group, indicator, value[, resp])."""
+    out = []
+    for i, r in enumerate(rows):
+        vid, group, code, value = r[:4]
+        out.append(
+            {
+                "district": "Testpur",
+                "block_id": 1 if vid < 100 else 2,
+                "block_name": "Alpha" if vid < 100 else "Beta",
+                "village_id": vid,
+                "village_name": f"V{vid}",
+                "instrument": "village",
+                "group": group,
+                "indicator": code,
+                "year": None,
+                "value": float(value) if value is not None else np.nan,
+                "unit": "count",
+                "response": r[4] if len(r) > 4 else None,
+                "source_file": "/data/raw/part1.xlsx",
+                "source_sheet": "Duty bearers" if group in ("teacher", "aww", "asha") else "Groups",
+                "source_row": i + 3,
+            }
+        )
+    df = pd.DataFrame(out)
+    df["village_id"] = df["village_id"].astype("Int64")
+    return df
+
+
+def _villages(ids=(1, 2)):
+    return pd.DataFrame(
+        {
+            "village_id": list(ids),
+            "village_name": [f"V{v}" for v in ids],
+            "block_id": [1 if v < 100 else 2 for v in ids],
+            "block_name": ["Alpha" if v < 100 else "Beta" for v in ids],
+            "population": [1000.0] * len(ids),
+        }
+    )
+
+
+# ------------------------------------------------------------------------ formatting
+def test_formatting_helpers():
+    assert f.fmt_pct(0.614) == "61 %"
+    assert f.fmt_pct(0.61449, 1) == "61.4 %"
+    assert f.fmt_pct(None) == "-"
+    assert f.fmt_interval(0.49, 0.723) == "49-72 %"
+    assert f.fmt_interval(1.234, 3.456, 1, pct=False) == "1.2-3.5"
+    assert f.fmt_interval(np.nan, 0.3) == "-"
+
+
+def test_group_short_labels(cb):
+    assert f.group_short_label("cg_boys_15_17", cb) == "Boys 15-17"
+    assert f.group_short_label("ag_women", cb) == "Women"
+    assert f.group_short_label("asha", cb) == "ASHA"
+    assert f.group_short_label("nonsense", cb) == "nonsense"
+
+
+def test_analysis_observations_drops_non_codebook_rows(cb):
+    obs = _obs([(1, "cg_girls_10_14", "participants", 9), (1, "cg_girls_10_14", "oosc_6_14", 4)])
+    out = f.analysis_observations(obs, cb)
+    assert out["indicator"].tolist() == ["oosc_6_14"]
+    assert list(out.columns) == list(obs.columns)
+
+
+def test_attach_block_names_fills_from_blocks():
+    rk = pd.DataFrame({"block_id": [1, 2, 3]})
+    blocks = pd.DataFrame({"block_id": [1, 2], "block_name": ["Alpha", "Beta"]})
+    assert f.attach_block_names(rk, blocks)["block_name"].tolist() == ["Alpha", "Beta", "3"]
+
+
+def test_styled_aligns_text_left_and_keeps_numbers_together():
+    df = pd.DataFrame({"Village": ["Rampur", "Sitapur"], "Share": ["61 %", "49-72 %"]})
+    html = f.styled(df, index=False, caption="Cap").to_html()
+    assert "text-align: left" in html and "white-space: nowrap" in html
+    assert "Cap" in html and 'class="dataframe leher-table"' in html
+    assert "Rampur" in html
+
+
+# ---------------------------------------------------------------------- 01 tables
+MANIFEST = {
+    "district": "Testpur",
+    "synthetic": True,
+    "inputs": [
+        {"file": "/x/y/dna_part1_village_tool.xlsx", "sha256": "ab" * 32, "synthetic": True},
+        {"file": "C:\\data\\secondary.xlsx", "sha256": "cd" * 32, "synthetic": False},
+    ],
+    "codebook_version": "2026.1",
+    "package_version": "0.1.0",
+    "created": "2026-01-01T00:00:00+00:00",
+    "parameters": {"fuzzy_cutoff": 0.85, "aliases": None},
+    "counts": {"observations": 1234, "cleaning_log": 5},
+}
+
+
+def test_inputs_table_names_files_with_checksums():
+    t = f.inputs_table(MANIFEST)
+    assert t["File"].tolist() == ["dna_part1_village_tool.xlsx", "secondary.xlsx"]
+    assert t["SHA-256"].iloc[0] == "ab" * 32
+    assert t["Synthetic"].tolist() == ["yes", "no"]
+    assert f.inputs_table({}).empty
+
+
+def test_run_facts_says_synthetic_and_counts():
+    facts = dict(f.run_facts(MANIFEST).itertuples(index=False))
+    assert facts["Data"].startswith("SYNTHETIC")
+    assert facts["Rows written: observations"] == "1,234"
+    assert facts["Rows written: cleaning log"] == "5"
+    assert facts["Alias list"] == "none"
+    assert dict(f.run_facts({"synthetic": False}).itertuples(index=False))["Data"] == (
+        "collected in the field"
+    )
+
+
+def test_ingestion_counts_per_file_and_sheet():
+    obs = _obs(
+        [
+            (1, "cg_girls_10_14", "oosc_6_14", 3),
+            (1, "cg_girls_10_14", "child_labour_5_17", 2),
+            (2, "teacher", "oosc_6_14", 1),
+        ]
+    )
+    obs.loc[1, "source_row"] = obs.loc[0, "source_row"]  # two values from one row
+    rk = pd.DataFrame(
+        {"block_id": 1, "village_id": [1, 1, 2], "group": ["ag_men"] * 3,
+         "issue": ["child_labour", "migration", "child_labour"], "rank": [1, 2, 1]}
+    )  # fmt: skip
+    t = f.ingestion_counts(obs, rk).set_index("Sheet")
+    assert t.loc["Groups", "Data rows"] == 1 and t.loc["Groups", "Values"] == 2
+    assert t.loc["Duty bearers", "Villages"] == 1
+    assert t.loc["Ranking", "Data rows"] == 2 and t.loc["Ranking", "Values"] == 3
+    assert set(t["File"]) == {"part1.xlsx", "-"}
+
+
+LOG = pd.DataFrame(
+    {
+        "file": ["/r/a.xlsx"] * 5 + ["/r/b.xlsx"],
+        "sheet": ["Adult groups"] * 5 + ["Collation"],
+        "row": ["3", "4", "5", "6", "7", "3"],
+        "column": [
+            "C [village]",
+            "F [oosc_6_14]",
+            "G [sexual_abuse_known]",
+            "X [phone]",
+            "Y [note]",
+            "E [ag]",
+        ],  # fmt: skip
+        "old_value": ["Rampur ", "12", "3", "[removed]", "call 98765 43210", "yes"],
+        "new_value": ["Rampur", "12", "3", "", "98765 43210", "1"],
+        "rule": ["trim", "text_to_number", "text_to_number", "pii_removed", "trim", "yes_no"],
+    }
+)
+
+
+def test_cleaning_by_rule_counts_and_explains():
+    t = f.cleaning_by_rule(LOG)
+    assert t["Rule"].tolist()[:2] == ["text_to_number", "trim"]
+    assert dict(zip(t["Rule"], t["Changes"], strict=True)) == {
+        "text_to_number": 2, "trim": 2, "pii_removed": 1, "yes_no": 1
+    }  # fmt: skip
+    assert t.set_index("Rule").loc["yes_no", "What it means"] == "yes/no answer stored as 1/0"
+    assert f.cleaning_by_rule(pd.DataFrame()).empty
+
+
+def test_cleaning_by_sheet_has_totals():
+    t = f.cleaning_by_sheet(LOG)
+    assert t.loc[("a.xlsx", "Adult groups"), "Total"] == 5
+    assert t.loc[("b.xlsx", "Collation"), "yes_no"] == 1
+    assert t["Total"].sum() == len(LOG)
+
+
+def test_cleaning_examples_never_show_personal_or_sensitive_values(cb):
+    t = f.cleaning_examples(LOG, per_rule=5, sensitive=f.sensitive_codes(cb))
+    text = " ".join(t[["Before", "After"]].astype(str).to_numpy().ravel())
+    assert "98765" not in text
+    assert t.loc[t["Column"] == "X [phone]", "Before"].item() == "[removed]"
+    assert t.loc[t["Column"] == "G [sexual_abuse_known]", "Before"].item() == "[not shown]"
+    assert t.loc[t["Column"] == "C [village]", "After"].item() == "Rampur"
+    assert set(t["File"]) == {"a.xlsx", "b.xlsx"}
+    assert len(f.cleaning_examples(LOG, per_rule=1)) == 4  # one per rule
+
+
+MATCH = pd.DataFrame(
+    {
+        "file": ["/r/p1.xlsx"] * 6,
+        "sheet": ["Adult groups"] * 6,
+        "row": ["3", "4", "5", "6", "7", "8"],
+        "written_block": ["Alpha"] * 6,
+        "written_village": ["Rampur", "Rampur", "RAMPUR", "Sitapurr", "Sitapurr", "Nowhere"],
+        "status": ["exact", "exact", "normalised", "fuzzy", "fuzzy", "unmatched"],
+        "village_id": ["1", "1", "1", "2", "2", ""],
+        "score": ["1.0", "1.0", "1.0", "0.93", "0.93", ""],
+        "candidates": ["", "", "", "Sitapur", "Sitapur", "Rampur; Sitapur"],
+    }
+)
+
+
+def test_match_status_counts_lists_every_status():
+    t = f.match_status_counts(MATCH).set_index("Status")
+    assert list(t.index) == list(f.MATCH_STATUSES)
+    assert t.loc["exact", "Data rows"] == 2 and t.loc["exact", "Distinct names"] == 1
+    assert t.loc["fuzzy", "Data rows"] == 2 and t.loc["ambiguous", "Data rows"] == 0
+    assert t.loc["exact", "Share of rows"] == "33.3 %"
+
+
+def test_match_exceptions_one_row_per_written_form_doubtful_first():
+    t = f.match_exceptions(MATCH)
+    assert t["Status"].tolist() == ["unmatched", "fuzzy", "normalised"]
+    fuzzy = t[t["Status"] == "fuzzy"].iloc[0]
+    assert fuzzy["Written as"] == "Sitapurr" and fuzzy["Data rows"] == 2
+    assert fuzzy["Where"] == "p1.xlsx: Adult groups"
+    assert f.match_exceptions(MATCH[MATCH["status"] == "exact"]).empty
+
+
+# --------------------------------------------------------------------- missingness
+def test_missingness_counts_blank_and_absent_groups(cb):
+    obs = _obs(
+        [
+            (1, "cg_girls_10_14", "oosc_6_14", 3),
+            (2, "cg_girls_10_14", "oosc_6_14", None),  # blank
+            (1, "teacher", "oosc_6_14", 1),
+            (2, "teacher", "oosc_6_14", 0),
+            (999, "teacher", "oosc_6_14", 0),  # not a programme village: ignored
+        ]
+    )
+    m = f.missingness(obs, _villages(), cb).set_index(["indicator", "group"])
+    assert m.loc[("oosc_6_14", "cg_girls_10_14"), "n_missing"] == 1
+    assert m.loc[("oosc_6_14", "cg_girls_10_14"), "share_missing"] == 0.5
+    assert m.loc[("oosc_6_14", "teacher"), "n_missing"] == 0
+    assert m.loc[("oosc_6_14", "cg_boys_15_17"), "share_missing"] == 1.0
+    assert (m["n_expected"] == 2).all()
+    # exactly the groups the codebook asks: no children's group for adolescent pregnancy
+    asked = m.loc["adolescent_pregnancy"].index.tolist()
+    assert asked == ["ag_women", "ag_men", "aww", "asha"]
+    n_pairs = sum(
+        len(cb.group_families()[fam])
+        for code, row in cb.indicators.iterrows()
+        if row["instrument"] == "village" and row["unit"] != "rank"
+        for fam in row["groups"]
+    )
+    assert len(m) == n_pairs
+
+
+def test_missingness_table_and_heatmap(cb):
+    obs = _obs([(1, "cg_girls_10_14", "oosc_6_14", 3), (1, "teacher", "oosc_6_14", 1)])
+    m = f.missingness(obs, _villages(), cb)
+    t = f.missingness_table(m)
+    row = t.loc["Out-of-school children aged 6-14"]
+    assert row["Girls 10-14"] == "50 %" and row["Boys 10-14"] == "100 %"
+    assert row["ASHA"] == "-"  # not asked
+    # 7 expected answers x 2 villages, 2 given
+    assert row["All groups"] == "85.7 %"
+    fig = f.plot_missingness(m)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "50" in texts and "100" in texts
+    assert "missing" in fig.axes[0].get_title(loc="left")
+
+
+def test_missingness_without_villages_is_empty(cb):
+    m = f.missingness(_obs([(1, "teacher", "oosc_6_14", 1)]), _villages(())[:0], cb)
+    assert m.empty
+    assert f.missingness_table(m).empty
+    assert f.plot_missingness(m).axes[0].texts[0].get_text().startswith("No village")
+
+
+# --------------------------------------------------------------------- headline
+def _shares():
+    rows = [
+        ("oosc_6_14", "children", 62, 38, 0.61290, 0.4887, 0.7243),
+        ("oosc_6_14", "adults", 62, 40, 0.6452, 0.52, 0.75),
+        ("sexual_abuse_known", "adults", 63, 3, 3 / 63, 0.016, 0.13),
+        ("sexual_abuse_known", "duty_bearer", 60, 12, 0.2, 0.118, 0.318),
+    ]
+    df = pd.DataFrame(
+        rows,
+        columns=["indicator", "kind", "n_villages", "n_reported", "share", "share_lo", "share_hi"],
+    )
+    df.insert(0, "scope", "district")
+    df.insert(1, "block_id", pd.array([pd.NA] * len(df), dtype="Int64"))
+    df.insert(2, "block_name", "All blocks")
+    df.attrs["level"] = 0.95
+    return df
+
+
+def test_headline_table_formats_and_suppresses(cb):
+    t = f.headline_table(_shares(), cb)
+    key = ("Education and labour", "Out-of-school children aged 6-14")
+    assert t.loc[key, ("Children's groups", "Share")] == "61 %"
+    assert t.loc[key, ("Children's groups", "95 % CI")] == "49-72 %"
+    assert t.loc[key, ("Children's groups", "Villages")] == "38 of 62"
+    assert t.loc[key, ("Duty bearers", "Share")] == "-"
+    sab = ("Violence and safety", "Cases of sexual abuse of children known")
+    assert t.loc[sab, ("Adult groups", "Villages")] == "<5 of 63"
+    assert t.loc[sab, ("Adult groups", "Share")] == "suppressed"
+    assert t.loc[sab, ("Adult groups", "95 % CI")] == "-"
+    assert t.loc[sab, ("Duty bearers", "Villages")] == "12 of 60"
+    assert "3 of 63" not in t.to_string()
+
+
+def test_headline_sentences_highest_first_and_suppressed(cb):
+    s = f.headline_sentences(_shares(), cb, top=2)
+    assert s[0].startswith("Children in 61 % of villages (38 of 62; 95 % CI 49-72 %) reported out")
+    assert s[1].startswith("Adults in 65 %")
+    assert s[2] == (
+        "Adults in fewer than 5 of 63 villages reported cases of sexual abuse of children known."
+    )
+    assert s[3].startswith("Duty bearers in 20 % of villages (12 of 60")
+    assert not any("3 of 63" in x for x in s)
+
+
+def test_headline_from_indicator_tables(cb):
+    obs = _obs(
+        [
+            (1, "cg_girls_10_14", "oosc_6_14", 3),
+            (2, "cg_girls_10_14", "oosc_6_14", 0),
+            (1, "cg_boys_10_14", "oosc_6_14", 0),
+        ]
+    )
+    shares = ind.share_of_villages_reporting(obs, cb)
+    t = f.headline_table(shares, cb)
+    row = t.loc[("Education and labour", "Out-of-school children aged 6-14")]
+    assert row[("Children's groups", "Villages")] == "1 of 2"
+    assert row[("Children's groups", "Share")] == "50 %"
+    blk = f.headline_table(shares, cb, block_id=1)
+    assert blk.iloc[0][("Children's groups", "Villages")] == "1 of 2"
+
+
+# ----------------------------------------------------------------------- ranking
+def _rankings():
+    rows = []
+    for vid in (1, 2, 101):
+        for group, order in (
+            ("cg_girls_10_14", ["child_marriage", "child_labour", "out_of_school"]),
+            ("ag_men", ["child_labour", "out_of_school", "child_marriage"]),
+        ):
+            rows += [(1 if vid < 100 else 2, vid, group, iss, r + 1) for r, iss in enumerate(order)]
+    return pd.DataFrame(rows, columns=["block_id", "village_id", "group", "issue", "rank"])
+
+
+def test_ranking_tables_and_figure(cb):
+    rk = f.attach_block_names(
+        _rankings(), pd.DataFrame({"block_id": [1, 2], "block_name": ["Alpha", "Beta"]})
+    )
+    r = ind.issue_ranking(rk, cb)
+    t = f.ranking_table(r)
+    assert t.index[0] == "Child labour"  # best Borda over all groups
+    assert t.loc["Child marriage", ("Children's groups", "Position")] == "1"
+    assert t.loc["Child marriage", ("Children's groups", "Borda score")] == "1.00"
+    assert t.loc["Child labour", ("Adult groups", "Mean rank")] == "1.0"
+    assert t.loc["Child labour", ("All groups", "Top 3 (95 % CI)")].startswith("100 % (")
+    assert "Sexual abuse" in t.index  # unranked issues appear, at the bottom
+    by_block = f.ranking_by_block(r)
+    assert list(by_block.columns) == ["Alpha", "Beta", "All blocks"]
+    assert by_block.loc["Child labour", "All blocks"] == 1
+    fig = f.plot_ranking(r)
+    ax = fig.axes[0]
+    assert ax.get_yticklabels()[-1].get_text() == "Child labour"
+    assert "Child labour" in ax.get_title(loc="left")
+    assert len(ax.patches) == 2 * len(cb.ranking_issues)
+
+
+# ----------------------------------------------------------------- triangulation
+def _tri_obs():
+    return _obs(
+        [
+            (1, "cg_girls_10_14", "oosc_6_14", 20),
+            (1, "teacher", "oosc_6_14", 5, "dispute"),
+            (2, "cg_girls_10_14", "oosc_6_14", 10),
+            (2, "teacher", "oosc_6_14", 10, "agree"),
+            (1, "ag_women", "sexual_abuse_known", 2),
+            (1, "aww", "sexual_abuse_known", 0, "dispute"),
+            (2, "ag_women", "sexual_abuse_known", 0),
+            (2, "aww", "sexual_abuse_known", 0, "agree"),
+        ]
+    )
+
+
+def test_triangulation_table_suppresses_small_sensitive_cells(cb):
+    tri = ind.triangulate(_tri_obs(), cb, _villages())
+    rates = ind.discrepancy_rates(tri, by="district", codebook=cb)
+    t = f.triangulation_table(rates, cb)
+    oosc = t[
+        (t["Indicator"] == "Out-of-school children aged 6-14") & (t["Duty bearer"] == "Teacher")
+    ]
+    assert oosc["Villages compared"].item() == 2
+    assert oosc["Agree"].item().startswith("50 % (")
+    assert oosc["Community higher"].item().startswith("50 % (")
+    sab = t[
+        (t["Indicator"] == "Cases of sexual abuse of children known")
+        & (t["Duty bearer"] == "Anganwadi worker")
+    ]
+    assert sab["Community higher"].item() == "<5"
+    assert sab["Agree"].item() == "<5"  # 1 village agreeing, also sensitive
+    asha = t[
+        (t["Indicator"] == "Cases of sexual abuse of children known") & (t["Duty bearer"] == "ASHA")
+    ]
+    assert asha["No data"].item() == 2 and asha["Agree"].item() == "-"
+
+
+def test_triangulation_matrix_figure(cb):
+    tri = ind.triangulate(_tri_obs(), cb, _villages())
+    fig = f.plot_triangulation_matrix(tri, cb)
+    left, right = fig.axes[0], fig.axes[1]
+    texts = [t.get_text() for t in left.texts]
+    assert "50 %\n1/2" in texts  # oosc, teacher: community higher in 1 of 2
+    assert "<5" in texts  # sexual abuse: 1 village, suppressed
+    assert [t.get_text() for t in left.get_xticklabels()] == ["Teacher", "Anganwadi worker", "ASHA"]
+    assert "Community" in left.get_title(loc="left") and "Duty bearer" in right.get_title(
+        loc="left"
+    )
+    empty = f.plot_triangulation_matrix(tri.iloc[:0], cb)
+    assert empty.axes[0].texts[0].get_text() == "No triangulation data"
+
+
+def test_discrepancy_table_suppresses_and_labels(cb):
+    tri = ind.triangulate(_tri_obs(), cb, _villages())
+    t = f.discrepancy_table(ind.largest_discrepancies(tri, n=5), cb)
+    assert t["Indicator"].tolist() == [
+        "Cases of sexual abuse of children known",
+        "Out-of-school children aged 6-14",
+    ]
+    assert t.iloc[0]["Community"] == "<5" and t.iloc[0]["Duty bearer's figure"] == "0"
+    assert t.iloc[1][["Village", "Block", "Community", "Duty bearer's figure"]].tolist() == [
+        "V1", "Alpha", "20", "5"
+    ]  # fmt: skip
+    assert t.iloc[1]["Duty bearer's response"] == "dispute"
+    assert t.iloc[1]["Who reported more"] == "community"
+    assert f.discrepancy_table(tri.iloc[:0].assign(abs_difference=[]), cb).empty
+
+
+def test_discrepancy_table_shows_yes_no(cb):
+    tri = ind.triangulate(
+        _obs(
+            [
+                (1, "cg_girls_10_14", "corporal_punishment", 1),
+                (1, "teacher", "corporal_punishment", 0),
+            ]
+        ),
+        cb,
+    )
+    t = f.discrepancy_table(ind.largest_discrepancies(tri), cb)
+    assert t.iloc[0][["Community", "Duty bearer's figure"]].tolist() == ["yes", "no"]
+
+
+# ------------------------------------------------------------------ block rates
+def _rates():
+    rows = [
+        ("block", 1, "Alpha", "oosc_6_14", "children_6_14", 120.0, 126.5868, 119.522, 133.96),
+        ("block", 2, "Beta", "oosc_6_14", "children_6_14", 90.0, 91.7936, 86.507, 97.318),
+        ("district", pd.NA, "All blocks", "oosc_6_14", "children_6_14", 210.0, 110.0, 100.0, 120.0),
+        ("block", 1, "Alpha", "sexual_abuse_known", "children_0_17", 3.0, 0.3, 0.06, 0.9),
+        ("block", 2, "Beta", "sexual_abuse_known", "children_0_17", 14.0, 1.4, 0.8, 2.3),
+        (
+            "district",
+            pd.NA,
+            "All blocks",
+            "sexual_abuse_known",
+            "children_0_17",
+            17.0,
+            0.85,
+            0.5,
+            1.4,
+        ),
+    ]
+    cols = ["scope", "block_id", "block_name", "indicator", "denominator", "count",
+            "rate_per_1000", "rate_lo", "rate_hi"]  # fmt: skip
+    df = pd.DataFrame(rows, columns=cols)
+    df["block_id"] = df["block_id"].astype("Int64")
+    return df
+
+
+def test_block_rates_table_formats_and_hides_small_sensitive_counts(cb):
+    t = f.block_rates_table(_rates(), cb)
+    assert list(t.columns) == ["Alpha", "Beta", "All blocks"]
+    oosc = t.loc[("Out-of-school children aged 6-14", "Children 6-14")]
+    assert oosc["Alpha"] == "126.6 (119.5-134.0)"
+    sab = t.loc[("Cases of sexual abuse of children known", "Children 0-17")]
+    assert sab["Alpha"] == "<5 cases"
+    assert sab["All blocks"] == "suppressed"  # would give the 3 back by subtraction
+    assert sab["Beta"] == "1.4 (0.8-2.3)"
+
+
+def test_block_rates_figure(cb):
+    fig = f.plot_block_rates(_rates(), cb)
+    axes = [a for a in fig.axes if a.get_visible()]
+    assert len(axes) == 2
+    assert [t.get_text() for t in axes[0].get_xticklabels()] == ["Alpha", "Beta"]
+    assert "not shown" in axes[1].texts[0].get_text()
+
+
+# -------------------------------------------------------------------- secondary
+def test_secondary_table_by_block_and_year(cb):
+    rows = []
+    for bid, name, pocso in ((1, "Alpha", 2), (2, "Beta", 9)):
+        rows.append(("block", bid, name, "sec_pocso_cases", "2023-24", pocso))
+        rows.append(("block", bid, name, "sec_schools", "2023-24", 1200))
+        rows.append(("block", bid, name, "sec_institutional_births", "2023-24", 71.25))
+    obs = pd.DataFrame(
+        rows, columns=["scope", "block_id", "block_name", "indicator", "year", "value"]
+    )
+    obs = obs.drop(columns="scope").assign(
+        instrument="secondary", village_id=pd.NA, group="department"
+    )
+    sec = ind.secondary_indicators(obs, cb)
+    t = f.secondary_table(sec, cb)
+    assert list(t.columns) == ["2023-24"]
+    police = t.xs("Police: POCSO cases registered", level="Indicator")
+    assert police.loc[("Police", "Alpha"), "2023-24"] == "<5"
+    assert police.loc[("Police", "Beta"), "2023-24"] == "9"
+    assert police.loc[("Police", "All blocks"), "2023-24"] == "suppressed"
+    schools = t.xs("Education: government schools", level="Indicator")
+    assert schools.loc[("Education", "All blocks"), "2023-24"] == "2,400"
+    births = t.xs("Health: institutional births (%)", level="Indicator")
+    assert births.loc[("Health", "Alpha"), "2023-24"] == "71.2 %"
+    assert f.secondary_table(sec.iloc[:0], cb).empty
+
+
+# ------------------------------------------------------------------------- CPVI
+def _cpvi_villages():
+    return pd.DataFrame(
+        {
+            "village_id": [11, 12, 13, 14, 15],
+            "village_name": ["A", "B", "C", "D", "E"],
+            "block_id": [1, 1, 2, 2, 2],
+            "block_name": ["Alpha", "Alpha", "Beta", "Beta", "Beta"],
+            "population": [100.0] * 5,
+            "cpvi": [80.0, 70.5, 50.25, 20.0, np.nan],
+            "rank": [1, 2, 3, 4, np.nan],
+            "q05": [1.0, 1.0, 2.0, 3.0, np.nan],
+            "q95": [1.0, 3.0, 4.0, 4.0, np.nan],
+            "priority": [True, False, False, False, False],
+        }
+    )
+
+
+def test_priority_table_and_top(cb):
+    t = f.priority_table(_cpvi_villages())
+    assert t.to_dict("records") == [
+        {"Rank": 1, "Village": "A", "Block": "Alpha", "Index (0-100)": "80.0",
+         "Rank interval (5-95 %)": "1-1", "Priority": "yes"}
+    ]  # fmt: skip
+    top = f.priority_table(_cpvi_villages(), top=3)
+    assert top["Village"].tolist() == ["A", "B", "C"]
+    assert top["Index (0-100)"].tolist() == ["80.0", "70.5", "50.2"]
+    none = _cpvi_villages().assign(priority=False)
+    assert f.priority_table(none).empty
+
+
+def test_caterpillar_highlights_priority_villages():
+    fig = f.plot_caterpillar(_cpvi_villages(), priority_quantile=0.4)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["A (Alpha)", "B (Alpha)", "C (Beta)", "D (Beta)"]  # unscored E left out
+    assert ax.get_yticklabels()[0].get_color() != ax.get_yticklabels()[1].get_color()
+    assert "1 of 4 villages are priority villages" in ax.get_title(loc="left")
+    segs = ax.collections[0].get_segments()
+    assert [tuple(s[:, 0]) for s in segs][1] == (1.0, 3.0)  # B's 5-95 % interval
+
+
+def test_caterpillar_without_intervals_or_scores():
+    v = _cpvi_villages().drop(columns=["q05", "q95"]).assign(priority=False)
+    ax = f.plot_caterpillar(v).axes[0]
+    assert "No village is certainly" in ax.get_title(loc="left")
+    empty = f.plot_caterpillar(v.assign(cpvi=np.nan))
+    assert empty.axes[0].texts[0].get_text() == "No village has an index score"
+
+
+def test_sensitivity_table_and_plot():
+    sens = pd.DataFrame(
+        {"S1": [0.54, 0.14, -0.003], "ST": [0.8, 0.31, 0.002]},
+        index=pd.Index(["normalisation", "aggregation", "winsor_limit"], name="input"),
+    )
+    t = f.sensitivity_table(sens)
+    assert t["Choice"].tolist() == [
+        "Normalisation method", "Aggregation method", "Outlier treatment (winsorisation limit)"
+    ]  # fmt: skip
+    assert t.iloc[0]["Total (ST)"] == "0.80"
+    fig = f.plot_sensitivity(sens)
+    ax = fig.axes[0]
+    widths = sorted(p.get_width() for p in ax.patches)
+    assert widths[0] == 0.0  # negative S1 drawn at 0
+    assert max(widths) == pytest.approx(0.8)
+    assert "Normalisation method" in ax.get_title(loc="left")
+    assert f.sensitivity_table(sens.iloc[:0]).empty
+    assert "No sensitivity" in f.plot_sensitivity(sens.iloc[:0]).axes[0].texts[0].get_text()
+
+
+def test_cpvi_block_table():
+    blocks = pd.DataFrame(
+        {"block_id": [1, 2], "block_name": ["Alpha", "Beta"], "n_villages": [2, 3],
+         "population": [200.0, 300.0], "cpvi": [75.25, 35.0], "education_labour": [70.0, 30.0],
+         "rank": [1, 2], "n_priority": [1, 0]}
+    )  # fmt: skip
+    meta = pd.DataFrame({"code": ["education_labour"], "label": ["Education and labour"]})
+    t = f.cpvi_block_table(blocks, meta)
+    assert list(t.columns) == ["Block", "Rank", "Villages", "Index (0-100)",
+                               "Education and labour", "Priority villages"]  # fmt: skip
+    assert t.iloc[0].tolist() == ["Alpha", 1, 2, "75.2", "70.0", 1]
