@@ -444,11 +444,9 @@ def _village_obs(
     """Village-level observations with codebook fields joined; validated."""
     need = ("block_id", "village_id", "instrument", "group", "indicator", "value")
     _require(observations, need, "observations")
-    obs = observations[observations["instrument"] == instrument]
-    obs = obs[obs["village_id"].notna()].copy()
-    for col in ("block_name", "village_name", "response"):
-        if col not in obs:
-            obs[col] = pd.NA
+    obs = observations[
+        (observations["instrument"] == instrument) & observations["village_id"].notna()
+    ]
     values = pd.to_numeric(obs["value"], errors="coerce")
     bad = values.isna() & obs["value"].notna()
     if bad.any():
@@ -457,9 +455,6 @@ def _village_obs(
             f"observations: non-numeric value {row['value']!r} for indicator "
             f"{row['indicator']!r}, group {row['group']!r}{_where(row)}"
         )
-    obs["value"] = values.astype(float)
-    obs["village_id"] = obs["village_id"].astype("Int64")
-    obs["block_id"] = obs["block_id"].astype("Int64")
     _check_codes(obs, codebook)
     key = ["village_id", "group", "indicator"]
     dup = obs.duplicated(key, keep=False)
@@ -471,19 +466,30 @@ def _village_obs(
             f"observations: duplicated answer for village_id {first['village_id']}, group "
             f"{first['group']!r}, indicator {first['indicator']!r} ({where or 'no source'})"
         )
-    groups = codebook.groups[["family", "kind"]]
-    obs = obs.join(groups, on="group")
-    fields = ["domain", "unit", "higher_is", "denominator", "min", "max"]
-    obs = obs.drop(columns=[c for c in ("unit",) if c in obs]).join(
-        codebook.indicators[fields], on="indicator"
-    )
-    obs["reported"] = issue_reported(
-        obs["value"].to_numpy(),
-        obs["unit"].to_numpy(),
-        obs["higher_is"].to_numpy(),
-        obs["min"].astype(float).to_numpy(),
-        obs["max"].astype(float).fillna(5).to_numpy(),
-    ).to_numpy()
+    # build the result column by column in one dict: one consolidation, no repeated copies
+    n = len(obs)
+    cols: dict[str, object] = {
+        "block_id": obs["block_id"].astype("Int64").array,
+        "block_name": obs["block_name"].to_numpy() if "block_name" in obs else [pd.NA] * n,
+        "village_id": obs["village_id"].astype("Int64").array,
+        "village_name": obs["village_name"].to_numpy() if "village_name" in obs else [pd.NA] * n,
+        "group": obs["group"].to_numpy(),
+        "indicator": obs["indicator"].to_numpy(),
+        "value": values.astype(float).to_numpy(),
+        "response": obs["response"].to_numpy() if "response" in obs else [None] * n,
+    }
+    for col in ("family", "kind"):
+        cols[col] = obs["group"].map(codebook.groups[col]).to_numpy()
+    for col in ("domain", "unit", "higher_is", "denominator", "min", "max"):
+        cols[col] = obs["indicator"].map(codebook.indicators[col]).to_numpy()
+    cols["reported"] = issue_reported(
+        cols["value"],
+        cols["unit"],
+        cols["higher_is"],
+        pd.to_numeric(cols["min"]).astype(float),
+        pd.Series(pd.to_numeric(cols["max"]), dtype=float).fillna(5).to_numpy(),
+    ).array
+    obs = pd.DataFrame(cols)
     return obs.reset_index(drop=True)
 
 
