@@ -256,3 +256,28 @@ def test_compute_cpvi_order_of_rows_does_not_matter():
         a.villages.set_index("village_id")["cpvi"].sort_index(),
         b.villages.set_index("village_id")["cpvi"].sort_index(),
     )
+
+
+def test_compute_cpvi_bad_input():
+    from leheranalysis.errors import CompositeInputError
+
+    obs, villages = _small_tables()
+    with pytest.raises(IndicatorInputError, match="no CPVI indicator has a value"):
+        cpvi.cpvi_inputs(obs.iloc[0:0], villages, config=_small_config())
+    one = obs[obs["village_id"] == 1]
+    with pytest.raises(CompositeInputError, match="single unit|at least two"):
+        cpvi.compute_cpvi(one, villages.iloc[:1], config=_small_config(), n=0)
+    with pytest.raises(IndicatorInputError, match="missing column.*population"):
+        cpvi.cpvi_inputs(obs, villages.drop(columns="population"), config=_small_config())
+
+
+def test_config_replace_and_path(tmp_path):
+    cfg = cpvi.load_cpvi_config().replace(source="adults", under15_share=0.347)
+    assert cfg.source == "adults" and cfg.under15_share == 0.347
+    assert cfg.pillars == pytest.approx({d: 0.25 for d in CB.domains.index})
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(_small_config()))
+    obs, villages = _small_tables()
+    villages.loc[2, "population"] = 500.0
+    res = cpvi.compute_cpvi(obs, villages, config=path, n=0)
+    assert res.config.path == path and res.villages["village_id"].tolist() == [3, 1, 2]
