@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import zipfile
 
 import numpy as np
 import openpyxl
@@ -216,6 +218,12 @@ def test_fast_writer_equals_openpyxl_writer(offline, tmp_path):
             va = list(ws.iter_rows(values_only=True))
             vb = list(wb[ws.title].iter_rows(values_only=True))
             assert va == vb, (key, ws.title)
+        # every row number appears once, in order, in the sheet XML
+        with zipfile.ZipFile(fast[key]) as z:
+            for name in z.namelist():
+                if name.startswith("xl/worksheets/sheet"):
+                    rows = [int(r) for r in re.findall(rb'<row r="(\d+)"', z.read(name))]
+                    assert rows == sorted(set(rows)), (key, name)
 
 
 def test_workbook_cells_hold_the_generated_values(offline, tmp_path):

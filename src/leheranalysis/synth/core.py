@@ -527,6 +527,8 @@ def _fast_bytes(wb, fills: list[tuple[Any, int, dict[str, int], pd.DataFrame]]) 
                 text = re.sub(
                     r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{ref}" />', text, count=1
                 )
+                # rows emptied by _clear are written as bare <row r="n"></row>: drop them
+                text = re.sub(r'<row r="\d+"\s*(?:/>|></row>)', "", text)
                 if "</sheetData>" in text:
                     text = text.replace("</sheetData>", xml + "</sheetData>", 1)
                 else:
