@@ -108,8 +108,9 @@ def prepare_district(name, seed: int, echo: Callable[[str], None]) -> str:
     t0 = time.perf_counter()
     dna, files = synth.demo_data(district, raw, seed=seed)
     result = ingest.ingest_district(district, [raw], out_dir=out_dir)
+    n_books = sum(str(p).endswith(".xlsx") for p in files.values())
     echo(
-        f"  {district.name}: {len(files)} SYNTHETIC workbooks in {raw}; ingested "
+        f"  {district.name}: {n_books} SYNTHETIC workbooks in {raw}; ingested "
         f"{len(result.observations):,} observations of {len(result.villages)} villages "
         f"into {out_dir} ({time.perf_counter() - t0:.1f} s)"
     )
