@@ -16,7 +16,8 @@ The generative model
 2. **Population bands.** Each village's children 0-17, 6-14, 5-17, 0-6, girls 10-14 and
    15-19, births in 12 months and one cohort of girls turning 18 are its PMGSY population
    times the shares of :func:`leheranalysis.indicators.denominator_shares` (Census 2011
-   age structure scaled by the district's NFHS-5 share under 15), randomly rounded; the
+   age structure scaled by the district's NFHS-5 share under 15), rounded by systematic
+   random rounding (below); the
    girls' bands vary by a village factor ``exp(N(0, 0.08))``. The sex of births is
    binomial with the district's sex ratio at birth.
 3. **Village rates.** A latent vulnerability ``z_v = N(0, 1) + u_block``
@@ -30,9 +31,10 @@ The generative model
    publish are derived from female school attendance ``fs``: out-of-school 6-14
    ``0.2 (1 - fs)``, girls' dropout ``0.25 (1 - fs)``, child labour
    ``0.6 x out-of-school + 1 %``, migration ``0.3 x child labour``.
-4. **True counts.** Band x rate, randomly rounded (up with probability equal to the
-   fraction; unbiased, variance <= 1/4, so district totals stay within a few units of
-   their expectation): child marriages in 12 months = girls turning 18 x p (so the
+4. **True counts.** Band x rate, rounded by systematic random rounding (each village's
+   count is the floor or the ceiling of its expectation, up with probability equal to
+   the fraction, and the district total is its expectation rounded - so the calibration
+   holds to one case, however small the villages): child marriages in 12 months = girls turning 18 x p (so the
    implied share of women 20-24 married before 18 is ``sum(count) / sum(cohort)``, see
    :func:`implied_child_marriage_share`); adolescent pregnancies = girls 15-19 x teen
    pregnancy; births not registered = births - registered. Sensitive counts are Poisson:
