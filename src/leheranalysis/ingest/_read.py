@@ -236,29 +236,47 @@ def _merged_ranges(ws, archive: zipfile.ZipFile) -> list[tuple[int, int, int, in
 
 
 def _sheet_cells(ws, archive: zipfile.ZipFile) -> RawSheet:
-    rows: list[tuple[int, list[Any]]] = []
+    """Every non-empty cell of a read-only sheet, by its own row and column number.
+
+    The sheet XML is parsed directly (as openpyxl's read-only mode does) but cells are
+    placed by the row and column numbers they carry, so rows written out of order or
+    twice (which some writers produce) are read correctly.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
     if norm_text(ws.title) in NON_DATA_SHEETS:
-        return RawSheet(name=ws.title, rows=rows)
-    ws.reset_dimensions()  # do not trust the file's <dimension>: read every row present
-    for r, row in enumerate(ws.iter_rows(), start=1):
-        values: list[Any] = []
-        any_value = False
-        for cell in row:
-            v = cell.value
-            dt = getattr(cell, "data_type", None)
-            if dt == "f":
-                v = Formula(v if isinstance(v, str) else str(getattr(v, "text", v)))
-            elif dt == "e":
-                v = ExcelError(str(v))
-            elif type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
-                v = Formula(str(getattr(v, "text", v)))
-            if v is not None:
-                any_value = True
-            values.append(v)
-        if any_value:
-            while values and values[-1] is None:
-                values.pop()
-            rows.append((r, values))
+        return RawSheet(name=ws.title, rows=[])
+    grid: dict[int, dict[int, Any]] = {}
+    wb = ws.parent
+    with ws._get_source() as src:
+        parser = WorkSheetParser(
+            src,
+            ws._shared_strings,
+            data_only=False,
+            epoch=wb.epoch,
+            date_formats=wb._date_formats,
+            timedelta_formats=wb._timedelta_formats,
+        )
+        for _, cells in parser.parse():
+            for cell in cells:
+                v = cell["value"]
+                dt = cell.get("data_type")
+                if dt == "f":
+                    v = Formula(v if isinstance(v, str) else str(getattr(v, "text", v)))
+                elif dt == "e":
+                    v = ExcelError(str(v))
+                elif type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
+                    v = Formula(str(getattr(v, "text", v)))
+                if v is None:
+                    continue
+                grid.setdefault(cell["row"], {})[cell["column"]] = v
+    rows: list[tuple[int, list[Any]]] = []
+    for r in sorted(grid):
+        cells = grid[r]
+        values = [None] * max(cells)
+        for c, v in cells.items():
+            values[c - 1] = v
+        rows.append((r, values))
     return RawSheet(name=ws.title, rows=rows, merged=_merged_ranges(ws, archive))
 
 
