@@ -1,8 +1,8 @@
 """Batched aggregation and ranking: the arithmetic core shared by the nominal index and
 the Monte Carlo replications.
 
-Arrays carry a leading replication axis ``R``: scores of one level are ``(R, units,
-codes)``. The nominal index is the case ``R = 1``, so the nominal ranks and the Monte
+Arrays carry a leading replication axis ``R``: scores of one level are ``(R, codes,
+units)`` (codes-major, so every per-code operation runs over contiguous units). The nominal index is the case ``R = 1``, so the nominal ranks and the Monte
 Carlo ranks come from the same code.
 """
 
@@ -32,8 +32,8 @@ def aggregate_level(
     Parameters
     ----------
     Y : numpy.ndarray
-        Children scores: ``(units, children)`` when the same for every replication (the
-        normalised indicators), or ``(R, units, children)``. NaN = missing.
+        Children scores, codes-major: ``(children, units)`` when the same for every
+        replication (the normalised indicators), or ``(R, children, units)``. NaN = missing.
     W : numpy.ndarray
         ``(R, children)`` weights (only ratios within a group matter).
     groups : list of numpy.ndarray
@@ -50,15 +50,16 @@ def aggregate_level(
     Returns
     -------
     (numpy.ndarray, dict)
-        ``(R, units, parents)`` scores and info: ``shift`` (array (R,)), ``renormalised``
-        (number of unit-parent cells where some but not all children were missing, per
-        replication as array (R,)), ``empty`` (cells with no child present).
+        ``(R, parents, units)`` scores and info: ``shift`` (array (R,)), ``renormalised``
+        (number of unit-parent cells where some but not all children were missing, array
+        (R,)), ``empty`` (cells with no child present, array (R,)).
     """
     if method not in AGGREGATIONS:
         raise ConfigError(f"unknown aggregation {method!r}; choose one of {AGGREGATIONS}")
     shared = Y.ndim == 2
+    W = np.asarray(W, dtype=float)
     R = W.shape[0]
-    n_units = Y.shape[-2]
+    n_units = Y.shape[-1]
     avail = ~np.isnan(Y)
     any_missing = not avail.all()
     if method == "arithmetic":
@@ -67,51 +68,54 @@ def aggregate_level(
     else:
         with np.errstate(all="ignore"):
             if shared:
-                ymin = np.nanmin(Y)
-                shift = np.full(R, _shift_needed(ymin, floor))
+                shift = np.full(R, _shift_needed(np.nanmin(Y), floor))
                 Z = Y + shift[0]
             else:
-                ymin = np.nanmin(Y, axis=(1, 2))
-                shift = _shift_needed(ymin, floor)
+                shift = _shift_needed(np.nanmin(Y, axis=(1, 2)), floor)
                 Z = Y + shift[:, None, None]
-            T = np.log(Z) if method == "geometric" else 1.0 / Z
+            if method == "geometric":
+                T = np.log(Z, out=Z)
+            else:
+                T = np.divide(1.0, Z, out=Z)
     T0 = np.where(avail, T, 0.0) if any_missing else T
-    out = np.empty((R, n_units, len(groups)))
+    Af = avail.astype(float) if any_missing else None
+    out = np.empty((R, len(groups), n_units))
     renorm = np.zeros(R, dtype=np.int64)
     empty = np.zeros(R, dtype=np.int64)
-    Af = avail.astype(float) if any_missing else None
     for p, idx in enumerate(groups):
         Wg = W[:, idx]  # (R, k)
+        acc = out[:, p, :]
         if shared:
-            num = T0[:, idx] @ Wg.T  # (units, R)
-            num = num.T
-            if any_missing:
-                den = (Af[:, idx] @ Wg.T).T
-                k_avail = avail[:, idx].sum(axis=1)
-                partial = int(((k_avail > 0) & (k_avail < idx.size)).sum())
-                renorm += partial
-                empty += int((k_avail == 0).sum())
-            else:
-                den = Wg.sum(axis=1)[:, None]
+            np.matmul(Wg, T0[idx], out=acc)
+            den = Wg @ Af[idx] if any_missing else Wg.sum(axis=1)[:, None]
         else:
-            num = np.einsum("ruk,rk->ru", T0[:, :, idx], Wg)
+            acc[...] = 0.0
+            tmp = np.empty((R, n_units))
+            for j, child in enumerate(idx):
+                np.multiply(T0[:, child, :], Wg[:, j : j + 1], out=tmp)
+                acc += tmp
             if any_missing:
-                den = np.einsum("ruk,rk->ru", Af[:, :, idx], Wg)
-                k_avail = avail[:, :, idx].sum(axis=2)
-                renorm += ((k_avail > 0) & (k_avail < idx.size)).sum(axis=1)
-                empty += (k_avail == 0).sum(axis=1)
+                den = np.zeros((R, n_units))
+                for j, child in enumerate(idx):
+                    den += Af[:, child, :] * Wg[:, j : j + 1]
             else:
                 den = Wg.sum(axis=1)[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
-            mean = num / den
+            np.divide(acc, den, out=acc)
         if any_missing:
-            mean = np.where(den > 0, mean, np.nan)
-        out[:, :, p] = mean
+            k_avail = avail[idx].sum(axis=0) if shared else avail[:, idx, :].sum(axis=1)
+            partial = (k_avail > 0) & (k_avail < idx.size)
+            none = k_avail == 0
+            renorm += partial.sum() if shared else partial.sum(axis=1)
+            empty += none.sum() if shared else none.sum(axis=1)
+            acc[np.broadcast_to(none, acc.shape)] = np.nan
     if method == "geometric":
-        out = np.exp(out) - shift[:, None, None]
+        np.exp(out, out=out)
+        out -= shift[:, None, None]
     elif method == "harmonic":
         with np.errstate(divide="ignore"):
-            out = 1.0 / out - shift[:, None, None]
+            np.divide(1.0, out, out=out)
+        out -= shift[:, None, None]
     return out, {"shift": shift, "renormalised": renorm, "empty": empty}
 
 
@@ -135,22 +139,34 @@ def rank_desc(S: np.ndarray) -> np.ndarray:
     one = S.ndim == 1
     S2 = np.atleast_2d(np.asarray(S, dtype=float))
     nan = np.isnan(S2)
+    has_nan = bool(nan.any())
     with np.errstate(all="ignore"):
-        lo = np.nanmin(np.where(nan, np.inf, S2), axis=1, keepdims=True)
-        hi = np.nanmax(np.where(nan, -np.inf, S2), axis=1, keepdims=True)
-        span = np.where(np.isfinite(hi - lo) & (hi > lo), hi - lo, 1.0)
-        lo = np.where(np.isfinite(lo), lo, 0.0)
-        key = np.rint((S2 - lo) / span / RANK_RESOLUTION)
-    key = np.where(nan, -1.0, key).astype(np.int64)
-    order = np.argsort(key, axis=1)[:, ::-1]
+        if has_nan:
+            lo = np.min(np.where(nan, np.inf, S2), axis=1, keepdims=True)
+            hi = np.max(np.where(nan, -np.inf, S2), axis=1, keepdims=True)
+            lo = np.where(np.isfinite(lo), lo, 0.0)
+        else:
+            lo = S2.min(axis=1, keepdims=True)
+            hi = S2.max(axis=1, keepdims=True)
+        span = hi - lo
+        span = np.where(np.isfinite(span) & (span > 0), span, 1.0)
+        # negated key: ascending argsort = descending scores; integers exact in float64
+        key = np.subtract(lo, S2)
+        key *= 1.0 / (span * RANK_RESOLUTION)
+        np.rint(key, out=key)
+    if has_nan:
+        key[nan] = np.inf
+    order = np.argsort(key, axis=1)
     sk = np.take_along_axis(key, order, axis=1)
     n = S2.shape[1]
-    pos = np.broadcast_to(np.arange(n, dtype=np.int32), sk.shape)
-    new_run = np.ones(sk.shape, dtype=bool)
-    new_run[:, 1:] = sk[:, 1:] != sk[:, :-1]
-    start = np.where(new_run, pos, 0)
+    start = np.empty(sk.shape, dtype=np.int32)
+    start[:, 0] = 0
+    pos = np.arange(1, n, dtype=np.int32)
+    np.copyto(start[:, 1:], np.where(sk[:, 1:] != sk[:, :-1], pos, 0))
     np.maximum.accumulate(start, axis=1, out=start)
+    start += 1
     ranks = np.empty(sk.shape, dtype=np.int32)
-    np.put_along_axis(ranks, order, start + 1, axis=1)
-    ranks[nan] = 0
+    np.put_along_axis(ranks, order, start, axis=1)
+    if has_nan:
+        ranks[nan] = 0
     return ranks[0] if one else ranks

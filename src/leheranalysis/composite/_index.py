@@ -135,8 +135,9 @@ class CompositeResult:
         Units x indicators after imputation and outlier treatment (raw scale or log).
     treatment_report : pandas.DataFrame
         One row per indicator: ``indicator``, ``method`` (none / winsorise / log),
-        ``points`` treated, ``treated_units``, skewness and kurtosis before and after,
-        ``passes``.
+        ``points`` treated, ``treated_units`` (ids of winsorised units; a log transform
+        changes every value and leaves the list empty), skewness and kurtosis before and
+        after, ``passes`` (the skewness/kurtosis test after treatment).
     imputed : pandas.DataFrame
         Boolean mask of imputed cells.
     weights : pandas.Series
@@ -321,21 +322,18 @@ def _targets(settings: Settings, meta: pd.DataFrame, tree: Tree) -> np.ndarray |
     return None if np.isnan(out).all() else out
 
 
-def treat_array(prep: Prepared, settings: Settings, winmax: int | None = None):
-    """Outlier treatment of the prepared data (``winmax`` overrides the settings)."""
-    if not settings.treat:
-        report = pd.DataFrame(
-            {
-                "indicator": prep.tree.indicators,
-                "method": "none",
-                "points": 0,
-            }
-        )
-        flags = np.full(prep.X.shape, "", dtype=object)
-        return prep.X.copy(), report, flags
+def treat_array(prep: Prepared, settings: Settings, winmax=None):
+    """Outlier treatment of the prepared data (``winmax`` overrides the settings' limit;
+    a sequence of limits returns ``{limit: (treated, report, flags)}``)."""
     limit = settings.winsor_max_points if winmax is None else winmax
+    if not settings.treat:
+        report = pd.DataFrame({"indicator": prep.tree.indicators, "method": "none", "points": 0})
+        one = (prep.X.copy(), report, np.zeros(prep.X.shape, dtype=np.int8))
+        if isinstance(limit, int | np.integer):
+            return one
+        return {int(lim): one for lim in limit}
     return _steps.treat(
-        prep.X, prep.tree.indicators, int(limit), settings.skew_threshold, settings.kurt_threshold
+        prep.X, prep.tree.indicators, limit, settings.skew_threshold, settings.kurt_threshold
     )
 
 
@@ -434,7 +432,7 @@ def finish(prep: Prepared, settings: Settings, inputs: dict) -> CompositeResult:
     units = prep.units
     if settings.treat:
         report["treated_units"] = [
-            [units[i] for i in np.flatnonzero(flags[:, j] != "")] for j in range(flags.shape[1])
+            units[np.isin(flags[:, j], (1, 2))].tolist() for j in range(flags.shape[1])
         ]
         treated = report[report["method"] != "none"]
         log.append(
@@ -517,11 +515,15 @@ def _aggregate_nominal(N: np.ndarray, tree: Tree, settings: Settings, log: list[
         w, note = level_weights(tree, level, children, settings)
         weights.update(zip(tree.codes[level - 1], w, strict=True))
         method = _steps.per_level(settings.aggregation, level, "aggregation")
-        Y = children if level == 2 else children[None]
+        Y = np.ascontiguousarray(children.T)
         out, info = aggregate_level(
-            Y, w[None, :], tree.groups[level], method, settings.positive_floor
+            Y if level == 2 else Y[None],
+            w[None, :],
+            tree.groups[level],
+            method,
+            settings.positive_floor,
         )
-        children = out[0]
+        children = out[0].T
         msg = f"level {level}: {method} mean; {note}"
         if info["shift"][0] > 0:
             msg += f"; values shifted by +{info['shift'][0]:.6g} to be >= {settings.positive_floor:g} and back"

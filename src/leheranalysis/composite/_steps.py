@@ -11,9 +11,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from leheranalysis.errors import CompositeInputError, ConfigError
+
+from ._engine import rank_desc
 
 NORMALISATIONS = ("minmax", "zscore", "rank", "percentile", "target")
 IMPUTATIONS = ("none", "mean", "median", "group_mean")
@@ -177,23 +178,41 @@ def impute(
 # --------------------------------------------------------------------------- skew/kurtosis
 
 
+def _moments(v: np.ndarray) -> tuple[float, float]:
+    """Skewness G1 and excess kurtosis G2 of the finite values ``v`` (NaN if undefined)."""
+    n = v.size
+    if n < 3:
+        return float("nan"), float("nan")
+    d = v - v.mean()
+    d2 = d * d
+    m2 = d2.mean()
+    scale = float(np.abs(v).max()) if n else 0.0
+    if not m2 > (1e-13 * max(scale, 1e-300)) ** 2:
+        return float("nan"), float("nan")
+    m3 = (d2 * d).mean()
+    g1 = m3 / m2**1.5
+    skew = float(g1 * np.sqrt(n * (n - 1)) / (n - 2))
+    if n < 4:
+        return skew, float("nan")
+    m4 = (d2 * d2).mean()
+    g2 = m4 / (m2 * m2) - 3.0
+    kurt = float(((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)))
+    return skew, kurt
+
+
 def skewness(x: np.ndarray) -> float:
     """Sample skewness, adjusted Fisher-Pearson ``G1`` (Excel ``SKEW``, e1071 type 2, COINr).
 
     ``G1 = sqrt(n (n - 1)) / (n - 2) * m3 / m2**1.5`` over the non-missing values; NaN for
     fewer than 3 values or zero variance.
+
+    Examples
+    --------
+    >>> round(skewness([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 30, 100]), 4)
+    3.0632
     """
     v = np.asarray(x, dtype=float)
-    v = v[~np.isnan(v)]
-    n = v.size
-    if n < 3:
-        return float("nan")
-    d = v - v.mean()
-    m2 = np.mean(d**2)
-    if m2 <= 0 or m2 <= 1e-28 * max(1.0, float(np.mean(v**2))):
-        return float("nan")
-    g1 = np.mean(d**3) / m2**1.5
-    return float(g1 * np.sqrt(n * (n - 1)) / (n - 2))
+    return _moments(v[~np.isnan(v)])[0]
 
 
 def kurtosis(x: np.ndarray) -> float:
@@ -201,26 +220,101 @@ def kurtosis(x: np.ndarray) -> float:
 
     ``G2 = ((n + 1) g2 + 6) (n - 1) / ((n - 2) (n - 3))`` with ``g2 = m4 / m2**2 - 3``;
     NaN for fewer than 4 values or zero variance.
+
+    Examples
+    --------
+    >>> round(kurtosis([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 30, 100]), 4)
+    9.7414
     """
     v = np.asarray(x, dtype=float)
-    v = v[~np.isnan(v)]
-    n = v.size
-    if n < 4:
-        return float("nan")
-    d = v - v.mean()
-    m2 = np.mean(d**2)
-    if m2 <= 0 or m2 <= 1e-28 * max(1.0, float(np.mean(v**2))):
-        return float("nan")
-    g2 = np.mean(d**4) / m2**2 - 3.0
-    return float(((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)))
+    return _moments(v[~np.isnan(v)])[1]
 
 
-def _fails(x: np.ndarray, skew_threshold: float, kurt_threshold: float) -> bool:
-    s, k = skewness(x), kurtosis(x)
-    if np.isnan(s) or np.isnan(k):
+def _failing(skew: float, kurt: float, skew_threshold: float, kurt_threshold: float) -> bool:
+    if np.isnan(skew) or np.isnan(kurt):
         return False
     # COINr check_SkewKurt: pass if |skew| < threshold OR kurtosis < threshold
-    return abs(s) >= skew_threshold and k >= kurt_threshold
+    return abs(skew) >= skew_threshold and kurt >= kurt_threshold
+
+
+FLAG_NAMES = np.array(["", "winhi", "winlo", "log"], dtype=object)
+
+
+def _treat_path(v: np.ndarray, limits: Sequence[int], skew_threshold: float, kurt_threshold: float):
+    """Outlier treatment of the finite values ``v`` for several winsorisation limits at once.
+
+    The winsorisation steps do not depend on the limit, so they are run once up to the
+    largest limit; the result for a limit is the state at the first step that passes or
+    reaches the limit (or the log transform when that state still fails).
+    Returns ``{limit: (values, flags int8, method, points, skew, kurt, passes)}`` and the
+    skewness and kurtosis before treatment.
+    """
+    skew0, kurt0 = _moments(v)
+    results = {}
+    if not _failing(skew0, kurt0, skew_threshold, kurt_threshold):
+        for lim in limits:
+            results[lim] = (v, None, "none", 0, skew0, kurt0, True)
+        return results, skew0, kurt0
+    # winsorisation path: states after each step
+    w = v.copy()
+    flags = np.zeros(v.size, dtype=np.int8)
+    path = []  # (points, passes, values, flags, skew, kurt)
+    skew = skew0
+    top = max(limits) if len(limits) else 0
+    points = 0
+    while points < top:
+        if skew >= 0:
+            extreme = w.max()
+            inner = w[w < extreme]
+            if inner.size == 0:
+                break
+            hit = w == extreme
+            w[hit] = inner.max()
+            flags[hit] = 1
+        else:
+            extreme = w.min()
+            inner = w[w > extreme]
+            if inner.size == 0:
+                break
+            hit = w == extreme
+            w[hit] = inner.min()
+            flags[hit] = 2
+        points = int((flags > 0).sum())
+        skew, kurt = _moments(w)
+        passes = not _failing(skew, kurt, skew_threshold, kurt_threshold)
+        path.append((points, passes, w.copy(), flags.copy(), skew, kurt))
+        if passes:
+            break
+    log_state = None
+    for lim in limits:
+        state = _first_reaching(path, lim) if lim > 0 else None
+        if state is not None and state[1]:
+            results[lim] = (state[2], state[3], "winsorise", state[0], state[4], state[5], True)
+            continue
+        if log_state is None:
+            lo, hi = v.min(), v.max()
+            eps = 0.01 * (hi - lo)
+            t = np.log(v - lo + eps) if skew0 >= 0 else -np.log(hi - v + eps)
+            s_t, k_t = _moments(t)
+            log_state = (
+                t,
+                np.full(v.size, 3, dtype=np.int8),
+                "log",
+                int(v.size),
+                s_t,
+                k_t,
+                not _failing(s_t, k_t, skew_threshold, kurt_threshold),
+            )
+        results[lim] = log_state
+    return results, skew0, kurt0
+
+
+def _first_reaching(path, lim):
+    """The state at which a run with limit ``lim`` stops (first passing or >= lim)."""
+    for state in path:
+        if state[1] or state[0] >= lim:
+            return state
+    return None
 
 
 def treat_indicator(
@@ -232,13 +326,14 @@ def treat_indicator(
     """Treat one indicator for outliers, following COINr's default ``Treat``.
 
     The indicator fails when ``|skewness| >= skew_threshold`` and ``kurtosis >=
-    kurt_threshold`` (:func:`skewness`, :func:`kurtosis`). While it fails and fewer than
-    ``winmax`` points have been changed, the most extreme value(s) on the skewed side (the
-    maximum when skewness >= 0, else the minimum; tied extremes together) are set to the
-    next value inward, and the test is repeated. If the indicator still fails, the
-    winsorisation is discarded and the *original* values are log-transformed instead:
-    ``log(x - min + 0.01 (max - min))`` for positive skew (COINr ``log_CT``), and its mirror
-    ``-log(max - x + 0.01 (max - min))`` for negative skew, so the order of units is kept.
+    kurt_threshold`` (:func:`skewness`, :func:`kurtosis`; COINr passes an indicator when
+    either is below its threshold). While it fails and fewer than ``winmax`` points have
+    been changed, the most extreme value(s) on the skewed side (the maximum when skewness
+    >= 0, else the minimum; tied extremes together) are set to the next value inward, and
+    the test is repeated. If the indicator still fails, the winsorisation is discarded and
+    the *original* values are log-transformed instead: ``log(x - min + 0.01 (max - min))``
+    for positive skew (COINr ``log_CT``), and its mirror ``-log(max - x + 0.01 (max -
+    min))`` for negative skew, so the order of units is kept.
 
     Parameters
     ----------
@@ -255,114 +350,90 @@ def treat_indicator(
         ``x`` (treated copy), ``method`` ("none", "winsorise" or "log"), ``points`` (number of
         values changed), ``flags`` (per value: "", "winhi", "winlo" or "log"), ``skew_before``,
         ``kurt_before``, ``skew_after``, ``kurt_after``, ``passes`` (bool, after treatment).
+
+    Examples
+    --------
+    >>> r = treat_indicator(np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 30, 100.0]))
+    >>> r["method"], r["points"], r["x"][-2:].tolist()
+    ('winsorise', 1, [30.0, 30.0])
     """
-    x = np.asarray(x, dtype=float)
-    out = x.copy()
-    flags = np.full(x.shape, "", dtype=object)
-    skew_b, kurt_b = skewness(x), kurtosis(x)
-    result = {
-        "x": out,
-        "method": "none",
-        "points": 0,
-        "flags": flags,
-        "skew_before": skew_b,
-        "kurt_before": kurt_b,
-        "skew_after": skew_b,
-        "kurt_after": kurt_b,
-        "passes": True,
-    }
-    if not _fails(x, skew_threshold, kurt_threshold):
-        return result
+    return _treat_many(np.asarray(x, dtype=float), [int(winmax)], skew_threshold, kurt_threshold)[
+        int(winmax)
+    ]
+
+
+def _treat_many(x: np.ndarray, limits, skew_threshold, kurt_threshold) -> dict[int, dict]:
     present = ~np.isnan(x)
-    w = x.copy()
-    changed = np.zeros(x.shape, dtype=bool)
-    side = np.full(x.shape, "", dtype=object)
-    failing = True
-    while failing and changed.sum() < winmax:
-        vals = w[present]
-        if skewness(w) >= 0:
-            extreme = vals.max()
-            inner = vals[vals < extreme]
-            if inner.size == 0:
-                break
-            hit = present & (w == extreme)
-            w[hit] = inner.max()
-            side[hit] = "winhi"
-        else:
-            extreme = vals.min()
-            inner = vals[vals > extreme]
-            if inner.size == 0:
-                break
-            hit = present & (w == extreme)
-            w[hit] = inner.min()
-            side[hit] = "winlo"
-        changed |= hit
-        failing = _fails(w, skew_threshold, kurt_threshold)
-    if not failing:
-        flags[changed] = side[changed]
-        result.update(
-            x=w,
-            method="winsorise",
-            points=int(changed.sum()),
-            skew_after=skewness(w),
-            kurt_after=kurtosis(w),
-            passes=True,
-        )
-        return result
-    lo, hi = np.nanmin(x), np.nanmax(x)
-    eps = 0.01 * (hi - lo)
-    if skew_b >= 0:
-        t = np.log(x - lo + eps)
-    else:
-        t = -np.log(hi - x + eps)
-    flags[present] = "log"
-    result.update(
-        x=t,
-        method="log",
-        points=int(present.sum()),
-        skew_after=skewness(t),
-        kurt_after=kurtosis(t),
-        passes=not _fails(t, skew_threshold, kurt_threshold),
-    )
-    return result
+    results, skew0, kurt0 = _treat_path(x[present], limits, skew_threshold, kurt_threshold)
+    out = {}
+    for lim, (vals, flags, method, points, skew, kurt, passes) in results.items():
+        full = x.copy()
+        full[present] = vals
+        f = np.zeros(x.size, dtype=np.int8)
+        if flags is not None:
+            f[present] = flags
+        out[lim] = {
+            "x": full,
+            "method": method,
+            "points": points,
+            "flags": FLAG_NAMES[f],
+            "flag_codes": f,
+            "skew_before": skew0,
+            "kurt_before": kurt0,
+            "skew_after": skew,
+            "kurt_after": kurt,
+            "passes": passes,
+        }
+    return out
 
 
 def treat(
     X: np.ndarray,
     codes: Sequence[str],
-    winmax: int,
+    winmax: int | Sequence[int],
     skew_threshold: float,
     kurt_threshold: float,
-) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+):
     """Apply :func:`treat_indicator` to every column of ``X``.
+
+    Parameters
+    ----------
+    winmax : int or sequence of int
+        One limit, or several (then the result is a dict keyed by limit, computed in one
+        pass per indicator).
 
     Returns
     -------
     (numpy.ndarray, pandas.DataFrame, numpy.ndarray)
         Treated copy; the report (one row per indicator: ``indicator``, ``method``,
         ``points``, ``skew_before``, ``kurt_before``, ``skew_after``, ``kurt_after``,
-        ``passes``); the per-cell flags (object array, "" where untouched).
+        ``passes``); per-cell flags as int8 codes (0 untouched, 1 winsorised high,
+        2 winsorised low, 3 log-transformed; names in ``FLAG_NAMES``). A dict
+        ``{limit: (...)}`` of these when ``winmax`` is a sequence.
     """
-    out = X.copy()
-    flags = np.full(X.shape, "", dtype=object)
-    rows = []
+    many = not isinstance(winmax, int | np.integer)
+    limits = [int(w) for w in winmax] if many else [int(winmax)]
+    outs = {lim: (X.copy(), [], np.zeros(X.shape, dtype=np.int8)) for lim in limits}
     for j, code in enumerate(codes):
-        r = treat_indicator(X[:, j], winmax, skew_threshold, kurt_threshold)
-        out[:, j] = r["x"]
-        flags[:, j] = r["flags"]
-        rows.append(
-            {
-                "indicator": code,
-                "method": r["method"],
-                "points": r["points"],
-                "skew_before": r["skew_before"],
-                "kurt_before": r["kurt_before"],
-                "skew_after": r["skew_after"],
-                "kurt_after": r["kurt_after"],
-                "passes": r["passes"],
-            }
-        )
-    return out, pd.DataFrame(rows), flags
+        per = _treat_many(X[:, j], limits, skew_threshold, kurt_threshold)
+        for lim, r in per.items():
+            arr, rows, flags = outs[lim]
+            arr[:, j] = r["x"]
+            flags[:, j] = r["flag_codes"]
+            rows.append(
+                {
+                    "indicator": code,
+                    "method": r["method"],
+                    "points": r["points"],
+                    "skew_before": r["skew_before"],
+                    "kurt_before": r["kurt_before"],
+                    "skew_after": r["skew_after"],
+                    "kurt_after": r["kurt_after"],
+                    "passes": r["passes"],
+                }
+            )
+    result = {lim: (a, pd.DataFrame(rows), f) for lim, (a, rows, f) in outs.items()}
+    return result if many else result[limits[0]]
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -423,8 +494,9 @@ def normalise(
         out = m + s * (Y - mean) / sd
         neutral = m
     elif method in ("rank", "percentile"):
-        ranks = stats.rankdata(Y, method="min", axis=0, nan_policy="omit")
-        ranks = np.asarray(ranks, dtype=float)
+        # ascending "min" ranks = descending ranks of -Y (ties within 2**-40 of the range)
+        ranks = rank_desc(-Y.T).T.astype(float)
+        ranks[np.isnan(Y)] = np.nan
         if method == "rank":
             out = ranks
             neutral = None

@@ -236,19 +236,27 @@ def uncertainty(
     chunk = auto if chunk is None else max(1, int(chunk))
 
     # run every combination of discrete choices
-    store_ranks = np.empty((n_units, n_mc), dtype=np.int32)
+    store_ranks = np.empty((n_mc, n_units), dtype=np.int32)
     Y = np.empty(n_runs)
     combos = np.stack([win_idx, norm_idx, agg_idx], axis=1)
     keys, inverse = np.unique(combos, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     treated_cache: dict[int, np.ndarray] = {}
+    norm_cache: dict[tuple[int, int], np.ndarray] = {}
     n_array_ops = 0
     for c, (wi, ni, ai) in enumerate(keys):
         rows = np.flatnonzero(inverse == c)
         limit = winsor_limits[wi]
-        if limit not in treated_cache:
-            treated_cache[limit] = treat_array(prep, settings, winmax=limit)[0]
-        N, _ = normalise_array(treated_cache[limit], prep, settings, normalisations[ni])
+        if not treated_cache:
+            treated_cache = {
+                lim: t[0]
+                for lim, t in treat_array(prep, settings, winmax=list(winsor_limits)).items()
+            }
+        if (wi, ni) not in norm_cache:
+            N, _ = normalise_array(treated_cache[limit], prep, settings, normalisations[ni])
+            norm_cache.clear()  # combinations are sorted: (wi, ni) never comes back
+            norm_cache[(wi, ni)] = np.ascontiguousarray(N.T)
+        N = norm_cache[(wi, ni)]
         for start in range(0, rows.size, chunk):
             part = rows[start : start + chunk]
             scores = _aggregate_runs(
@@ -266,7 +274,7 @@ def uncertainty(
             Y[part] = np.abs(ranks - nominal_rank[None, :]).mean(axis=1)
             mc = part < n_mc
             if mc.any():
-                store_ranks[:, part[mc]] = ranks[mc].T
+                store_ranks[part[mc]] = ranks[mc]
     log.append(
         _entry(
             "uncertainty",
@@ -285,8 +293,7 @@ def uncertainty(
         )
     )
 
-    q05, med, q95 = np.quantile(store_ranks, [0.05, 0.5, 0.95], axis=1)
-    shift = np.abs(store_ranks - nominal_rank[:, None]).mean(axis=1)
+    (q05, med, q95), shift = _rank_summaries(store_ranks, nominal_rank, (0.05, 0.5, 0.95))
     ranks_df = pd.DataFrame(
         {
             "nominal_rank": nominal_rank,
@@ -325,7 +332,7 @@ def uncertainty(
     runs["normalisation"] = [normalisations[i] for i in norm_idx[:n_mc]]
     runs["aggregation"] = [aggregations[i] for i in agg_idx[:n_mc]] if aggregations else "nominal"
     runs["winsor_limit"] = [winsor_limits[i] for i in win_idx[:n_mc]]
-    samples = pd.DataFrame(store_ranks, index=units) if keep_samples else None
+    samples = pd.DataFrame(store_ranks.T, index=units) if keep_samples else None
     return UncertaintyResult(
         ranks=ranks_df,
         sensitivity=sens,
@@ -339,18 +346,56 @@ def uncertainty(
     )
 
 
+def _rank_summaries(store: np.ndarray, nominal: np.ndarray, probs, block: int = 4096):
+    """Per-unit quantiles (numpy's default linear interpolation) and mean absolute shift of
+    the ``(runs, units)`` rank matrix, computed block by block of units."""
+    n_runs, n_units = store.shape
+    out = np.empty((len(probs), n_units))
+    shift = np.empty(n_units)
+    h = (n_runs - 1) * np.asarray(probs, dtype=float)
+    lo = np.floor(h).astype(np.intp)
+    hi = np.minimum(lo + 1, n_runs - 1)
+    frac = h - lo
+    for s in range(0, n_units, block):
+        blk = np.sort(store[:, s : s + block].T, axis=1).astype(float)
+        out[:, s : s + block] = (blk[:, lo] * (1 - frac) + blk[:, hi] * frac).T
+        shift[s : s + block] = np.abs(blk - nominal[s : s + block, None]).mean(axis=1)
+    return out, shift
+
+
+def _level_weights(base_w, pools, w_idx, rows, lvl) -> np.ndarray:
+    if lvl in pools:
+        return pools[lvl][w_idx[lvl][rows]]
+    return np.broadcast_to(base_w[lvl], (rows.size, base_w[lvl].size))
+
+
 def _aggregate_runs(N, tree, base_w, pools, w_idx, rows, method, settings) -> np.ndarray:
-    """Index scores ``(len(rows), units)`` for the runs ``rows`` sharing one normalised table."""
-    R = rows.size
+    """Index scores ``(len(rows), units)`` for the runs ``rows`` sharing one normalised table
+    ``N`` (indicators x units).
+
+    When every level is an arithmetic mean and no value is missing, the tree collapses to
+    one weighted sum with effective indicator weights (the product of the within-group
+    normalised weights along the path to the index): one matrix product for all runs.
+    """
+    methods = {lvl: method or _per_level_method(settings, lvl) for lvl in range(2, tree.top + 1)}
+    if all(m == "arithmetic" for m in methods.values()) and not np.isnan(N).any():
+        w_eff = np.ones((rows.size, N.shape[0]))
+        cur = np.arange(N.shape[0])
+        for lvl in range(2, tree.top + 1):
+            W = _level_weights(base_w, pools, w_idx, rows, lvl)
+            parent = tree.parent_pos[lvl - 1]
+            sums = np.zeros((rows.size, len(tree.codes[lvl])))
+            for p, idx in enumerate(tree.groups[lvl]):
+                sums[:, p] = W[:, idx].sum(axis=1)
+            Wn = W / sums[:, parent]
+            w_eff *= Wn[:, cur]
+            cur = parent[cur]
+        return w_eff @ N
     Y = N
     for lvl in range(2, tree.top + 1):
-        if lvl in pools:
-            W = pools[lvl][w_idx[lvl][rows]]
-        else:
-            W = np.broadcast_to(base_w[lvl], (R, base_w[lvl].size))
-        how = method or _per_level_method(settings, lvl)
-        Y, _ = aggregate_level(Y, W, tree.groups[lvl], how, settings.positive_floor)
-    return Y[:, :, 0]
+        W = _level_weights(base_w, pools, w_idx, rows, lvl)
+        Y, _ = aggregate_level(Y, W, tree.groups[lvl], methods[lvl], settings.positive_floor)
+    return Y[:, 0, :]
 
 
 def _per_level_method(settings: Settings, level: int) -> str:
