@@ -259,9 +259,11 @@ def styled(df: pd.DataFrame, index: bool = True, caption: str | None = None):
     }
     if per_column and df.columns.is_unique:
         sty = sty.set_table_styles(per_column, overwrite=False)
-    sty = sty.set_table_styles(
-        [{"selector": "th.row_heading, th.index_name", "props": left}], overwrite=False
-    )
+    heads = [{"selector": "th.row_heading, th.index_name", "props": left}]
+    if index:
+        inner = f"th.row_heading.level{df.index.nlevels - 1}"
+        heads.append({"selector": inner, "props": [("min-width", "12rem")]})
+    sty = sty.set_table_styles(heads, overwrite=False)
     sty = sty.set_table_attributes('class="dataframe leher-table"')
     if caption:
         sty = sty.set_caption(caption)
@@ -905,24 +907,31 @@ def ranking_table(
     ranking : pandas.DataFrame
         Output of :func:`leheranalysis.indicators.issue_ranking`.
     kinds : sequence of str
-        Kinds, in column order; rows follow the last kind's position.
+        Kinds, in column order. The last one (``all`` by default) orders the rows and
+        gets every statistic; the others their position and Borda score.
     block_id : int, optional
         A block instead of the district.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``Issue``; column MultiIndex (kind label, ``Position`` / ``Borda score`` /
-        ``Mean rank`` / ``Top 3 (95 % CI)``). Borda score: 1 = every group ranked the
-        issue first.
+        Index ``Issue``; column MultiIndex (kind label, statistic): ``Position`` and
+        ``Borda score`` for every kind, plus ``Mean rank`` and ``Top 3 (95 % CI)`` for
+        the last. Borda score: 1 = every group ranked the issue first.
     """
     if block_id is None:
         sel = ranking[ranking["scope"] == "district"]
     else:
         sel = ranking[(ranking["scope"] == "block") & (ranking["block_id"] == block_id)]
     sel = sel[sel["kind"].isin(list(kinds))]
-    sub = ["Position", "Borda score", "Mean rank", "Top 3 (95 % CI)"]
-    cols = pd.MultiIndex.from_product([[KIND_LABELS.get(k, k) for k in kinds], sub])
+    brief, full = (
+        ["Position", "Borda score"],
+        ["Position", "Borda score", "Mean rank", "Top 3 (95 % CI)"],
+    )
+    labels = [KIND_LABELS.get(k, k) for k in kinds]
+    cols = pd.MultiIndex.from_tuples(
+        [(kl, st) for kl in labels[:-1] for st in brief] + [(labels[-1], st) for st in full]
+    )
     if sel.empty:
         return pd.DataFrame(columns=cols)
     last = [k for k in kinds if k in set(sel["kind"])][-1]
@@ -934,10 +943,11 @@ def ranking_table(
             continue
         out.loc[r["label"], (kl, "Position")] = _fmt_number(r["position"])
         out.loc[r["label"], (kl, "Borda score")] = _fmt_number(r["borda"], 2)
-        out.loc[r["label"], (kl, "Mean rank")] = _fmt_number(r["mean_rank"], 1)
-        out.loc[r["label"], (kl, "Top 3 (95 % CI)")] = (
-            f"{fmt_pct(r['share_top'])} ({fmt_interval(r['top_lo'], r['top_hi'])})"
-        )
+        if (kl, "Mean rank") in out.columns:
+            out.loc[r["label"], (kl, "Mean rank")] = _fmt_number(r["mean_rank"], 1)
+            out.loc[r["label"], (kl, "Top 3 (95 % CI)")] = (
+                f"{fmt_pct(r['share_top'])} ({fmt_interval(r['top_lo'], r['top_hi'])})"
+            )
     return out
 
 
@@ -1275,7 +1285,7 @@ def plot_block_rates(rates: pd.DataFrame, codebook: Codebook | None = None, ncol
         dist = sel.loc[sel["scope"] == "district", "rate_per_1000"]
         if len(dist) and pd.notna(dist.iloc[0]):
             ax.axhline(float(dist.iloc[0]), color="#555555", ls="--", lw=1)
-        ax.set_xticks(x, blocks, fontsize=8.5)
+        ax.set_xticks(x, ["\n".join(_wrap(b, 11)) for b in blocks], fontsize=8)
         ax.set_xlim(-0.6, len(blocks) - 0.4)
         ax.set_ylim(bottom=0)
         ax.tick_params(axis="y", labelsize=8)
