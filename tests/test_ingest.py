@@ -630,9 +630,27 @@ def test_kobo_exports_of_block_forms_ingest(corpus, tmp_path):
     rec2["p2/child_marriage_12m_action"] = "awareness drive"
     p2 = tmp_path / "part2.csv"
     pd.DataFrame([rec2]).to_csv(p2, index=False)
-    res = ingest.read_district("Madhubani", [sec, p2])
+    fields3, _, vch = _kobo_rows(corpus, "collation")
+    v = vch.iloc[3]
+    rec3 = {f: None for f in fields3} | {"block": v["block"], "village": v["name"]}
+    rec3 |= {"cg/oosc_6_14": 5, "teacher/oosc_6_14": 2, "block_response/oosc_6_14": "acknowledged"}
+    col = tmp_path / "collation.csv"
+    pd.DataFrame([rec3]).to_csv(col, index=False)
+    res = ingest.read_district("Madhubani", [sec, p2, col])
     assert res.ok, res.errors["message"].tolist()
     obs = res.observations
+    c = obs[obs["instrument"] == "collation"]
+    assert (c["village_id"] == int(v["village_id"])).all()
+    assert sorted(map(str, c[["group", "value", "response"]].values.tolist())) == sorted(
+        map(
+            str,
+            [
+                ["cg", 5.0, pd.NA],
+                ["teacher", 2.0, pd.NA],
+                ["block_official", np.nan, "acknowledged"],
+            ],
+        )
+    )
     s = obs[obs["instrument"] == "secondary"]
     assert len(s) == len(cb.indicators_for("secondary")) and (s["year"] == "2022-23").all()
     assert s["block_name"].unique().tolist() == [bch.iloc[0]["label"]]

@@ -9,7 +9,8 @@ only when nothing is wrong - writes ``data/processed/<slug>/`` (see ``docs/desig
 - ``cleaning_log.csv`` (``file, sheet, row, column, old_value, new_value, rule``): one row
   per automatic change - ``trim``, ``missing_token``, ``text_to_number``,
   ``percent_sign``, ``yes_no``, ``category_normalised``, ``year_format``, ``sheet_name``,
-  ``merged_cell_filled``, ``village_normalised`` / ``village_fuzzy`` / ``village_alias``,
+  ``merged_cell_filled``, ``block_matched``, ``village_normalised`` / ``village_fuzzy`` /
+  ``village_alias``,
   ``pii_removed``, ``free_text_removed`` (old value ``[removed]``, content never copied),
   ``metadata_column_ignored``, ``sheet_ignored``;
 - ``match_report.csv`` (one row per village-level data row), ``manifest.json``.

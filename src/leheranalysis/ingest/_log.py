@@ -118,8 +118,18 @@ class Log:
         )
 
     def errors_frame(self) -> pd.DataFrame:
+        """Errors grouped by file and sheet (in the order first met), then by row."""
         df = pd.DataFrame(self.errors, columns=[*ERROR_COLUMNS, "problem"])
         df["row"] = df["row"].astype("Int64")
+        if len(df):
+            order = {k: i for i, k in enumerate(dict.fromkeys(zip(df["file"], df["sheet"])))}
+            key = pd.Series([order[k] for k in zip(df["file"], df["sheet"])], index=df.index)
+            df = (
+                df.assign(_k=key, _r=df["row"].fillna(0))
+                .sort_values(["_k", "_r"], kind="stable")
+                .drop(columns=["_k", "_r"])
+                .reset_index(drop=True)
+            )
         return df
 
     def cleaning_frame(self) -> pd.DataFrame:

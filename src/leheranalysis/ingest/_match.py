@@ -72,6 +72,11 @@ def resolve_blocks(records: list[Record], district, log: Log) -> dict[int, Place
             rec.ok = False
             continue
         places[i] = Place(block_id=hit[0], block_name=hit[1])
+        if written != hit[1]:
+            t = rec.table
+            log.change(
+                t.file, t.sheet, rec.row, t.letter("block"), written, hit[1], "block_matched"
+            )
     return places
 
 
