@@ -122,8 +122,12 @@ class Log:
         df = pd.DataFrame(self.errors, columns=[*ERROR_COLUMNS, "problem"])
         df["row"] = df["row"].astype("Int64")
         if len(df):
-            order = {k: i for i, k in enumerate(dict.fromkeys(zip(df["file"], df["sheet"])))}
-            key = pd.Series([order[k] for k in zip(df["file"], df["sheet"])], index=df.index)
+            order = {
+                k: i for i, k in enumerate(dict.fromkeys(zip(df["file"], df["sheet"], strict=True)))
+            }
+            key = pd.Series(
+                [order[k] for k in zip(df["file"], df["sheet"], strict=True)], index=df.index
+            )
             df = (
                 df.assign(_k=key, _r=df["row"].fillna(0))
                 .sort_values(["_k", "_r"], kind="stable")
