@@ -38,13 +38,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from leheranalysis import config
 from leheranalysis.codebook import Codebook, load_codebook
-from leheranalysis.errors import DataNotAvailableError, IndicatorInputError, InputFileError
+from leheranalysis.errors import (
+    DataNotAvailableError,
+    IndicatorInputError,
+    InputFileError,
+    UnknownNameError,
+)
 from leheranalysis.village_maps import analysis_observations
 
 __all__ = [
@@ -54,6 +61,8 @@ __all__ = [
     "KIND_LABELS",
     "DistrictsData",
     "load_districts_data",
+    "processed_folders",
+    "nfhs_comparison",
     "data_status",
     "headline_shares",
     "headline_table",
@@ -94,6 +103,7 @@ KIND_LABELS: dict[str, str] = {
 #: Females per 1,000 males at birth without sex selection (about 105 boys per 100 girls).
 NATURAL_SEX_RATIO_AT_BIRTH = 952
 _HIGHLIGHT_BAND = "#FFF3C4"
+_NBSP = "\u00a0"  # keeps "61 % (38/62)" and "42.7 → 39.2" on one line in tables
 
 
 # ----------------------------------------------------------------------------- loading
@@ -147,6 +157,59 @@ def load_districts_data(
         except (DataNotAvailableError, InputFileError) as exc:
             out.missing[name] = str(exc)
     return out
+
+
+def processed_folders(
+    districts: Sequence[str], district: str | None = None, data_dir: str | Path | None = None
+) -> dict[str, str]:
+    """Processed folders of several districts, next to the report district's own.
+
+    A report runs with ``data_dir``, the processed folder of its own ``district`` (e.g.
+    ``<data>/processed/madhubani``); the other districts are looked for beside it
+    (``<data>/processed/<slug>``), so a run on another data folder compares districts of
+    that folder. Without ``data_dir`` every district gets its default folder
+    (:func:`leheranalysis.config.processed_dir`).
+
+    Examples
+    --------
+    >>> processed_folders(["Madhubani", "Leh"], "Madhubani", "/d/processed/madhubani")
+    {'Madhubani': '/d/processed/madhubani', 'Leh': '/d/processed/leh'}
+    """
+    if not data_dir:
+        return {name: str(config.processed_dir(name)) for name in districts}
+    own = Path(data_dir)
+    out = {}
+    for name in districts:
+        same = district is not None and config.slugify(name) == config.slugify(district)
+        out[name] = str(own if same else own.parent / config.slugify(name))
+    return out
+
+
+def nfhs_comparison(
+    districts: Sequence[str], root: str | Path | None = None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """:func:`leheranalysis.nfhs.compare` for the districts the fact sheets know.
+
+    Returns
+    -------
+    tuple
+        The comparison table (empty when no district is known or the fact sheets are
+        missing) and district -> reason for the districts left out.
+    """
+    from leheranalysis import nfhs
+
+    known, left_out = [], {}
+    for name in dict.fromkeys(districts):
+        try:
+            nfhs.resolve_district(name, root=root)
+            known.append(name)
+        except UnknownNameError:
+            left_out[name] = "not an NFHS-5 phase 1 district"
+        except DataNotAvailableError as exc:
+            return pd.DataFrame(), {n: str(exc) for n in districts}
+    if not known:
+        return pd.DataFrame(), left_out
+    return nfhs.compare(known, root=root), left_out
 
 
 def data_status(data: DistrictsData, districts: Sequence[str] | None = None) -> pd.DataFrame:
@@ -267,8 +330,8 @@ def headline_shares(
 def _share_cell(row: pd.Series, threshold: int) -> str:
     n, k = int(row["n_villages"]), int(row["n_reported"])
     if row["sensitive"] and 1 <= k < threshold:
-        return f"<{threshold} of {n} villages"
-    return f"{100 * row['share']:.0f} % ({k}/{n})"
+        return f"<{threshold} of {n}{_NBSP}villages"
+    return f"{100 * row['share']:.0f}{_NBSP}% ({k}/{n})"
 
 
 def headline_table(shares: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
@@ -468,6 +531,11 @@ def index_summary(scores: pd.DataFrame) -> pd.DataFrame:
     cols = ["Scale", "District", "Villages", "Median", "Lower quartile", "Upper quartile"]
     if scores.empty:
         return pd.DataFrame(columns=cols)
+    order = {d: i for i, d in enumerate(dict.fromkeys(scores["district"]))}
+    scale_order = {"own district": 0, "common scale": 1}
+    scores = scores.assign(_s=scores["scale"].map(scale_order).fillna(2),
+                           _d=scores["district"].map(order))  # fmt: skip
+    scores = scores.sort_values(["_s", "_d"], kind="stable")
     g = scores.groupby(["scale", "district"], sort=False)["score"]
     out = pd.DataFrame(
         {
@@ -712,7 +780,7 @@ def nfhs_change_table(change: pd.DataFrame) -> pd.DataFrame:
         Index ``Indicator``; one column per area.
     """
     cells = [
-        f"{format_value(a, u)} → {format_value(b, u)}" + (f" ({d})" if d else "")
+        f"{format_value(a, u)}{_NBSP}→{_NBSP}{format_value(b, u)}" + (f" ({d})" if d else "")
         for a, b, u, d in zip(change["nfhs4"], change["nfhs5"], change["unit"],
                               change["direction"], strict=True)
     ]  # fmt: skip
@@ -727,6 +795,12 @@ def nfhs_change_table(change: pd.DataFrame) -> pd.DataFrame:
 
 def _area_labels(frame: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(frame["area"]))[::-1]
+
+
+def _natural_srb_line(ax, code: str) -> None:
+    """Dotted reference line at the natural sex ratio at birth (sex-ratio panels only)."""
+    if code == "sex_ratio_at_birth":
+        ax.axvline(NATURAL_SEX_RATIO_AT_BIRTH, color="#009E73", ls=":", lw=1.4, zorder=0)
 
 
 def nfhs_level_figure(change: pd.DataFrame, highlight: str | None = None, ncols: int = 4):
@@ -763,6 +837,7 @@ def nfhs_level_figure(change: pd.DataFrame, highlight: str | None = None, ncols:
         india = sub.loc[sub["area_type"] == "india", "nfhs5"]
         if len(india) and pd.notna(india.iloc[0]):
             ax.axvline(india.iloc[0], color="#333333", ls="--", lw=1)
+        _natural_srb_line(ax, code)
         ax.set_yticks(range(len(areas)), areas)
         ax.set_ylim(-0.6, len(areas) - 0.4)
         ax.grid(axis="y", visible=False)
@@ -811,6 +886,7 @@ def change_figure(change: pd.DataFrame, highlight: str | None = None, ncols: int
             ax.plot([r["nfhs4"], r["nfhs5"]], [y, y], color="#BBBBBB", lw=2, zorder=1)
             ax.plot([r["nfhs4"]], [y], "o", ms=5, color="#999999", zorder=2)
             ax.plot([r["nfhs5"]], [y], "o", ms=6, color=colours[r["direction"]], zorder=3)
+        _natural_srb_line(ax, code)
         ax.set_yticks(range(len(areas)), areas)
         ax.set_ylim(-0.6, len(areas) - 0.4)
         ax.grid(axis="y", visible=False)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -46,6 +47,7 @@ __all__ = [
     "DISTANCE_LABELS",
     "FAR_KM",
     "ProgrammeGeography",
+    "load_geography",
     "programme_geography",
     "analysis_observations",
     "village_indicator_values",
@@ -54,6 +56,7 @@ __all__ = [
     "distance_table",
     "distance_summary",
     "distance_maps",
+    "map_figsize",
 ]
 
 #: Key indicators mapped as small multiples (none of them sensitive).
@@ -115,6 +118,26 @@ class ProgrammeGeography:
     habitations: gpd.GeoDataFrame
     programme_ids: list[int]
     added: list[int]
+
+
+def load_geography(district: str, data_dir: str | Path | None = None) -> tuple[Any, str | None]:
+    """The district's gazetteer, or the built-in SYNTHETIC geography.
+
+    Names starting with "Synthetic" get :func:`leheranalysis.gazetteer.synthetic_district`
+    (as ``leher ingest`` does); other names
+    :func:`leheranalysis.gazetteer.load_district_or_synthetic` (the real PMGSY data, or
+    the synthetic geography with a notice when the public data is missing).
+
+    Returns
+    -------
+    tuple
+        ``(District, notice)``; ``notice`` is None for real data.
+    """
+    from leheranalysis import gazetteer
+
+    if str(district).strip().casefold().startswith("synthetic"):
+        return gazetteer.synthetic_district(str(district).strip()), None
+    return gazetteer.load_district_or_synthetic(district, data_dir)
 
 
 def programme_geography(
@@ -306,7 +329,9 @@ def distance_table(
     t = pd.DataFrame(villages[["village_id", "village_name", "block_name"]]).merge(
         distances, on="village_id", how="left"
     )
-    t = t.sort_values(["block_name", "village_name"], kind="stable")
+    t = t.sort_values(
+        ["block_name", "village_name"], key=lambda c: c.astype(str).str.casefold(), kind="stable"
+    )
     out = pd.DataFrame({"Block": t["block_name"].to_numpy(), "Village": t["village_name"]
                         .to_numpy()})  # fmt: skip
     for k in kinds:
@@ -347,11 +372,13 @@ def distance_maps(
     programme_ids: Iterable[int],
     distances: pd.DataFrame,
     facilities: gpd.GeoDataFrame | None = None,
-    panel_size: tuple[float, float] = (5.2, 5.4),
+    panel_size: tuple[float, float] | None = None,
+    cmap: str = "viridis",
+    ncols: int = 2,
 ):
     """One map per facility kind: programme villages coloured by the distance in km.
 
-    Each panel shows the facilities of its kind only (drawn by
+    Panels on a grid of ``ncols`` columns; each shows the facilities of its kind only (drawn by
     :func:`leheranalysis.geo.draw_village_map`, on one common colour scale from 0 to
     the longest distance), with scale bar and north arrow; the source credit is written
     once under the panels.
@@ -368,19 +395,51 @@ def distance_maps(
     if not kinds:
         raise IndicatorInputError("distance_maps: no distance columns")
     programme_ids = list(programme_ids)
+    if panel_size is None:
+        panel_size = map_figsize(blocks, width=5.2, extra_height=1.2)
     vmax = float(np.nanmax(distances[kinds].to_numpy(float))) if len(distances) else 1.0
     vmax = vmax if np.isfinite(vmax) and vmax > 0 else 1.0
-    fig, axes = plt.subplots(1, len(kinds), figsize=(panel_size[0] * len(kinds), panel_size[1]),
+    ncols = max(1, min(ncols, len(kinds)))
+    nrows = -(-len(kinds) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
                              squeeze=False, layout="constrained")  # fmt: skip
+    for ax in axes.ravel()[len(kinds) :]:
+        ax.set_axis_off()
     dist = distances.set_index(distances["village_id"].astype("int64"))
-    for ax, k in zip(axes[0], kinds, strict=True):
+    for ax, k in zip(axes.ravel(), kinds, strict=False):
         levels = geo.DEFAULT_DISTANCE_KINDS.get(k)
         geo.draw_village_map(
             ax, blocks, cells, programme_ids, values=dist[k], facilities=facilities,
             title=f"Distance to {_DISTANCE_TITLES.get(k, k.replace('_', ' '))}",
             value_label="km (straight line)", vmin=0.0, vmax=vmax, label_blocks=False,
-            credit=None, legend=True,
+            credit=None, legend=True, cmap=cmap,
             facility_kinds={k: levels} if levels else {},
         )  # fmt: skip
     fig.text(0.995, 0.0, geo.SOURCE_CREDIT, ha="right", va="top", fontsize=7, color="#444444")
     return fig
+
+
+def map_figsize(
+    blocks: gpd.GeoDataFrame, width: float = 10.0, extra_height: float = 1.3
+) -> tuple[float, float]:
+    """Figure size fitting the blocks' extent (metric CRS) at ``width`` inches.
+
+    The map takes about two thirds of the width (the rest: margins and colour bar);
+    ``extra_height`` leaves room for the title and the legend under the map. The height
+    is kept between 4 and 14 inches.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> b = gpd.GeoDataFrame({"block_id": [1]}, geometry=[box(85.9, 26.2, 86.3, 26.4)],
+    ...                      crs="EPSG:4326")
+    >>> w, h = map_figsize(b)
+    >>> w, 5 < h < 7
+    (10.0, True)
+    """
+    from leheranalysis import geo
+
+    minx, miny, maxx, maxy = blocks.to_crs(geo.metric_crs(blocks)).total_bounds
+    ratio = (maxy - miny) / (maxx - minx) if maxx > minx else 1.0
+    height = 0.66 * width * ratio * 1.1 + extra_height
+    return float(width), float(min(14.0, max(4.0, height)))

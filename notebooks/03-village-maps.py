@@ -1,0 +1,228 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Village maps: the programme villages on real geography
+#
+# This report puts the district's District Need Assessment (DNA) villages on the map:
+# the programme blocks, the area each village serves, the vulnerability index and key
+# findings village by village, and how far each village is from the nearest secondary
+# school, health centre and panchayat office.
+
+# %% tags=["parameters"]
+district: str = "Madhubani"  # district name as in the gazetteer
+data_dir: str = ""  # processed folder; "" = data/processed/<district>
+synthetic: bool = False  # set by the runner from manifest.json
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from leheranalysis import cpvi, geo, plotting, reports
+from leheranalysis import village_maps as vm
+from leheranalysis.errors import LeherError
+from leheranalysis.processed import load_processed
+
+plotting.use_style()
+pd.set_option("display.max_rows", 200)
+p = load_processed(district, folder=data_dir or None)
+gaz, notice = vm.load_geography(district)
+reports.declare_synthetic(p.synthetic or gaz.synthetic)
+reports.declare_source(
+    "District Need Assessment (processed DNA data)",
+    note="SYNTHETIC demonstration data" if p.synthetic else None,
+    synthetic=p.synthetic,
+)
+if gaz.synthetic:
+    reports.declare_source("Built-in SYNTHETIC geography (invented blocks and villages)",
+                           synthetic=True)  # fmt: skip
+else:
+    reports.declare_source(
+        "PMGSY GeoSadak rural connectivity data: block boundaries, habitations, facilities",
+        date="2022",
+        url="https://geosadak-pmgsy.nic.in/opendata/",
+        licence="Government Open Data License - India",
+    )
+MAP_SOURCE = "PMGSY GeoSadak (Government Open Data License - India)" + (
+    "; District Need Assessment (SYNTHETIC demonstration data)"
+    if p.synthetic
+    else "; District Need Assessment"
+)
+if notice:
+    display(Markdown(f"**{notice}**"))
+
+# %% [markdown]
+# ## The programme villages and their catchments
+#
+# Each habitation of the programme blocks is given the area closer to it than to any
+# other habitation of its block (its catchment); the programme villages are coloured,
+# every other habitation is light grey.
+
+# %%
+geog = vm.programme_geography(gaz, p.blocks, p.villages)
+cells = geo.catchments(geog.habitations, geog.blocks)
+block_names = ", ".join(sorted(str(b) for b in geog.blocks["block_name"]))
+display(
+    Markdown(
+        f"**{len(geog.programme_ids)} programme villages** in {len(geog.blocks)} block(s) "
+        f"({block_names}), among **{len(geog.habitations):,} habitations** of these "
+        "blocks in the gazetteer."
+        + (
+            f" {len(geog.added)} programme village(s) missing from the gazetteer's "
+            "habitations were placed from the processed data."
+            if geog.added
+            else ""
+        )
+    )
+)
+
+# %% [markdown]
+# ## Map: the vulnerability index of each programme village
+#
+# Programme villages coloured by the Child Protection Vulnerability Index (0-100;
+# yellow = most vulnerable, dark blue = least), with block boundaries, secondary
+# schools, health centres (PHC/CHC) and panchayat offices inside the blocks.
+
+# %%
+try:
+    index = cpvi.compute_cpvi(vm.analysis_observations(p.observations), p.villages, n=0)
+    index_by_village = vm.index_values(index.villages, index.config.code)
+except LeherError as exc:
+    index, index_by_village = None, None
+    display(Markdown(f"_No index: {exc}. The map shows the programme villages only._"))
+fig, ax = plt.subplots(figsize=vm.map_figsize(geog.blocks))
+geo.draw_village_map(
+    ax,
+    geog.blocks,
+    cells,
+    geog.programme_ids,
+    values=index_by_village,
+    facilities=gaz.facilities,
+    title=f"{district}: vulnerability of the programme villages",
+    cmap="viridis",
+    value_label="Vulnerability index (0-100, higher = more vulnerable)",
+)
+plotting.save_figure(
+    fig,
+    district,
+    "03-map-index",
+    caption=(
+        "Catchments of the habitations of the programme blocks; programme villages "
+        "coloured by the vulnerability index, others grey; facilities inside the blocks."
+    ),
+    source=MAP_SOURCE,
+    svg=True,
+    synthetic=p.synthetic or gaz.synthetic,
+)
+plt.show()
+
+# %% [markdown]
+# ## Maps of key findings, village by village
+#
+# The same villages coloured by what the children's and adult groups reported: counts
+# as rates per 1,000 children of the age band concerned, and whether violence against
+# children at home was reported. Sensitive issues (sexual abuse, missing and trafficked
+# children) are never mapped village by village.
+
+# %%
+values = vm.village_indicator_values(p.observations, p.villages, vm.MAP_INDICATORS)
+values = values.loc[:, values.notna().any()]
+if values.empty:
+    display(Markdown("_No data: no village-level findings to map._"))
+else:
+    fig = geo.small_multiples(
+        geog.blocks,
+        cells,
+        geog.programme_ids,
+        values,
+        titles=vm.indicator_titles(values.columns),
+        ncols=2,
+        cmap="viridis",
+        panel_size=vm.map_figsize(geog.blocks, width=5.6, extra_height=0.9),
+    )
+    plotting.save_figure(
+        fig,
+        district,
+        "03-map-indicators",
+        caption=(
+            "Programme villages coloured by the community's evidence: the largest count "
+            "any children's or adult group gave, per 1,000 children of the age band "
+            "(village population x Census 2011 share); violence at home: 1 = reported."
+        ),
+        source=MAP_SOURCE,
+        svg=True,
+        synthetic=p.synthetic or gaz.synthetic,
+    )
+    plt.show()
+
+# %% [markdown]
+# ## Distance to the nearest secondary school, health centre and panchayat office
+#
+# Straight-line distance in km from each programme village to the nearest facility of
+# each kind anywhere in the district, measured in a metric map projection (UTM). The
+# summary gives the median and the longest distance and how many villages are farther
+# than 5 km.
+
+# %%
+distances = geo.nearest_facility_distances(p.villages, gaz.facilities)
+vm.distance_summary(distances).set_index("Nearest")
+
+# %% [markdown]
+# The distances as maps: each panel shows one kind of facility and colours the
+# programme villages by their distance to the nearest one (same colour scale in the
+# three panels).
+
+# %%
+if distances.drop(columns="village_id").notna().any().any():
+    fig = vm.distance_maps(geog.blocks, cells, geog.programme_ids, distances, gaz.facilities)
+    plotting.save_figure(
+        fig,
+        district,
+        "03-map-distances",
+        caption=(
+            "Straight-line distance (km, UTM) from each programme village to the nearest "
+            "secondary school, health centre (PHC/CHC) and panchayat office of the district."
+        ),
+        source=MAP_SOURCE,
+        svg=True,
+        synthetic=p.synthetic or gaz.synthetic,
+    )
+    plt.show()
+else:
+    display(Markdown("_No data: the gazetteer lists none of these facilities here._"))
+
+# %% [markdown]
+# ### Distances of every programme village
+#
+# One row per programme village, by block: distance in km to the nearest facility of
+# each kind ("NaN": no such facility in the district).
+
+# %%
+vm.distance_table(p.villages, distances).set_index(["Block", "Village"])
+
+# %% [markdown]
+# ## Notes
+#
+# - **Catchments** are Voronoi cells of all PMGSY habitations of the programme blocks,
+#   cut to the block boundaries: an approximation of the land each habitation serves,
+#   not an official village boundary.
+# - **Facilities** are PMGSY facility points classified by their description:
+#   secondary schools (secondary and higher secondary), health centres (primary and
+#   community health centres, hospitals) and panchayat offices. The maps show those
+#   inside the programme blocks; distances use every facility of the district.
+# - **Distances** are straight lines, shorter than the way by road or footpath.
+# - **Vulnerability index**: see the baseline-findings report for its construction,
+#   rank intervals and priority villages.

@@ -1,0 +1,244 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # District comparison: the DNA districts and NFHS-5
+#
+# This report sets the district's District Need Assessment (DNA) beside the other DNA
+# districts, and all of them beside the official National Family Health Survey
+# (NFHS-5, 2019-21) for the district, its state and India, with the change since
+# NFHS-4 (2015-16). The report's own district is highlighted in every figure.
+
+# %% tags=["parameters"]
+district: str = "Madhubani"  # the report's own district (highlighted), as in the gazetteer
+data_dir: str = ""  # its processed folder; "" = data/processed/<district>
+synthetic: bool = False  # set by the runner from manifest.json
+districts: list = ["Madhubani", "Morigaon", "Leh", "Budgam", "Rajouri"]  # districts compared
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from leheranalysis import comparison, plotting, reports
+
+plotting.use_style()
+pd.set_option("display.max_colwidth", 80)
+names = list(dict.fromkeys([*districts, district]))
+data = comparison.load_districts_data(
+    names, folders=comparison.processed_folders(names, district, data_dir)
+)
+dna_synthetic = synthetic or any(p.synthetic for p in data.processed.values())
+reports.declare_synthetic(dna_synthetic)
+reports.declare_source(
+    "District Need Assessment (processed DNA data of the districts compared)",
+    note="SYNTHETIC demonstration data" if dna_synthetic else None,
+    synthetic=dna_synthetic,
+)
+reports.declare_source(
+    "NFHS-5 (2019-21) district and state fact sheets, with NFHS-4 (2015-16) values",
+    date="2021-12",
+    url="https://github.com/jvargh7/nfhs5_factsheets",
+    licence="official statistics (MoHFW/IIPS); parsed CSV under MIT licence",
+)
+DNA_SOURCE = "District Need Assessment" + (" (SYNTHETIC demonstration data)" if dna_synthetic else "")
+NFHS_SOURCE = "NFHS-5 (2019-21) and NFHS-4 (2015-16) fact sheets, MoHFW/IIPS"
+
+# %% [markdown]
+# ## Which districts have DNA data
+#
+# The side-by-side comparison uses each district's processed DNA data where it exists;
+# the table says which districts have it and whether it is synthetic.
+
+# %%
+status = comparison.data_status(data, names).set_index("District")
+with_data = list(data.processed)
+display(
+    Markdown(
+        f"DNA data found for **{len(with_data)} of {len(names)}** districts"
+        + (f": {', '.join(with_data)}." if with_data else ".")
+        + (
+            f" No processed data for {', '.join(data.missing)} (run `leher ingest` for them)."
+            if data.missing
+            else ""
+        )
+    )
+)
+status
+
+# %% [markdown]
+# ## Share of villages reporting key issues, by respondent group
+#
+# For each district, the share of its programme villages in which children's groups,
+# adult groups or duty bearers (teacher, Anganwadi worker, ASHA) reported the issue,
+# with 95 % confidence intervals. Cells read "share (villages reporting / villages
+# asked)".
+
+# %%
+shares = comparison.headline_shares({d: p.observations for d, p in data.processed.items()})
+if shares.empty:
+    display(Markdown("_No data: no district has village-level DNA observations._"))
+else:
+    display(comparison.headline_table(shares))
+
+# %%
+if not shares.empty:
+    fig = comparison.headline_figure(shares, highlight=district)
+    plotting.save_figure(
+        fig,
+        district,
+        "04-headline-shares",
+        caption=(
+            "Share of programme villages where each kind of respondent group reported the "
+            "issue, by district; bars are 95 % Wilson intervals."
+        ),
+        source=DNA_SOURCE,
+        synthetic=dna_synthetic,
+    )
+    plt.show()
+
+# %% [markdown]
+# ## Vulnerability index of the programme villages
+#
+# The Child Protection Vulnerability Index (0-100, higher = more vulnerable) of every
+# programme village, as a box plot (median and quartiles) with one dot per village.
+# "Each district's own index" is normalised within the district, so it shows how
+# unequal its villages are, not how vulnerable the district is; "All districts on one
+# scale" computes the index once over the villages of all districts, so levels can be
+# compared.
+
+# %%
+scores = comparison.index_scores(data.processed)
+for name, reason in scores.attrs.get("skipped", {}).items():
+    display(Markdown(f"_No index for {name}: {reason}_"))
+if scores.empty:
+    display(Markdown("_No data: the index could not be computed for any district._"))
+else:
+    display(comparison.index_summary(scores).set_index(["Scale", "District"]))
+
+# %%
+if not scores.empty:
+    fig = comparison.index_figure(scores, highlight=district)
+    plotting.save_figure(
+        fig,
+        district,
+        "04-index-distributions",
+        caption=(
+            "Vulnerability index of the programme villages: within each district (right) "
+            "and on a common scale over all districts (left)."
+        ),
+        source=DNA_SOURCE,
+        synthetic=dna_synthetic,
+    )
+    plt.show()
+
+# %% [markdown]
+# ## NFHS-5: the districts, their states and India
+#
+# Official NFHS-5 (2019-21) values exactly as published in the fact sheets, for each
+# district followed by its state, and for India. "NA": not available; values in
+# parentheses rest on 25-49 unweighted cases.
+
+# %%
+cmp, not_in_nfhs = comparison.nfhs_comparison(names)
+for name, reason in not_in_nfhs.items():
+    display(Markdown(f"_{name}: {reason}; it is left out of the NFHS comparison._"))
+if cmp.empty:
+    display(Markdown("_No data: NFHS-5 values are not available for these districts._"))
+else:
+    change = comparison.nfhs_change(cmp)
+    display(comparison.nfhs_wide(cmp))
+
+# %% [markdown]
+# The same NFHS-5 values as a figure: districts as dots (the report's district in
+# vermillion), states as open diamonds, India as the dashed line; for the sex ratio at
+# birth the dotted green line is the natural ratio of about 952 girls per 1,000 boys.
+
+# %%
+if not cmp.empty:
+    fig = comparison.nfhs_level_figure(change, highlight=district)
+    plotting.save_figure(
+        fig,
+        district,
+        "04-nfhs-levels",
+        caption=(
+            "NFHS-5 (2019-21) values of the DNA districts (dots) and their states "
+            "(diamonds); dashed line: India."
+        ),
+        source=NFHS_SOURCE,
+        synthetic=False,
+    )
+    plt.show()
+
+# %% [markdown]
+# ## The district against its state and India
+#
+# The report's own district: NFHS-5 and NFHS-4 values, the change in points (per cent
+# indicators) or females per 1,000 males (sex ratio), and the state and all-India
+# NFHS-5 values.
+
+# %%
+if not cmp.empty and district in set(cmp["district"]):
+    display(comparison.nfhs_district_table(cmp, district))
+else:
+    display(Markdown(f"_No data: {district} is not in the NFHS-5 district fact sheets._"))
+
+# %% [markdown]
+# ## Change from NFHS-4 (2015-16) to NFHS-5 (2019-21)
+#
+# For every district, its state and India: the grey dot is NFHS-4, the coloured dot
+# NFHS-5 - blue when the change is for the better, vermillion when for the worse. For
+# the sex ratio at birth "better" means closer to the natural ratio of about 952 girls
+# per 1,000 boys (dotted green line).
+
+# %%
+if not cmp.empty:
+    fig = comparison.change_figure(change, highlight=district)
+    plotting.save_figure(
+        fig,
+        district,
+        "04-nfhs-change",
+        caption=(
+            "Change from NFHS-4 (2015-16, grey) to NFHS-5 (2019-21; blue better, "
+            "vermillion worse) for the DNA districts, their states and India."
+        ),
+        source=NFHS_SOURCE,
+        synthetic=False,
+    )
+    plt.show()
+
+# %% [markdown]
+# The change as a table: NFHS-4 value, arrow, NFHS-5 value, and whether it is for the
+# better or the worse.
+
+# %%
+if not cmp.empty:
+    display(comparison.nfhs_change_table(change))
+
+# %% [markdown]
+# ## Notes
+#
+# - **Share of villages reporting**: a group reports an issue when it counts at least
+#   one case, answers "yes", or scores a service 2 or lower on the 1-5 scale; the share
+#   is over the villages where a group of that kind answered. Sensitive issues (sexual
+#   abuse, missing and trafficked children) are not compared here.
+# - **Vulnerability index**: the index of the baseline-findings report (indicators
+#   grouped into four domains, min-max normalised, weighted and averaged); see that
+#   report for its rank intervals and priority villages.
+# - **NFHS-5**: indicator names are the fact sheets' names with footnote digits and
+#   garbled characters repaired; district names are harmonised with the gazetteer
+#   (NFHS "Badgam" is Budgam, "Leh (Ladakh)" is Leh). District estimates rest on a few
+#   hundred households each; small differences, and the sex ratio at birth in
+#   particular, carry wide sampling error.
