@@ -254,7 +254,9 @@ def styled(df: pd.DataFrame, index: bool = True, caption: str | None = None):
     left = [("text-align", "left")]
     keep = [("white-space", "nowrap")]
     per_column = {
-        c: [{"selector": "", "props": left if _is_text_column(df.iloc[:, i]) else keep}]
+        c: [{"selector": "", "props": left}]
+        if _is_text_column(df.iloc[:, i])
+        else [{"selector": "td", "props": keep}]
         for i, c in enumerate(df.columns)
     }
     if per_column and df.columns.is_unique:
@@ -695,7 +697,7 @@ def plot_missingness(miss: pd.DataFrame, title: str | None = None):
     wide = wide.reindex(index=labels, columns=groups)
     vals = wide.to_numpy(dtype=float)
     vmax = max(0.1, float(np.nanmax(vals)) if np.isfinite(vals).any() else 0.1)
-    fig, ax = plt.subplots(figsize=(1.0 * len(groups) + 4.5, 0.38 * len(labels) + 2.0))
+    fig, ax = plt.subplots(figsize=(0.7 * len(groups) + 4.2, 0.34 * len(labels) + 1.8))
     ax.set_facecolor("#EEEEEE")
     cmap = plotting.sequential_cmap(plotting.SEQUENTIAL).reversed()
     im = ax.imshow(np.ma.masked_invalid(vals), cmap=cmap, vmin=0, vmax=vmax, aspect="auto")
@@ -719,6 +721,7 @@ def plot_missingness(miss: pd.DataFrame, title: str | None = None):
         "Share of programme villages without an answer, by indicator and respondent group "
         "(grey: not asked)",
     )
+    fig.tight_layout()
     return fig
 
 
@@ -1015,6 +1018,7 @@ def plot_ranking(ranking: pd.DataFrame, kinds: Sequence[str] = ("children", "adu
         f"{top} is ranked the most serious issue",
         "Pairwise ranking by children's and adult groups, all villages",
     )
+    fig.tight_layout()
     return fig
 
 
@@ -1516,6 +1520,7 @@ def plot_caterpillar(
         else f"No village is certainly among the most vulnerable {100 * priority_quantile:.0f} %",
         "Nominal rank (dot) and 5-95 % rank interval under alternative index choices (line)",
     )
+    fig.tight_layout()
     return fig
 
 
@@ -1570,4 +1575,5 @@ def plot_sensitivity(sensitivity: pd.DataFrame):
     ax.legend(loc="lower right")
     top = _SENS_INPUTS.get(s.index[-1], str(s.index[-1]))
     _title(ax, f"{top} moves village ranks most", "Variance-based sensitivity of the village ranks")
+    fig.tight_layout()
     return fig
