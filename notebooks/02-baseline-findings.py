@@ -156,6 +156,19 @@ else:
     display(f.styled(f.ranking_by_block(ranking)))
 
 # %% [markdown]
+# ### Ranking by respondent group
+#
+# The position of each issue (1 = most serious) for each children's and adult group
+# across all villages: girls and boys, younger and older, women and men may see
+# different dangers.
+
+# %%
+if ranking is None:
+    display(Markdown("*No data.*"))
+else:
+    display(f.styled(f.ranking_by_group(p.rankings, cb)))
+
+# %% [markdown]
 # ## Triangulation: community against duty bearers
 #
 # The evidence of the children's and adult groups was presented to the village teacher,

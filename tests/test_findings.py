@@ -628,3 +628,13 @@ def test_cpvi_block_table():
     assert list(t.columns) == ["Block", "Rank", "Villages", "Index (0-100)",
                                "Education and labour", "Priority villages"]  # fmt: skip
     assert t.iloc[0].tolist() == ["Alpha", 1, 2, "75.2", "70.0", 1]
+
+
+def test_ranking_by_group(cb):
+    t = f.ranking_by_group(_rankings(), cb)
+    assert list(t.columns) == ["Girls 10-14", "Men"]
+    assert t.loc["Child marriage", "Girls 10-14"] == 1 and t.loc["Child marriage", "Men"] == 3
+    assert t.index[0] == "Child labour"  # order of all groups together
+    b = f.ranking_by_group(_rankings(), cb, value="borda")
+    assert b.loc["Child labour", "Men"] == 1.0
+    assert f.ranking_by_group(_rankings().iloc[:0], cb).empty

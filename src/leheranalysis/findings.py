@@ -60,6 +60,7 @@ __all__ = [
     "headline_sentences",
     "ranking_table",
     "ranking_by_block",
+    "ranking_by_group",
     "plot_ranking",
     "triangulation_table",
     "plot_triangulation_matrix",
@@ -973,6 +974,45 @@ def ranking_by_block(ranking: pd.DataFrame, kind: str = "all") -> pd.DataFrame:
     wide.index.name = "Issue"
     wide.columns.name = None
     return wide
+
+
+def ranking_by_group(
+    rankings: pd.DataFrame, codebook: Codebook | None = None, value: str = "position"
+) -> pd.DataFrame:
+    """Each respondent group's district ranking of the issues (girls 10-14, men, ...).
+
+    Parameters
+    ----------
+    rankings : pandas.DataFrame
+        The ``rankings`` table.
+    codebook : Codebook, optional
+    value : {"position", "borda"}
+        Show the issue's position (1 = most serious) or its normalised Borda score.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``Issue`` (order of all groups together); one column per respondent group
+        that did the exercise, in codebook order.
+    """
+    from leheranalysis.indicators import issue_ranking
+
+    cb = _cb(codebook)
+    if rankings.empty:
+        return pd.DataFrame()
+    overall = issue_ranking(rankings, cb, by="district", kinds=("all",))
+    order = overall.sort_values("position")["label"].tolist()
+    cols = {}
+    for g in [g for g in cb.groups.index if g in set(rankings["group"])]:
+        r = issue_ranking(rankings[rankings["group"] == g], cb, by="district", kinds=("all",))
+        cols[group_short_label(g, cb)] = r.set_index("label")[value].reindex(order)
+    out = pd.DataFrame(cols)
+    if value == "position":
+        out = out.astype("Int64")
+    else:
+        out = out.round(2)
+    out.index.name = "Issue"
+    return out
 
 
 def plot_ranking(ranking: pd.DataFrame, kinds: Sequence[str] = ("children", "adults")):
