@@ -1146,7 +1146,9 @@ def plot_triangulation_matrix(tri: pd.DataFrame, codebook: Codebook | None = Non
     codes = list(dict.fromkeys(mats[panels[0]]["indicator"]))
     duty = [d for d in _DUTY_BEARERS if d in set(mats[panels[0]]["duty_bearer"])]
     labels = [_indicator_label(c, cb) for c in codes]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.42 * len(codes) + 2.4), sharey=True)
+    fig, axes = plt.subplots(
+        1, 2, figsize=(10, 0.4 * len(codes) + 2.0), sharey=True, layout="constrained"
+    )
     cmap = plotting.sequential_cmap(plotting.SEQUENTIAL).reversed()
     sens = sensitive_codes(cb)
     for ax, p in zip(axes, panels, strict=True):
