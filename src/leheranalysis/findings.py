@@ -110,6 +110,7 @@ CLEANING_RULES: dict[str, str] = {
     "year_format": "a year written differently set to the standard form (2023-24)",
     "sheet_name": "a sheet found under a different name",
     "merged_cell_filled": "the value of a merged cell copied to each of its rows",
+    "block_matched": "block name matched by case, spelling or alias",
     "village_normalised": "village name set to its gazetteer spelling (case, spaces)",
     "village_fuzzy": "misspelt village name matched to the closest gazetteer name",
     "village_alias": "village name matched through the alias list",
