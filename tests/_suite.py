@@ -67,8 +67,16 @@ def build_processed(district, root: Path, seed: int = 7, villages: int | None = 
 
 
 def code_inputs(html: str) -> list[str]:
-    """Code input areas left in an exported report (should be none)."""
-    return re.findall(r'class="[^"]*\b(?:jp-InputArea|input_area|jp-CodeMirrorEditor)\b', html)
+    """Code input areas left in an exported report (should be none).
+
+    Markdown cells also sit in ``jp-InputArea`` divs, so look for what only code
+    input has: the editor area, highlighted Python source and ``In [n]:`` prompts.
+    """
+    return re.findall(
+        r'class="[^"]*\b(?:jp-CodeMirrorEditor|jp-InputArea-editor|hl-ipython3|input_prompt)\b'
+        r"|In&nbsp;\[\d*\]:",
+        html,
+    )
 
 
 def chromium() -> str | None:

@@ -16,6 +16,7 @@ the caller (``params``) and is validated against the cell before any kernel star
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -174,12 +175,29 @@ def find_notebooks(
     return [found[s] for s in sorted(chosen)]
 
 
+@functools.lru_cache(maxsize=1)
+def package_fingerprint() -> str:
+    """Hash of the package's own source and data files (names, sizes, contents).
+
+    Part of every cache key, so a report is re-run after the code or the codebook
+    changed, even when the version number did not.
+    """
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".csv", ".tpl", ".css"):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _cache_key(notebook: Path, parameters: dict[str, Any], manifest_sha: str, kernel: str) -> str:
     payload = {
         "notebook": prov_mod.file_sha256(notebook),
         "parameters": parameters,
         "manifest": manifest_sha,
         "package_version": __version__,
+        "package_files": package_fingerprint(),
         "kernel": kernel,
     }
     text = json.dumps(payload, sort_keys=True, default=str)
