@@ -32,6 +32,11 @@ _SUBMODULES = (
     "privacy",
     "reports",
     "plotting",
+    "processed",
+    "findings",
+    "comparison",
+    "village_maps",
+    "pipeline",
 )
 
 __all__ = ["__version__", *_SUBMODULES]
