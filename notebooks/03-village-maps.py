@@ -56,10 +56,14 @@ else:
         url="https://geosadak-pmgsy.nic.in/opendata/",
         licence="Government Open Data License - India",
     )
-MAP_SOURCE = "PMGSY GeoSadak (Government Open Data License - India)" + (
-    "; District Need Assessment (SYNTHETIC demonstration data)"
-    if p.synthetic
-    else "; District Need Assessment"
+GEO_SOURCE = (
+    "built-in SYNTHETIC geography (invented blocks and villages)"
+    if gaz.synthetic
+    else "PMGSY GeoSadak (Government Open Data License - India)"
+)
+CREDIT = f"Source: {GEO_SOURCE}"
+MAP_SOURCE = f"{GEO_SOURCE}; District Need Assessment" + (
+    " (SYNTHETIC demonstration data)" if p.synthetic else ""
 )
 if notice:
     display(Markdown(f"**{notice}**"))
@@ -114,6 +118,7 @@ geo.draw_village_map(
     title=f"{district}: vulnerability of the programme villages",
     cmap="viridis",
     value_label="Vulnerability index (0-100, higher = more vulnerable)",
+    credit=CREDIT,
 )
 plotting.save_figure(
     fig,
@@ -178,7 +183,7 @@ else:
 
 # %%
 distances = geo.nearest_facility_distances(p.villages, gaz.facilities)
-vm.distance_summary(distances).set_index("Nearest")
+display(vm.distance_summary(distances).set_index("Nearest"))
 
 # %% [markdown]
 # The distances as maps: each panel shows one kind of facility and colours the
@@ -187,7 +192,9 @@ vm.distance_summary(distances).set_index("Nearest")
 
 # %%
 if distances.drop(columns="village_id").notna().any().any():
-    fig = vm.distance_maps(geog.blocks, cells, geog.programme_ids, distances, gaz.facilities)
+    fig = vm.distance_maps(
+        geog.blocks, cells, geog.programme_ids, distances, gaz.facilities, credit=CREDIT
+    )
     plotting.save_figure(
         fig,
         district,
@@ -211,7 +218,7 @@ else:
 # each kind ("NaN": no such facility in the district).
 
 # %%
-vm.distance_table(p.villages, distances).set_index(["Block", "Village"])
+display(vm.distance_table(p.villages, distances).set_index(["Block", "Village"]))
 
 # %% [markdown]
 # ## Notes

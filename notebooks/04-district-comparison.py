@@ -53,7 +53,9 @@ reports.declare_source(
     url="https://github.com/jvargh7/nfhs5_factsheets",
     licence="official statistics (MoHFW/IIPS); parsed CSV under MIT licence",
 )
-DNA_SOURCE = "District Need Assessment" + (" (SYNTHETIC demonstration data)" if dna_synthetic else "")
+DNA_SOURCE = "District Need Assessment" + (
+    " (SYNTHETIC demonstration data)" if dna_synthetic else ""
+)
 NFHS_SOURCE = "NFHS-5 (2019-21) and NFHS-4 (2015-16) fact sheets, MoHFW/IIPS"
 
 # %% [markdown]
@@ -76,7 +78,7 @@ display(
         )
     )
 )
-status
+display(status)
 
 # %% [markdown]
 # ## Share of villages reporting key issues, by respondent group

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib import __version__ as mpl_version
 
 from leheranalysis import config
 from leheranalysis.codebook import Codebook, load_codebook
@@ -103,7 +104,13 @@ KIND_LABELS: dict[str, str] = {
 #: Females per 1,000 males at birth without sex selection (about 105 boys per 100 girls).
 NATURAL_SEX_RATIO_AT_BIRTH = 952
 _HIGHLIGHT_BAND = "#FFF3C4"
-_NBSP = "\u00a0"  # keeps "61 % (38/62)" and "42.7 → 39.2" on one line in tables
+_NBSP = "\u00a0"
+#: horizontal box plots: ``orientation`` from matplotlib 3.10, ``vert`` before
+_HORIZONTAL = (
+    {"orientation": "horizontal"}
+    if tuple(int(x) for x in mpl_version.split(".")[:2]) >= (3, 10)
+    else {"vert": False}
+)  # keeps "61 % (38/62)" and "42.7 → 39.2" on one line in tables
 
 
 # ----------------------------------------------------------------------------- loading
@@ -224,8 +231,9 @@ def data_status(data: DistrictsData, districts: Sequence[str] | None = None) -> 
     Returns
     -------
     pandas.DataFrame
-        ``District``, ``Processed data`` (yes/no), ``Synthetic`` (yes/no/""),
-        ``Blocks``, ``Villages`` (nullable integers) and ``Note``.
+        ``District``, ``Processed data`` (yes/no), ``Synthetic`` (yes/no), ``Blocks``,
+        ``Villages`` (numbers) and ``Note``; ``""`` in the cells of a district without
+        data.
     """
     names = list(districts) if districts is not None else [*data.processed, *data.missing]
     rows = []
@@ -235,7 +243,7 @@ def data_status(data: DistrictsData, districts: Sequence[str] | None = None) -> 
             reason = data.missing.get(name, "not loaded")
             note = "no processed data" if "missing" in reason else reason
             rows.append({"District": name, "Processed data": "no", "Synthetic": "",
-                         "Blocks": pd.NA, "Villages": pd.NA, "Note": note})  # fmt: skip
+                         "Blocks": "", "Villages": "", "Note": note})  # fmt: skip
             continue
         rows.append(
             {
@@ -249,8 +257,6 @@ def data_status(data: DistrictsData, districts: Sequence[str] | None = None) -> 
         )
     out = pd.DataFrame(rows, columns=["District", "Processed data", "Synthetic", "Blocks",
                                       "Villages", "Note"])  # fmt: skip
-    for col in ("Blocks", "Villages"):
-        out[col] = out[col].astype("Int64")
     return out
 
 
@@ -581,11 +587,10 @@ def index_figure(scores: pd.DataFrame, highlight: str | None = None, seed: int =
     for ax, scale in zip(axes[0], scales, strict=True):
         sub = scores[scores["scale"] == scale]
         data = [sub.loc[sub["district"] == d, "score"].to_numpy() for d in districts]
-        ax.boxplot([d if len(d) else [np.nan] for d in data], vert=False,
-                   positions=range(len(districts)), widths=0.6, showfliers=False,
-                   medianprops={"color": "black", "lw": 1.6},
+        ax.boxplot([d if len(d) else [np.nan] for d in data], positions=range(len(districts)),
+                   widths=0.6, showfliers=False, medianprops={"color": "black", "lw": 1.6},
                    boxprops={"color": "#555555"}, whiskerprops={"color": "#555555"},
-                   capprops={"color": "#555555"})  # fmt: skip
+                   capprops={"color": "#555555"}, **_HORIZONTAL)  # fmt: skip
         for i, (d, vals) in enumerate(zip(districts, data, strict=True)):
             colour = plotting.OKABE_ITO[3] if d == highlight else plotting.OKABE_ITO[0]
             y = i + rng.uniform(-0.18, 0.18, len(vals))

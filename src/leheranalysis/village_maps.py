@@ -375,13 +375,15 @@ def distance_maps(
     panel_size: tuple[float, float] | None = None,
     cmap: str = "viridis",
     ncols: int = 2,
+    credit: str | None = None,
 ):
     """One map per facility kind: programme villages coloured by the distance in km.
 
     Panels on a grid of ``ncols`` columns; each shows the facilities of its kind only (drawn by
     :func:`leheranalysis.geo.draw_village_map`, on one common colour scale from 0 to
     the longest distance), with scale bar and north arrow; the source credit is written
-    once under the panels.
+    once under the panels (``credit``; default :data:`leheranalysis.geo.SOURCE_CREDIT`,
+    ``""`` for none).
 
     Returns
     -------
@@ -415,18 +417,25 @@ def distance_maps(
             credit=None, legend=True, cmap=cmap,
             facility_kinds={k: levels} if levels else {},
         )  # fmt: skip
-    fig.text(0.995, 0.0, geo.SOURCE_CREDIT, ha="right", va="top", fontsize=7, color="#444444")
+    text = geo.SOURCE_CREDIT if credit is None else credit
+    if text:
+        fig.text(0.995, 0.0, text, ha="right", va="top", fontsize=7, color="#444444")
     return fig
 
 
 def map_figsize(
-    blocks: gpd.GeoDataFrame, width: float = 10.0, extra_height: float = 1.3
+    blocks: gpd.GeoDataFrame,
+    width: float = 10.0,
+    extra_height: float = 1.3,
+    max_height: float = 11.0,
+    min_width: float = 7.0,
 ) -> tuple[float, float]:
     """Figure size fitting the blocks' extent (metric CRS) at ``width`` inches.
 
     The map takes about two thirds of the width (the rest: margins and colour bar);
     ``extra_height`` leaves room for the title and the legend under the map. The height
-    is kept between 4 and 14 inches.
+    is at least 4 inches; a district taller than wide is drawn narrower (down to
+    ``min_width``) rather than taller than ``max_height``.
 
     Examples
     --------
@@ -442,4 +451,7 @@ def map_figsize(
     minx, miny, maxx, maxy = blocks.to_crs(geo.metric_crs(blocks)).total_bounds
     ratio = (maxy - miny) / (maxx - minx) if maxx > minx else 1.0
     height = 0.66 * width * ratio * 1.1 + extra_height
-    return float(width), float(min(14.0, max(4.0, height)))
+    if height > max_height:  # a tall district: narrower figure rather than a thin map
+        width = max(min_width, width * (max_height - extra_height) / (height - extra_height))
+        height = max_height
+    return float(width), float(max(4.0, height))
