@@ -91,9 +91,10 @@ def run(label: str, data, meta, n: int = 1000, sensitivity: bool = True) -> None
     )
     print(f"  peak traced memory   {peak / 2**30:8.3f} GiB   (process peak RSS {rss:.2f} GiB)")
     if sensitivity:
-        print("  sensitivity (S1, ST): " + ", ".join(
-            f"{i}={r.S1:.2f}/{r.ST:.2f}" for i, r in res.sensitivity.iterrows()
-        ))
+        print(
+            "  sensitivity (S1, ST): "
+            + ", ".join(f"{i}={r.S1:.2f}/{r.ST:.2f}" for i, r in res.sensitivity.iterrows())
+        )
     print(f"  priority units: {len(res.priority)}", flush=True)
 
 

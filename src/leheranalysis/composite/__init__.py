@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from leheranalysis.errors import CompositeInputError, ConfigError, MetadataError
 
-from ._engine import AGGREGATIONS, aggregate_level, rank_desc
+from ._engine import AGGREGATIONS, aggregate_level, positive_shift, rank_desc
 from ._index import WEIGHTINGS, CompositeResult, Settings, build_index
 from ._metadata import validate_metadata
 from ._sensitivity import saltelli_design, sobol_indices
@@ -49,6 +49,7 @@ __all__ = [
     "kurtosis",
     "normalise",
     "pca_weights",
+    "positive_shift",
     "rank_desc",
     "saltelli_design",
     "skewness",

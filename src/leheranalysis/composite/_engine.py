@@ -1,8 +1,8 @@
 """Batched aggregation and ranking: the arithmetic core shared by the nominal index and
 the Monte Carlo replications.
 
-Arrays carry a leading replication axis ``R``: scores of one level are ``(R, codes,
-units)`` (codes-major, so every per-code operation runs over contiguous units). The nominal index is the case ``R = 1``, so the nominal ranks and the Monte
+Arrays carry a replication axis ``R``: scores of one level are ``(codes, R, units)``
+(codes-major, so every per-code operation runs over a contiguous ``(R, units)`` block). The nominal index is the case ``R = 1``, so the nominal ranks and the Monte
 Carlo ranks come from the same code.
 """
 
@@ -16,8 +16,21 @@ AGGREGATIONS = ("arithmetic", "geometric", "harmonic")
 RANK_RESOLUTION = 2.0**-40
 
 
-def _shift_needed(values_min: np.ndarray | float, floor: float) -> np.ndarray | float:
-    return np.maximum(0.0, floor - values_min)
+def positive_shift(values: np.ndarray, methods, floor: float = 1.0) -> float:
+    """Shift that makes the normalised indicators usable by geometric/harmonic means.
+
+    Geometric and harmonic means need positive values. When any level uses them, every
+    normalised indicator value is shifted up by ``s = max(0, floor - min)`` (min over all
+    units and indicators) before aggregating, every aggregate is computed on the shifted
+    data, and ``s`` is subtracted from the aggregates for reporting. This is the same as
+    normalising min-max onto ``[floor, 100 + floor]`` and aggregating there; arithmetic
+    means are unaffected by it. Returns 0 when every level is arithmetic.
+    """
+    if all(m == "arithmetic" for m in methods):
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        lowest = float(np.nanmin(values))
+    return max(0.0, floor - lowest)
 
 
 def aggregate_level(
@@ -25,7 +38,6 @@ def aggregate_level(
     W: np.ndarray,
     groups: list[np.ndarray],
     method: str,
-    floor: float = 1.0,
 ) -> tuple[np.ndarray, dict]:
     """Aggregate the children of one level into their parents, for R weight sets at once.
 
@@ -33,7 +45,8 @@ def aggregate_level(
     ----------
     Y : numpy.ndarray
         Children scores, codes-major: ``(children, units)`` when the same for every
-        replication (the normalised indicators), or ``(R, children, units)``. NaN = missing.
+        replication (the normalised indicators), or ``(children, R, units)``. NaN = missing.
+        Must be positive for geometric and harmonic means (see :func:`positive_shift`).
     W : numpy.ndarray
         ``(R, children)`` weights (only ratios within a group matter).
     groups : list of numpy.ndarray
@@ -41,18 +54,13 @@ def aggregate_level(
     method : {"arithmetic", "geometric", "harmonic"}
         Weighted mean used. Missing children are left out and the weights re-normalised over
         the children present; a parent with no child present is NaN.
-    floor : float
-        Geometric and harmonic means need positive values: when the smallest child value of
-        the level (over units and children, per replication) is below ``floor``, every value
-        is shifted up by ``floor - min`` before taking the mean and the result shifted back
-        down by the same amount (so the aggregate stays on the children's scale).
 
     Returns
     -------
     (numpy.ndarray, dict)
-        ``(R, parents, units)`` scores and info: ``shift`` (array (R,)), ``renormalised``
-        (number of unit-parent cells where some but not all children were missing, array
-        (R,)), ``empty`` (cells with no child present, array (R,)).
+        ``(parents, R, units)`` scores and info: ``renormalised`` (number of unit-parent
+        cells where some but not all children were missing, array (R,)), ``empty`` (cells
+        with no child present, array (R,)).
     """
     if method not in AGGREGATIONS:
         raise ConfigError(f"unknown aggregation {method!r}; choose one of {AGGREGATIONS}")
@@ -60,50 +68,44 @@ def aggregate_level(
     W = np.asarray(W, dtype=float)
     R = W.shape[0]
     n_units = Y.shape[-1]
-    avail = ~np.isnan(Y)
-    any_missing = not avail.all()
+    with np.errstate(invalid="ignore"):
+        ymin = Y.min()
+    any_missing = bool(np.isnan(ymin))
+    avail = ~np.isnan(Y) if any_missing else None
     if method == "arithmetic":
-        shift = np.zeros(R)
         T = Y
     else:
-        with np.errstate(all="ignore"):
-            if shared:
-                shift = np.full(R, _shift_needed(np.nanmin(Y), floor))
-                Z = Y + shift[0]
-            else:
-                shift = _shift_needed(np.nanmin(Y, axis=(1, 2)), floor)
-                Z = Y + shift[:, None, None]
-            if method == "geometric":
-                T = np.log(Z, out=Z)
-            else:
-                T = np.divide(1.0, Z, out=Z)
+        lowest = np.nanmin(Y) if any_missing else ymin
+        if not lowest > 0:
+            raise ValueError(f"{method} mean of non-positive values (min {lowest!r}); shift first")
+        T = np.log(Y) if method == "geometric" else np.divide(1.0, Y)
     T0 = np.where(avail, T, 0.0) if any_missing else T
     Af = avail.astype(float) if any_missing else None
-    out = np.empty((R, len(groups), n_units))
+    out = np.empty((len(groups), R, n_units))
     renorm = np.zeros(R, dtype=np.int64)
     empty = np.zeros(R, dtype=np.int64)
+    tmp = None if shared else np.empty((R, n_units))
     for p, idx in enumerate(groups):
         Wg = W[:, idx]  # (R, k)
-        acc = out[:, p, :]
+        acc = out[p]
         if shared:
             np.matmul(Wg, T0[idx], out=acc)
             den = Wg @ Af[idx] if any_missing else Wg.sum(axis=1)[:, None]
         else:
-            acc[...] = 0.0
-            tmp = np.empty((R, n_units))
-            for j, child in enumerate(idx):
-                np.multiply(T0[:, child, :], Wg[:, j : j + 1], out=tmp)
+            np.multiply(T0[idx[0]], Wg[:, :1], out=acc)
+            for j in range(1, idx.size):
+                np.multiply(T0[idx[j]], Wg[:, j : j + 1], out=tmp)
                 acc += tmp
             if any_missing:
-                den = np.zeros((R, n_units))
-                for j, child in enumerate(idx):
-                    den += Af[:, child, :] * Wg[:, j : j + 1]
+                den = Af[idx[0]] * Wg[:, :1]
+                for j in range(1, idx.size):
+                    den += Af[idx[j]] * Wg[:, j : j + 1]
             else:
                 den = Wg.sum(axis=1)[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             np.divide(acc, den, out=acc)
         if any_missing:
-            k_avail = avail[idx].sum(axis=0) if shared else avail[:, idx, :].sum(axis=1)
+            k_avail = avail[idx].sum(axis=0)  # (units,) or (R, units)
             partial = (k_avail > 0) & (k_avail < idx.size)
             none = k_avail == 0
             renorm += partial.sum() if shared else partial.sum(axis=1)
@@ -111,12 +113,44 @@ def aggregate_level(
             acc[np.broadcast_to(none, acc.shape)] = np.nan
     if method == "geometric":
         np.exp(out, out=out)
-        out -= shift[:, None, None]
     elif method == "harmonic":
-        with np.errstate(divide="ignore"):
-            np.divide(1.0, out, out=out)
-        out -= shift[:, None, None]
-    return out, {"shift": shift, "renormalised": renorm, "empty": empty}
+        np.divide(1.0, out, out=out)
+    return out, {"renormalised": renorm, "empty": empty}
+
+
+def collapse_weights(tree, level_weights: dict[int, np.ndarray]) -> np.ndarray:
+    """Effective indicator weights ``(R, indicators)`` of a whole tree.
+
+    The product of the within-group normalised weights along each indicator's path to the
+    index. With one kind of mean at every level and no missing value, the index is that
+    mean of the indicators with these weights (arithmetic: linear; geometric: log-linear;
+    harmonic: linear in the reciprocals).
+    """
+    first = level_weights[2]
+    R = first.shape[0]
+    w_eff = np.ones((R, len(tree.codes[1])))
+    cur = np.arange(len(tree.codes[1]))
+    for lvl in range(2, tree.top + 1):
+        W = level_weights[lvl]
+        parent = tree.parent_pos[lvl - 1]
+        sums = np.zeros((R, len(tree.codes[lvl])))
+        for p, idx in enumerate(tree.groups[lvl]):
+            sums[:, p] = W[:, idx].sum(axis=1)
+        w_eff *= (W / sums[:, parent])[:, cur]
+        cur = parent[cur]
+    return w_eff
+
+
+def collapsed_index(N: np.ndarray, w_eff: np.ndarray, method: str) -> np.ndarray:
+    """Index ``(R, units)`` from indicators ``N`` (indicators x units, positive for
+    geometric/harmonic, no NaN) and effective weights (see :func:`collapse_weights`)."""
+    if method == "arithmetic":
+        return w_eff @ N
+    if method == "geometric":
+        out = w_eff @ np.log(N)
+        return np.exp(out, out=out)
+    out = w_eff @ np.divide(1.0, N)
+    return np.divide(1.0, out, out=out)
 
 
 def rank_desc(S: np.ndarray) -> np.ndarray:
@@ -157,7 +191,7 @@ def rank_desc(S: np.ndarray) -> np.ndarray:
     if has_nan:
         key[nan] = np.inf
     order = np.argsort(key, axis=1)
-    sk = np.take_along_axis(key, order, axis=1)
+    sk = np.sort(key, axis=1)
     n = S2.shape[1]
     start = np.empty(sk.shape, dtype=np.int32)
     start[:, 0] = 0

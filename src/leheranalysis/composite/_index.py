@@ -13,7 +13,7 @@ import pandas as pd
 from leheranalysis.errors import CompositeInputError, ConfigError
 
 from . import _steps
-from ._engine import AGGREGATIONS, aggregate_level, rank_desc
+from ._engine import AGGREGATIONS, aggregate_level, positive_shift, rank_desc
 from ._metadata import Tree, prune_meta, validate_metadata
 from ._steps import IMPUTATIONS, NORMALISATIONS, _entry
 
@@ -57,8 +57,10 @@ class Settings:
     aggregation : {"arithmetic", "geometric", "harmonic"} or mapping level -> choice
         Weighted mean at each aggregation level.
     positive_floor : float
-        Geometric/harmonic means shift a level's values up so their minimum is at least
-        this value, and shift the result back (see ``aggregate_level``).
+        When a level uses geometric or harmonic means, all normalised indicator values are
+        shifted up so their minimum is this value, every level is aggregated on the shifted
+        data and the shift is subtracted from the reported aggregates (see
+        ``positive_shift``).
     normalise_weights : bool
         Divide metadata weights by their group sum instead of requiring them to sum to 1.
     """
@@ -510,23 +512,32 @@ def finish(prep: Prepared, settings: Settings, inputs: dict) -> CompositeResult:
 def _aggregate_nominal(N: np.ndarray, tree: Tree, settings: Settings, log: list[dict]):
     frames = [pd.DataFrame(N, columns=tree.indicators)]
     weights = {}
-    children = N
+    methods = {
+        level: _steps.per_level(settings.aggregation, level, "aggregation")
+        for level in range(2, tree.top + 1)
+    }
+    shift = positive_shift(N, methods.values(), settings.positive_floor)
+    if shift > 0:
+        log.append(
+            _entry(
+                "aggregate",
+                {"positive_floor": settings.positive_floor, "shift": shift},
+                f"geometric/harmonic means need positive values: normalised values shifted by "
+                f"+{shift:.6g} (minimum {settings.positive_floor:g}) for aggregation; the shift "
+                "is subtracted from the reported aggregates",
+            )
+        )
+    children = N + shift  # (units, children), shifted space
     for level in range(2, tree.top + 1):
         w, note = level_weights(tree, level, children, settings)
         weights.update(zip(tree.codes[level - 1], w, strict=True))
-        method = _steps.per_level(settings.aggregation, level, "aggregation")
+        method = methods[level]
         Y = np.ascontiguousarray(children.T)
         out, info = aggregate_level(
-            Y if level == 2 else Y[None],
-            w[None, :],
-            tree.groups[level],
-            method,
-            settings.positive_floor,
+            Y if level == 2 else Y[:, None, :], w[None, :], tree.groups[level], method
         )
-        children = out[0].T
+        children = out[:, 0, :].T
         msg = f"level {level}: {method} mean; {note}"
-        if info["shift"][0] > 0:
-            msg += f"; values shifted by +{info['shift'][0]:.6g} to be >= {settings.positive_floor:g} and back"
         log.append(_entry("aggregate", {"level": level, "method": method, "weighting": note}, msg))
         if info["renormalised"][0]:
             log.append(
@@ -548,7 +559,7 @@ def _aggregate_nominal(N: np.ndarray, tree: Tree, settings: Settings, log: list[
                     "warning",
                 )
             )
-        frames.append(pd.DataFrame(children, columns=tree.codes[level]))
+        frames.append(pd.DataFrame(children - shift, columns=tree.codes[level]))
     weights[tree.codes[tree.top][0]] = 1.0
     return pd.concat(frames, axis=1), pd.Series(weights, name="weight")
 

@@ -88,7 +88,8 @@ def check_data(data: pd.DataFrame, indicators: Sequence[str]) -> tuple[np.ndarra
         if infinite.any():
             unit = data.index[infinite.argmax()]
             raise CompositeInputError(
-                f"column {code!r} has a non-finite value {values[infinite.argmax()]!r} (unit {unit!r})"
+                f"column {code!r} has a non-finite value {float(values[infinite.argmax()])} "
+                f"(unit {unit!r})"
             )
         if np.isnan(values).all():
             raise CompositeInputError(f"indicator {code!r} has no values (all missing)")

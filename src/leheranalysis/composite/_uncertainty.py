@@ -31,7 +31,14 @@ import pandas as pd
 
 from leheranalysis.errors import ConfigError
 
-from ._engine import AGGREGATIONS, aggregate_level, rank_desc
+from ._engine import (
+    AGGREGATIONS,
+    aggregate_level,
+    collapse_weights,
+    collapsed_index,
+    positive_shift,
+    rank_desc,
+)
 from ._index import CompositeResult, Settings, finish, normalise_array, prepare, treat_array
 from ._sensitivity import saltelli_design, sobol_indices
 from ._steps import NORMALISATIONS, _entry
@@ -370,32 +377,24 @@ def _level_weights(base_w, pools, w_idx, rows, lvl) -> np.ndarray:
 
 
 def _aggregate_runs(N, tree, base_w, pools, w_idx, rows, method, settings) -> np.ndarray:
-    """Index scores ``(len(rows), units)`` for the runs ``rows`` sharing one normalised table
-    ``N`` (indicators x units).
+    """Index scores ``(len(rows), units)`` (in the shifted space of :func:`positive_shift`,
+    which does not change ranks) for the runs ``rows`` sharing one normalised table ``N``
+    (indicators x units).
 
-    When every level is an arithmetic mean and no value is missing, the tree collapses to
-    one weighted sum with effective indicator weights (the product of the within-group
-    normalised weights along the path to the index): one matrix product for all runs.
+    With one kind of mean at every level and no missing value, the tree collapses to one
+    weighted mean of the indicators with effective weights (:func:`collapse_weights`):
+    one matrix product for all runs.
     """
     methods = {lvl: method or _per_level_method(settings, lvl) for lvl in range(2, tree.top + 1)}
-    if all(m == "arithmetic" for m in methods.values()) and not np.isnan(N).any():
-        w_eff = np.ones((rows.size, N.shape[0]))
-        cur = np.arange(N.shape[0])
-        for lvl in range(2, tree.top + 1):
-            W = _level_weights(base_w, pools, w_idx, rows, lvl)
-            parent = tree.parent_pos[lvl - 1]
-            sums = np.zeros((rows.size, len(tree.codes[lvl])))
-            for p, idx in enumerate(tree.groups[lvl]):
-                sums[:, p] = W[:, idx].sum(axis=1)
-            Wn = W / sums[:, parent]
-            w_eff *= Wn[:, cur]
-            cur = parent[cur]
-        return w_eff @ N
-    Y = N
+    shift = positive_shift(N, methods.values(), settings.positive_floor)
+    Y = N + shift if shift else N
+    W = {lvl: _level_weights(base_w, pools, w_idx, rows, lvl) for lvl in range(2, tree.top + 1)}
+    kinds = set(methods.values())
+    if len(kinds) == 1 and not np.isnan(N).any():
+        return collapsed_index(Y, collapse_weights(tree, W), kinds.pop())
     for lvl in range(2, tree.top + 1):
-        W = _level_weights(base_w, pools, w_idx, rows, lvl)
-        Y, _ = aggregate_level(Y, W, tree.groups[lvl], methods[lvl], settings.positive_floor)
-    return Y[:, 0, :]
+        Y, _ = aggregate_level(Y, W[lvl], tree.groups[lvl], methods[lvl])
+    return Y[0]
 
 
 def _per_level_method(settings: Settings, level: int) -> str:
