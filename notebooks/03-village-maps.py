@@ -157,6 +157,7 @@ else:
         ncols=2,
         cmap="viridis",
         panel_size=vm.map_figsize(geog.blocks, width=5.6, extra_height=0.9),
+        credit=CREDIT,
     )
     plotting.save_figure(
         fig,

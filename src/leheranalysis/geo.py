@@ -499,6 +499,7 @@ def small_multiples(
     cmap: str = "cividis",
     panel_size: tuple[float, float] = (4.2, 4.0),
     suptitle: str | None = None,
+    credit: str | None = SOURCE_CREDIT,
 ):
     """One village map per column of ``values`` (indexed by ``village_id``).
 
@@ -516,6 +517,9 @@ def small_multiples(
     panel_size : tuple
         Width and height of one panel in inches.
     suptitle : str, optional
+    credit : str or None
+        Source credit written once below the panels (None: no credit, e.g. when the
+        caller credits a synthetic geography itself).
 
     Returns
     -------
@@ -556,7 +560,8 @@ def small_multiples(
         ax.set_axis_off()
     if suptitle:
         fig.suptitle(suptitle)
-    fig.text(0.995, 0.002, SOURCE_CREDIT, ha="right", va="bottom", fontsize=7, color="#444444")
+    if credit:
+        fig.text(0.995, 0.002, credit, ha="right", va="bottom", fontsize=7, color="#444444")
     return fig
 
 
