@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from leheranalysis.errors import ConfigError
+from leheranalysis.errors import CompositeInputError, ConfigError
 
 from ._engine import (
     AGGREGATIONS,
@@ -278,6 +278,12 @@ def uncertainty(
             )
             n_array_ops += 1
             ranks = rank_desc(scores)
+            if not ranks.all():  # rank 0 = NaN score: never let it into the statistics
+                bad = units[np.flatnonzero((ranks == 0).any(axis=0))[:10]]
+                raise CompositeInputError(
+                    f"index could not be computed in a replication ({normalisations[ni]}, "
+                    f"winsor limit {limit}) for unit(s) {[str(u) for u in bad]}"
+                )
             Y[part] = np.abs(ranks - nominal_rank[None, :]).mean(axis=1)
             mc = part < n_mc
             if mc.any():
