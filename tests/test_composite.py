@@ -775,3 +775,24 @@ def test_uncertainty_with_missing_values_uses_the_general_path():
     res = uncertainty(data, meta, n=40, seed=2, settings=Settings(min_availability=0.5))
     assert res.ranks.notna().all().all()
     assert len(res.ranks) == 30
+
+
+def test_uncertainty_samples_runs_and_bootstrap_columns():
+    data, meta = village_table(n=12)
+    res = uncertainty(data, meta, n=40, seed=3, keep_samples=True, bootstrap=50)
+    assert res.samples.shape == (12, 40)
+    assert set(res.samples.index) == set(data.index)
+    med = res.samples.median(axis=1)
+    assert res.ranks["median_rank"].to_numpy() == pytest.approx(med.loc[res.ranks.index].to_numpy())
+    assert list(res.runs.columns) == [
+        "mean_abs_rank_shift",
+        "normalisation",
+        "aggregation",
+        "winsor_limit",
+    ]
+    assert set(res.runs["normalisation"]) <= {"minmax", "zscore", "rank"}
+    assert {"S1_low", "S1_high", "ST_low", "ST_high"} <= set(res.sensitivity.columns)
+    shift = (res.samples.sub(res.ranks["nominal_rank"], axis=0)).abs().mean(axis=1)
+    assert res.ranks["mean_abs_shift"].to_numpy() == pytest.approx(
+        shift.loc[res.ranks.index].to_numpy()
+    )
