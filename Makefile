@@ -34,7 +34,7 @@ demo: setup
 	$(LEHER) demo $(if $(MIRROR),--mirror $(MIRROR),)
 
 test: setup
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: setup
 	$(PY) benchmarks/run_all.py
