@@ -32,6 +32,7 @@ import pandas as pd
 
 from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.privacy import REMOVED, looks_personal, suppress_small
+from leheranalysis.processed import analysis_observations
 
 __all__ = [
     "KIND_LABELS",
@@ -206,33 +207,6 @@ def sensitive_codes(codebook: Codebook | None = None) -> set[str]:
 def _file_name(path: Any) -> str:
     text = str(path or "")
     return PurePath(text.replace("\\", "/")).name if text else ""
-
-
-def analysis_observations(
-    observations: pd.DataFrame, codebook: Codebook | None = None
-) -> pd.DataFrame:
-    """Observations of codebook indicators only.
-
-    Ingestion keeps bookkeeping rows that are not codebook indicators (``participants``,
-    the size of each group); the indicator functions reject unknown codes, so they are
-    set aside here.
-
-    Parameters
-    ----------
-    observations : pandas.DataFrame
-        The processed ``observations`` table.
-    codebook : Codebook, optional
-
-    Returns
-    -------
-    pandas.DataFrame
-        The rows whose ``indicator`` is in the codebook (same columns).
-    """
-    cb = _cb(codebook)
-    if observations.empty or "indicator" not in observations:
-        return observations
-    keep = observations["indicator"].isin(list(cb.indicators.index))
-    return observations[keep.fillna(False).astype(bool)].reset_index(drop=True)
 
 
 def styled(df: pd.DataFrame, index: bool = True, caption: str | None = None):

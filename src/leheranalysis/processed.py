@@ -57,6 +57,34 @@ class Processed:
         return bool(self.manifest.get("synthetic", False))
 
 
+def analysis_observations(observations: pd.DataFrame, codebook=None) -> pd.DataFrame:
+    """Observations of codebook indicators only.
+
+    Ingestion keeps bookkeeping rows that are not codebook indicators (``participants``,
+    the size of each group); the indicator functions reject unknown codes, so analysis
+    code takes this selection.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        The processed ``observations`` table.
+    codebook : Codebook, optional
+        Default: the packaged codebook.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows whose ``indicator`` is in the codebook (same columns, new index).
+    """
+    from leheranalysis.codebook import load_codebook
+
+    cb = load_codebook() if codebook is None else codebook
+    if observations.empty or "indicator" not in observations:
+        return observations
+    keep = observations["indicator"].isin(list(cb.indicators.index)).fillna(False)
+    return observations[keep.astype(bool)].reset_index(drop=True)
+
+
 def _csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame()

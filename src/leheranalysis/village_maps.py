@@ -40,6 +40,7 @@ import pandas as pd
 
 from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.errors import IndicatorInputError
+from leheranalysis.processed import analysis_observations
 
 __all__ = [
     "MAP_INDICATORS",
@@ -183,16 +184,6 @@ def programme_geography(
         programme_ids=programme_ids,
         added=[int(v) for v in missing["village_id"]],
     )
-
-
-def analysis_observations(observations: pd.DataFrame, codebook: Codebook | None = None):
-    """Observations of codebook indicators only (drops bookkeeping rows such as
-    ``participants``, which the indicator functions reject)."""
-    cb = load_codebook() if codebook is None else codebook
-    if observations.empty or "indicator" not in observations:
-        return observations
-    keep = observations["indicator"].isin(list(cb.indicators.index)).fillna(False)
-    return observations[keep.astype(bool)].reset_index(drop=True)
 
 
 def village_indicator_values(
