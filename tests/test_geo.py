@@ -177,3 +177,143 @@ def test_highlight_without_values():
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     plt.close(fig)
     assert legend[:2] == ["Other habitations", "Programme villages"]
+
+
+def _furniture_hits(fig, ax, blocks) -> dict[str, bool]:
+    """Whether the north arrow, its "N" and the scale-bar label touch the blocks."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    area = blocks.to_crs(geo.metric_crs(blocks)).union_all()
+    inverse = ax.transData.inverted()
+
+    def hits(bb) -> bool:
+        (x0, y0), (x1, y1) = inverse.transform([[bb.x0, bb.y0], [bb.x1, bb.y1]])
+        return bool(area.intersects(shapely.box(x0, y0, x1, y1)))
+
+    north = next(t for t in ax.texts if t.get_text() == "N")
+    km = next(t for t in ax.texts if t.get_text().endswith(" km"))
+    return {
+        "N": hits(north.get_window_extent(renderer)),
+        "arrow": hits(north.arrow_patch.get_window_extent(renderer)),
+        "km": hits(km.get_window_extent(renderer)),
+    }
+
+
+def test_polygon_paths_keep_holes_and_skip_empties():
+    donut = shapely.Polygon(
+        [(0, 0), (10, 0), (10, 10), (0, 10)], [[(3, 3), (3, 7), (7, 7), (7, 3)]]
+    )
+    two = shapely.MultiPolygon([shapely.box(20, 0, 21, 1), shapely.box(30, 0, 31, 1)])
+    mixed = shapely.GeometryCollection(
+        [shapely.box(40, 0, 41, 1), shapely.LineString([(0, 0), (1, 1)])]
+    )
+    geoms = [donut, shapely.Polygon(), None, two, mixed]
+    paths, positions = geo._polygon_paths(geoms)
+    assert positions.tolist() == [0, 3, 4]
+    # (matplotlib's contains_point ignores holes: check the rings and their orientation;
+    # the filled result is checked on a rendered image below)
+    moveto = [int((p.codes == p.MOVETO).sum()) for p in paths]
+    assert moveto == [2, 2, 1]
+    assert [len(p.vertices) for p in paths] == [10, 10, 5]
+
+    def signed_areas(path):
+        rings = np.split(path.vertices, np.flatnonzero(path.codes == path.MOVETO)[1:])
+        return [0.5 * float(np.sum(r[:-1, 0] * r[1:, 1] - r[1:, 0] * r[:-1, 1])) for r in rings]
+
+    assert signed_areas(paths[0]) == [100.0, -16.0]  # exterior CCW, hole CW
+    assert signed_areas(paths[1]) == [1.0, 1.0]
+    np.testing.assert_array_equal(paths[2].get_extents().bounds, [40, 0, 1, 1])
+    assert geo._polygon_paths([None, shapely.Polygon()])[0] == []
+
+
+def test_hole_of_a_cell_stays_open_in_the_png(tmp_path):
+    square = shapely.box(500000, 2900000, 510000, 2910000)
+    hole = shapely.box(503000, 2903000, 507000, 2907000)
+    blocks = gpd.GeoDataFrame({"block_id": [1]}, geometry=[square], crs=UTM45)
+    cells = gpd.GeoDataFrame(
+        {"village_id": [1, 2]},
+        geometry=[square.difference(hole), shapely.box(0, 0, 0, 0)],  # donut; degenerate
+        crs=UTM45,
+    )
+    fig, ax = plt.subplots(figsize=(4, 4), dpi=100)
+    geo.draw_village_map(ax, blocks, cells, [1], credit=None, legend=False)
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    height = rgba.shape[0]
+
+    def pixel(x, y):
+        px, py = ax.transData.transform((x, y))
+        return rgba[height - int(round(py)), int(round(px)), :3]
+
+    np.testing.assert_array_equal(pixel(505000, 2905000), [255, 255, 255])  # the hole
+    np.testing.assert_array_equal(pixel(501500, 2905000), [0xE6, 0x9F, 0x00])  # the ring
+    plt.close(fig)
+
+
+def test_maps_trigger_no_figure_draw(monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    draws = []
+    original = FigureCanvasAgg.draw
+    monkeypatch.setattr(
+        FigureCanvasAgg, "draw", lambda self, *a, **k: draws.append(1) or original(self, *a, **k)
+    )
+    d = gazetteer.synthetic_district()
+    cells = geo.catchments(d.villages, d.blocks)
+    ids = d.villages["village_id"].iloc[::3].tolist()
+    values = pd.DataFrame({"a": np.arange(len(ids)), "b": np.ones(len(ids))}, index=ids)
+    fig, ax = plt.subplots()
+    geo.draw_village_map(ax, d.blocks, cells, ids, values=values["a"], facilities=d.facilities)
+    multi = geo.small_multiples(d.blocks, cells, ids, values)
+    assert draws == []  # drawing happens once, when the figure is saved or shown
+    multi.canvas.draw()
+    assert draws == [1]
+    plt.close(fig)
+    plt.close(multi)
+
+
+@pytest.mark.parametrize("panel_size", [(4.2, 4.0), (3.0, 3.0)])
+def test_north_arrow_and_scale_bar_off_a_tall_district(panel_size):
+    # three square blocks stacked north-south: the data reach every corner of the axes
+    d = gazetteer.synthetic_district()
+    cells = geo.catchments(d.villages, d.blocks)
+    ids = d.villages["village_id"].iloc[::3].tolist()
+    values = pd.DataFrame({"a": np.arange(len(ids)), "b": np.ones(len(ids))}, index=ids)
+    fig = geo.small_multiples(d.blocks, cells, ids, values, panel_size=panel_size)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert len(panels) == 2
+    for ax in panels:
+        assert _furniture_hits(fig, ax, d.blocks) == {"N": False, "arrow": False, "km": False}
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(6, 9))
+    geo.draw_village_map(ax, d.blocks, cells, ids, values=values["a"])
+    assert _furniture_hits(fig, ax, d.blocks) == {"N": False, "arrow": False, "km": False}
+    plt.close(fig)
+
+
+def test_madhubani_furniture_and_scale_bar_length(madhubani3):
+    from pyproj import Geod
+
+    d, blocks, villages = madhubani3
+    cells = geo.catchments(villages, blocks)
+    fig, ax = plt.subplots(figsize=(10, 7))
+    geo.draw_village_map(
+        ax, blocks, cells, villages["village_id"].iloc[:30], facilities=d.facilities
+    )
+    # Rajnagar reaches the upper right corner: the arrow goes right of it
+    assert _furniture_hits(fig, ax, blocks) == {"N": False, "arrow": False, "km": False}
+    label = next(t.get_text() for t in ax.texts if t.get_text().endswith(" km"))
+    assert label == "10 km"
+    bar_m = sum(p.get_width() for p in ax.patches)
+    assert bar_m == pytest.approx(10_000)
+    # the bar against a known distance: two habitations 20+ km apart, measured on the
+    # ellipsoid, and their distance on the drawn map
+    a, b = villages.geometry.iloc[0], villages.geometry.iloc[-1]
+    _, _, true_m = Geod(ellps="WGS84").inv(a.x, a.y, b.x, b.y)
+    assert true_m > 20_000
+    pts = villages.iloc[[0, -1]].to_crs(geo.metric_crs(blocks)).geometry
+    px = ax.transData.transform(np.column_stack([pts.x, pts.y]))
+    bar_px = np.subtract(*ax.transData.transform([[bar_m, 0], [0, 0]])[:, 0])
+    km_on_map = np.hypot(*(px[1] - px[0])) / bar_px * 10
+    assert km_on_map == pytest.approx(true_m / 1000, rel=0.002)
+    plt.close(fig)

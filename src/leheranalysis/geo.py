@@ -242,14 +242,23 @@ def _nice_length_km(width_m: float) -> float:
     return 1000.0
 
 
+# Layout of the map furniture, in axes fractions (the axes spans the limits exactly: the
+# aspect is "equal" with an adjustable box). The scale bar starts at (0.04, 0.05); the
+# north arrow runs from (0.95, 0.84) to (0.95, 0.95), its "N" centred on the tail; the
+# box kept clear of the data around the arrow is _ARROW_BOX (x0, y0, x1, y1).
+_BAR_X, _BAR_Y, _BAR_H = 0.04, 0.05, 0.012
+_ARROW_X, _ARROW_TAIL, _ARROW_HEAD = 0.95, 0.84, 0.95
+_ARROW_BOX = (0.905, 0.78, 1.0, 1.0)
+
+
 def _scale_bar(ax, crs_width_m: float) -> None:
     length_km = _nice_length_km(crs_width_m)
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    start_x = x0 + 0.04 * (x1 - x0)
-    y = y0 + 0.05 * (y1 - y0)
+    start_x = x0 + _BAR_X * (x1 - x0)
+    y = y0 + _BAR_Y * (y1 - y0)
     half = length_km * 1000 / 2
-    height = 0.012 * (y1 - y0)
+    height = _BAR_H * (y1 - y0)
     for k, colour in enumerate(("#222222", "#FFFFFF")):
         ax.add_patch(
             _rectangle((start_x + k * half, y), half, height, facecolor=colour, edgecolor="#222222")
@@ -275,8 +284,8 @@ def _rectangle(xy, w, h, **kw):
 def _north_arrow(ax) -> None:
     ax.annotate(
         "N",
-        xy=(0.95, 0.95),
-        xytext=(0.95, 0.84),
+        xy=(_ARROW_X, _ARROW_HEAD),
+        xytext=(_ARROW_X, _ARROW_TAIL),
         xycoords="axes fraction",
         ha="center",
         va="center",
@@ -287,6 +296,66 @@ def _north_arrow(ax) -> None:
     )
 
 
+def _axes_size_pt(ax, x_range: float, y_range: float) -> tuple[float, float]:
+    """Approximate drawn width and height of ``ax`` in points for limits of these ranges.
+
+    From the figure size and the axes position before any layout engine runs, with the
+    box shrunk to the aspect of the limits (aspect "equal", adjustable box).
+    """
+    fig_w, fig_h = ax.figure.get_size_inches()
+    pos = ax.get_position()
+    w_in, h_in = pos.width * fig_w, pos.height * fig_h
+    if x_range > 0 and y_range > 0:
+        if h_in * x_range > w_in * y_range:
+            h_in = w_in * y_range / x_range
+        else:
+            w_in = h_in * x_range / y_range
+    return max(w_in, 0.3) * 72.0, max(h_in, 0.3) * 72.0
+
+
+def _map_limits(ax, area, bounds: Sequence[float]) -> tuple[float, float, float, float]:
+    """Limits around ``bounds`` leaving the scale bar and the north arrow off the data.
+
+    The default margins are 3 % of the width on each side, 8 % of the height below and
+    4 % above. When the district reaches into the corner of the scale bar (lower left)
+    the lower margin grows until the bar and its label sit below the data; when it
+    reaches into the corner of the north arrow (upper right) the right margin grows until
+    the arrow sits right of the data. Text sizes are converted to axes fractions with
+    the size the axes would have without a layout engine, times 1.5 (a layout engine
+    shrinks the axes to make room for titles, colour bars and legends).
+    """
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    w, h = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+    x0, x1 = minx - 0.03 * w, maxx + 0.03 * w
+    y0, y1 = miny - 0.08 * h, maxy + 0.04 * h
+    bar_m = _nice_length_km(maxx - minx) * 1000
+
+    def box(fx0: float, fy0: float, fx1: float, fy1: float) -> Any:
+        return shapely.box(
+            x0 + fx0 * (x1 - x0), y0 + fy0 * (y1 - y0), x0 + fx1 * (x1 - x0), y0 + fy1 * (y1 - y0)
+        )
+
+    for _ in range(6):
+        changed = False
+        w_pt, h_pt = _axes_size_pt(ax, x1 - x0, y1 - y0)
+        # scale bar and its label above it (8 pt text, about 11 pt tall)
+        top = _BAR_Y + 2.8 * _BAR_H + min(max(1.5 * 11.0 / h_pt, 0.02), 0.2)
+        bar_x1 = _BAR_X + 0.01 + bar_m / (x1 - x0)
+        if shapely.intersects(area, box(_BAR_X - 0.01, _BAR_Y - 0.01, bar_x1, top)):
+            frac = top + 0.01
+            y0 = (miny - frac * y1) / (1 - frac)
+            changed = True
+        # north arrow: the bold 10 pt "N" (about 8 pt wide, 12 pt tall) centred on the tail
+        left = min(_ARROW_X - 1.5 * 5.0 / w_pt, _ARROW_BOX[0])
+        bottom = min(_ARROW_TAIL - 1.5 * 7.0 / h_pt, _ARROW_BOX[1])
+        if left > 0.3 and shapely.intersects(area, box(left, bottom, 1.0, 1.0)):
+            x1 = x0 + (maxx - x0) / (left - 0.01)
+            changed = True
+        if not changed:
+            break
+    return x0, x1, y0, y1
+
+
 def _values_series(values: Any) -> pd.Series | None:
     if values is None:
         return None
@@ -295,6 +364,87 @@ def _values_series(values: Any) -> pd.Series | None:
     if isinstance(values, Mapping):
         return pd.Series(dict(values))
     raise ConfigError("values must be a pandas Series or a mapping indexed by village_id")
+
+
+def _polygons(geoms: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The polygons of ``geoms`` (exploded; other parts dropped) and their positions."""
+    arr = np.asarray(geoms, dtype=object)
+    parts, index = shapely.get_parts(arr, return_index=True)
+    while len(parts):
+        nested = shapely.get_type_id(parts) >= 4  # multi-part or collection
+        if not nested.any():
+            break
+        sub, sub_index = shapely.get_parts(parts[nested], return_index=True)
+        keep = ~nested
+        parts = np.concatenate([parts[keep], sub])
+        index = np.concatenate([index[keep], index[nested][sub_index]])
+        order = np.argsort(index, kind="stable")
+        parts, index = parts[order], index[order]
+    keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    return parts[keep], index[keep]
+
+
+def _polygon_paths(geoms: Any) -> tuple[list, np.ndarray]:
+    """One compound :class:`matplotlib.path.Path` per (multi)polygon of ``geoms``.
+
+    Rings are oriented (exteriors counter-clockwise, holes clockwise) so that holes stay
+    open under any fill rule. Empty and missing geometries, and parts that are not
+    polygons, are skipped.
+
+    Returns
+    -------
+    paths : list of matplotlib.path.Path
+    positions : numpy.ndarray
+        Position in ``geoms`` of each path.
+    """
+    from matplotlib.path import Path as MplPath
+
+    polys, owner = _polygons(geoms)
+    if not len(polys):
+        return [], np.array([], dtype=np.intp)
+    polys = shapely.orient_polygons(polys)
+    rings, ring_poly = shapely.get_rings(polys, return_index=True)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    codes = np.full(len(coords), MplPath.LINETO, dtype=MplPath.code_type)
+    first = np.r_[True, ring_of[1:] != ring_of[:-1]]
+    last = np.r_[ring_of[1:] != ring_of[:-1], True]
+    codes[first] = MplPath.MOVETO
+    codes[last] = MplPath.CLOSEPOLY
+    geom_of = owner[ring_poly[ring_of]]
+    cuts = np.flatnonzero(geom_of[1:] != geom_of[:-1]) + 1
+    paths = [
+        MplPath(v, c) for v, c in zip(np.split(coords, cuts), np.split(codes, cuts), strict=True)
+    ]
+    positions = geom_of[np.r_[0, cuts]]
+    return paths, positions
+
+
+def _add_polygons(ax, geoms: Any, facecolor: Any, **kw) -> np.ndarray:
+    """Draw polygons as one collection; ``facecolor`` is one colour or one per geometry.
+
+    Returns the positions in ``geoms`` that were drawn.
+    """
+    from matplotlib.collections import PathCollection
+
+    paths, positions = _polygon_paths(geoms)
+    if isinstance(facecolor, np.ndarray) and facecolor.ndim == 2:
+        facecolor = facecolor[positions]
+    if paths:
+        ax.add_collection(PathCollection(paths, facecolors=facecolor, **kw), autolim=False)
+    return positions
+
+
+def _add_outlines(ax, geoms: Any, **kw) -> None:
+    """Draw the rings of polygons as one line collection."""
+    from matplotlib.collections import LineCollection
+
+    polys, _ = _polygons(geoms)
+    if not len(polys):
+        return
+    rings = shapely.get_rings(polys)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    cuts = np.flatnonzero(ring_of[1:] != ring_of[:-1]) + 1
+    ax.add_collection(LineCollection(np.split(coords, cuts), **kw), autolim=False)
 
 
 def draw_village_map(
@@ -320,7 +470,10 @@ def draw_village_map(
     Block outlines (labelled), every catchment cell (others light grey), programme
     villages highlighted - coloured by ``values`` with a colour bar when given - optional
     facility markers, a scale bar, a north arrow and the source credit. Drawn in the
-    UTM zone of the blocks (true distances).
+    UTM zone of the blocks (true distances), with matplotlib collections (one per
+    layer; no figure draw happens here). The scale bar (lower left) and the north arrow
+    (upper right) are kept off the district: the margins grow when the district reaches
+    into their corners.
 
     Parameters
     ----------
@@ -364,34 +517,43 @@ def draw_village_map(
     bm = blocks.to_crs(crs)
     cm = cells.to_crs(crs)
     ids = {int(i) for i in programme_ids}
-    is_prog = cm["village_id"].astype("int64").isin(ids)
+    is_prog = cm["village_id"].astype("int64").isin(ids).to_numpy()
+    geoms = cm.geometry.to_numpy()
     handles: list = []
 
-    cm[~is_prog].plot(ax=ax, facecolor=_OTHER_FILL, edgecolor="white", linewidth=0.25)
+    _add_polygons(ax, geoms[~is_prog], _OTHER_FILL, edgecolors="white", linewidths=0.25)
     handles.append(Patch(facecolor=_OTHER_FILL, edgecolor="#BBBBBB", label="Other habitations"))
-    prog = cm[is_prog].copy()
+    prog = cm[is_prog]
     series = _values_series(values)
     if series is not None and len(prog):
-        prog["value"] = prog["village_id"].map(series).astype("float64")
-        known = prog[prog["value"].notna()]
-        lo = np.nanmin(prog["value"]) if vmin is None else vmin
-        hi = np.nanmax(prog["value"]) if vmax is None else vmax
+        value = prog["village_id"].map(series).astype("float64").to_numpy()
+        lo = np.nanmin(value) if vmin is None else vmin
+        hi = np.nanmax(value) if vmax is None else vmax
         if not np.isfinite(lo) or not np.isfinite(hi):
             lo, hi = 0.0, 1.0
         if hi == lo:
             hi = lo + 1.0
         norm = mpl.colors.Normalize(vmin=lo, vmax=hi)
         colormap = mpl.colormaps[cmap]
-        if len(known):
-            known.plot(
-                ax=ax,
-                color=[colormap(norm(v)) for v in known["value"]],
-                edgecolor="#333333",
-                linewidth=0.5,
+        known = ~np.isnan(value)
+        prog_geoms = geoms[is_prog]
+        if known.any():
+            _add_polygons(
+                ax,
+                prog_geoms[known],
+                colormap(norm(value[known])),
+                edgecolors="#333333",
+                linewidths=0.5,
             )
-        missing = prog[prog["value"].isna()]
-        if len(missing):
-            missing.plot(ax=ax, facecolor="white", edgecolor="#333333", hatch="///", linewidth=0.5)
+        if (~known).any():
+            _add_polygons(
+                ax,
+                prog_geoms[~known],
+                "white",
+                edgecolors="#333333",
+                linewidths=0.5,
+                hatch="///",
+            )
             handles.append(
                 Patch(facecolor="white", edgecolor="#333333", hatch="///", label="No value")
             )
@@ -400,10 +562,10 @@ def draw_village_map(
         bar.set_label(value_label or "value", fontsize=9)
         bar.ax.tick_params(labelsize=8)
     elif len(prog):
-        prog.plot(ax=ax, facecolor=_HIGHLIGHT, edgecolor="#333333", linewidth=0.5)
+        _add_polygons(ax, geoms[is_prog], _HIGHLIGHT, edgecolors="#333333", linewidths=0.5)
         handles.append(Patch(facecolor=_HIGHLIGHT, edgecolor="#333333", label="Programme villages"))
 
-    bm.boundary.plot(ax=ax, color="#222222", linewidth=1.0)
+    _add_outlines(ax, bm.geometry.to_numpy(), colors="#222222", linewidths=1.0)
     handles.append(Line2D([], [], color="#222222", linewidth=1.0, label="Block boundary"))
     if label_blocks and "block_name" in bm.columns:
         for row in bm.itertuples():
@@ -420,11 +582,11 @@ def draw_village_map(
                 zorder=6,
             )
 
+    area = shapely.union_all(bm.geometry.to_numpy())
+    shapely.prepare(area)
     if facilities is not None and len(facilities):
         _check_frame(facilities, "facilities", ["level"])
         fm = facilities.to_crs(crs)
-        area = shapely.union_all(bm.geometry.to_numpy())
-        shapely.prepare(area)
         fm = fm[shapely.covers(area, fm.geometry.to_numpy())]
         groups = dict(DEFAULT_DISTANCE_KINDS if facility_kinds is None else facility_kinds)
         for name, levels in groups.items():
@@ -456,13 +618,13 @@ def draw_village_map(
                     )
                 )
 
-    minx, miny, maxx, maxy = bm.total_bounds
-    padx, pady = 0.03 * (maxx - minx), 0.08 * (maxy - miny)
-    ax.set_xlim(minx - padx, maxx + padx)
-    ax.set_ylim(miny - pady, maxy + pady * 0.5)
+    bounds = bm.total_bounds
+    x0, x1, y0, y1 = _map_limits(ax, area, bounds)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    _scale_bar(ax, maxx - minx)
+    _scale_bar(ax, bounds[2] - bounds[0])
     _north_arrow(ax)
     if credit:
         ax.text(
