@@ -672,6 +672,13 @@ def _write_key(dna: SyntheticDNA, folder: Path, first_rows: dict, paths: dict[st
         "rates_defaulted_to_national": dna.defaulted,
         "implied_rates": {k: round(v, 3) for k, v in dna.implied_rates().items()},
         "model": _m.MODEL,
+        "knowledge": {
+            k: dict(zip(_m.KNOWLEDGE_GROUPS, v, strict=True)) for k, v in _m.KNOWLEDGE.items()
+        },
+        "registers": {
+            f"{code}|{fam}": {"p_none": v[0], "share_lo": v[1], "share_hi": v[2]}
+            for (code, fam), v in _m.REGISTERS.items()
+        },
         "files": {FILE_NAMES[k]: _sha256(p) for k, p in sorted(paths.items()) if k in FILE_NAMES},
         "dirt_summary": {
             str(k): int(v) for k, v in log["kind"].value_counts().sort_index().items()

@@ -212,6 +212,12 @@ def add_dirt(
         long_unit = None
         if "indicator" in df.columns:
             long_unit = df["indicator"].map(units)
+        # ingestion skips a row without any answer of its own (the community's value is
+        # only shown for comparison), so such a row's community value is left clean
+        answered = np.ones(len(df), dtype=bool)
+        if "community_value" in df.columns:
+            own = [c for c in ("value", "response") if c in df.columns]
+            answered = df[own].notna().any(axis=1).to_numpy() if own else answered
         for col in df.columns:
             if col in ("village", "block"):
                 kind = "name"
@@ -238,7 +244,7 @@ def add_dirt(
             hit = np.flatnonzero(rng.random(len(values)) < rate)
             skip = protected.get((wb, title), set())
             for i in hit:
-                if i in skip:
+                if i in skip or (col == "community_value" and not answered[i]):
                     continue
                 old = values[i]
                 if old is None or (isinstance(old, float) and np.isnan(old)):

@@ -26,6 +26,12 @@ from leheranalysis.synth.calibration import (
 
 __all__ = [
     "MODEL",
+    "CASE_COUNTS",
+    "ESTIMATED_COUNTS",
+    "KNOWLEDGE",
+    "REGISTERS",
+    "KNOWLEDGE_GROUPS",
+    "p_know",
     "simulate_villages",
     "group_sheet",
     "community_values",
@@ -65,7 +71,103 @@ MODEL: dict[str, float] = {
     "missing_per_1000": 0.8,
     # probability that an answer is left blank
     "p_missing": 0.03,
+    # genuinely absent issues (hurdle): the issue occurs in a village with probability
+    # expit(logit(present_<rate>) + present_slope_<rate> * z); the calibration then
+    # raises the rate of the villages where it occurs
+    "present_migration": 0.6,
+    "present_slope_migration": 1.2,
+    "present_child_marriage": 0.85,
+    "present_slope_child_marriage": 0.8,
+    # reach of the respondent groups: the share of a village's cases living in the
+    # hamlets the participants come from is Beta with mean
+    # clip(sqrt(reach_population / population), reach_min, reach_max) and concentration
+    # reach_kappa_<indicator> (small: the issue is concentrated in a few hamlets)
+    "reach_population": 600.0,
+    "reach_min": 0.2,
+    "reach_max": 0.8,
+    "reach_kappa_oosc_6_14": 0.7,
+    "reach_kappa_child_labour_5_17": 0.4,
+    "reach_kappa_child_migration": 0.6,
+    "reach_kappa_girls_dropout_after_primary": 0.6,
+    "reach_kappa_child_marriage_12m": 1.5,
+    "reach_kappa_adolescent_pregnancy": 2.0,
+    "reach_kappa_births_not_registered": 2.0,
+    "reach_kappa_sexual_abuse_known": 2.0,
+    "reach_kappa_missing_trafficked": 2.0,
+    # cases outside the reach are known with this share of a group's p_know
+    "far_cg": 0.02,
+    "far_ag": 0.1,
+    # counts groups estimate (out-of-school, working, migrating, dropped-out children):
+    # a group reporting some cases adds Poisson(overcount_mean) more with probability
+    # overcount_p (children just outside the age band, of the next hamlet)
+    "overcount_p": 0.25,
+    "overcount_mean": 1.5,
 }
+
+#: issues counted case by case: respondent groups report the cases they know of
+CASE_COUNTS: tuple[str, ...] = (
+    "oosc_6_14",
+    "child_labour_5_17",
+    "child_migration",
+    "girls_dropout_after_primary",
+    "child_marriage_12m",
+    "adolescent_pregnancy",
+    "births_not_registered",
+    "sexual_abuse_known",
+    "missing_trafficked",
+)
+
+#: counts that groups estimate rather than list (occasional small over-count)
+ESTIMATED_COUNTS: frozenset[str] = frozenset(
+    {"oosc_6_14", "child_labour_5_17", "child_migration", "girls_dropout_after_primary"}
+)
+
+KNOWLEDGE_GROUPS = (
+    "cg_girls_10_14",
+    "cg_girls_15_17",
+    "cg_boys_10_14",
+    "cg_boys_15_17",
+    "ag_women",
+    "ag_men",
+)
+
+#: p_know: the probability that a respondent group knows (and reports) a case living
+#: within its reach, by issue and group in the order of ``KNOWLEDGE_GROUPS``
+KNOWLEDGE: dict[str, tuple[float, float, float, float, float, float]] = {
+    # girls 10-14, girls 15-17, boys 10-14, boys 15-17, women, men
+    "oosc_6_14": (0.6, 0.5, 0.6, 0.5, 0.35, 0.3),
+    "child_labour_5_17": (0.35, 0.35, 0.55, 0.6, 0.4, 0.45),
+    "child_migration": (0.3, 0.35, 0.4, 0.5, 0.55, 0.6),
+    "girls_dropout_after_primary": (0.5, 0.6, 0.2, 0.25, 0.4, 0.25),
+    "child_marriage_12m": (0.35, 0.6, 0.1, 0.2, 0.7, 0.6),
+    "adolescent_pregnancy": (0.2, 0.3, 0.05, 0.05, 0.5, 0.15),
+    "births_not_registered": (0.05, 0.1, 0.03, 0.05, 0.25, 0.1),
+    "sexual_abuse_known": (0.2, 0.25, 0.1, 0.1, 0.35, 0.2),
+    "missing_trafficked": (0.3, 0.3, 0.3, 0.3, 0.6, 0.6),
+}
+
+#: duty bearers' registers: (probability the register records none of the issue,
+#: lowest and highest share of the village's cases recorded otherwise)
+REGISTERS: dict[tuple[str, str], tuple[float, float, float]] = {
+    ("oosc_6_14", "teacher"): (0.35, 0.15, 0.5),
+    ("child_labour_5_17", "teacher"): (0.55, 0.1, 0.5),
+    ("child_labour_5_17", "aww"): (0.6, 0.2, 0.6),
+    ("child_migration", "teacher"): (0.4, 0.3, 0.8),
+    ("girls_dropout_after_primary", "teacher"): (0.25, 0.4, 0.9),
+    ("child_marriage_12m", "aww"): (0.2, 0.4, 0.9),
+    ("child_marriage_12m", "asha"): (0.2, 0.4, 0.9),
+    ("adolescent_pregnancy", "aww"): (0.05, 0.75, 1.0),
+    ("adolescent_pregnancy", "asha"): (0.03, 0.85, 1.0),
+    ("births_not_registered", "aww"): (0.1, 0.5, 1.0),
+    ("births_not_registered", "asha"): (0.05, 0.6, 1.0),
+    ("sexual_abuse_known", "aww"): (0.3, 0.2, 0.9),
+    ("sexual_abuse_known", "asha"): (0.3, 0.2, 0.9),
+    ("missing_trafficked", "aww"): (0.2, 0.4, 1.0),
+}
+_DEFAULT_REGISTER = (0.1, 0.5, 0.9)
+
+#: rates with a hurdle (genuinely absent in some villages)
+_HURDLES = ("migration", "child_marriage")
 
 _RATES = (
     # name, district target key, denominator column, sign (+1: higher is worse), sd key
@@ -128,8 +230,11 @@ def simulate_villages(
     -------
     pandas.DataFrame
         ``villages`` plus ``z`` (vulnerability), the population bands, ``p_<rate>``
-        (latent village shares), the true counts under the indicator codes, the true
-        yes/no (bool), scores (float 1-5) and awareness shares (0-1).
+        (latent village shares, 0 where a hurdled issue is absent), ``migration_present``
+        and ``child_marriage_present`` (bool), the true counts under the indicator codes,
+        ``reach_<code>`` (the cases of each :data:`CASE_COUNTS` issue living within the
+        respondent groups' reach), the true yes/no (bool), scores (float 1-5) and
+        awareness shares (0-1).
     """
     df = villages.reset_index(drop=True).copy()
     n = len(df)
@@ -160,12 +265,23 @@ def simulate_villages(
     sds = np.array([MODEL[r[4]] for r in _RATES])
     effects = signs * sds * (rho * z[:, None] + np.sqrt(1 - rho**2) * noise)
     base = logit(np.array([targets[r[1]] for r in _RATES]))
+    # hurdle: some issues are genuinely absent in some villages (the more often, the
+    # less vulnerable the village); the villages where the issue occurs carry the whole
+    # district rate: their weighted mean is the target divided by their weight share
+    present = np.ones((n, k), dtype=bool)
+    for j, r in enumerate(_RATES):
+        if r[0] in _HURDLES:
+            q = expit(logit(MODEL[f"present_{r[0]}"]) + MODEL[f"present_slope_{r[0]}"] * z)
+            present[:, j] = rng.random(n) < q
+    names = [r[0] for r in _RATES]
+    for r in _HURDLES:
+        df[f"{r}_present"] = present[:, names.index(r)]
     weights = np.column_stack([df[r[2]].to_numpy(dtype=float) for r in _RATES])
     weights = np.where(weights > 0, weights, pop[:, None] * 1e-6)
-    offsets = calibrate_logit_offsets(
-        base, effects, weights, np.array([targets[r[1]] for r in _RATES])
-    )
-    p = expit(base + offsets + effects)
+    covered = (weights * present).sum(axis=0) / weights.sum(axis=0)
+    goal = np.array([targets[r[1]] for r in _RATES]) / np.where(covered > 0, covered, 1.0)
+    offsets = calibrate_logit_offsets(base, effects, weights * present, np.minimum(goal, 0.999))
+    p = expit(base + offsets + effects) * present
     for j, r in enumerate(_RATES):
         df[f"p_{r[0]}"] = p[:, j]
 
@@ -200,36 +316,21 @@ def simulate_villages(
         df[code] = np.clip(3.2 + shift + 0.7 * service + rng.normal(0, 0.5, n), 1, 5)
     df["helpline_1098_aware"] = expit(logit(0.30) + 0.5 * service)
     df["helpline_112_aware"] = expit(logit(0.40) + 0.5 * service)
+
+    # the cases living in the hamlets the respondent groups come from (beta-binomial:
+    # issues concentrated in a few hamlets are either mostly within reach or not at all)
+    mean = np.clip(np.sqrt(MODEL["reach_population"] / pop), MODEL["reach_min"], MODEL["reach_max"])
+    for code in CASE_COUNTS:
+        kappa = MODEL[f"reach_kappa_{code}"]
+        share = rng.beta(mean * kappa, (1 - mean) * kappa)
+        df[f"reach_{code}"] = rng.binomial(df[code].to_numpy(), share)
     return df
 
 
 # ---------------------------------------------------------------------------- groups
 
-#: how a family's count relates to the true count: uniform factor range
-_COUNT_FACTORS: dict[tuple[str, str], tuple[float, float]] = {
-    ("oosc_6_14", "cg"): (0.9, 1.3),
-    ("oosc_6_14", "ag"): (0.85, 1.2),
-    ("oosc_6_14", "teacher"): (0.25, 0.75),
-    ("child_labour_5_17", "cg"): (0.9, 1.3),
-    ("child_labour_5_17", "ag"): (0.8, 1.15),
-    ("child_labour_5_17", "teacher"): (0.1, 0.5),
-    ("child_labour_5_17", "aww"): (0.3, 0.8),
-    ("child_migration", "teacher"): (0.3, 0.8),
-    ("girls_dropout_after_primary", "teacher"): (0.4, 0.9),
-    ("child_marriage_12m", "aww"): (0.5, 0.95),
-    ("child_marriage_12m", "asha"): (0.5, 0.95),
-    ("adolescent_pregnancy", "aww"): (0.75, 1.0),
-    ("adolescent_pregnancy", "asha"): (0.85, 1.05),
-    ("births_not_registered", "aww"): (0.5, 1.0),
-    ("births_not_registered", "asha"): (0.6, 1.0),
-    ("sexual_abuse_known", "ag"): (0.3, 1.0),
-    ("sexual_abuse_known", "aww"): (0.2, 0.9),
-    ("sexual_abuse_known", "asha"): (0.2, 0.9),
-    ("missing_trafficked", "ag"): (0.6, 1.0),
-    ("missing_trafficked", "aww"): (0.4, 1.0),
-}
+#: counts that are not cases (unsafe places): a uniform factor on the true count
 _DEFAULT_COMMUNITY = (0.8, 1.1)
-_DEFAULT_DUTY = (0.5, 0.9)
 
 #: duty bearers rate their own service higher than the community does
 _OWN_SERVICE = {
@@ -246,6 +347,47 @@ def _blank(values: np.ndarray, rng: np.random.Generator, p: float) -> np.ndarray
     return out
 
 
+def p_know(code: str, family: str, group: str | None = None) -> float:
+    """Probability that a respondent group knows a case of ``code`` within its reach.
+
+    Groups missing from :data:`KNOWLEDGE` (a codebook with other groups) take the mean
+    of their family's groups.
+    """
+    row = KNOWLEDGE[code]
+    if group in KNOWLEDGE_GROUPS:
+        return row[KNOWLEDGE_GROUPS.index(group)]
+    same = [x for g, x in zip(KNOWLEDGE_GROUPS, row, strict=True) if g.startswith(family + "_")]
+    return float(np.mean(same)) if same else float(np.mean(row))
+
+
+def _known_cases(
+    truth: pd.DataFrame,
+    code: str,
+    family: str,
+    group: str | None,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """The cases a respondent group reports: those it knows of, plus estimated extras.
+
+    ``Binomial(reach, p) + Binomial(true - reach, far x p)`` with ``reach`` the cases in
+    the hamlets the groups come from (``reach_<code>`` of the truth), ``p`` from
+    :func:`p_know`, ``far`` the family's ``far_<family>``; for the counts groups estimate
+    (:data:`ESTIMATED_COUNTS`) a group reporting some cases adds
+    ``Poisson(overcount_mean)`` with probability ``overcount_p``.
+    """
+    n = len(truth)
+    t = truth[code].to_numpy().astype(np.int64)
+    col = f"reach_{code}"
+    reach = truth[col].to_numpy().astype(np.int64) if col in truth else t
+    p = p_know(code, family, group)
+    far = MODEL.get(f"far_{family}", 0.0) * p
+    known = rng.binomial(reach, p) + rng.binomial(np.maximum(t - reach, 0), far)
+    if code in ESTIMATED_COUNTS:
+        extra = (known > 0) & (rng.random(n) < MODEL["overcount_p"])
+        known = known + np.where(extra, rng.poisson(MODEL["overcount_mean"], n), 0)
+    return known.astype(np.int64)
+
+
 def _report(
     truth: pd.DataFrame,
     code: str,
@@ -260,11 +402,14 @@ def _report(
     t = truth[code].to_numpy()
     duty = family in ("teacher", "aww", "asha")
     if unit == "count":
-        lo, hi = _COUNT_FACTORS.get((code, family), _DEFAULT_DUTY if duty else _DEFAULT_COMMUNITY)
-        if code == "girls_dropout_after_primary" and group and "boys" in group:
-            lo, hi = lo * 0.7, hi * 0.8
-        if code == "child_marriage_12m" and group == "cg_girls_15_17":
-            lo, hi = 0.95, 1.2
+        t = t.astype(np.int64)
+        if duty:
+            p_none, lo, hi = REGISTERS.get((code, family), _DEFAULT_REGISTER)
+            recorded = rng.binomial(t, rng.uniform(lo, hi, n))
+            return np.where(rng.random(n) < p_none, 0, recorded).astype(np.int64)
+        if code in CASE_COUNTS:
+            return _known_cases(truth, code, family, group, rng)
+        lo, hi = _DEFAULT_COMMUNITY
         return random_round(t * rng.uniform(lo, hi, n), rng)
     if unit == "yesno":
         t = t.astype(bool)
