@@ -83,15 +83,54 @@ def test_village_map_report_embeds_maps(madhubani):
     images = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', html)
     assert len(images) >= 2, "expected the village map and the small multiples"
     assert all(base64.b64decode(img[:200] + "==")[:4] == b"\x89PNG" for img in images)
-    figures = config.project_root()  # figures are written in the sandbox, not the repo
-    assert figures
     map_files = list((madhubani[0] / "figures" / "madhubani").glob("*.svg"))
     assert map_files, "maps are saved as SVG too"
 
 
+def _rows_about(html: str, labels: list[str]) -> list[list[str]]:
+    """Cells (as text) of every table row that names one of ``labels``."""
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, flags=re.S):
+        cells = [
+            re.sub(r"<[^>]+>", "", c).replace("&nbsp;", " ").strip()
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
+        ]
+        if any(label.lower() in " ".join(cells).lower() for label in labels):
+            rows.append(cells)
+    return rows
+
+
+# a count of 1-4 written plainly, as "k of n", "k/n" or "(k/n)"
+_SMALL = re.compile(r"^\(?[1-4](?:\s*/\s*\d+|\s+of\s+\d+.*)?\)?$")
+
+
 def test_no_sensitive_small_counts_in_reports(madhubani):
-    html = _html(madhubani[0], "02-baseline-findings")
-    assert "&lt;5" in html or "<5" in html, "small sensitive counts are shown as <5"
+    from leheranalysis.codebook import load_codebook
+
+    cb = load_codebook()
+    sensitive = cb.indicators[
+        cb.indicators["sensitive"] & (cb.indicators["instrument"] == "village")
+    ]
+    labels = [str(lbl) for lbl in sensitive["label"]]
+    assert labels, "the codebook marks sensitive village indicators"
+    seen_suppressed = False
+    for stem in ("02-baseline-findings", "04-district-comparison"):
+        html = _html(madhubani[0], stem)
+        rows = _rows_about(html, labels)
+        if stem.startswith("02"):
+            assert rows, f"{stem}: no table row about the sensitive indicators"
+        for cells in rows:
+            leaks = [c for c in cells[1:] if _SMALL.match(c)]
+            assert not leaks, f"{stem}: sensitive count shown: {cells}"
+            seen_suppressed = seen_suppressed or any("<5" in c for c in cells)
+    assert seen_suppressed, "small sensitive counts are shown as <5"
+
+
+def test_small_count_pattern_catches_leaks():
+    for leak in ("3", "1 of 63", "(2/61)", "4/63"):
+        assert _SMALL.match(leak), leak
+    for fine in ("0", "12", "<5", "63 of 63", "5/61", "97 %"):
+        assert not _SMALL.match(fine), fine
 
 
 @pytest.mark.skipif(
