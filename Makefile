@@ -17,6 +17,7 @@ help:
 	@echo "make data   - fetch and verify the public data"
 	@echo "make bench  - run the benchmarks and print the numbers"
 	@echo "make lint   - ruff"
+	@echo "make clean-reports - remove generated reports and figures"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -46,3 +47,6 @@ lint: setup
 format: setup
 	$(VENV)/bin/ruff check --fix src tests benchmarks notebooks
 	$(VENV)/bin/ruff format src tests benchmarks notebooks
+
+clean-reports:
+	rm -rf reports figures/*/
