@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -19,10 +21,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from leheranalysis import __version__, plotting, reports
+from leheranalysis import __version__, config, plotting, reports
 from leheranalysis.cli import main as cli_main
 from leheranalysis.errors import ConfigError, DataNotAvailableError, ReportError, UnknownNameError
-from leheranalysis.reports import export, parameters, runner
+from leheranalysis.reports import batch, export, parameters, runner
 from leheranalysis.reports.records import RunRecord, add_records, load_runs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
@@ -390,7 +392,16 @@ def _record(district, notebook, status, **kw) -> RunRecord:
     )
 
 
+def _processed(root: Path, *districts: str) -> Path:
+    for name in districts:
+        folder = root / config.slugify(name)
+        folder.mkdir(parents=True)
+        (folder / "manifest.json").write_text(json.dumps(_manifest(name, False)))
+    return root
+
+
 def test_build_index_lists_runs_with_status_and_provenance(tmp_path):
+    processed = _processed(tmp_path / "processed", "Madhubani", "Morigaon")
     recs = [
         _record("Madhubani", "01-data-quality", "ok", provenance={"synthetic": True}),
         _record(
@@ -412,11 +423,14 @@ def test_build_index_lists_runs_with_status_and_provenance(tmp_path):
         ),
     ]
     add_records(tmp_path, recs)
-    text = reports.build_index(tmp_path).read_text()
+    text = reports.build_index(tmp_path, data_roots=[processed]).read_text()
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
     assert "3 reports, 1 failed" in text
     assert '<a href="madhubani/01-data-quality.html">01 Data quality</a>' in text
-    assert '<a href="madhubani/02-baseline-findings.ipynb">(executed notebook)</a>' in text
+    assert (
+        '02 Baseline findings &middot; <a href="madhubani/02-baseline-findings.ipynb">'
+        "executed notebook (for analysts)</a>"
+    ) in text
     assert "failed at cell 7: KeyError: &#x27;x&#x27;" in text
     assert text.count('class="badge failed"') == 1 and text.count('class="badge ok"') == 2
     madhubani = text.split('id="madhubani"')[1].split("</section>")[0]
@@ -425,6 +439,40 @@ def test_build_index_lists_runs_with_status_and_provenance(tmp_path):
     assert "codebook 1.2.0" in morigaon and "abcdef123456" in morigaon
     assert "unchanged" in morigaon and "4.2 s" in morigaon
     assert "http" not in text and "<script" not in text
+
+
+def test_index_leaves_out_districts_without_processed_data(project):
+    """A district of an earlier run on another data folder is not linked, but named."""
+    out = project / "reports"
+    recs = [
+        _record("Madhubani", "01-data-quality", "ok"),
+        _record("Madhubani", "02-baseline-findings", "failed", message="boom"),
+        _record("Synthetic District", "01-data-quality", "ok"),
+    ]
+    recs[2].slug = "synthetic-district"
+    recs[2].html = "synthetic-district/01-data-quality.html"
+    for rec in recs:
+        for rel in (rec.html, rec.ipynb):
+            if rel:
+                (out / rel).parent.mkdir(parents=True, exist_ok=True)
+                (out / rel).write_text("<html></html>")
+    add_records(out, recs)  # no data_roots recorded: config.processed_dir() is used
+    text = reports.build_index(out).read_text()
+    assert "1 districts, 2 reports, 1 failed" in text
+    assert "synthetic-district/" not in text and 'id="synthetic-district"' not in text
+    processed = str(project / "data" / "processed")
+    assert (
+        "Not listed: 1 report of Synthetic District, which no longer has processed data "
+        f"in {processed} (the data folder of the latest run)."
+    ) in text
+    _check_links(out / "index.html", text)
+    # a later run on another data folder, recorded in runs.json, decides instead
+    other = _processed(project / "elsewhere", "Synthetic District")
+    add_records(out, [], data_roots=[other])
+    text = reports.build_index(out).read_text()
+    assert '<a href="synthetic-district/01-data-quality.html">' in text
+    assert "madhubani/" not in text and "Not listed: 2 reports of Madhubani" in text
+    _check_links(out / "index.html", text)
 
 
 def test_runs_json_keeps_latest_and_history(tmp_path):
@@ -512,6 +560,73 @@ def test_save_figure_default_folder_and_synthetic_from_manifest(project):
     plt.close(fig)
     with pytest.raises(ConfigError, match="figure name '../x'"):
         plotting.save_figure(fig, "Morigaon", "../x")
+
+
+def test_figures_dir_honours_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEHER_HOME", str(tmp_path / "proj"))
+    monkeypatch.delenv("LEHER_FIGURES_DIR", raising=False)
+    assert config.figures_dir("Leh (Ladakh)") == tmp_path / "proj" / "figures" / "leh-ladakh"
+    monkeypatch.setenv("LEHER_FIGURES_DIR", str(tmp_path / "out" / "figures"))
+    assert config.figures_dir() == tmp_path / "out" / "figures"
+    assert config.figures_dir("Leh (Ladakh)") == tmp_path / "out" / "figures" / "leh-ladakh"
+
+
+def test_plan_sets_figures_folder_from_out_dir(project, monkeypatch):
+    monkeypatch.delenv("LEHER_FIGURES_DIR", raising=False)
+    nbs = reports.find_notebooks(project / "notebooks", ["01"])
+    default = runner.RunOptions(notebooks_dir=project / "notebooks")
+    (job,) = reports.plan_district("Madhubani", nbs, default, known_districts=["Madhubani"])
+    assert job.figures_dir == project / "figures"
+    elsewhere = runner.RunOptions(out_dir=project / "x", notebooks_dir=project / "notebooks")
+    (job,) = reports.plan_district("Madhubani", nbs, elsewhere, known_districts=["Madhubani"])
+    assert job.figures_dir == (project / "x" / "figures").resolve()
+
+
+def test_execute_job_clears_own_figures_and_sets_kernel_env(project, monkeypatch):
+    """Before ``01-*`` runs, only its own old figures go; the kernel sees the folder."""
+    import papermill
+
+    out = project / "elsewhere"
+    opts = runner.RunOptions(out_dir=out, notebooks_dir=project / "notebooks")
+    nbs = reports.find_notebooks(project / "notebooks", ["01"])
+    (job,) = reports.plan_district("Madhubani", nbs, opts, known_districts=["Madhubani"])
+    figs = out / "figures" / "madhubani"
+    figs.mkdir(parents=True)
+    names = ["01-old.png", "01-old.svg", "01-notes.txt", "010-x.png", "02-keep.png", "keep.png"]
+    for name in names:
+        (figs / name).write_bytes(b"x")
+    seen = {}
+
+    def fake(input_path, output_path, **kwargs):
+        seen["env"] = os.environ.get("LEHER_FIGURES_DIR")
+        seen["left"] = sorted(p.name for p in figs.iterdir())
+        raise RuntimeError("no kernel in this test")
+
+    monkeypatch.setattr(papermill, "execute_notebook", fake)
+    rec = runner.execute_job(job)
+    assert rec.status == "failed" and "no kernel in this test" in rec.message
+    assert seen["env"] == str(out.resolve() / "figures")
+    assert seen["left"] == ["01-notes.txt", "010-x.png", "02-keep.png", "keep.png"]
+    assert "LEHER_FIGURES_DIR" not in os.environ or os.environ["LEHER_FIGURES_DIR"] != seen["env"]
+    assert not (project / "figures").exists()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unreachable_dask_scheduler_is_a_config_error(project, no_kernel, monkeypatch, capsys):
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(batch, "DASK_CONNECT_TIMEOUT", 2.0)
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    nbdir = str(project / "notebooks")
+    code = cli_main(["run", "--all", "--notebooks-dir", nbdir, "--dask", address, "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"error: cannot connect to a Dask scheduler at {address} within 2 s" in err
+    assert "use --dask local" in err and "Traceback" not in err
 
 
 # --------------------------------------------------------------- kernels (slow)
@@ -617,8 +732,25 @@ def test_unchanged_notebook_is_not_rerun(suite, monkeypatch, no_kernel):
 def _chromium() -> str:
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if not exe:
+        if config.require_data():
+            pytest.fail(
+                "chromium not installed but LEHER_REQUIRE_DATA=1 requires the browser check "
+                "(apt-get install -y chromium; .ci/run installs it)"
+            )
         pytest.skip("chromium not installed (apt-get install -y chromium)")
     return exe
+
+
+def test_missing_chromium_fails_when_data_is_required(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("LEHER_REQUIRE_DATA", "1")
+    with pytest.raises(BaseException) as info:  # pytest's skip and fail are BaseException
+        _chromium()
+    assert info.type is pytest.fail.Exception
+    assert "chromium not installed but LEHER_REQUIRE_DATA=1" in str(info.value)
+    monkeypatch.setenv("LEHER_REQUIRE_DATA", "0")
+    with pytest.raises(pytest.skip.Exception, match="chromium not installed"):
+        _chromium()
 
 
 def _chromium_run(exe: str, profile: Path, *args: str) -> str:
@@ -673,6 +805,28 @@ def test_chromium_loads_index_and_report(suite, tmp_path):
         assert out.stat().st_size > 5000
     dom = _chromium_run(exe, tmp_path / "profile", "--dump-dom", report.as_uri())
     assert dom.count("<img") >= 1 and "SYNTHETIC DATA" in dom
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("reports-kernels")
+def test_run_with_out_writes_figures_there_only(tmp_path, monkeypatch):
+    """``--out DIR``: figures in ``DIR/figures``, old ones of the notebook cleared."""
+    root = _make_project(tmp_path / "proj")
+    monkeypatch.setenv("LEHER_HOME", str(root))
+    monkeypatch.setenv("LEHER_DATA_DIR", str(root / "data"))
+    monkeypatch.delenv("LEHER_FIGURES_DIR", raising=False)
+    monkeypatch.setattr(parameters, "_gazetteer_resolve", lambda name: (None, []))
+    out = tmp_path / "out"
+    stale = out / "figures" / "madhubani" / "01-from-an-earlier-run.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    args = ["run", "--district", "Madhubani", "--notebooks", "01", "--out", str(out)]
+    assert cli_main([*args, "--no-progress"]) == 0
+    assert (out / "madhubani" / "01-fixture-report.html").is_file()
+    assert (out / "figures" / "madhubani" / "fixture-bars.png").stat().st_size > 1000
+    assert not stale.exists()
+    assert not (root / "figures").exists()
+    assert "LEHER_FIGURES_DIR" not in os.environ
 
 
 @pytest.mark.slow

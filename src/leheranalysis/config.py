@@ -14,6 +14,9 @@ LEHER_REQUIRE_DATA
     ``1`` turns "public data not available" test skips into failures (set in CI).
 LEHER_OFFLINE
     ``1`` forbids downloads; fetch uses a mirror or fails with a clear message.
+LEHER_FIGURES_DIR
+    Folder of generated figures (default ``<root>/figures``); ``leher run --out DIR``
+    sets it to ``DIR/figures`` for its notebooks.
 """
 
 from __future__ import annotations
@@ -71,8 +74,9 @@ def reports_dir() -> Path:
 
 
 def figures_dir(district: str | None = None) -> Path:
-    """Generated figures (``<root>/figures[/<slug>]``)."""
-    base = project_root() / "figures"
+    """Generated figures (``$LEHER_FIGURES_DIR`` or ``<root>/figures``, then ``[/<slug>]``)."""
+    env = os.environ.get("LEHER_FIGURES_DIR")
+    base = Path(env).expanduser().resolve() if env else project_root() / "figures"
     return base / slugify(district) if district else base
 
 

@@ -32,6 +32,33 @@ from leheranalysis.reports.runner import (
     plan_district,
 )
 
+DASK_CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a Dask scheduler before giving up with a :class:`ConfigError`."""
+
+
+def _dask_client(address: str, timeout: float | None = None):
+    """A ``dask.distributed.Client`` connected to ``address``.
+
+    Raises
+    ------
+    ConfigError
+        When no scheduler answers at ``address`` within ``timeout`` seconds
+        (default :data:`DASK_CONNECT_TIMEOUT`).
+    """
+    from dask.distributed import Client
+
+    timeout = DASK_CONNECT_TIMEOUT if timeout is None else timeout
+    try:
+        return Client(address, timeout=f"{timeout}s")
+    except (OSError, TimeoutError) as exc:  # refused, unreachable, timed out
+        raise ConfigError(
+            f"cannot connect to a Dask scheduler at {address} within {timeout:g} s "
+            f"({type(exc).__name__}: {exc}); use --dask local for a local cluster, or start "
+            f"one first (`dask scheduler` and `dask worker <address>`)"
+        ) from None
+    except ValueError as exc:  # malformed address
+        raise ConfigError(f"invalid Dask scheduler address {address!r}: {exc}") from None
+
 
 def _options(out_dir, notebooks_dir, force, params, kernel_name, timeout) -> RunOptions:
     kw: dict[str, Any] = {"force": bool(force), "params": dict(params or {})}
@@ -98,7 +125,7 @@ def _run_dask(jobs: list[Job], address: str, workers: int) -> Iterator[RunRecord
         )
         client = Client(cluster)
     else:
-        client = Client(address)
+        client = _dask_client(address)
     try:
         futures = client.map(execute_job_safely, jobs, pure=False)
         owner = {f.key: job for f, job in zip(futures, jobs, strict=True)}
@@ -166,7 +193,8 @@ def execute_jobs(
             bar.set_postfix_str(f"{rec.key} {rec.status}", refresh=False)
             bar.update(1)
     if jobs:
-        add_records(jobs[0].out_dir, done + cached)
+        roots = {str(Path(j.data_dir).parent) for j in jobs}
+        add_records(jobs[0].out_dir, done + cached, data_roots=sorted(roots))
     order = {(j.slug, j.notebook.stem): i for i, j in enumerate(jobs)}
     return sorted(done + cached, key=lambda r: order[(r.slug, r.notebook)])
 

@@ -1,6 +1,8 @@
 """``reports/index.html``: every district's reports with status, run time and provenance.
 
-Built from ``runs.json`` only (no notebook is opened). One self-contained page: inline
+Built from ``runs.json`` only (no notebook is opened). Only districts that have processed
+data in the data folder of the latest run are listed; reports of other districts (say,
+from an earlier run on another data folder) are left out, and a note names them. One self-contained page: inline
 CSS, no script, no external asset, a viewport meta tag and a single-column layout on
 narrow screens, so that it reads well on a phone.
 """
@@ -13,7 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from leheranalysis import __version__, config
-from leheranalysis.reports.records import RunRecord, atomic_write_text, latest_records
+from leheranalysis.reports.provenance import processed_districts
+from leheranalysis.reports.records import (
+    RunRecord,
+    atomic_write_text,
+    latest_records,
+    load_runs,
+)
 
 INDEX_FILE = "index.html"
 
@@ -58,7 +66,7 @@ def _record_html(rec: RunRecord) -> str:
     if rec.ok and rec.html:
         link = f'<a href="{_e(rec.html)}">{title}</a>'
     elif rec.ipynb:
-        link = f'{title} <a href="{_e(rec.ipynb)}">(executed notebook)</a>'
+        link = f'{title} &middot; <a href="{_e(rec.ipynb)}">executed notebook (for analysts)</a>'
     else:
         link = title
     badges = (
@@ -100,8 +108,31 @@ def _provenance_html(records: list[RunRecord]) -> str:
     return badge, details
 
 
-def index_html(records: list[RunRecord], generated: datetime | None = None) -> str:
-    """The index page for ``records`` (latest record of each report)."""
+def _left_out_html(left_out: list[RunRecord], data_roots: list[str] | None) -> str:
+    if not left_out:
+        return ""
+    names = sorted({r.district for r in left_out})
+    where = f" in {', '.join(data_roots)}" if data_roots else ""
+    n = len(left_out)
+    return (
+        f'<p class="meta" id="not-listed">Not listed: {n} report{"s" if n != 1 else ""} of '
+        f"{_e(', '.join(names))}, which no longer {'has' if len(names) == 1 else 'have'} "
+        f"processed data{_e(where)} (the data folder of the latest run).</p>"
+    )
+
+
+def index_html(
+    records: list[RunRecord],
+    generated: datetime | None = None,
+    *,
+    left_out: list[RunRecord] | None = None,
+    data_roots: list[str] | None = None,
+) -> str:
+    """The index page for ``records`` (latest record of each report).
+
+    ``left_out`` records (districts without processed data in ``data_roots``) are not
+    linked; a note names their districts.
+    """
     stamp = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     by_district: dict[str, list[RunRecord]] = defaultdict(list)
     for rec in records:
@@ -119,6 +150,7 @@ def index_html(records: list[RunRecord], generated: datetime | None = None) -> s
             f'<ul class="reports">{items}</ul>{details}</section>'
         )
     body = "".join(sections) or "<p>No reports yet: run <code>leher run --all</code>.</p>"
+    body += _left_out_html(left_out or [], data_roots)
     n_failed = sum(not r.ok for r in records)
     summary = f"{len(by_district)} districts, {len(records)} reports, {n_failed} failed"
     return (
@@ -132,13 +164,28 @@ def index_html(records: list[RunRecord], generated: datetime | None = None) -> s
     )
 
 
-def build_index(reports_dir: str | Path | None = None) -> Path:
+def current_districts(data_roots: list[str | Path]) -> set[str]:
+    """Slugs of the districts with processed data (``manifest.json``) in ``data_roots``."""
+    slugs: set[str] = set()
+    for root in data_roots:
+        for name, folder in processed_districts(root).items():
+            slugs.update((config.slugify(name), Path(folder).name))
+    return slugs
+
+
+def build_index(
+    reports_dir: str | Path | None = None, data_roots: list[str | Path] | None = None
+) -> Path:
     """Write ``<reports_dir>/index.html`` from ``runs.json`` (atomically).
 
     Parameters
     ----------
     reports_dir : str or pathlib.Path, optional
         Default ``config.reports_dir()``.
+    data_roots : list of str or pathlib.Path, optional
+        Folders of district folders; only districts with processed data there are
+        listed. Default: the folders recorded by the latest run in ``runs.json``, else
+        ``config.processed_dir()``.
 
     Returns
     -------
@@ -146,4 +193,12 @@ def build_index(reports_dir: str | Path | None = None) -> Path:
         The index file.
     """
     reports_dir = Path(reports_dir) if reports_dir is not None else config.reports_dir()
-    return atomic_write_text(reports_dir / INDEX_FILE, index_html(latest_records(reports_dir)))
+    if data_roots is None:
+        data_roots = load_runs(reports_dir).get("data_roots") or [config.processed_dir()]
+    roots = [str(r) for r in data_roots]
+    current = current_districts(roots)
+    records = latest_records(reports_dir)
+    shown = [r for r in records if r.slug in current]
+    left_out = [r for r in records if r.slug not in current]
+    page = index_html(shown, left_out=left_out, data_roots=roots)
+    return atomic_write_text(reports_dir / INDEX_FILE, page)

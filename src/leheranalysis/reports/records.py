@@ -2,7 +2,9 @@
 
 ``runs.json`` holds ``latest`` (the last record of each ``<slug>/<notebook>``, which the
 index page shows and the cache consults) and ``history`` (every run, newest last,
-capped at :data:`HISTORY_LIMIT`). Updates take an exclusive lock on ``runs.json.lock``
+capped at :data:`HISTORY_LIMIT`) and ``data_roots`` (the processed-data folders - folders
+of district folders - that the latest run read; the index page lists only districts
+with processed data there). Updates take an exclusive lock on ``runs.json.lock``
 and replace the file atomically, so concurrent ``leher run`` commands do not lose runs.
 """
 
@@ -124,11 +126,21 @@ def latest_records(reports_dir: str | Path) -> list[RunRecord]:
     return [RunRecord.from_dict(latest[k]) for k in sorted(latest)]
 
 
-def add_records(reports_dir: str | Path, records: list[RunRecord]) -> Path:
-    """Append ``records`` to ``runs.json`` (under a lock) and return its path."""
+def add_records(
+    reports_dir: str | Path,
+    records: list[RunRecord],
+    data_roots: list[str | Path] | None = None,
+) -> Path:
+    """Append ``records`` to ``runs.json`` (under a lock) and return its path.
+
+    ``data_roots``, when given, replaces the recorded processed-data folders of the
+    latest run.
+    """
     reports_dir = Path(reports_dir)
     with _locked(reports_dir):
         data = load_runs(reports_dir)
+        if data_roots is not None:
+            data["data_roots"] = sorted({str(Path(r)) for r in data_roots})
         for rec in records:
             data["latest"][rec.key] = rec.to_dict()
             data["history"].append(rec.to_dict())

@@ -6,6 +6,13 @@ Layout of the outputs (``out_dir`` defaults to ``config.reports_dir()``)::
     reports/<slug>/<notebook>.html    the report, without code (only when the run succeeded)
     reports/runs.json                 run records (status, timings, provenance, cache keys)
     reports/index.html                links to every report (see :mod:`.index`)
+    figures/<slug>/NN-*.png|svg       figures saved by notebook ``NN-name`` (``plotting.save_figure``)
+
+Figures go to ``config.figures_dir()`` (``<project>/figures``) when ``out_dir`` is the
+default reports folder, else to ``<out_dir>/figures``: the runner sets
+``LEHER_FIGURES_DIR`` for the kernel, so a run with ``--out`` never touches the
+project's figures. Before notebook ``NN-name`` runs for a district, that district's
+``NN-*.png`` and ``NN-*.svg`` are deleted, so a folder never mixes figures of two runs.
 
 Parameters the runner fills in, when the notebook's ``parameters`` cell declares them:
 ``district`` (canonical name), ``data_dir`` (the district's processed folder, as text)
@@ -91,6 +98,7 @@ class Job:
     provenance: dict[str, Any]
     kernel_name: str = "python3"
     timeout: float | None = None
+    figures_dir: Path | None = None
 
     @property
     def slug(self) -> str:
@@ -222,6 +230,42 @@ def _split_params(
     return {nb: ({k: v for k, v in user.items() if k in d}, d) for nb, d in declared.items()}
 
 
+def figures_root(out_dir: str | Path) -> Path:
+    """Figures folder of a run writing reports to ``out_dir``.
+
+    ``config.figures_dir()`` when ``out_dir`` is the default reports folder, else
+    ``<out_dir>/figures``.
+    """
+    out_dir = Path(out_dir).resolve()
+    if out_dir == config.reports_dir().resolve():
+        return config.figures_dir()
+    return out_dir / "figures"
+
+
+def clear_figures(job: Job) -> list[Path]:
+    """Delete the figures an earlier run of ``job``'s notebook saved for its district.
+
+    Only ``<figures>/<slug>/NN-*.png`` and ``NN-*.svg``, where ``NN`` is the notebook's
+    number; nothing when the notebook name has no number or no figures folder is set.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files deleted.
+    """
+    number = job.notebook.stem.split("-", 1)[0]
+    if job.figures_dir is None or not number.isdigit() or "-" not in job.notebook.stem:
+        return []
+    folder = Path(job.figures_dir) / job.slug
+    gone = []
+    for suffix in (".png", ".svg"):
+        for path in sorted(folder.glob(f"{number}-*{suffix}")):
+            if path.is_file():
+                path.unlink(missing_ok=True)
+                gone.append(path)
+    return gone
+
+
 def plan_district(
     district: str,
     notebooks: list[Path],
@@ -263,6 +307,7 @@ def plan_district(
                 provenance=provenance,
                 kernel_name=options.kernel_name,
                 timeout=options.timeout,
+                figures_dir=figures_root(options.out_dir),
             )
         )
     return jobs
@@ -288,9 +333,11 @@ def cached_record(job: Job) -> RunRecord | None:
 
 @contextlib.contextmanager
 def _kernel_environment(job: Job) -> Iterator[None]:
-    """Environment for the kernel: inline figures, the package importable, quiet debugger."""
+    """Environment for the kernel: inline figures, the package importable, quiet debugger,
+    figures saved under the run's figures folder (``LEHER_FIGURES_DIR``)."""
     src = str(Path(__file__).resolve().parents[2])
     wanted = {
+        "LEHER_FIGURES_DIR": str(job.figures_dir or config.figures_dir()),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p),
@@ -422,6 +469,7 @@ def execute_job(job: Job) -> RunRecord:
     html = folder / f"{job.notebook.stem}.html"
     running = folder / f".{job.notebook.stem}.running.ipynb"
     input_path = _prepare_input(job, folder)
+    clear_figures(job)
     exc = _papermill(job, input_path, running)
     if input_path != job.notebook:
         input_path.unlink(missing_ok=True)
