@@ -109,8 +109,57 @@ def test_failed_run_leaves_previous_output_untouched(corpus, tmp_path, capsys):
     assert run(["--district", "Madhubani", "--out", out, *inputs], capsys)[0] == 2
     assert {p.name: sha(p) for p in out.iterdir()} == snapshot
     # a later successful run removes the stale error files
+    assert (tmp_path / "out.cleaning_log.csv").exists()
     assert run(["--district", "Madhubani", "--out", out, good], capsys)[0] == 0
     assert not (tmp_path / "out.validation_errors.csv").exists()
+    assert not (tmp_path / "out.match_report.csv").exists()
+    assert not (tmp_path / "out.cleaning_log.csv").exists()
+
+
+def test_failed_run_writes_its_cleaning_log_beside_the_output(corpus, tmp_path, capsys):
+    wb = mc.small_part1(corpus)
+    ws = wb["Children's groups"]
+    mc.put(ws, 3, {"oosc_6_14": " 7 ", "corporal_punishment": "haan"})  # cleanable
+    mc.put(ws, 4, {"child_labour_5_17": -2})  # an error
+    path = instruments.save_workbook(wb, tmp_path / "part1.xlsx")
+    out = tmp_path / "out"
+    code, _, err = run(["--district", "Madhubani", "--out", out, path], capsys)
+    assert code == 2 and not out.exists()
+    log_path = tmp_path / "out.cleaning_log.csv"
+    assert str(log_path) in err
+    log = pd.read_csv(log_path, dtype=str, keep_default_na=False)
+    assert list(log.columns) == ingest.CLEANING_COLUMNS
+    got = set(
+        zip(log["row"], log["column"], log["old_value"], log["new_value"], log["rule"], strict=True)
+    )
+    assert ("3", mc.letter(ws, "oosc_6_14"), " 7 ", "7", "trim") in got
+    assert ("3", mc.letter(ws, "oosc_6_14"), "7", "7", "text_to_number") in got
+    assert ("3", mc.letter(ws, "corporal_punishment"), "haan", "1", "yes_no") in got
+
+
+def test_outputs_have_the_default_permissions(corpus, tmp_path, capsys):
+    import os
+    import stat
+
+    good = instruments.save_workbook(mc.small_part1(corpus), tmp_path / "good.xlsx")
+    out = tmp_path / "out"
+    old = os.umask(0o022)
+    try:
+        assert run(["--district", "Madhubani", "--out", out, good], capsys)[0] == 0
+        bad_dir = tmp_path / "bad"
+        bad_dir.mkdir()
+        inputs, _ = mc.CASES["negative_count"](corpus, bad_dir)
+        assert run(["--district", "Madhubani", "--out", out, *inputs], capsys)[0] == 2
+    finally:
+        os.umask(old)
+
+    def mode(p):
+        return stat.S_IMODE(p.stat().st_mode)
+
+    assert mode(out) == 0o755
+    assert {p.name: mode(p) for p in out.iterdir()} == dict.fromkeys(ingest.PROCESSED_FILES, 0o644)
+    for name in ("validation_errors", "match_report", "cleaning_log"):
+        assert mode(tmp_path / f"out.{name}.csv") == 0o644
 
 
 def test_write_failure_leaves_no_half_output(corpus, tmp_path, monkeypatch, capsys):
@@ -139,6 +188,79 @@ def test_refuses_to_replace_a_foreign_folder(corpus, tmp_path):
     with pytest.raises(ConfigError, match="not an ingestion output"):
         ingest.ingest_district("Madhubani", [good], out_dir=foreign)
     assert (foreign / "thesis.docx").read_text() == "keep me"
+
+
+def test_a_copy_of_the_same_file_is_one_error(corpus, tmp_path):
+    inputs, _ = mc.CASES["same_file_twice"](corpus, tmp_path)
+    errors = ingest.read_district("Madhubani", [tmp_path / "june", tmp_path / "backup"]).errors
+    assert errors["rule"].tolist() == ["duplicate_file"]
+    msg = errors["message"].iloc[0]
+    assert errors["file"].iloc[0] == str(inputs[1])
+    assert msg.startswith(str(inputs[1])) and f"copy of {inputs[0]}" in msg
+
+
+def test_echoed_values_never_show_a_name_typed_in_a_number_column(corpus, tmp_path, capsys):
+    wb = mc.small_part1(corpus)
+    ws = wb["Children's groups"]
+    mc.put(
+        ws,
+        3,
+        {"participants": "Sunita Devi", "oosc_6_14": "  Ram Das ", "child_labour_5_17": "abc"},
+    )
+    mc.put(ws, 4, {"corporal_punishment": "Kamla", "oosc_6_14": "NA", "teacher_attendance": "x"})
+    mc.put(ws, 5, {"participants": "call 98765 43210"})
+    path = instruments.save_workbook(wb, tmp_path / "part1.xlsx")
+    out = tmp_path / "out"
+    code, _, err = run(["--district", "Madhubani", "--out", out, path], capsys)
+    assert code == 2
+    for where_ in ("stderr", "validation_errors", "match_report", "cleaning_log"):
+        text = err if where_ == "stderr" else (tmp_path / f"out.{where_}.csv").read_text()
+        for secret in ("Sunita", "Ram Das", "Kamla", "98765"):
+            assert secret not in text, (where_, secret)
+    errors = pd.read_csv(tmp_path / "out.validation_errors.csv", dtype=str, keep_default_na=False)
+    shown = dict(
+        zip(zip(errors["row"], errors["column"], strict=True), errors["value"], strict=True)
+    )
+    assert shown[("3", mc.letter(ws, "participants"))] == "[text removed: 2 words]"
+    assert shown[("3", mc.letter(ws, "oosc_6_14"))] == "[text removed: 2 words]"
+    assert shown[("3", mc.letter(ws, "child_labour_5_17"))] == "'abc'"
+    assert shown[("4", mc.letter(ws, "corporal_punishment"))] == "[text removed: 1 word]"
+    assert shown[("4", mc.letter(ws, "teacher_attendance"))] == "'x'"
+    msg = errors.loc[errors["value"] == "[text removed: 2 words]", "message"].iloc[0]
+    assert msg.endswith("(value [text removed: 2 words]) [type]")
+    log = pd.read_csv(tmp_path / "out.cleaning_log.csv", dtype=str, keep_default_na=False)
+    trim = log[(log["rule"] == "trim") & (log["row"] == "3")]
+    assert trim[["old_value", "new_value"]].values.tolist() == [
+        ["[text removed: 2 words]", "[text removed: 2 words]"]
+    ]
+    assert ("5", "pii_removed") in set(zip(log["row"], log["rule"], strict=True))
+    # village names are place names: the match report keeps them as written
+    report = pd.read_csv(tmp_path / "out.match_report.csv", dtype=str, keep_default_na=False)
+    assert corpus.village("Bisfi", 0) in set(report["written_village"])
+
+
+def test_messages_name_blocks_with_their_id(corpus, tmp_path, capsys):
+    bisfi = corpus.district.block_id("Bisfi")
+    pandaul = corpus.district.block_id("Pandaul")
+    good = instruments.save_workbook(mc.small_part1(corpus), tmp_path / "good.xlsx")
+    code, stdout, _ = run(["--district", "Madhubani", "--out", tmp_path / "out", good], capsys)
+    assert code == 0 and f"in 1 block (Bisfi ({bisfi}))" in stdout
+    wb = mc.small_part1(corpus)
+    mc.put(wb["Adult groups"], 3, {"village": corpus.village("Pandaul", 0)})
+    path = instruments.save_workbook(wb, tmp_path / "wrong.xlsx")
+    errors = ingest.read_district("Madhubani", [path]).errors
+    msg = errors.loc[errors["rule"] == "wrong_block", "message"].iloc[0]
+    assert (
+        f"no village of that name in block Bisfi ({bisfi}); it is in block Pandaul ({pandaul})"
+        in msg
+    )
+    vid = int(corpus.villages.loc[corpus.villages["block_name"] == "Pandaul", "village_id"].iloc[0])
+    aliases = tmp_path / "aliases.csv"
+    aliases.write_text(f"written_name,block,village_id\nX,Bisfi,{vid}\n", encoding="utf-8")
+    errors = ingest.read_district("Madhubani", [good], aliases=aliases).errors
+    assert errors["problem"].tolist() == [
+        f"village_id {vid} is not in block Bisfi ({bisfi}); it is in block Pandaul ({pandaul})"
+    ]
 
 
 # ============================================================== round trip
@@ -225,7 +347,7 @@ def fill_all(cp: mc.Corpus):
             for k, issue in enumerate(issues):
                 rank = (k + i + j) % len(issues) + 1
                 ws.cell(row=r, column=c[f"rank_{issue}"], value=rank)
-                ranks.append((v["block_id"], v["village_id"], g, issue, rank))
+                ranks.append((v["block_id"], v["village_id"], g, issue, rank, "Ranking", r))
             r += 1
     block_ids = V.drop_duplicates("block_name").set_index("block_name")["block_id"]
     ws = books["secondary"]["Secondary data"]
@@ -297,7 +419,10 @@ def fill_all(cp: mc.Corpus):
         "response",
     ]
     exp_obs = pd.DataFrame(obs, columns=cols)
-    exp_ranks = pd.DataFrame(ranks, columns=ingest.RANKING_COLUMNS)
+    exp_ranks = pd.DataFrame(
+        ranks,
+        columns=["block_id", "village_id", "group", "issue", "rank", "source_sheet", "source_row"],
+    )
     return books, exp_obs, exp_ranks
 
 
@@ -340,6 +465,9 @@ def test_round_trip_madhubani_templates(corpus, tmp_path, capsys):
     assert v["village_id"].nunique() == 63
     ranks = pd.read_parquet(out / "rankings.parquet")
     assert list(ranks.columns) == ingest.RANKING_COLUMNS
+    # each rank names the cell it came from
+    assert set(ranks["source_file"]) == {str(raw / instruments.FILE_NAMES["part1"])}
+    ranks = ranks.drop(columns="source_file")
     got = ranks.astype({"village_id": "int64"}).sort_values(["village_id", "group", "issue"])
     want = exp_ranks.astype({"village_id": "int64", "block_id": "int64"}).sort_values(
         ["village_id", "group", "issue"]

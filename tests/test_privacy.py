@@ -13,6 +13,7 @@ from leheranalysis.privacy import (
     pseudonymise,
     scrub_frame,
     suppress_small,
+    text_in_number_column,
 )
 
 
@@ -157,3 +158,26 @@ def test_suppress_small_hides_1_to_4_keeps_zero():
         suppress_small(df, "value", threshold=0)
     with pytest.raises(KeyError, match="indicator"):
         suppress_small(df.drop(columns="indicator"), "value", sensitive={"x"})
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("Sunita Devi", "[text removed: 2 words]"),
+        ("Sunita", "[text removed: 1 word]"),
+        ("Ram Das", "[text removed: 2 words]"),  # two short words may be a name
+        ("सुनीता देवी", "[text removed: 2 words]"),  # vowel signs count as letters
+        ("call 98765 43210", REMOVED),
+        # cannot be a person's name: shown
+        ("abc", "abc"),
+        ("NA", "NA"),
+        ("x2", "x2"),
+        ("राम", "राम"),
+        ("12 approx", "12 approx"),
+        ("many", "many"),
+        ("5-6", "5-6"),
+        ("12,5", "12,5"),
+    ],
+)
+def test_text_in_number_column(value, shown):
+    assert text_in_number_column(value) == shown

@@ -10,6 +10,10 @@ Three safeguards live here:
    address are dropped before anything is written. :mod:`leheranalysis.ingest` records
    each removal in the cleaning log with the rule (``free_text_removed`` or
    ``pii_removed``) and the old value ``"[removed]"`` - the content is never copied.
+   Messages that echo a cell (validation errors, the cleaning log) pass it through
+   :func:`find_personal_data`, and text found where a number belongs through
+   :func:`text_in_number_column`: words that could be a person's name typed in the wrong
+   column ("Sunita Devi" in ``[participants]``) are shown as ``[text removed: 2 words]``.
 2. **Pseudonyms** (:func:`pseudonymise`): a keyed hash, stable for one salt, so that a
    value can be linked across tables without being readable.
 3. **Small-cell suppression** (:func:`suppress_small`) for counts shown in reports.
@@ -29,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -40,6 +45,7 @@ __all__ = [
     "REMOVED",
     "column_kind",
     "find_personal_data",
+    "text_in_number_column",
     "looks_personal",
     "pseudonymise",
     "suppress_small",
@@ -158,6 +164,84 @@ def find_personal_data(value: Any) -> str | None:
     if _AADHAAR.search(text):
         return "aadhaar"
     return None
+
+
+#: words that may be shown when typed where a number belongs (compared case-insensitively)
+SAFE_WORDS: frozenset[str] = frozenset(
+    {
+        "about",
+        "above",
+        "all",
+        "and",
+        "approx",
+        "around",
+        "below",
+        "dont",
+        "don't",
+        "few",
+        "haan",
+        "know",
+        "less",
+        "many",
+        "more",
+        "nahi",
+        "nahin",
+        "none",
+        "not",
+        "only",
+        "over",
+        "some",
+        "than",
+        "under",
+        "unknown",
+        "yes",
+    }
+)
+
+
+def text_in_number_column(value: Any) -> str:
+    """How a text typed where a number belongs may be shown in messages and logs.
+
+    Text in a number column is shown as it is only if it cannot be a person's name:
+    personal data (:func:`find_personal_data`) gives ``[removed]``; words with letters
+    other than common answer words (:data:`SAFE_WORDS`: ``many``, ``unknown``,
+    ``approx``, ...) may be a name, so text is shown only if it has none of them or a
+    single short one (up to 3 letters: ``abc``, ``NA``, ``x2``); otherwise it is shown as
+    ``[text removed: N word(s)]`` (``N`` counts its words). Digits and punctuation alone
+    are always shown. Letters of any script count (Devanagari vowel signs included).
+
+    Parameters
+    ----------
+    value : object
+        The cell value (non-text values are returned as ``str(value)``).
+
+    Returns
+    -------
+    str
+        The value to show.
+
+    Examples
+    --------
+    >>> text_in_number_column("Sunita Devi")
+    '[text removed: 2 words]'
+    >>> text_in_number_column("abc"), text_in_number_column("12 approx")
+    ('abc', '12 approx')
+    >>> text_in_number_column("Sunita"), text_in_number_column("Ram Das")
+    ('[text removed: 1 word]', '[text removed: 2 words]')
+    """
+    if find_personal_data(value):
+        return REMOVED
+    text = str(value)
+    tokens = text.split()
+    unsafe = []
+    for tok in tokens:
+        letters = sum(1 for ch in tok if ch.isalpha() or unicodedata.category(ch)[0] == "M")
+        if letters and tok.strip(".,;:!?()[]'\"").casefold() not in SAFE_WORDS:
+            unsafe.append(letters)
+    if not unsafe or (len(unsafe) == 1 and unsafe[0] <= 3):
+        return text
+    n = len(tokens)
+    return f"[text removed: {n} word{'s' * (n != 1)}]"
 
 
 def looks_personal(value: Any) -> bool:

@@ -186,6 +186,7 @@ def case(fn: Builder) -> Builder:
 
 
 def _save(wb, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     instruments.save_workbook(wb, path)
     return path
 
@@ -523,6 +524,30 @@ def bad_year(cp, folder):
     put(ws, 3, {"year": "2022", "value": 10})
     return [_save(wb, folder / "secondary.xlsx")], Expect(
         "year", "financial year", "Secondary data", 3, letter(ws, "year")
+    )
+
+
+@case
+def same_file_twice(cp, folder):
+    first = _save(small_part1(cp), folder / "june" / "part1.xlsx")
+    copy = folder / "backup" / "part1.xlsx"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(first.read_bytes())
+    return [first, copy], Expect("duplicate_file", f"byte-identical copy of {first}")
+
+
+@case
+def block_written_as_id(cp, folder):
+    bid = cp.district.block_id("Bisfi")
+    return _cell_case(
+        folder,
+        cp,
+        "Children's groups",
+        3,
+        "block",
+        bid,
+        "unknown_block",
+        f"{bid} is the id of block Bisfi ({bid}): write its name",
     )
 
 

@@ -1,7 +1,8 @@
 """``leher ingest``: filled DNA workbooks, Kobo/ODK exports and CSV -> processed tables.
 
 Exit codes: 0 written; 2 any validation error (nothing written to the output folder; the
-errors are printed as a table and written to ``<parent>/<name>.validation_errors.csv``).
+errors are printed as a table and written to ``<parent>/<name>.validation_errors.csv``, the
+automatic changes to ``<parent>/<name>.cleaning_log.csv``, whose paths are printed).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "of a district; validate every cell, log every automatic change, match villages "
             "to the gazetteer and write data/processed/<district>/. On any error nothing is "
             "written there: the errors are printed and written to "
-            "<parent>/<name>.validation_errors.csv, and the exit code is 2."
+            "<parent>/<name>.validation_errors.csv (the automatic changes to "
+            "<parent>/<name>.cleaning_log.csv), and the exit code is 2."
         ),
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders")
@@ -95,10 +97,12 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     tag = " (SYNTHETIC data)" if result.synthetic else ""
     m = result.match_report["status"].value_counts().to_dict()
+    nb = len(result.blocks)
+    blocks = ", ".join(f"{r.block_name} ({r.block_id})" for r in result.blocks.itertuples())
     print(
         f"Ingested {len(result.manifest['inputs'])} file(s) for {result.district}{tag}: "
         f"{len(result.observations)} observations, {len(result.rankings)} ranks, "
-        f"{len(result.villages)} villages in {len(result.blocks)} blocks; "
+        f"{len(result.villages)} villages in {nb} block{'s' * (nb != 1)} ({blocks}); "
         f"{len(result.cleaning_log)} automatic changes in cleaning_log.csv; villages "
         + ", ".join(f"{k} {v}" for k, v in sorted(m.items()))
         + f"\nWritten to {out}"

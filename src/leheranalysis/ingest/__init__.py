@@ -17,8 +17,10 @@ only when nothing is wrong - writes ``data/processed/<slug>/`` (see ``docs/desig
 
 When any error is found nothing is written there; instead
 ``<parent>/<name>.validation_errors.csv`` (``file, sheet, row, column, value, rule,
-message``) and ``<parent>/<name>.match_report.csv`` are written beside the output folder
-and :class:`IngestValidationError` is raised (the CLI prints a table and exits 2).
+message``), ``<parent>/<name>.match_report.csv`` and ``<parent>/<name>.cleaning_log.csv``
+(the automatic changes made so far) are written beside the output folder and
+:class:`IngestValidationError` is raised (the CLI prints a table and exits 2). The next
+successful run removes them.
 
 Error messages
 --------------
@@ -32,7 +34,9 @@ Rules: ``missing_file``, ``wrong_format`` (.xls/.ods: save as .xlsx), ``corrupt_
 ``unknown_column``, ``duplicate_column``, ``unknown_indicator``, ``formula``, ``type``,
 ``integer``, ``range``, ``yes_no``, ``category``, ``year``, ``missing_value``,
 ``unknown_group``, ``wrong_group``, ``not_for_group``, ``unknown_block``,
-``unknown_village``, ``ambiguous_village``, ``wrong_block``, ``duplicate_row``, ``alias``.
+``unknown_village``, ``ambiguous_village``, ``wrong_block``, ``duplicate_row``,
+``duplicate_file`` (a byte-identical copy of another input: one error naming both paths,
+the copy's rows not read), ``alias``.
 
 Choices
 -------
@@ -94,11 +98,24 @@ SHEETS = {kind: name for kind, (name, _) in layout.SHEETS.items()}
 
 
 class IngestValidationError(ValidationError):
-    """Ingestion found errors; ``errors`` holds them, ``errors_path`` where they were written."""
+    """Ingestion found errors; ``errors`` holds them, ``errors_path`` where they were written.
 
-    def __init__(self, message: str, errors: pd.DataFrame, errors_path: Path | None = None):
+    ``match_path`` and ``cleaning_log_path`` name the match report and cleaning log written
+    beside them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        errors: pd.DataFrame,
+        errors_path: Path | None = None,
+        match_path: Path | None = None,
+        cleaning_log_path: Path | None = None,
+    ):
         super().__init__(message, errors)
         self.errors_path = errors_path
+        self.match_path = match_path
+        self.cleaning_log_path = cleaning_log_path
 
 
 @dataclass
@@ -212,7 +229,8 @@ def read_aliases(path: str | Path, district, log: Log) -> pd.DataFrame | None:
             if vb != bid:
                 log.error(
                     "alias",
-                    f"village_id {vid_int} is not in block {block}",
+                    f"village_id {vid_int} is not in block {district.block_name(bid)} ({bid}); "
+                    f"it is in block {district.block_name(vb)} ({vb})",
                     name,
                     "",
                     i,
@@ -275,10 +293,20 @@ def read_district(
     ctx = Context(cb, log)
     records = []
     manifest_inputs = []
+    first_copy: dict[str, str] = {}
     for path, name in files:
         raw = read_file(path, name, log)
         if raw is None:
             continue
+        if raw.sha256 in first_copy:
+            log.error(
+                "duplicate_file",
+                f"this file is a byte-identical copy of {first_copy[raw.sha256]} (same "
+                "sha256), given twice; its rows are not read - remove one of the two copies",
+                file=name,
+            )
+            continue
+        first_copy[raw.sha256] = name
         manifest_inputs.append({"file": name, "sha256": raw.sha256, "synthetic": raw.synthetic})
         if raw.ok:
             records.extend(parse_file(raw, ctx))
@@ -339,24 +367,29 @@ def write_result(result: IngestResult, out_dir: str | Path) -> Path:
     Raises
     ------
     IngestValidationError
-        When ``result`` has errors (after writing ``<name>.validation_errors.csv`` and
-        ``<name>.match_report.csv`` beside ``out_dir``; ``out_dir`` is left untouched).
+        When ``result`` has errors (after writing ``<name>.validation_errors.csv``,
+        ``<name>.match_report.csv`` and ``<name>.cleaning_log.csv`` beside ``out_dir``;
+        ``out_dir`` is left untouched).
     """
     out_dir = Path(out_dir)
-    errors_path, match_path = failure_paths(out_dir)
+    errors_path, match_path, log_path = failure_paths(out_dir)
     if not result.ok:
         atomic_csv(result.errors[ERROR_COLUMNS], errors_path)
         atomic_csv(result.match_report, match_path)
+        atomic_csv(result.cleaning_log[CLEANING_COLUMNS], log_path)
         n = len(result.errors)
         files = result.errors["file"].replace("", pd.NA).dropna().nunique()
         raise IngestValidationError(
             f"ingestion found {n} error{'s' * (n != 1)} in {files} file{'s' * (files != 1)}; "
-            f"nothing was written to {out_dir}; all errors are listed in {errors_path}",
+            f"nothing was written to {out_dir}; all errors are listed in {errors_path}, "
+            f"the automatic changes made so far in {log_path}",
             result.errors,
             errors_path,
+            match_path,
+            log_path,
         )
     write_processed(result, out_dir)
-    for stale in (errors_path, match_path):
+    for stale in (errors_path, match_path, log_path):
         stale.unlink(missing_ok=True)
     return out_dir
 

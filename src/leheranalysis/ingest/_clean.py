@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leheranalysis.ingest._layout import norm_text
-from leheranalysis.ingest._log import Log
+from leheranalysis.ingest._log import Log, number_text
 from leheranalysis.ingest._read import ExcelError, Formula
 from leheranalysis.privacy import find_personal_data
 
@@ -89,9 +89,11 @@ class Cleaner:
         return BAD
 
     # ------------------------------------------------------------------ stages
-    def base(self, value: Any, at: Cell) -> Any:
+    def base(self, value: Any, at: Cell, numeric: bool = False) -> Any:
         """First pass on any cell: formulas, Excel errors, personal data, trim, missing.
 
+        ``numeric``: the cell belongs to a number column, where text that could be a
+        person's name is never copied into the log (:func:`._log.number_text`).
         Returns the value (str trimmed, number as is), None for missing, or BAD.
         """
         if value is None:
@@ -115,7 +117,10 @@ class Cleaner:
             text = _ZERO_WIDTH.sub("", value).strip()
             text = text.replace("\u00a0", " ")
             if text != value:
-                self._change(at, value, text, "trim")
+                if numeric:
+                    self._change(at, number_text(value), number_text(text), "trim")
+                else:
+                    self._change(at, value, text, "trim")
             if text.casefold() in MISSING_TOKENS:
                 if text:
                     self._change(at, text, None, "missing_token")
@@ -145,7 +150,7 @@ class Cleaner:
         what: str = "",
     ) -> Any:
         """A number of the given unit (count, share, score, rank, yesno) within lo..hi."""
-        v = self.base(value, at)
+        v = self.base(value, at, numeric=True)
         if v is None or v is BAD:
             return v
         if unit == "yesno":
@@ -174,7 +179,7 @@ class Cleaner:
         try:
             x = float(s)
         except ValueError:
-            return self._error(at, "type", f"expected a number{what}", text)
+            return self._error(at, "type", f"expected a number{what}", number_text(text))
         if not (self.csv_source and rule == "text_to_number" and s == text):
             self._change(at, text, x, rule)
         return x
@@ -196,7 +201,7 @@ class Cleaner:
     def yesno(self, v: Any, at: Cell, cleaned: bool = False) -> Any:
         """yes/no (y/n, haan/nahi, 1/0, TRUE/FALSE) -> 1.0/0.0."""
         if not cleaned:
-            v = self.base(v, at)
+            v = self.base(v, at, numeric=True)
             if v is None or v is BAD:
                 return v
         if isinstance(v, (int, float)) and not isinstance(v, bool) and v in (0, 1):
@@ -208,7 +213,9 @@ class Cleaner:
             new = 1.0 if key in YES_TOKENS else 0.0
             self._change(at, v, int(new), "yes_no")
             return new
-        return self._error(at, "yes_no", "expected yes or no (also y/n, haan/nahi, 1/0)", v)
+        return self._error(
+            at, "yes_no", "expected yes or no (also y/n, haan/nahi, 1/0)", number_text(v)
+        )
 
     def category(
         self, value: Any, at: Cell, allowed: dict[str, str], rule: str, problem: str

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from leheranalysis.privacy import find_personal_data
+from leheranalysis.privacy import find_personal_data, text_in_number_column
 
 ERROR_COLUMNS = ["file", "sheet", "row", "column", "value", "rule", "message"]
 CLEANING_COLUMNS = ["file", "sheet", "row", "column", "old_value", "new_value", "rule"]
@@ -25,10 +25,33 @@ MATCH_COLUMNS = [
 ]
 
 
+class Shown(str):
+    """A text already made safe to show (a marker such as ``[removed]``): shown as it is."""
+
+
+#: markers the cleaning log shows instead of a cell's content
+MARKERS = frozenset({"[removed]", "[column]", "[sheet not read]"})
+
+
+def number_text(value: Any) -> Any:
+    """A value typed where a number belongs, as messages and logs may show it.
+
+    Text that could be a person's name becomes a :class:`Shown` marker such as
+    ``[text removed: 2 words]`` (see :func:`leheranalysis.privacy.text_in_number_column`);
+    numbers and other values are returned unchanged.
+    """
+    if isinstance(value, str) and not isinstance(value, Shown):
+        safe = text_in_number_column(value)
+        return value if safe == value else Shown(safe)
+    return value
+
+
 def show(value: Any, limit: int = 60) -> str:
     """A value as an error message shows it (quoted text, masked personal data)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "(empty)"
+    if isinstance(value, Shown):
+        return str(value)
     kind = find_personal_data(value)
     if kind:
         return f"[removed: looks like {'an' if kind[0] in 'ae' else 'a'} {kind}]"
@@ -45,6 +68,8 @@ def cell_text(value: Any) -> str:
     """A value as the cleaning log records it (personal data masked)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if isinstance(value, Shown):
+        return str(value)
     if find_personal_data(value):
         return "[removed]"
     if isinstance(value, float) and value.is_integer():
@@ -109,9 +134,7 @@ class Log:
                 "sheet": sheet,
                 "row": row,
                 "column": column,
-                "old_value": old
-                if isinstance(old, str) and old.startswith("[")
-                else cell_text(old),
+                "old_value": old if old in MARKERS else cell_text(old),
                 "new_value": cell_text(new),
                 "rule": rule,
             }

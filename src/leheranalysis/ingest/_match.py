@@ -31,6 +31,11 @@ class Place:
     village_id: int | None = None
     village_name: str | None = None
 
+    @property
+    def block_label(self) -> str:
+        """The block as messages name it: ``Bisfi (978)``."""
+        return f"{self.block_name} ({self.block_id})"
+
 
 def _block_lookup(district) -> dict[str, tuple[int, str]]:
     table = district.block_table()
@@ -61,6 +66,9 @@ def resolve_blocks(records: list[Record], district, log: Log) -> dict[int, Place
                     hint = (
                         f"; did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
                     )
+                    by_id = _block_by_id(written, district)
+                    if by_id:
+                        hint = f"; {written} is the id of block {by_id}: write its name"
                     cache[written] = (
                         f"block not in district {district.name} (its blocks: "
                         f"{', '.join(sorted(names))}){hint}"
@@ -78,6 +86,16 @@ def resolve_blocks(records: list[Record], district, log: Log) -> dict[int, Place
                 t.file, t.sheet, rec.row, t.letter("block"), written, hit[1], "block_matched"
             )
     return places
+
+
+def _block_by_id(written: str, district) -> str:
+    """``Bisfi (978)`` when ``written`` is the id of a block of the district, else ''."""
+    text = written.strip()
+    if not text.isdigit():
+        return ""
+    table = district.block_table()
+    hit = table.loc[table["block_id"] == int(text), "block_name"]
+    return f"{hit.iloc[0]} ({int(text)})" if len(hit) else ""
 
 
 def _decode_choice(written: str, block_id: int, district) -> tuple[int | None, tuple[int, ...]]:
@@ -172,7 +190,7 @@ def match_records(
         if status == "ambiguous":
             log.error(
                 "ambiguous_village",
-                f"village name matches {len(cand_ids)} villages of block {place.block_name}: "
+                f"village name matches {len(cand_ids)} villages of block {place.block_label}: "
                 f"{listed}; not guessed - add a line 'written_name,block,village_id' to an "
                 "alias file and pass it with --aliases",
                 t.file,
@@ -190,7 +208,7 @@ def match_records(
         if elsewhere:
             log.error(
                 "wrong_block",
-                f"no village of that name in block {place.block_name}; it is in block "
+                f"no village of that name in block {place.block_label}; it is in block "
                 f"{elsewhere} - correct the block or the village",
                 t.file,
                 t.sheet,
@@ -199,10 +217,10 @@ def match_records(
                 rec.village,
             )
             continue
-        near = f"; closest in block {place.block_name}: {listed}" if listed else ""
+        near = f"; closest in block {place.block_label}: {listed}" if listed else ""
         log.error(
             "unknown_village",
-            f"no village of that name in block {place.block_name} nor elsewhere in "
+            f"no village of that name in block {place.block_label} nor elsewhere in "
             f"{district.name}{near}",
             t.file,
             t.sheet,
@@ -227,5 +245,8 @@ def _other_blocks(m, district, block_id: int) -> str:
             row = v.loc[vid]
             row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
             if int(row["block_id"]) != block_id:
-                out.append(f"{row['block_name']} (village_id {vid}, '{row['name']}')")
+                out.append(
+                    f"{row['block_name']} ({int(row['block_id'])}) (village_id {vid}, "
+                    f"'{row['name']}')"
+                )
     return "; ".join(dict.fromkeys(out))

@@ -31,7 +31,16 @@ OBSERVATION_COLUMNS = [
     "source_sheet",
     "source_row",
 ]
-RANKING_COLUMNS = ["block_id", "village_id", "group", "issue", "rank"]
+RANKING_COLUMNS = [
+    "block_id",
+    "village_id",
+    "group",
+    "issue",
+    "rank",
+    "source_file",
+    "source_sheet",
+    "source_row",
+]
 #: indicator code of the group size column of the group-discussion sheets
 PARTICIPANTS = "participants"
 
@@ -156,7 +165,9 @@ def build_tables(
                 duplicate(rec, seen_rank[key], "village x group ranking row")
                 continue
             seen_rank[key] = rec
-            ranks.append((place.block_id, place.village_id, rec.group, issue, rank))
+            ranks.append(
+                (place.block_id, place.village_id, rec.group, issue, rank, t.file, t.sheet, rec.row)
+            )
     return _observations_frame(obs), _rankings_frame(ranks)
 
 
@@ -205,6 +216,9 @@ def _rankings_frame(rows: list[tuple]) -> pd.DataFrame:
             "group": "string",
             "issue": "string",
             "rank": "int64",
+            "source_file": "string",
+            "source_sheet": "string",
+            "source_row": "int64",
         }
     )
 

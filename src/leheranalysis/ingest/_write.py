@@ -3,7 +3,9 @@
 The processed tables are written into a temporary folder beside the output folder, which
 then replaces the old folder with two renames; a failure at any point leaves the previous
 output untouched and no temporary folder behind. Single files (validation errors, match
-report of a failed run) are written to a temporary file and renamed.
+report and cleaning log of a failed run) are written to a temporary file and renamed.
+Outputs get the permissions of an ordinary new file or folder (``0o666`` / ``0o777`` less
+the umask), not the owner-only ones of temporary files.
 """
 
 from __future__ import annotations
@@ -30,6 +32,17 @@ PROCESSED_FILES = (
 )
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _default_mode(path: Path, folder: bool) -> None:
+    """Give ``path`` the mode a new file (0o666) or folder (0o777) gets under the umask."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~_umask())
+
+
 def atomic_csv(df: pd.DataFrame, path: Path) -> Path:
     """Write a CSV (UTF-8) atomically: temporary file in the same folder, then rename."""
     path = Path(path)
@@ -38,6 +51,7 @@ def atomic_csv(df: pd.DataFrame, path: Path) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             df.to_csv(fh, index=False)
+        _default_mode(Path(tmp), folder=False)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -76,6 +90,9 @@ def write_processed(result, out_dir: Path) -> Path:
         (tmp / "manifest.json").write_text(
             json.dumps(result.manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+        for f in tmp.iterdir():
+            _default_mode(f, folder=False)
+        _default_mode(tmp, folder=True)
         _swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -97,14 +114,16 @@ def _swap(tmp: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def failure_paths(out_dir: Path) -> tuple[Path, Path]:
-    """Where a failed run writes its errors and match report: beside ``out_dir``.
+def failure_paths(out_dir: Path) -> tuple[Path, Path, Path]:
+    """Where a failed run writes its errors, match report and cleaning log: beside ``out_dir``.
 
-    ``<parent>/<name>.validation_errors.csv`` and ``<parent>/<name>.match_report.csv``, e.g.
+    ``<parent>/<name>.validation_errors.csv``, ``<parent>/<name>.match_report.csv`` and
+    ``<parent>/<name>.cleaning_log.csv``, e.g.
     ``data/processed/madhubani.validation_errors.csv`` - never inside the output folder.
     """
     out_dir = Path(out_dir)
     return (
         out_dir.parent / f"{out_dir.name}.validation_errors.csv",
         out_dir.parent / f"{out_dir.name}.match_report.csv",
+        out_dir.parent / f"{out_dir.name}.cleaning_log.csv",
     )
