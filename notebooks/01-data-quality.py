@@ -48,12 +48,19 @@ declare_source(
     note=f"{len(p.manifest.get('inputs', []))} input files, processed by leher ingest",
     synthetic=synthetic,
 )
-declare_source(
-    "PMGSY GeoSadak habitations (village list used for name matching)",
-    date="2022",
-    url="https://geosadak-pmgsy.nic.in/opendata/",
-    licence="Government Open Data License - India",
-)
+geo_synthetic = f.synthetic_geography(p.manifest, p.district or district)
+if geo_synthetic:
+    declare_source(
+        "Built-in SYNTHETIC geography (invented blocks and villages used for name matching)",
+        synthetic=True,
+    )
+else:
+    declare_source(
+        "PMGSY GeoSadak habitations (village list used for name matching)",
+        date="2022",
+        url="https://geosadak-pmgsy.nic.in/opendata/",
+        licence="Government Open Data License - India",
+    )
 SOURCE = "District Need Assessment" + (" (SYNTHETIC)" if synthetic else "")
 
 # %% [markdown]
@@ -167,8 +174,8 @@ else:
 # ## Village name matching
 #
 # Field teams write village names by hand. Each name is matched to the official village
-# list (PMGSY habitations) within its block. The table counts data rows and distinct
-# written names by how they were matched.
+# list (PMGSY habitations; the invented village list for synthetic geography) within its
+# block. The table counts data rows and distinct written names by how they were matched.
 
 # %%
 if p.match_report.empty:
@@ -227,3 +234,24 @@ if miss.empty:
     display(Markdown("*No data.*"))
 else:
     display(f.styled(f.missingness_table(miss)))
+
+# %% [markdown]
+# ## Collation template against Part I
+#
+# The collation template copies, for each village and indicator, the value of the
+# children's groups, the adult groups and each duty bearer. The table compares each
+# copied value with the value recomputed from the Part I sheets: the groups of a kind
+# combined as for the analysis (largest count, "yes" if any group said yes, mean of
+# scores and shares), a duty bearer's own answer. Counts and yes/no answers agree when
+# equal, means when they round to the same whole number. A low share means the
+# collation was copied or summed differently; the analysis uses the Part I sheets.
+
+# %%
+collation = f.collation_agreement(p.observations, cb)
+if collation.empty:
+    display(Markdown("*No collation template rows were ingested: nothing to compare.*"))
+else:
+    n_cmp, n_agree = int(collation["Compared"].sum()), int(collation["Agree"].sum())
+    share = f.fmt_pct(n_agree / n_cmp if n_cmp else float("nan"))
+    display(Markdown(f"{n_agree:,} of {n_cmp:,} compared collated values ({share}) agree."))
+    display(f.styled(collation, index=False))

@@ -34,6 +34,7 @@ headline_top: int = 3  # headline sentences per kind of respondent group
 top_discrepancies: int = 10  # rows of the largest-discrepancies table
 cpvi_n: int = 1000  # Monte Carlo replications of the index's uncertainty analysis (0: none)
 cpvi_seed: int = 0  # random seed of the uncertainty analysis
+cpvi_config: str = ""  # path of an edited CPVI configuration (YAML); "" = the packaged default
 
 # %%
 import matplotlib.pyplot as plt
@@ -43,7 +44,7 @@ from leheranalysis import cpvi, plotting
 from leheranalysis import findings as f
 from leheranalysis import indicators as ind
 from leheranalysis.codebook import load_codebook
-from leheranalysis.errors import LeherError
+from leheranalysis.errors import ConfigError, LeherError
 from leheranalysis.processed import load_processed
 from leheranalysis.reports import declare_source, declare_synthetic
 
@@ -58,16 +59,40 @@ declare_source(
     note="village tool, pairwise ranking, duty-bearer interviews, secondary block data",
     synthetic=synthetic,
 )
+cpvi_cfg = cpvi.load_cpvi_config(cpvi_config or None, codebook=cb)
+shares_den, shares_note = f.district_denominator_shares(p.district or district)
+nfhs_age = "NFHS-5" in shares_note
 declare_source(
     "Census of India 2011 age structure (denominators of rates per 1,000)",
     date="2011",
     url="https://censusindia.gov.in/",
 )
-declare_source(
-    "PMGSY GeoSadak habitations (village populations)",
-    date="2022",
-    url="https://geosadak-pmgsy.nic.in/opendata/",
-    licence="Government Open Data License - India",
+if nfhs_age:
+    declare_source(
+        "NFHS-5 (2019-21) district fact sheet: population below age 15 (scales the age shares)",
+        date="2021-12",
+        url="https://github.com/jvargh7/nfhs5_factsheets",
+        licence="official statistics (MoHFW/IIPS); parsed CSV under MIT licence",
+    )
+geo_synthetic = f.synthetic_geography(p.manifest, p.district or district)
+if geo_synthetic:
+    declare_source(
+        "Built-in SYNTHETIC geography (invented villages and populations)", synthetic=True
+    )
+else:
+    declare_source(
+        "PMGSY GeoSadak habitations (village populations)",
+        date="2022",
+        url="https://geosadak-pmgsy.nic.in/opendata/",
+        licence="Government Open Data License - India",
+    )
+POP_SOURCE = (
+    "invented SYNTHETIC village populations" if geo_synthetic else "PMGSY GeoSadak populations"
+)
+AGE_SOURCE = (
+    "Census of India 2011 age shares scaled to NFHS-5 under-15 share"
+    if nfhs_age
+    else "Census of India 2011 age shares"
 )
 SOURCE = "District Need Assessment" + (" (SYNTHETIC)" if synthetic else "")
 obs = f.analysis_observations(p.observations, cb)
@@ -186,14 +211,17 @@ else:
         f.plot_triangulation_matrix(tri, cb),
         "02-triangulation",
         "Share of compared villages where the community reported more (left) or the duty "
-        "bearer reported more (right), by indicator and duty bearer; grey: not compared.",
+        "bearer reported more (right), by indicator and duty bearer; light grey: not "
+        "compared; mid grey: hidden because fewer than 5 villages (sensitive issue).",
     )
 
 # %% [markdown]
 # ### Agreement by indicator and duty bearer (table)
 #
 # Share of compared villages in each class, with 95 % intervals; "No data" counts the
-# villages where one of the two values is missing.
+# villages where one of the two values is missing. For a sensitive issue with fewer than
+# 5 villages in a class, that class shows "<5" and the other two "suppressed" (the three
+# add up to the villages compared, so showing them would reveal the small number).
 
 # %%
 if tri is None or tri.empty:
@@ -223,13 +251,22 @@ else:
 #
 # Counts reported by the community (children's and adult groups combined: the largest
 # count) per 1,000 children of the relevant age, pooled over each block's villages and
-# weighted by their population, with exact 95 % Poisson intervals. Village populations
-# come from PMGSY; the age shares from the Census of India 2011.
+# weighted by their population, with exact 95 % Poisson intervals. The number of
+# children of each age is the village population times the share of that age group;
+# the sentence below says which age shares were used.
 #
 # ### Rates per 1,000 by block (figure)
 
 # %%
-block_rates = ind.population_weighted_rates(obs, p.villages, cb) if has_village else None
+pop_note = (
+    "Village populations are invented with the synthetic geography."
+    if geo_synthetic
+    else "Village populations come from PMGSY GeoSadak."
+)
+display(Markdown(f"{pop_note} {shares_note}"))
+block_rates = (
+    ind.population_weighted_rates(obs, p.villages, cb, shares=shares_den) if has_village else None
+)
 if block_rates is None or block_rates.empty:
     display(Markdown("*No counts with a population base: no data.*"))
 else:
@@ -237,8 +274,8 @@ else:
         f.plot_block_rates(block_rates, cb),
         "02-block-rates",
         "Population-weighted rates per 1,000 by block with 95 % Poisson intervals; dashed "
-        "line: all programme villages.",
-        source=SOURCE + "; PMGSY GeoSadak populations; Census of India 2011 age shares",
+        f"line: all programme villages. {shares_note}",
+        source=f"{SOURCE}; {POP_SOURCE}; {AGE_SOURCE}",
     )
 
 # %% [markdown]
@@ -283,13 +320,19 @@ else:
 # %%
 result = None
 try:
-    result = cpvi.compute_cpvi(obs, p.villages, n=cpvi_n, seed=cpvi_seed, codebook=cb)
+    result = cpvi.compute_cpvi(
+        obs, p.villages, config=cpvi_cfg, n=cpvi_n, seed=cpvi_seed, codebook=cb
+    )
+except ConfigError:
+    raise
 except LeherError as exc:
     display(Markdown(f"*The index could not be computed: {exc}*"))
 if result is not None:
     scored = int(result.villages["cpvi"].notna().sum())
     dropped = result.data.attrs.get("dropped") or []
     note = f" Left out for lack of data: {', '.join(dropped)}." if dropped else ""
+    if cpvi_config:
+        note += f" Configuration: {cpvi_config} (edited, not the packaged default)."
     display(
         Markdown(
             f"{scored} of {len(result.villages)} villages have an index score; "
@@ -354,7 +397,9 @@ else:
 # ### Which choices move the ranks (sensitivity)
 #
 # The share of the variation in village ranks due to each uncertain choice alone (first
-# order, S1) and including its interactions with the others (total, ST).
+# order, S1) and including its interactions with the others (total, ST). Small negative
+# estimates are Monte Carlo noise and are shown as 0; a first-order value above its
+# total (also noise) is shown equal to the total.
 
 # %%
 if result is None or result.sensitivity.empty:

@@ -25,6 +25,7 @@
 district: str = "Madhubani"  # district name as in the gazetteer
 data_dir: str = ""  # processed folder; "" = data/processed/<district>
 synthetic: bool = False  # set by the runner from manifest.json
+cpvi_config: str = ""  # path of an edited CPVI configuration (YAML); "" = the packaged default
 
 # %%
 import matplotlib.pyplot as plt
@@ -32,14 +33,17 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from leheranalysis import cpvi, geo, plotting, reports
+from leheranalysis import findings as f
 from leheranalysis import village_maps as vm
-from leheranalysis.errors import LeherError
+from leheranalysis.errors import ConfigError, LeherError
 from leheranalysis.processed import load_processed
 
 plotting.use_style()
 pd.set_option("display.max_rows", 200)
 p = load_processed(district, folder=data_dir or None)
 gaz, notice = vm.load_geography(district)
+cpvi_cfg = cpvi.load_cpvi_config(cpvi_config or None)
+shares_den, shares_note = f.district_denominator_shares(p.district or district)
 reports.declare_synthetic(p.synthetic or gaz.synthetic)
 reports.declare_source(
     "District Need Assessment (processed DNA data)",
@@ -55,6 +59,18 @@ else:
         date="2022",
         url="https://geosadak-pmgsy.nic.in/opendata/",
         licence="Government Open Data License - India",
+    )
+reports.declare_source(
+    "Census of India 2011 age structure (denominators of rates per 1,000)",
+    date="2011",
+    url="https://censusindia.gov.in/",
+)
+if "NFHS-5" in shares_note:
+    reports.declare_source(
+        "NFHS-5 (2019-21) district fact sheet: population below age 15 (scales the age shares)",
+        date="2021-12",
+        url="https://github.com/jvargh7/nfhs5_factsheets",
+        licence="official statistics (MoHFW/IIPS); parsed CSV under MIT licence",
     )
 GEO_SOURCE = (
     "built-in SYNTHETIC geography (invented blocks and villages)"
@@ -102,8 +118,12 @@ display(
 
 # %%
 try:
-    index = cpvi.compute_cpvi(vm.analysis_observations(p.observations), p.villages, n=0)
+    index = cpvi.compute_cpvi(
+        vm.analysis_observations(p.observations), p.villages, config=cpvi_cfg, n=0
+    )
     index_by_village = vm.index_values(index.villages, index.config.code)
+except ConfigError:
+    raise
 except LeherError as exc:
     index, index_by_village = None, None
     display(Markdown(f"_No index: {exc}. The map shows the programme villages only._"))
@@ -140,10 +160,14 @@ plt.show()
 # The same villages coloured by what the children's and adult groups reported: counts
 # as rates per 1,000 children of the age band concerned, and whether violence against
 # children at home was reported. Sensitive issues (sexual abuse, missing and trafficked
-# children) are never mapped village by village.
+# children) are never mapped village by village. The sentence below says which age
+# shares turn village populations into numbers of children.
 
 # %%
-values = vm.village_indicator_values(p.observations, p.villages, vm.MAP_INDICATORS)
+display(Markdown(shares_note))
+values = vm.village_indicator_values(
+    p.observations, p.villages, vm.MAP_INDICATORS, shares=shares_den
+)
 values = values.loc[:, values.notna().any()]
 if values.empty:
     display(Markdown("_No data: no village-level findings to map._"))
@@ -166,7 +190,7 @@ else:
         caption=(
             "Programme villages coloured by the community's evidence: the largest count "
             "any children's or adult group gave, per 1,000 children of the age band "
-            "(village population x Census 2011 share); violence at home: 1 = reported."
+            f"(village population x age share); violence at home: 1 = reported. {shares_note}"
         ),
         source=MAP_SOURCE,
         svg=True,
@@ -184,7 +208,7 @@ else:
 
 # %%
 distances = geo.nearest_facility_distances(p.villages, gaz.facilities)
-display(vm.distance_summary(distances).set_index("Nearest"))
+display(vm.distance_summary(distances).set_index("Nearest").style.format(precision=1, na_rep="-"))
 
 # %% [markdown]
 # The distances as maps: each panel shows one kind of facility and colours the
@@ -216,10 +240,14 @@ else:
 # ### Distances of every programme village
 #
 # One row per programme village, by block: distance in km to the nearest facility of
-# each kind ("NaN": no such facility in the district).
+# each kind ("-": no such facility in the district).
 
 # %%
-display(vm.distance_table(p.villages, distances).set_index(["Block", "Village"]))
+display(
+    vm.distance_table(p.villages, distances)
+    .set_index(["Block", "Village"])
+    .style.format(precision=1, na_rep="-")
+)
 
 # %% [markdown]
 # ## Notes

@@ -26,13 +26,14 @@ district: str = "Madhubani"  # the report's own district (highlighted), as in th
 data_dir: str = ""  # its processed folder; "" = data/processed/<district>
 synthetic: bool = False  # set by the runner from manifest.json
 districts: list = ["Madhubani", "Morigaon", "Leh", "Budgam", "Rajouri"]  # districts compared
+cpvi_config: str = ""  # path of an edited CPVI configuration (YAML); "" = the packaged default
 
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from leheranalysis import comparison, plotting, reports
+from leheranalysis import comparison, cpvi, plotting, reports
 
 plotting.use_style()
 pd.set_option("display.max_colwidth", 80)
@@ -122,7 +123,10 @@ if not shares.empty:
 # compared.
 
 # %%
-scores = comparison.index_scores(data.processed)
+cpvi_cfg = cpvi.load_cpvi_config(cpvi_config or None)
+if cpvi_config:
+    display(Markdown(f"Index configuration: {cpvi_config} (edited, not the packaged default)."))
+scores = comparison.index_scores(data.processed, config_=cpvi_cfg)
 for name, reason in scores.attrs.get("skipped", {}).items():
     display(Markdown(f"_No index for {name}: {reason}_"))
 if scores.empty:

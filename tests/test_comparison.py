@@ -339,3 +339,17 @@ def test_change_of_the_five_districts(five):
     finally:
         plt.close(fig)
         plt.close(level)
+
+
+def test_headline_figure_never_plots_a_small_sensitive_share(two_districts):
+    s = cmpmod.headline_shares(two_districts, issues=["sexual_abuse_known"], kinds=["adults"])
+    assert s.set_index("district").loc["Alpha", "n_reported"] == 1  # 1 of 3 villages
+    fig = cmpmod.headline_figure(s, ncols=1)
+    try:
+        ax = [a for a in fig.axes if a.get_visible()][0]
+        xs = [x for line in ax.lines for x in np.atleast_1d(line.get_xdata()).tolist()]
+        assert pytest.approx(100 / 3) not in xs  # Alpha's 33 % is not drawn
+        assert 0.0 in xs  # Beta's 0 % is
+        assert [t.get_text() for t in ax.texts] == ["<5"]
+    finally:
+        plt.close(fig)

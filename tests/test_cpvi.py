@@ -281,3 +281,13 @@ def test_config_replace_and_path(tmp_path):
     villages.loc[2, "population"] = 500.0
     res = cpvi.compute_cpvi(obs, villages, config=path, n=0)
     assert res.config.path == path and res.villages["village_id"].tolist() == [3, 1, 2]
+
+
+@pytest.mark.parametrize("bad", [-1, -1000, 2.5, "10", True])
+def test_compute_cpvi_rejects_a_negative_or_non_integer_n(bad):
+    from leheranalysis.errors import ConfigError
+
+    obs, villages = _small_tables()
+    with pytest.raises(ConfigError, match=r"n \(Monte Carlo replications.*got"):
+        cpvi.compute_cpvi(obs, villages, config=_small_config(), n=bad)
+    assert cpvi.compute_cpvi(obs, villages, config=_small_config(), n=0).sensitivity.empty

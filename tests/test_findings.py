@@ -638,3 +638,173 @@ def test_ranking_by_group(cb):
     b = f.ranking_by_group(_rankings(), cb, value="borda")
     assert b.loc["Child labour", "Men"] == 1.0
     assert f.ranking_by_group(_rankings().iloc[:0], cb).empty
+
+
+# ------------------------------------------------- suppression cannot be undone
+def _abuse_obs():
+    """Sexual abuse vs AWW in 7 villages: 5 agree (0 = 0), 2 community higher."""
+    rows = []
+    for v in range(1, 8):
+        rows.append((v, "ag_women", "sexual_abuse_known", 3 if v <= 2 else 0))
+        rows.append((v, "aww", "sexual_abuse_known", 0, "agree"))
+        rows.append((v, "cg_girls_10_14", "oosc_6_14", 10))
+        rows.append((v, "teacher", "oosc_6_14", 10 if v <= 5 else 30, "agree"))
+    return _obs(rows)
+
+
+def test_triangulation_table_hides_the_classes_that_would_give_a_small_count_back(cb):
+    tri = ind.triangulate(_abuse_obs(), cb, _villages(range(1, 8)))
+    rates = ind.discrepancy_rates(tri, by="district", codebook=cb)
+    t = f.triangulation_table(rates, cb)
+    sab = t[
+        (t["Indicator"] == "Cases of sexual abuse of children known")
+        & (t["Duty bearer"] == "Anganwadi worker")
+    ].iloc[0]
+    assert sab["Villages compared"] == 7
+    assert sab["Community higher"] == "<5"
+    # 5 agree and 0 duty bearer higher would give 7 - 5 - 0 = 2: both hidden
+    assert sab["Agree"] == "suppressed" and sab["Duty bearer higher"] == "suppressed"
+    # a non-sensitive indicator keeps its shares (2 of 7 villages, duty bearer higher)
+    oosc = t[(t["Indicator"] == "Out-of-school children aged 6-14")].iloc[0]
+    assert oosc["Agree"].startswith("71 % (") and oosc["Duty bearer higher"].startswith("29 % (")
+
+
+def test_triangulation_matrix_draws_hidden_cells_flat_grey_not_by_share(cb):
+    from matplotlib.colors import to_hex
+
+    tri = ind.triangulate(_abuse_obs(), cb, _villages(range(1, 8)))
+    fig = f.plot_triangulation_matrix(tri, cb)
+    left, right = fig.axes[0], fig.axes[1]
+    rows = [t.get_text() for t in left.get_yticklabels()]
+    cols = [t.get_text() for t in left.get_xticklabels()]
+    i, j = rows.index("Cases of sexual abuse of children known"), cols.index("Anganwadi worker")
+    for ax, word in ((left, "<5"), (right, "suppressed")):
+        at = {
+            (round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts
+        }
+        assert at[(i, j)] == word
+        assert np.ma.getmaskarray(ax.images[0].get_array())[i, j]  # not coloured by the share
+        grey = [p for p in ax.patches if to_hex(p.get_facecolor()) == f.SUPPRESSED_FILL.lower()]
+        assert len(grey) == 1 and grey[0].get_xy() == (j - 0.5, i - 0.5)
+    assert "0 %\n0/7" in [t.get_text() for t in left.texts]  # oosc, teacher: shown
+    assert "29 %\n2/7" in [t.get_text() for t in right.texts]  # oosc, teacher: shown
+
+
+def test_sensitivity_estimates_are_clipped_at_zero_and_s1_capped_at_st():
+    sens = pd.DataFrame(
+        {"S1": [-0.02, 0.5, 0.2], "ST": [0.1, 0.4, -0.01]},
+        index=["aggregation", "weights_L2", "winsor_limit"],
+    )
+    t = f.sensitivity_table(sens).set_index("Choice")
+    assert t.loc["Aggregation method"].tolist() == ["0.00", "0.10"]
+    assert t.loc["Indicator weights (within pillars)"].tolist() == ["0.40", "0.40"]
+    assert t.loc["Outlier treatment (winsorisation limit)"].tolist() == ["0.00", "0.00"]
+    assert "Monte Carlo noise" in f.SENSITIVITY_NOTE
+    ax = f.plot_sensitivity(sens).axes[0]
+    assert min(p.get_width() for p in ax.patches) == 0.0
+    assert max(p.get_width() for p in ax.patches) == pytest.approx(0.4)
+
+
+def test_ingestion_counts_uses_ranking_source_columns_when_present():
+    obs = _obs([(1, "cg_girls_10_14", "oosc_6_14", 3)])
+    rk = pd.DataFrame(
+        {"block_id": 1, "village_id": [1, 1, 2, 2], "group": ["ag_men"] * 4,
+         "issue": ["child_labour", "migration"] * 2, "rank": [1, 2, 2, 1],
+         "source_file": "C:\\field\\part1.xlsx", "source_sheet": "Ranking",
+         "source_row": [3, 3, 4, 4]}
+    )  # fmt: skip
+    t = f.ingestion_counts(obs, rk).set_index("Sheet")
+    assert t.loc["Ranking", "File"] == "part1.xlsx"
+    assert t.loc["Ranking", ["Data rows", "Values", "Villages", "Indicators"]].tolist() == [
+        2,
+        4,
+        2,
+        2,
+    ]
+    old = f.ingestion_counts(obs, rk.drop(columns=["source_file", "source_sheet", "source_row"]))
+    assert old.set_index("Sheet").loc["Ranking", "File"] == "-"
+
+
+def _collation_obs():
+    obs = _obs(
+        [
+            (1, "cg_girls_10_14", "oosc_6_14", 3),
+            (1, "cg_boys_10_14", "oosc_6_14", 5),  # children's groups: max 5
+            (1, "teacher", "oosc_6_14", 9),
+            (2, "cg_girls_10_14", "oosc_6_14", 4),
+            (1, "ag_women", "teacher_attendance", 3),
+            (1, "ag_men", "teacher_attendance", 4),  # adult groups: mean 3.5
+        ]
+    )
+    obs.loc[obs["indicator"] == "teacher_attendance", "unit"] = "score"
+    col = _obs(
+        [
+            (1, "cg", "oosc_6_14", 5),  # agrees (max)
+            (1, "teacher", "oosc_6_14", 8),  # differs from the teacher's 9
+            (2, "cg", "oosc_6_14", 7),  # differs from 4
+            (2, "ag", "oosc_6_14", 1),  # no Part I value
+            (1, "ag", "teacher_attendance", 4),  # 3.5 rounds to 4: agrees
+        ]
+    ).assign(instrument="collation", source_sheet="Collation")
+    col.loc[col["indicator"] == "teacher_attendance", "unit"] = "score"
+    return pd.concat([obs, col], ignore_index=True)
+
+
+def test_collation_agreement_against_part_one(cb):
+    t = f.collation_agreement(_collation_obs(), cb).set_index("Indicator")
+    oosc = t.loc["Out-of-school children aged 6-14"]
+    assert oosc[["Collated values", "No Part I value", "Compared", "Agree"]].tolist() == [
+        4,
+        1,
+        3,
+        1,
+    ]
+    assert oosc["Share agreeing"] == "33 %"
+    score = t.loc[f._indicator_label("teacher_attendance", cb)]
+    assert score[["Compared", "Agree", "Share agreeing"]].tolist() == [1, 1, "100 %"]
+    assert list(t.index) == [f._indicator_label(c, cb) for c in cb.indicators.index if
+                             c in ("oosc_6_14", "teacher_attendance")]  # fmt: skip
+    no_col = _collation_obs().query("instrument == 'village'")
+    assert f.collation_agreement(no_col, cb).empty
+    assert f.collation_agreement(no_col.iloc[:0], cb).empty
+
+
+def test_district_denominator_shares_use_nfhs_under15_or_say_national(monkeypatch):
+    from leheranalysis import nfhs
+    from leheranalysis.errors import UnknownNameError
+
+    calls = []
+
+    def fake(district, key, **kw):
+        calls.append(district)
+        if district == "Madhubani" and key == "under15":
+            return 34.7
+        raise UnknownNameError("NFHS-5 phase 1 district", district, [])
+
+    monkeypatch.setattr(nfhs, "district_value", fake)
+    shares, note = f.district_denominator_shares("Madhubani")
+    assert shares["children_6_14"] == pytest.approx(0.1934 * 0.347 / 0.3076)
+    assert "NFHS-5" in note and "34.7 %" in note
+    nat, note = f.district_denominator_shares("Nowhere")
+    assert nat == ind.denominator_shares() and "Census 2011" in note and "Nowhere" in note
+    nat, note = f.district_denominator_shares("Synthetic District")
+    assert nat == ind.denominator_shares() and "synthetic" in note
+    assert calls == ["Madhubani", "Nowhere"]  # the synthetic district is not looked up
+
+
+def test_district_denominator_shares_from_the_fact_sheets(public_data):
+    shares, note = f.district_denominator_shares("Leh", root=public_data)
+    assert shares["children_0_17"] == pytest.approx(
+        ind.CENSUS2011_SHARES["children_0_17"] * 0.21 / 0.3076
+    )
+    assert "21.0 %" in note
+
+
+def test_synthetic_geography_from_manifest_or_name():
+    assert (
+        f.synthetic_geography({"parameters": {"synthetic_geography": False}}, "Synthetic X")
+        is False
+    )
+    assert f.synthetic_geography({"parameters": {"synthetic_geography": True}}, "Leh") is True
+    assert f.synthetic_geography({"parameters": {}}, "Synthetic District") is True
+    assert f.synthetic_geography({}, "Madhubani") is False

@@ -239,3 +239,16 @@ def test_programme_geography_of_a_minimal_district():
     prog = district.villages.rename(columns={"name": "village_name"}).head(1)
     g = vm.programme_geography(district, blocks, prog)
     assert g.programme_ids == [1] and len(g.habitations) == 2 and g.added == []
+
+
+def test_village_rates_use_the_district_age_shares(tables, monkeypatch):
+    from leheranalysis import findings, nfhs
+
+    monkeypatch.setattr(nfhs, "district_value", lambda d, k, **kw: 34.7)
+    shares, note = findings.district_denominator_shares("Madhubani")
+    obs, villages = tables
+    own = vm.village_indicator_values(obs, villages, ["oosc_6_14"], shares=shares)
+    national = vm.village_indicator_values(obs, villages, ["oosc_6_14"])
+    # a younger district has more children per head: lower rates by 30.76 / 34.7
+    assert own.loc[1, "oosc_6_14"] == pytest.approx(national.loc[1, "oosc_6_14"] * 0.3076 / 0.347)
+    assert "34.7 %" in note

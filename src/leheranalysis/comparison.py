@@ -93,6 +93,9 @@ KEY_ISSUES: tuple[str, ...] = (
     "violence_at_home",
 )
 
+#: Smallest count of villages shown for a sensitive issue.
+_SMALL = 5
+
 #: Plain-language names of the respondent-group kinds.
 KIND_LABELS: dict[str, str] = {
     "children": "Children's groups",
@@ -385,6 +388,10 @@ def _mark_highlight(ax, labels: Sequence[str], highlight: str | None) -> None:
 def headline_figure(shares: pd.DataFrame, highlight: str | None = None, ncols: int = 3):
     """Small multiples, one panel per issue: share of villages by district and group.
 
+    A sensitive issue reported in 1-4 villages is not plotted (its share and interval
+    would give the count back from the table's number of villages): ``<5`` is written
+    at the left of its row instead.
+
     Parameters
     ----------
     shares : pandas.DataFrame
@@ -414,6 +421,12 @@ def headline_figure(shares: pd.DataFrame, highlight: str | None = None, ncols: i
     for ax, issue in zip(axes, issues, strict=True):
         sub = shares[shares["issue"] == issue]
         for kind, g in sub.groupby("kind", sort=False):
+            k = pd.to_numeric(g["n_reported"], errors="coerce")
+            small = g["sensitive"].astype(bool) & (k >= 1) & (k < _SMALL)
+            for d in g.loc[small, "district"]:
+                ax.text(1, ypos[d] + offsets[kind], f"<{_SMALL}", fontsize=7.5, va="center",
+                        color=colours[kind])  # fmt: skip
+            g = g[~small]
             y = g["district"].map(ypos) + offsets[kind]
             x = 100 * g["share"]
             err = np.vstack([x - 100 * g["share_lo"], 100 * g["share_hi"] - x])

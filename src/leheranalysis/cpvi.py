@@ -547,7 +547,7 @@ def compute_cpvi(
         Default: the packaged ``data/cpvi.yaml``.
     n : int
         Monte Carlo replications of the uncertainty analysis (0: nominal index only, no
-        rank intervals or priority villages).
+        rank intervals or priority villages); a negative ``n`` is a ``ConfigError``.
     seed : int
         Random seed (same seed, same result).
     codebook : Codebook, optional
@@ -563,6 +563,11 @@ def compute_cpvi(
     """
     from leheranalysis.composite import build_index, uncertainty
 
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ConfigError(
+            f"n (Monte Carlo replications of the uncertainty analysis) must be a whole "
+            f"number >= 0 (0: no uncertainty analysis), got {n!r}"
+        )
     cb = load_codebook() if codebook is None else codebook
     cfg = _resolve(config, cb)
     data, meta = cpvi_inputs(observations, villages, cb, cfg)

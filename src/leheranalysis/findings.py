@@ -39,6 +39,7 @@ __all__ = [
     "MATCH_STATUSES",
     "CLEANING_RULES",
     "SUPPRESSED",
+    "SUPPRESSED_FILL",
     "fmt_pct",
     "fmt_interval",
     "group_short_label",
@@ -74,6 +75,10 @@ __all__ = [
     "plot_caterpillar",
     "sensitivity_table",
     "plot_sensitivity",
+    "SENSITIVITY_NOTE",
+    "synthetic_geography",
+    "district_denominator_shares",
+    "collation_agreement",
 ]
 
 #: what a suppressed small count shows
@@ -329,7 +334,8 @@ def ingestion_counts(
         The processed ``observations`` table (``source_file``, ``source_sheet``,
         ``source_row``, ``village_id``, ``group``, ``indicator``).
     rankings : pandas.DataFrame, optional
-        The ``rankings`` table (added as a row ``Ranking`` when not empty).
+        The ``rankings`` table, added when not empty: by ``source_file`` and
+        ``source_sheet`` when it has them, else as one row ``-`` / ``Ranking``.
 
     Returns
     -------
@@ -355,17 +361,30 @@ def ingestion_counts(
             )
     if rankings is not None and not rankings.empty:
         rk = rankings
-        rows.append(
-            (
-                _DASH,
-                "Ranking",
-                len(rk.drop_duplicates(["village_id", "group"])),
-                len(rk),
-                rk["village_id"].nunique(),
-                rk["group"].nunique(),
-                rk["issue"].nunique(),
-            )  # fmt: skip
-        )
+        if "source_file" in rk:
+            rk = rk.assign(_file=rk["source_file"].map(lambda x: _file_name(x) if pd.notna(x) else ""),
+                           _sheet=rk["source_sheet"] if "source_sheet" in rk else "Ranking")  # fmt: skip
+            rk["_file"] = rk["_file"].fillna(_DASH).replace("", _DASH)
+            rk["_sheet"] = rk["_sheet"].fillna("Ranking")
+        else:
+            rk = rk.assign(_file=_DASH, _sheet="Ranking")
+        for (f, sh), g in rk.groupby(["_file", "_sheet"], sort=True, dropna=False):
+            n_rows = (
+                g["source_row"].nunique()
+                if "source_row" in g and g["source_row"].notna().all()
+                else len(g.drop_duplicates(["village_id", "group"]))
+            )
+            rows.append(
+                (
+                    f,
+                    sh,
+                    n_rows,
+                    len(g),
+                    g["village_id"].nunique(),
+                    g["group"].nunique(),
+                    g["issue"].nunique(),
+                )  # fmt: skip
+            )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -1037,6 +1056,17 @@ def plot_ranking(ranking: pd.DataFrame, kinds: Sequence[str] = ("children", "adu
     return fig
 
 
+def _pair_hidden(d: pd.DataFrame, small: pd.Series) -> pd.Series:
+    """Rows of the agreement classes that share a scope, indicator and duty bearer with a
+    small class: the classes add up to the compared villages, so all of them are hidden."""
+    small = small.reindex(d.index).fillna(False).astype(bool)
+    keys = [k for k in ("scope", "block_id", "indicator", "duty_bearer") if k in d]
+    if not small.any():
+        return small
+    k = d[keys].astype(str).agg("|".join, axis=1)
+    return k.isin(set(k[small]))
+
+
 # ---------------------------------------------------------------- 02: triangulation
 def triangulation_table(rates: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
     """District agreement of community and duty-bearer evidence, per indicator and duty bearer.
@@ -1052,7 +1082,10 @@ def triangulation_table(rates: pd.DataFrame, codebook: Codebook | None = None) -
     pandas.DataFrame
         ``Indicator``, ``Duty bearer``, ``Villages compared``, ``Agree``, ``Community
         higher``, ``Duty bearer higher`` (share with interval, or ``<5`` for sensitive
-        indicators with 1-4 villages), ``No data``.
+        indicators with 1-4 villages), ``No data``. The three classes add up to the
+        villages compared, so when one class of a sensitive indicator and duty bearer is
+        ``<5`` the other two show ``suppressed``: otherwise the small count would follow
+        by subtraction.
     """
     cb = _cb(codebook)
     cols = ["Indicator", "Duty bearer", "Villages compared", "Agree", "Community higher",
@@ -1060,10 +1093,13 @@ def triangulation_table(rates: pd.DataFrame, codebook: Codebook | None = None) -
     d = rates[rates["scope"] == "district"] if len(rates) else rates
     if d.empty:
         return pd.DataFrame(columns=cols)
-    hide = _suppressed_mask(d, "n", cb)
+    small = _suppressed_mask(d, "n", cb)
+    pair = _pair_hidden(d, small)
     d = d.assign(_cell=[
-        SUPPRESSED if h else (f"{fmt_pct(s)} ({fmt_interval(lo, hi)})" if n_p else _DASH)
-        for h, s, lo, hi, n_p in zip(hide, d["share"], d["share_lo"], d["share_hi"], d["n_pairs"], strict=True)
+        SUPPRESSED if sm else "suppressed" if h
+        else (f"{fmt_pct(s)} ({fmt_interval(lo, hi)})" if n_p else _DASH)
+        for sm, h, s, lo, hi, n_p in zip(small, pair, d["share"], d["share_lo"], d["share_hi"],
+                                         d["n_pairs"], strict=True)
     ])  # fmt: skip
     wide = d.pivot_table(index=["indicator", "duty_bearer"], columns="agreement", values="_cell",
                          aggfunc="first", sort=False)  # fmt: skip
@@ -1086,12 +1122,19 @@ def triangulation_table(rates: pd.DataFrame, codebook: Codebook | None = None) -
     return out[cols]
 
 
+#: flat fill of a figure cell hidden to protect a small count
+SUPPRESSED_FILL = "#B8B8B8"
+
+
 def plot_triangulation_matrix(tri: pd.DataFrame, codebook: Codebook | None = None):
     """Matrix figure: share of villages where community and duty bearer disagree, by side.
 
     Two panels (community reported more; duty bearer reported more), indicators x duty
     bearers, cells coloured by the share of compared villages and annotated with the
-    percentage and the number of villages (``<5`` for sensitive indicators with 1-4).
+    percentage and the number of villages. When a class of a sensitive indicator and
+    duty bearer counts 1-4 villages, both cells of that pair are drawn in a flat grey
+    (:data:`SUPPRESSED_FILL`), never coloured by the share: the small one says ``<5``, the
+    other ``suppressed`` (with the villages compared it would give the small count back).
 
     Parameters
     ----------
@@ -1104,30 +1147,30 @@ def plot_triangulation_matrix(tri: pd.DataFrame, codebook: Codebook | None = Non
     matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
     from leheranalysis import plotting
-    from leheranalysis.indicators import discrepancy_matrix
+    from leheranalysis.indicators import discrepancy_rates
 
     cb = _cb(codebook)
     panels = ("community higher", "duty bearer higher")
-    mats = (
-        {p: discrepancy_matrix(tri, agreement=p, codebook=cb) for p in panels} if len(tri) else {}
-    )
-    if not mats or all(m.empty for m in mats.values()):
+    rates = discrepancy_rates(tri, by="district", codebook=cb) if len(tri) else pd.DataFrame()
+    if rates.empty:
         fig, ax = plt.subplots(figsize=(6, 2))
         ax.axis("off")
         ax.text(0.5, 0.5, "No triangulation data", ha="center", va="center")
         return fig
-    codes = list(dict.fromkeys(mats[panels[0]]["indicator"]))
-    duty = [d for d in _DUTY_BEARERS if d in set(mats[panels[0]]["duty_bearer"])]
+    small = _suppressed_mask(rates, "n", cb)
+    rates = rates.assign(_small=small, _hidden=_pair_hidden(rates, small))
+    codes = list(dict.fromkeys(rates["indicator"]))
+    duty = [d for d in _DUTY_BEARERS if d in set(rates["duty_bearer"])]
     labels = [_indicator_label(c, cb) for c in codes]
     fig, axes = plt.subplots(
         1, 2, figsize=(10, 0.4 * len(codes) + 2.0), sharey=True, layout="constrained"
     )
     cmap = plotting.sequential_cmap(plotting.SEQUENTIAL).reversed()
-    sens = sensitive_codes(cb)
     for ax, p in zip(axes, panels, strict=True):
-        m = mats[p].set_index(["indicator", "duty_bearer"])
+        m = rates[rates["agreement"] == p].set_index(["indicator", "duty_bearer"])
         vals = np.full((len(codes), len(duty)), np.nan)
         ax.set_facecolor("#EEEEEE")
         for i, c in enumerate(codes):
@@ -1135,18 +1178,21 @@ def plot_triangulation_matrix(tri: pd.DataFrame, codebook: Codebook | None = Non
                 if (c, d) not in m.index or m.at[(c, d), "n_pairs"] == 0:
                     continue
                 r = m.loc[(c, d)]
+                if r["_hidden"]:
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=SUPPRESSED_FILL,
+                                           edgecolor="none", zorder=2))  # fmt: skip
+                    ax.text(j, i, SUPPRESSED if r["_small"] else "suppressed", ha="center",
+                            va="center", fontsize=7.5, color="#222222", zorder=3)  # fmt: skip
+                    continue
                 vals[i, j] = r["share"]
-                small = c in sens and 1 <= r["n"] < _THRESHOLD
-                text = (
-                    SUPPRESSED
-                    if small
-                    else f"{100 * r['share']:.0f} %\n{int(r['n'])}/{int(r['n_pairs'])}"
-                )
-                ax.text(j, i, text, ha="center", va="center", fontsize=7.5,
+                ax.text(j, i, f"{100 * r['share']:.0f} %\n{int(r['n'])}/{int(r['n_pairs'])}",
+                        ha="center", va="center", fontsize=7.5, zorder=3,
                         color="white" if r["share"] > 0.55 else "#222222")  # fmt: skip
         im = ax.imshow(np.ma.masked_invalid(vals), cmap=cmap, vmin=0, vmax=1, aspect="auto")
         ax.set_xticks(range(len(duty)), [_DUTY_LABELS[d] for d in duty], rotation=20, ha="right")
         ax.set_yticks(range(len(codes)), labels)
+        ax.set_xlim(-0.5, len(duty) - 0.5)
+        ax.set_ylim(len(codes) - 0.5, -0.5)
         ax.grid(False)
         ax.set_title("Community reported more" if p == panels[0] else "Duty bearer reported more",
                      fontsize=11, loc="left")  # fmt: skip
@@ -1541,18 +1587,45 @@ def plot_caterpillar(
     return fig
 
 
+def _clean_sensitivity(sensitivity: pd.DataFrame) -> pd.DataFrame:
+    """S1 and ST clipped at 0 and S1 capped at ST (Monte Carlo noise of the estimators)."""
+    s = sensitivity.copy()
+    st = pd.to_numeric(s["ST"], errors="coerce").clip(lower=0)
+    s1 = pd.to_numeric(s["S1"], errors="coerce").clip(lower=0)
+    s["ST"] = st
+    s["S1"] = s1.where(~(s1 > st), st)
+    return s
+
+
+#: what :func:`sensitivity_table` and :func:`plot_sensitivity` say about estimator noise
+SENSITIVITY_NOTE = (
+    "Sensitivity indices are estimated from a finite number of recomputations: small "
+    "negative estimates are Monte Carlo noise and are shown as 0, and a first-order index "
+    "above its total index (also noise) is shown equal to the total."
+)
+
+
 def sensitivity_table(sensitivity: pd.DataFrame) -> pd.DataFrame:
     """Plain-language table of first-order (S1) and total (ST) sensitivity indices.
+
+    Both are clipped at 0 and S1 is capped at ST: an estimate below 0 or an S1 above its
+    ST is Monte Carlo noise of the estimators (:data:`SENSITIVITY_NOTE`).
 
     Returns
     -------
     pandas.DataFrame
         ``Choice``, ``First order (S1)``, ``Total (ST)``, most influential first.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"S1": [-0.02, 0.5], "ST": [0.1, 0.4]}, index=["aggregation", "weights_L2"])
+    >>> sensitivity_table(s).values.tolist()
+    [['Indicator weights (within pillars)', '0.40', '0.40'], ['Aggregation method', '0.00', '0.10']]
     """
     cols = ["Choice", "First order (S1)", "Total (ST)"]
     if sensitivity is None or sensitivity.empty:
         return pd.DataFrame(columns=cols)
-    s = sensitivity.sort_values("ST", ascending=False)
+    s = _clean_sensitivity(sensitivity).sort_values("ST", ascending=False, kind="stable")
     return pd.DataFrame(
         {
             "Choice": [_SENS_INPUTS.get(i, str(i)) for i in s.index],
@@ -1565,7 +1638,7 @@ def sensitivity_table(sensitivity: pd.DataFrame) -> pd.DataFrame:
 def plot_sensitivity(sensitivity: pd.DataFrame):
     """Bar chart of the sensitivity indices (S1 and ST) of the index's uncertain choices.
 
-    Negative first-order estimates (sampling noise around 0) are drawn at 0.
+    Estimates are clipped at 0 and S1 capped at ST, as in :func:`sensitivity_table`.
 
     Returns
     -------
@@ -1580,11 +1653,11 @@ def plot_sensitivity(sensitivity: pd.DataFrame):
         ax.axis("off")
         ax.text(0.5, 0.5, "No sensitivity analysis (no uncertainty run)", ha="center", va="center")
         return fig
-    s = sensitivity.sort_values("ST")
+    s = _clean_sensitivity(sensitivity).sort_values("ST", kind="stable")
     y = np.arange(len(s))
     c = plotting.palette(2)
-    ax.barh(y + 0.2, s["ST"].clip(lower=0), height=0.4, color=c[0], label="total effect (ST)")
-    ax.barh(y - 0.2, s["S1"].clip(lower=0), height=0.4, color=c[1], label="first order (S1)")
+    ax.barh(y + 0.2, s["ST"], height=0.4, color=c[0], label="total effect (ST)")
+    ax.barh(y - 0.2, s["S1"], height=0.4, color=c[1], label="first order (S1)")
     ax.set_yticks(y, [_SENS_INPUTS.get(i, str(i)) for i in s.index])
     ax.set_xlim(0, max(1.0, float(s["ST"].max()) * 1.05))
     ax.set_xlabel("share of the variance of the mean village rank shift")
@@ -1594,3 +1667,173 @@ def plot_sensitivity(sensitivity: pd.DataFrame):
     _title(ax, f"{top} moves village ranks most", "Variance-based sensitivity of the village ranks")
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------------- provenance
+def synthetic_geography(manifest: Mapping[str, Any], district: str) -> bool:
+    """Whether a district's villages and blocks are the built-in invented geography.
+
+    Read from the manifest (``parameters.synthetic_geography``, written by ingestion and
+    by the demo pipeline); manifests without that key are judged by the district's name
+    (:func:`leheranalysis.gazetteer.is_synthetic_name`). Reports credit PMGSY GeoSadak
+    only when this is False.
+
+    Examples
+    --------
+    >>> synthetic_geography({"parameters": {"synthetic_geography": True}}, "Madhubani")
+    True
+    >>> synthetic_geography({}, "Synthetic District"), synthetic_geography({}, "Leh")
+    (True, False)
+    """
+    from leheranalysis.gazetteer import is_synthetic_name
+
+    params = manifest.get("parameters") if isinstance(manifest, Mapping) else None
+    flag = params.get("synthetic_geography") if isinstance(params, Mapping) else None
+    if isinstance(flag, bool | np.bool_):
+        return bool(flag)
+    return is_synthetic_name(district)
+
+
+# ------------------------------------------------------------- rates: denominators
+def district_denominator_shares(district: str, root: Any = None) -> tuple[dict[str, float], str]:
+    """Denominator shares of rates per 1,000 for a district, and a sentence saying which.
+
+    Uses the district's NFHS-5 "Population below age 15 years (%)" when the fact sheets
+    give it (:func:`leheranalysis.indicators.denominator_shares` with
+    ``under15_share=value / 100``); otherwise India's Census 2011 age shares. The
+    built-in synthetic districts ("Synthetic ...") are never looked up.
+
+    Parameters
+    ----------
+    district : str
+        District name (any spelling :func:`leheranalysis.nfhs.resolve_district` accepts).
+    root : path-like, optional
+        Public data folder (default :func:`leheranalysis.config.public_data_dir`).
+
+    Returns
+    -------
+    shares : dict of str to float
+        Share of the population per denominator code.
+    note : str
+        One sentence for captions and markdown.
+    """
+    from leheranalysis import nfhs
+    from leheranalysis.errors import LeherError
+    from leheranalysis.gazetteer import is_synthetic_name
+    from leheranalysis.indicators import CENSUS2011_UNDER15_SHARE, denominator_shares
+
+    national = denominator_shares()
+    census = f"{100 * CENSUS2011_UNDER15_SHARE:.1f} % under 15"
+    if is_synthetic_name(district):
+        return national, (
+            f"Age shares: India's Census 2011 age structure ({census}); the synthetic "
+            "district has no NFHS-5 value."
+        )
+    try:
+        value = nfhs.district_value(district, "under15", root=root)
+    except (LeherError, OSError, ValueError, KeyError):
+        value = float("nan")
+    if not (isinstance(value, float) and np.isfinite(value) and 0 < value < 100):
+        return national, (
+            f"Age shares: India's Census 2011 age structure ({census}); no NFHS-5 share of "
+            f"the population under 15 is available for {district}."
+        )
+    return denominator_shares(under15_share=value / 100.0), (
+        f"Age shares: Census 2011 age pattern scaled to {district}'s NFHS-5 (2019-21) share "
+        f"of the population under 15, {value:.1f} % (India in 2011: {census})."
+    )
+
+
+# ------------------------------------------------------ 01: collation against Part I
+_COLLATION_SOURCES = ("cg", "ag", "teacher", "aww", "asha")
+
+
+def collation_agreement(
+    observations: pd.DataFrame, codebook: Codebook | None = None
+) -> pd.DataFrame:
+    """How far the collation template agrees with the values recomputed from Part I.
+
+    For each collated value of a village, indicator and source (children's groups ``cg``,
+    adult groups ``ag``, teacher, AWW, ASHA) the Part I value is recomputed from the
+    village tool: the groups of a family combined as for the community value (largest
+    count, any "yes", mean of scores and shares; ``docs/design.md``), a duty bearer's own
+    answer. Counts and yes/no answers agree when equal; scores and shares (means) when
+    they differ by at most 0.5, the rounding of a template holding whole numbers.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        The processed ``observations`` table (``collation`` and ``village`` rows).
+    codebook : Codebook, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator (codebook order): ``Indicator``, ``Collated values``,
+        ``No Part I value``, ``Compared``, ``Agree``, ``Share agreeing`` (of the compared
+        values). Empty when there are no collation rows. Counts are of village x source
+        values, not of children, so nothing is suppressed.
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({
+    ...     "block_id": 1, "block_name": "B", "village_id": 7, "village_name": "V",
+    ...     "instrument": ["village", "village", "collation"], "indicator": "oosc_6_14",
+    ...     "group": ["cg_girls_10_14", "cg_boys_10_14", "cg"], "value": [3.0, 5.0, 5.0],
+    ...     "unit": "count"})
+    >>> collation_agreement(obs)[["Compared", "Agree", "Share agreeing"]].values.tolist()
+    [[1, 1, '100 %']]
+    """
+    from leheranalysis.indicators import village_values
+
+    cb = _cb(codebook)
+    cols = ["Indicator", "Collated values", "No Part I value", "Compared", "Agree",
+            "Share agreeing"]  # fmt: skip
+    if observations.empty or "instrument" not in observations:
+        return pd.DataFrame(columns=cols)
+    obs = observations[observations["indicator"].isin(cb.indicators.index)]
+    col = obs[(obs["instrument"] == "collation") & obs["group"].isin(_COLLATION_SOURCES)]
+    col = col[col["village_id"].notna() & col["value"].notna()]
+    if col.empty:
+        return pd.DataFrame(columns=cols)
+    col = col[["village_id", "indicator", "group", "value", "unit"]].rename(
+        columns={"group": "source", "value": "collated"}
+    )
+    col["village_id"] = col["village_id"].astype("int64")
+    parts = []
+    for src in _COLLATION_SOURCES:
+        if not (col["source"] == src).any():
+            continue
+        v = village_values(obs, cb, src)
+        if len(v):
+            parts.append(v[["village_id", "indicator", "value"]].assign(source=src))
+    part1 = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["village_id", "indicator", "value", "source"])
+    )
+    part1["village_id"] = part1["village_id"].astype("int64")
+    m = col.merge(part1, on=["village_id", "indicator", "source"], how="left")
+    has = m["value"].notna()
+    diff = (m["collated"].astype(float) - m["value"].astype(float)).abs()
+    exact = m["unit"].isin(["count", "yesno"])
+    m["_agree"] = has & np.where(exact, diff <= 1e-9, diff <= 0.5 + 1e-9)
+    m["_has"] = has
+    g = m.groupby("indicator", sort=False).agg(
+        n=("collated", "size"), has=("_has", "sum"), agree=("_agree", "sum")
+    )
+    order = [c for c in cb.indicators.index if c in g.index]
+    g = g.loc[order]
+    out = pd.DataFrame(
+        {
+            "Indicator": [_indicator_label(c, cb) for c in g.index],
+            "Collated values": g["n"].astype(int).to_numpy(),
+            "No Part I value": (g["n"] - g["has"]).astype(int).to_numpy(),
+            "Compared": g["has"].astype(int).to_numpy(),
+            "Agree": g["agree"].astype(int).to_numpy(),
+            "Share agreeing": [
+                fmt_pct(a / h) if h else _DASH for a, h in zip(g["agree"], g["has"], strict=True)
+            ],
+        }
+    )
+    return out[cols]

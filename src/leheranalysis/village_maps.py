@@ -19,8 +19,11 @@ Definitions
 Community rate per 1,000
     The community value of a count (the largest count any children's or adult group of
     the village gave, :func:`leheranalysis.indicators.village_values`) times 1,000 over
-    the village's population base for that indicator (population x the Census 2011 share
-    of the age band, :func:`leheranalysis.indicators.village_denominators`).
+    the village's population base for that indicator (population x the share of the age
+    band, :func:`leheranalysis.indicators.village_denominators`): Census 2011 age shares
+    scaled to the district's NFHS-5 share under 15 when the report passes
+    :func:`leheranalysis.findings.district_denominator_shares`, national Census 2011
+    shares otherwise.
 Distance
     Straight line, in km, from the village's gazetteer point to the nearest facility of
     the kind anywhere in the district (it may lie in another block), computed in the
@@ -205,7 +208,9 @@ def village_indicator_values(
         Indicator codes; none may be sensitive.
     codebook : Codebook, optional
     shares : mapping, optional
-        Denominator shares (:func:`leheranalysis.indicators.denominator_shares`).
+        Denominator shares (:func:`leheranalysis.indicators.denominator_shares`; the
+        district's own from :func:`leheranalysis.findings.district_denominator_shares`).
+        Default: India's Census 2011 age shares.
 
     Returns
     -------
