@@ -167,6 +167,7 @@ def test_aliases_table():
     assert al["blocks"]["laharighat"] == "Lahorighat"
     assert al["blocks"]["nubra"] == "Nobra"
     assert al["blocks"]["khaltse"] == "Khalsti"
+    assert al["blocks"]["diskit"] == "Deskit"
 
 
 # ---------------------------------------------------------- synthetic
@@ -319,6 +320,44 @@ def test_leh_block_without_polygon_and_aliases(public_data):
     ]
     assert d.block_id("Nubra") == 7758
     assert d.block_id("khaltse") == d.block_id("Khalsti") == 7755
+    # the Nubra valley's habitations lie in Deskit (also written Diskit), Panamic, Turtuk
+    assert d.block_id("Diskit") == d.block_id("Deskit") == 7978
+    per_block = d.villages.groupby("block_name").size()
+    assert "Nobra" not in per_block and per_block["Deskit"] == 28
+    assert (per_block["Panamic"], per_block["Turtuk"]) == (25, 8)
+
+
+def test_polygon_coverage_explains_the_block_id_join(public_data):
+    budgam = gazetteer.polygon_coverage(gazetteer.load_district("Badgam", public_data))
+    assert budgam == {
+        "listed": 17,
+        "with_district_id": 16,
+        "attached_by_block_id": 17,
+        "without_polygon": 0,
+        "lacking_district_id": ["Rathsun"],
+    }
+    leh = gazetteer.polygon_coverage(gazetteer.load_district("Leh", public_data))
+    assert leh == {
+        "listed": 17,
+        "with_district_id": 14,
+        "attached_by_block_id": 16,
+        "without_polygon": 1,
+        "lacking_district_id": ["Leh", "Thiksay"],
+    }
+    madhubani = gazetteer.polygon_coverage(gazetteer.load_district("Madhubani", public_data))
+    assert madhubani["listed"] == madhubani["with_district_id"] == 21
+    assert madhubani["lacking_district_id"] == []
+
+
+def test_issue_details_show_empty_fields_plainly(public_data):
+    d = gazetteer.load_district("Budgam", public_data)
+    details = d.issues.set_index(["issue", "id"])["detail"]
+    assert details[("polygon_district_id", 7790)] == (
+        "polygon DISTRICT_I is empty, not 90; attached by BLOCK_ID"
+    )
+    assert details[("population_missing", 212333)] == "TOT_POPULA is empty"
+    assert details[("district_id", 212333)] == "DISTRICT_I is empty; attached by BLOCK_ID"
+    assert not d.issues["detail"].str.contains("nan|np\\.", regex=True).any()
 
 
 def test_morigaon_and_rajouri(public_data):
@@ -465,9 +504,63 @@ def test_cli_badgam_reports_block_without_polygon_for_leh(public_data, capsys):
     assert main(["gazetteer", "Badgam", "--data", str(public_data)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Budgam (Jammu And Kashmir)") and "polygon_district_id 1" in out
+    assert (
+        "Block polygons: 17 listed in MasterData; 16 polygons carry the district's id; "
+        "17 attached by block id; 0 without any polygon\n" in out
+    )
+    assert "\nBlocks whose polygon lacks the district id (attached by block id): Rathsun\n" in out
+    assert "Every block listed in MasterData has a polygon." in out
     assert main(["gazetteer", "Leh", "--data", str(public_data)]) == 0
     out = capsys.readouterr().out
+    assert (
+        "Block polygons: 17 listed in MasterData; 14 polygons carry the district's id; "
+        "16 attached by block id; 1 without any polygon\n" in out
+    )
+    assert (
+        "\nBlocks whose polygon lacks the district id (attached by block id): Leh, Thiksay\n" in out
+    )
     assert "Blocks listed in MasterData without a polygon: Nobra (7758)" in out
+    assert main(["gazetteer", "Madhubani", "--data", str(public_data)]) == 0
+    assert "polygon lacks the district id" not in capsys.readouterr().out
+
+
+def test_cli_issues_table(public_data, capsys):
+    assert main(["gazetteer", "Badgam", "--issues", "--data", str(public_data)]) == 0
+    out = capsys.readouterr().out
+    head, _, table = out.partition("\nData-quality issues of Budgam (35):\n")
+    assert table, out
+    lines = table.rstrip("\n").splitlines()
+    assert lines[0].split() == ["level", "issue", "id", "name", "block", "detail"]
+    assert len(lines) == 1 + 35
+    rows = [line.split() for line in lines[1:]]
+    assert rows[0][:5] == ["block", "polygon_district_id", "7790", "Rathsun", "Rathsun"]
+    # the placeholder habitations of Narbal: no name, no population, no district id
+    placeholder = [r for r in rows if r[2] == "212333"]
+    assert [r[1] for r in placeholder] == ["population_missing", "name_missing", "district_id"]
+    assert all(r[3] == "(none)" and r[4] == "Narbal" for r in placeholder)
+    assert sum(r[1] == "outside_block" for r in rows) == 25
+    assert sum(r[1] == "unknown_habitation" for r in rows) == 3
+    # one block only, and JSON
+    args = ["gazetteer", "Leh", "--block", "Nubra", "--issues", "--data", str(public_data)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Data-quality issues of Nobra (1):" in out and "no_polygon" in out
+    assert main([*args, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [(i["issue"], i["block_name"]) for i in doc["issues"]] == [("no_polygon", "Nobra")]
+    assert doc["polygons"]["without_polygon"] == 1
+
+
+def test_cli_issues_none(capsys):
+    # the synthetic geography has three issues, all deliberate; one block has none
+    assert main(["gazetteer", "Synthetic District", "--issues"]) == 0
+    out = capsys.readouterr().out
+    assert "Data-quality issues of Synthetic District (3):" in out
+    assert (
+        main(["gazetteer", "Synthetic District", "--block", "Synthetic Block Centre", "--issues"])
+        == 0
+    )
+    assert "No data-quality issues found in Synthetic Block Centre." in capsys.readouterr().out
 
 
 def test_cli_unknown_names_exit_2(public_data, capsys):

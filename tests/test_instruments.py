@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from leheranalysis import instruments as ins
 from leheranalysis.cli import main
 from leheranalysis.codebook import load_codebook
-from leheranalysis.errors import InputFileError
+from leheranalysis.errors import ConfigError, InputFileError
 
 CB = load_codebook()
 
@@ -459,6 +459,32 @@ def test_cli_templates_villages_csv_and_errors(tmp_path, capsys):
     assert _list_values(wb, dv.formula1) == ["Rampur"]
     assert main(["templates", str(out), "--villages", str(tmp_path / "nope.csv")]) == 2
     assert "nope.csv: villages file not found" in capsys.readouterr().err
+
+
+def test_output_folder_problems_are_config_errors(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    for out in (blocker, blocker / "sub"):
+        with pytest.raises(ConfigError, match=f"cannot create output folder {out}: .*in the way"):
+            ins.write_templates(out, xlsform=False)
+    assert blocker.read_text(encoding="utf-8") == "x"
+    with pytest.raises(ConfigError, match=f"cannot create key folder {blocker}"):
+        ins.ensure_folder(blocker, "key folder")
+    assert ins.ensure_folder(tmp_path / "a" / "b") == tmp_path / "a" / "b"
+    assert (tmp_path / "a" / "b").is_dir()
+
+
+def test_save_failure_names_the_file_and_leaves_nothing(tmp_path, monkeypatch):
+    import os
+
+    def full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    path = tmp_path / "out" / "blank.xlsx"
+    with pytest.raises(ConfigError, match=f"cannot write {path}: No space left on device"):
+        ins.save_workbook(ins.secondary_template(CB), path)
+    assert list(path.parent.iterdir()) == []  # temporary file removed
 
 
 @pytest.mark.realdata

@@ -333,3 +333,52 @@ def test_cli_list(capsys):
     out = capsys.readouterr().out
     assert out.count("Government Open Data License - India\thttps://github.com/datameet") == 14
     assert "Cite as: Ministry of Rural Development, 2022" in out
+
+
+# ----------------------------------------------------------------------------- unwritable destination
+
+
+def _entry(data: bytes) -> sources.SourceFile:
+    return sources.SourceFile(
+        path="x/file.bin",
+        dataset="pmgsy",
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        description="test file",
+    )
+
+
+def test_fetch_into_a_file_is_a_config_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    (tmp_path / "mirror").mkdir()
+    for dest in (blocker, blocker / "sub"):
+        with pytest.raises(ConfigError, match=f"cannot create data folder {dest}: .*in the way"):
+            sources.fetch(dest=dest, mirror=tmp_path / "mirror", offline=True)
+
+
+def test_write_failure_names_the_file_and_leaves_nothing(tmp_path, monkeypatch):
+    import io
+    import os
+
+    data = b"hello\n"
+    target = tmp_path / "pub" / "x" / "file.bin"
+
+    def full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(ConfigError, match=f"cannot write {target}: No space left on device"):
+        sources._copy_verified(io.BytesIO(data), target, _entry(data), "m", "mirror file")
+    assert list(target.parent.iterdir()) == []  # temporary file removed
+
+
+def test_reader_failure_is_not_blamed_on_the_destination(tmp_path):
+    class Broken:
+        def read(self, n):
+            raise TimeoutError("timed out")
+
+    target = tmp_path / "pub" / "x" / "file.bin"
+    with pytest.raises(TimeoutError):
+        sources._copy_verified(Broken(), target, _entry(b""), "url", "download")
+    assert list(target.parent.iterdir()) == []

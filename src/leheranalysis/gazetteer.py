@@ -78,6 +78,7 @@ __all__ = [
     "match_village",
     "match_villages",
     "normalise_name",
+    "polygon_coverage",
     "resolve_district",
     "summary",
     "synthetic_district",
@@ -680,6 +681,16 @@ def load_district(
     )
 
 
+def _shown(value: Any) -> str:
+    """A published field value for an issue's detail: ``empty``, ``0``, ``742``, ``'x'``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "empty"
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else f"{number:g}"
+    return repr(value)
+
+
 def _issue_frame(rows: list[dict]) -> pd.DataFrame:
     cols = ["level", "id", "name", "block_id", "issue", "detail"]
     df = pd.DataFrame(rows, columns=cols)
@@ -702,8 +713,8 @@ def _district_blocks(
                     "name": names[int(row.BLOCK_ID)],
                     "block_id": int(row.BLOCK_ID),
                     "issue": "polygon_district_id",
-                    "detail": f"polygon DISTRICT_I is {row.DISTRICT_I!r}, not {district_id}; "
-                    "attached by BLOCK_ID",
+                    "detail": f"polygon DISTRICT_I is {_shown(row.DISTRICT_I)}, not "
+                    f"{district_id}; attached by BLOCK_ID",
                 }
             )
     counts = polys["BLOCK_ID"].value_counts()
@@ -808,7 +819,7 @@ def _district_villages(
                 }
             )
 
-    add(bad, "population_missing", lambda i: f"TOT_POPULA is {raw_sorted[i]!r}")
+    add(bad, "population_missing", lambda i: f"TOT_POPULA is {_shown(raw_sorted[i])}")
     add(villages["name"].isna().to_numpy(), "name_missing", "HAB_NAME is empty")
     add(
         villages["village_id"].duplicated(keep=False).to_numpy(),
@@ -819,7 +830,7 @@ def _district_villages(
     add(
         np.isnan(dist) | (np.nan_to_num(dist) != district_id),
         "district_id",
-        lambda i: f"DISTRICT_I is {dist[i]!r}; attached by BLOCK_ID",
+        lambda i: f"DISTRICT_I is {_shown(dist[i])}; attached by BLOCK_ID",
     )
     if len(villages) and len(blocks):
         shapely.prepare(blocks.geometry.to_numpy())
@@ -1030,6 +1041,43 @@ def summary(district: District) -> pd.DataFrame:
         "has_polygon",
     ]
     return out[cols].reset_index(drop=True)
+
+
+def polygon_coverage(district: District) -> dict[str, Any]:
+    """How the district's blocks get their polygons (the ``BLOCK_ID`` join, explained).
+
+    PMGSY's block polygons carry a district id (``DISTRICT_I``) that is sometimes empty:
+    Budgam's Rathsun, Leh's Leh and Thiksay. Blocks are attached to their polygons by
+    ``BLOCK_ID`` instead, which finds those polygons too; this function counts both ways.
+
+    Returns
+    -------
+    dict
+        ``listed`` (blocks listed in MasterData), ``with_district_id`` (blocks whose
+        polygons carry the district's id), ``attached_by_block_id`` (blocks with a polygon,
+        attached by ``BLOCK_ID``), ``without_polygon`` (blocks with no polygon at all) and
+        ``lacking_district_id`` (names of the blocks whose polygon lacks the district's id,
+        sorted).
+
+    Examples
+    --------
+    >>> polygon_coverage(load_district("Badgam"))  # doctest: +SKIP
+    {'listed': 17, 'with_district_id': 16, 'attached_by_block_id': 17,
+     'without_polygon': 0, 'lacking_district_id': ['Rathsun']}
+    """
+    issues = district.issues
+    flagged = issues.loc[
+        (issues["level"] == "block") & (issues["issue"] == "polygon_district_id"), "block_id"
+    ]
+    attached = set(int(b) for b in district.blocks["block_id"])
+    lacking = sorted(attached & {int(b) for b in flagged.dropna()})
+    return {
+        "listed": int(district.n_blocks),
+        "with_district_id": len(attached) - len(lacking),
+        "attached_by_block_id": len(attached),
+        "without_polygon": len(district.blocks_without_polygon),
+        "lacking_district_id": sorted(district.block_name(b) for b in lacking),
+    }
 
 
 # ------------------------------------------------------------------ matching

@@ -85,6 +85,7 @@ __all__ = [
     "is_synthetic",
     "save_workbook",
     "workbook_bytes",
+    "ensure_folder",
     "write_templates",
     "build_xlsforms",
     "geography_choices",
@@ -1261,9 +1262,53 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
+def _os_problem(exc: OSError) -> str:
+    """A short description of why a folder or file could not be created."""
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return "a file of that name (or of a parent folder's name) is in the way"
+    return exc.strerror or str(exc)
+
+
+def ensure_folder(path: str | Path, what: str = "output folder") -> Path:
+    """Create an output folder (and its parents); a failure is a :class:`ConfigError`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The folder.
+    what : str
+        What the folder is, for the message.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ConfigError
+        The folder cannot be created (a file is in the way, no permission, read-only or
+        virtual file system); the message names the path and the problem.
+
+    Examples
+    --------
+    >>> ensure_folder("/proc/leher-test")  # doctest: +SKIP
+    Traceback (most recent call last):
+    ConfigError: cannot create output folder /proc/leher-test: No such file or directory
+    """
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {what} {path}: {_os_problem(exc)}") from None
+    return path
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    ensure_folder(path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {_os_problem(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -1271,12 +1316,19 @@ def _atomic_write(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as exc:
+        _unlink_quietly(tmp)
+        raise ConfigError(f"cannot write {path}: {_os_problem(exc)}") from None
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _unlink_quietly(tmp)
         raise
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def save_workbook(wb: Workbook, path: str | Path, synthetic: bool = False) -> Path:
@@ -1318,7 +1370,7 @@ def write_templates(
     Parameters
     ----------
     outdir : str or pathlib.Path
-        Output folder (created).
+        Output folder (created; :class:`ConfigError` if that is impossible).
     district, villages, blocks, synthetic, codebook
         As for :func:`build_workbooks`.
     xlsform : bool
@@ -1330,9 +1382,9 @@ def write_templates(
         Keys ``secondary``, ``part1``, ``part2``, ``collation`` and, with ``xlsform``,
         ``xlsform_<key>``.
     """
-    outdir = Path(outdir)
     cb = codebook or load_codebook()
     geo = resolve_geography(district, villages, blocks)
+    outdir = ensure_folder(outdir)  # before the slow part
     books = {
         "secondary": secondary_template(cb, synthetic=synthetic, geography=geo),
         "part1": village_tool(cb, synthetic=synthetic, geography=geo),

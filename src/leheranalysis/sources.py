@@ -392,28 +392,64 @@ def check(
 def _copy_verified(
     reader: BinaryIO, target: Path, entry: SourceFile, origin: str, describe: str
 ) -> None:
-    """Stream ``reader`` into a temp file beside ``target``, verify, then rename into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Stream ``reader`` into a temp file beside ``target``, verify, then rename into place.
+
+    Failures of the destination's file system are :class:`ConfigError` naming the path;
+    failures of ``reader`` (network, mirror) propagate unchanged.
+    """
+    _ensure_folder(target.parent)
     digest = hashlib.sha256()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise _write_error(target, exc) from None
     try:
         with os.fdopen(fd, "wb") as out:
             for chunk in iter(lambda: reader.read(_CHUNK), b""):
                 digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, _FILE_MODE)
+                try:
+                    out.write(chunk)
+                except OSError as exc:
+                    raise _write_error(target, exc) from None
+            try:
+                out.flush()
+                os.fsync(out.fileno())
+            except OSError as exc:
+                raise _write_error(target, exc) from None
         got = digest.hexdigest()
         if got != entry.sha256:
             raise ChecksumError(
                 f"{describe} {origin} has sha256 {got[:12]}..., the registry expects "
                 f"{entry.sha256[:12]}... for {entry.path}; file rejected, nothing written"
             )
-        os.replace(tmp, target)
+        try:
+            os.chmod(tmp, _FILE_MODE)
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise _write_error(target, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _os_problem(exc: OSError) -> str:
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return "a file of that name (or of a parent folder's name) is in the way"
+    return exc.strerror or str(exc)
+
+
+def _write_error(target: Path, exc: OSError) -> ConfigError:
+    return ConfigError(f"cannot write {target}: {_os_problem(exc)}; choose another --dest")
+
+
+def _ensure_folder(folder: Path) -> None:
+    """Create a destination folder; a failure is a :class:`ConfigError` naming it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create data folder {folder}: {_os_problem(exc)}; choose another --dest"
+        ) from None
 
 
 def _from_mirror(entry: SourceFile, mirror: Path, target: Path) -> str:
@@ -500,6 +536,8 @@ def fetch(
         downloads are forbidden and there is no mirror.
     ChecksumError
         A mirror or downloaded file does not match its sha256 (nothing written for it).
+    ConfigError
+        The destination folder or a file in it cannot be created or written.
     """
     started = time.perf_counter()
     root = Path(dest) if dest is not None else config.public_data_dir()
@@ -510,6 +548,7 @@ def fetch(
         raise SourceError(
             f"mirror folder {mirror_dir} does not exist; give an existing --mirror DIR"
         )
+    _ensure_folder(root)
     offline = config.offline() if offline is None else offline
     timeout = _timeout() if timeout is None else timeout
     report = FetchReport(dest=root)

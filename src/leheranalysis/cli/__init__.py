@@ -4,17 +4,26 @@ Each command group lives in its own module of this package and exposes
 ``register(subparsers)``; the handler it sets with ``set_defaults(func=...)`` receives
 the parsed arguments and returns an exit code. A :class:`~leheranalysis.errors.LeherError`
 is printed as one clear message (no traceback) and exits with its ``exit_code`` (2).
+
+Output cut short by the reader (``leher gazetteer Madhubani | head -2``) is not an
+error of the command: the rest of the output is discarded quietly and the exit code is
+141 (128 + SIGPIPE), as a Unix tool killed by SIGPIPE reports it, so that a script
+running under ``set -o pipefail`` can still tell that the output was truncated.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from leheranalysis import __version__
 from leheranalysis.errors import LeherError
+
+#: exit code when the reader of stdout went away (128 + SIGPIPE)
+EXIT_BROKEN_PIPE = 141
 
 # command modules, in the order they appear in ``leher --help``
 _COMMAND_MODULES = (
@@ -53,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit code: 0 success, 2 user or data error, 1 other failure.
+        Exit code: 0 success, 2 user or data error, 1 other failure, 141 when the
+        reader of the output closed the pipe early (:data:`EXIT_BROKEN_PIPE`).
     """
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
@@ -61,13 +71,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
     except LeherError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device so the final flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout replaced (e.g. by pytest)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

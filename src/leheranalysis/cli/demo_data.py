@@ -34,7 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--blocks", nargs="+", metavar="B", help="programme blocks, as the organisation writes them"
     )
     p.add_argument("--villages", type=int, metavar="N", help="total number of programme villages")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--seed", type=int, default=0, help="random seed, a whole number >= 0 (default 0)"
+    )
     p.add_argument(
         "--dirt", type=float, default=0.0, metavar="RATE", help="rate of typical human errors (0-1)"
     )
@@ -57,6 +59,8 @@ def handle(args: argparse.Namespace) -> int:
     """Generate and write; print a summary."""
     from leheranalysis import gazetteer, synth
 
+    if args.seed < 0:
+        raise ConfigError(f"--seed must be a whole number >= 0, got {args.seed}")
     if not 0 <= args.dirt <= 1:
         raise ConfigError(f"--dirt must be between 0 and 1, got {args.dirt}")
     if args.villages is not None and args.villages < 1:

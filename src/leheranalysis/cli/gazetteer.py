@@ -7,6 +7,7 @@ Examples
     leher gazetteer Madhubani              # 21 blocks: habitations, population, facilities
     leher gazetteer badgam --json          # the same as JSON (Badgam = Budgam)
     leher gazetteer Madhubani --block Bisfi  # one block and its habitations
+    leher gazetteer Budgam --issues        # and every data-quality issue found
     leher gazetteer --list [--state Assam] # every district the gazetteer knows
 """
 
@@ -30,13 +31,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Summarise a district of the public PMGSY GeoSadak data per block: habitations, "
             "population (and habitations whose population is missing), facilities by kind, "
-            "and the blocks listed without a polygon. Names are case-insensitive and accept "
-            "aliases (Badgam = Budgam, Marigaon = Morigaon, Leh (Ladakh) = Leh)."
+            "and how the blocks get their polygons: blocks are attached to polygons by "
+            "BLOCK_ID, which also finds the polygons whose district id (DISTRICT_I) is "
+            "empty; blocks listed in MasterData without any polygon are named. Names are "
+            "case-insensitive and accept aliases (Badgam = Budgam, Marigaon = Morigaon, "
+            "Leh (Ladakh) = Leh)."
         ),
     )
     parser.add_argument("district", nargs="?", metavar="DISTRICT", help="district name")
     parser.add_argument("--block", metavar="B", help="show one block and its habitations")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--issues",
+        action="store_true",
+        help="also list every data-quality issue (placeholder habitations without name or "
+        "population, duplicate ids, points outside their block, missing populations, ...)",
+    )
     parser.add_argument("--state", metavar="S", help="state (only if the name is ambiguous)")
     parser.add_argument(
         "--data",
@@ -67,10 +77,61 @@ def _run(args: argparse.Namespace) -> int:
         block_id = district.block_id(args.block)
         table = table[table["block_id"] == block_id].reset_index(drop=True)
     if args.json:
-        print(json.dumps(_as_json(district, table, block_id), indent=2, ensure_ascii=False))
+        doc = _as_json(district, table, block_id)
+        if args.issues:
+            doc["issues"] = _records(_issue_table(district, block_id))
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         _print_text(district, table, block_id)
+        if args.issues:
+            _print_issues(district, block_id)
     return 0
+
+
+def _issue_table(district: gazetteer.District, block_id: int | None) -> pd.DataFrame:
+    """``District.issues`` with the block's name, optionally of one block only."""
+    issues = district.issues
+    if block_id is not None:
+        issues = issues[issues["block_id"] == block_id]
+    names = dict(zip(*_block_names(district), strict=True))
+    out = issues.assign(
+        block_name=[names.get(int(b)) if pd.notna(b) else None for b in issues["block_id"]]
+    )
+    cols = ["level", "issue", "id", "name", "block_id", "block_name", "detail"]
+    return out[cols].reset_index(drop=True)
+
+
+def _block_names(district: gazetteer.District) -> tuple[list[int], list[str]]:
+    table = district.block_table()
+    return [int(b) for b in table["block_id"]], [str(n) for n in table["block_name"]]
+
+
+def _print_issues(district: gazetteer.District, block_id: int | None) -> None:
+    issues = _issue_table(district, block_id)
+    where = district.name if block_id is None else district.block_name(block_id)
+    if issues.empty:
+        print(f"\nNo data-quality issues found in {where}.")
+        return
+    print(f"\nData-quality issues of {where} ({len(issues)}):")
+    rows = [
+        [
+            str(r.level),
+            str(r.issue),
+            "" if pd.isna(r.id) else str(int(r.id)),
+            _cut("(none)" if r.name is None or pd.isna(r.name) else str(r.name), 40),
+            "" if r.block_name is None else str(r.block_name),
+            str(r.detail),
+        ]
+        for r in issues.itertuples()
+    ]
+    header = ["level", "issue", "id", "name", "block", "detail"]
+    widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
+    for row in [header, *rows]:
+        print("  ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -95,6 +156,7 @@ def _as_json(district: gazetteer.District, table: pd.DataFrame, block_id: int | 
         "synthetic": district.synthetic,
         "blocks": _records(table),
         "blocks_without_polygon": _records(district.blocks_without_polygon),
+        "polygons": gazetteer.polygon_coverage(district),
         "habitations": int(table["habitations"].sum()),
         "population": float(table["population"].sum()),
         "population_missing": int(table["population_missing"].sum()),
@@ -127,16 +189,28 @@ def _print_text(district: gazetteer.District, table: pd.DataFrame, block_id: int
     shown["population"] = shown["population"].map(lambda x: f"{x:,.0f}")
     print(shown.to_string(index=False))
     if block_id is None:
+        cover = gazetteer.polygon_coverage(district)
+        print(
+            f"\nBlock polygons: {cover['listed']} listed in MasterData; "
+            f"{cover['with_district_id']} polygons carry the district's id; "
+            f"{cover['attached_by_block_id']} attached by block id; "
+            f"{cover['without_polygon']} without any polygon"
+        )
+        if cover["lacking_district_id"]:
+            print(
+                "Blocks whose polygon lacks the district id (attached by block id): "
+                + ", ".join(cover["lacking_district_id"])
+            )
         without = district.blocks_without_polygon
         if len(without):
             names = ", ".join(f"{r.block_name} ({r.block_id})" for r in without.itertuples())
-            print(f"\nBlocks listed in MasterData without a polygon: {names}")
+            print(f"Blocks listed in MasterData without a polygon: {names}")
         else:
-            print("\nEvery block listed in MasterData has a polygon.")
+            print("Every block listed in MasterData has a polygon.")
         if len(district.issues):
             counts = district.issues["issue"].value_counts().sort_index()
             print(
-                "Data issues (see District.issues): "
+                "Data issues (list them with --issues): "
                 + ", ".join(f"{k} {v}" for k, v in counts.items())
             )
     else:

@@ -122,6 +122,12 @@ class SyntheticDNA:
         raise KeyError(title)
 
 
+def _check_seed(seed: Any) -> None:
+    """A seed is a whole number >= 0 (numpy's ``default_rng`` takes nothing else)."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ConfigError(f"seed must be a whole number >= 0, got {seed!r}")
+
+
 def _rng(seed: int, district_id: int, stream: str) -> np.random.Generator:
     return np.random.default_rng([int(seed), int(district_id) & 0x7FFFFFFF, _STREAMS[stream]])
 
@@ -184,17 +190,30 @@ def _plan(
         if not ids:
             raise ConfigError(
                 f"district {dist.name} has no habitation with population >= {min_pop:g} "
-                "and a name unique in its block; give --min-population"
+                "and a name unique in its block (institutions excluded); give --min-population"
             )
         plan = [(dist.block_name(b), b, int(data["default"]["villages"])) for b in ids]
         elig = eligible_villages(dist.villages, min_pop)
         sizes = elig.groupby("block_id").size()
         plan = [(n, b, min(k, int(sizes.get(b, 0)))) for n, b, k in plan]
     seen = set()
+    populated = set(int(b) for b in dist.villages["block_id"].unique())
     for name, b, _ in plan:
         if b in seen:
             raise ConfigError(f"block {name!r} is given twice (block id {b})")
         seen.add(b)
+        if b not in populated:
+            canonical = dist.block_name(b)
+            hint = (
+                " (PMGSY places the Nubra valley's villages in Deskit, Panamic and Turtuk)"
+                if canonical == "Nobra"
+                else ""
+            )
+            raise ConfigError(
+                f"block {name!r} ({canonical}, id {b}) of {dist.name} has no habitation in "
+                f"the PMGSY data, so no programme village can be drawn from it; choose "
+                f"another block{hint}"
+            )
     if villages is not None:
         if villages < len(plan):
             raise ConfigError(
@@ -230,12 +249,14 @@ def generate(
         Total number of programme villages, split evenly over the blocks (default: the
         programme's numbers, else 21 per block).
     seed : int
-        Random seed; the same seed gives the same data (and byte-identical workbooks).
+        Random seed, a whole number >= 0; the same seed gives the same data (and
+        byte-identical workbooks).
     dirt : float
         Rate of human errors added (0: clean data).
     all_villages : bool
         Use every habitation of the district (or of ``blocks``) whose name is unique in
-        its block; missing populations are imputed by the block median.
+        its block and that is not an institution (``institutions`` of
+        ``programmes.yaml``); missing populations are imputed by the block median.
     min_population : float, optional
         Minimum known population of a programme village (default: ``programmes.yaml``).
     rates : mapping, optional
@@ -247,6 +268,7 @@ def generate(
     -------
     SyntheticDNA
     """
+    _check_seed(seed)
     cb = codebook or load_codebook()
     dist = _load(district)
     synthetic_geo = bool(getattr(dist, "synthetic", False))
@@ -549,20 +571,30 @@ def _fast_bytes(wb, fills: list[tuple[Any, int, dict[str, int], pd.DataFrame]]) 
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write bytes to a temporary file in the same folder, then rename."""
+    """Write bytes to a temporary file in the same folder, then rename.
+
+    A failure of the file system (folder not creatable, no permission, disk full) is a
+    :class:`ConfigError` naming the path and the problem.
+    """
     import os
     import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    from leheranalysis.instruments import ensure_folder
+
+    ensure_folder(path.parent)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as exc:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            problem = exc.strerror or str(exc)
+            raise ConfigError(f"cannot write {path}: {problem}") from None
         raise
 
 
@@ -594,6 +626,7 @@ def write(
     from leheranalysis.instruments import (
         FILE_NAMES,
         build_workbooks,
+        ensure_folder,
         header_map,
         mark_synthetic,
         save_workbook,
@@ -601,8 +634,7 @@ def write(
 
     if engine not in ("fast", "openpyxl"):
         raise ConfigError(f"engine must be 'fast' or 'openpyxl', got {engine!r}")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_folder(out_dir)
     vframe = pd.DataFrame(
         {
             "village_name": dna.villages["village_written"],
@@ -645,9 +677,9 @@ def _sha256(path: Path) -> str:
 
 
 def _write_key(dna: SyntheticDNA, folder: Path, first_rows: dict, paths: dict[str, Path]) -> Path:
-    from leheranalysis.instruments import FILE_NAMES
+    from leheranalysis.instruments import FILE_NAMES, ensure_folder
 
-    folder.mkdir(parents=True, exist_ok=True)
+    ensure_folder(folder, "answer-key folder")
     log = dna.dirt_log.copy()
     log.insert(
         3,
@@ -705,6 +737,10 @@ def demo_data(
     -------
     tuple of (SyntheticDNA, dict of str to pathlib.Path)
     """
+    from leheranalysis.instruments import ensure_folder
+
+    _check_seed(kwargs.get("seed", 0))
     dist = _load(district)
+    ensure_folder(out_dir)  # fail before generating, not after
     dna = generate(dist, **kwargs)
     return dna, write(dna, out_dir, district=dist)

@@ -3,8 +3,10 @@
 The choice of villages is deterministic and documented in ``programmes.yaml``: in each
 programme block, villages are drawn without replacement (numpy ``default_rng`` seeded with
 ``[seed, block_id]``, so a block's draw does not depend on the other blocks) among the
-habitations whose population is known and at least ``min_population`` and whose
-normalised name is unique within the block; the chosen villages are sorted by id.
+habitations whose population is known and at least ``min_population``, whose
+normalised name is unique within the block and which are not institutions (a jail, a
+police line, a hospital, a college, a camp: the patterns ``institutions`` of
+``programmes.yaml``, see :func:`is_institution`); the chosen villages are sorted by id.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ __all__ = [
     "programme_for",
     "name_key",
     "eligible_villages",
+    "institution_pattern",
+    "is_institution",
     "select_villages",
 ]
 
@@ -79,6 +83,47 @@ def load_programmes(path: str | None = None) -> dict[str, Any]:
     return _load(str(path or config.package_data("programmes.yaml")))
 
 
+@functools.lru_cache(maxsize=4)
+def _institution_pattern(path: str) -> re.Pattern | None:
+    entries = _load(path).get("institutions") or []
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        raise ConfigError(f"{path}: 'institutions' must be a list of regular expressions")
+    for entry in entries:
+        try:
+            re.compile(entry)
+        except re.error as exc:
+            raise ConfigError(
+                f"{path}: institutions entry {entry!r} is not a regular expression ({exc})"
+            ) from None
+    if not entries:
+        return None
+    return re.compile(r"\b(?:" + "|".join(f"(?:{e})" for e in entries) + r")\b", re.IGNORECASE)
+
+
+def institution_pattern(path: str | None = None) -> re.Pattern | None:
+    """The compiled ``institutions`` patterns of ``programmes.yaml`` (None if the list is empty).
+
+    Every entry must match whole words of a name, case-insensitively.
+    """
+    return _institution_pattern(str(path or config.package_data("programmes.yaml")))
+
+
+def is_institution(name: Any, path: str | None = None) -> bool:
+    """Whether a habitation's name says it is an institution, not a village community.
+
+    Examples
+    --------
+    >>> is_institution("District Jail Rampatti"), is_institution("Police Line")
+    (True, True)
+    >>> is_institution("Rampatti"), is_institution("Policetola")
+    (False, False)
+    """
+    pattern = institution_pattern(path)
+    if pattern is None or name is None or (isinstance(name, float) and name != name):
+        return False
+    return bool(pattern.search(" ".join(str(name).split())))
+
+
 def programme_for(
     district: str, path: str | None = None
 ) -> tuple[list[ProgrammeBlock] | None, int]:
@@ -107,7 +152,10 @@ def programme_for(
 
 
 def eligible_villages(
-    villages: pd.DataFrame, min_population: float, unique_names: bool = True
+    villages: pd.DataFrame,
+    min_population: float,
+    unique_names: bool = True,
+    institutions: bool = False,
 ) -> pd.DataFrame:
     """Habitations that may be programme villages.
 
@@ -120,6 +168,9 @@ def eligible_villages(
     unique_names : bool
         Drop habitations without a name, and those whose matching key (``name_norm``
         without spaces, as the gazetteer matches) occurs more than once in their block.
+    institutions : bool
+        Keep habitations whose name says they are institutions (:func:`is_institution`);
+        by default they are dropped.
 
     Returns
     -------
@@ -137,6 +188,11 @@ def eligible_villages(
             keep=False
         )
         df = df[~dup.to_numpy() & df["name"].notna().to_numpy()]
+    pattern = None if institutions else institution_pattern()
+    if pattern is not None:
+        names = df["name"].astype(object).where(df["name"].notna().to_numpy(), "")
+        hit = names.map(lambda x: bool(pattern.search(" ".join(str(x).split()))))
+        df = df[~hit.to_numpy(dtype=bool)]
     pop = pd.to_numeric(df["population"], errors="coerce")
     if min_population > 0:
         df = df[(pop >= min_population).to_numpy()]
@@ -182,7 +238,8 @@ def select_villages(
         if n > len(cand):
             raise ConfigError(
                 f"block {block_id} has {len(cand)} eligible villages (population known and "
-                f">= {min_population:g}, name unique in the block); {n} requested. Ask for "
+                f">= {min_population:g}, name unique in the block, not an institution); {n} "
+                f"requested. Ask for "
                 f"fewer villages or a lower minimum population."
             )
         rng = np.random.default_rng([int(seed), int(block_id)])
