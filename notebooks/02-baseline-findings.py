@@ -234,13 +234,15 @@ else:
 # ### The largest discrepancies
 #
 # The village and duty-bearer pairs that disagree most (relative difference), with the
-# duty bearer's response to the community's evidence.
+# duty bearer's response to the community's evidence. Sensitive issues (sexual abuse,
+# missing and trafficked children) are left out of this village-by-village list.
 
 # %%
 if tri is None or tri.empty:
     display(Markdown("*No data.*"))
 else:
-    largest = ind.largest_discrepancies(tri, n=top_discrepancies)
+    open_tri = tri[~tri["indicator"].isin(f.sensitive_codes(cb))]
+    largest = ind.largest_discrepancies(open_tri, n=top_discrepancies)
     if largest.empty:
         display(Markdown("Community and duty bearers agree in every compared village."))
     else:

@@ -87,16 +87,35 @@ def test_village_map_report_embeds_maps(madhubani):
     assert map_files, "maps are saved as SVG too"
 
 
+# columns that count villages without data, not cases or villages reporting a case
+_NOT_CASE_COUNTS = ("no data",)
+
+
+def _cell_texts(fragment: str, tag: str = "t[hd]") -> list[str]:
+    return [
+        re.sub(r"<[^>]+>", "", c).replace("&nbsp;", " ").strip()
+        for c in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", fragment, flags=re.S)
+    ]
+
+
 def _rows_about(html: str, labels: list[str]) -> list[list[str]]:
-    """Cells (as text) of every table row that names one of ``labels``."""
+    """Cells (as text) of every table row that names one of ``labels``.
+
+    Cells under a column headed "No data" (villages where a comparison was not
+    possible) are left out: they count missing answers, not cases.
+    """
     rows = []
-    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, flags=re.S):
-        cells = [
-            re.sub(r"<[^>]+>", "", c).replace("&nbsp;", " ").strip()
-            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
-        ]
-        if any(label.lower() in " ".join(cells).lower() for label in labels):
-            rows.append(cells)
+    for table in re.findall(r"<table[^>]*>(.*?)</table>", html, flags=re.S):
+        head = re.search(r"<thead[^>]*>(.*?)</thead>", table, flags=re.S)
+        header = _cell_texts(head.group(1)) if head else []
+        skip = {i for i, h in enumerate(header) if h.lower() in _NOT_CASE_COUNTS}
+        body = table[head.end() :] if head else table
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S):
+            cells = _cell_texts(row)
+            if skip and len(cells) == len(header):
+                cells = [c for i, c in enumerate(cells) if i not in skip]
+            if any(label.lower() in " ".join(cells).lower() for label in labels):
+                rows.append(cells)
     return rows
 
 

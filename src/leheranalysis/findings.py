@@ -1217,12 +1217,18 @@ def discrepancy_table(largest: pd.DataFrame, codebook: Codebook | None = None) -
     -------
     pandas.DataFrame
         ``Village``, ``Block``, ``Indicator``, ``Duty bearer``, ``Community``, ``Duty
-        bearer's figure``, ``Who reported more``, ``Duty bearer's response``. Values of
-        sensitive indicators from 1 to 4 show as ``<5``.
+        bearer's figure``, ``Who reported more``, ``Duty bearer's response``. Rows of
+        sensitive indicators are left out: a named village next to "sexual abuse" or
+        "trafficked" points at identifiable children whatever the count shows (pass
+        non-sensitive rows to :func:`leheranalysis.indicators.largest_discrepancies` to
+        keep the table full). Remaining small values of sensitive codes (none after this
+        rule; kept as a safety net) would show as ``<5``.
     """
     cb = _cb(codebook)
     cols = ["Village", "Block", "Indicator", "Duty bearer", "Community", "Duty bearer's figure",
             "Who reported more", "Duty bearer's response"]  # fmt: skip
+    if not largest.empty:
+        largest = largest[~largest["indicator"].isin(sensitive_codes(cb))]
     if largest.empty:
         return pd.DataFrame(columns=cols)
     t = suppress_small(
