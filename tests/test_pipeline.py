@@ -49,3 +49,20 @@ def test_prepare_district_on_the_synthetic_geography(tmp_path, monkeypatch):
         "dna_village_collation.xlsx",
     ]
     assert "4 SYNTHETIC workbooks" in lines[0]
+
+
+def test_cleanable_dirt_still_ingests_and_shows_in_the_cleaning_log(tmp_path):
+    from leheranalysis import ingest, synth
+
+    district = gazetteer.synthetic_district("Synthetic District")
+    dna, _ = synth.demo_data(district, tmp_path / "raw", seed=11, dirt=0.05, dirt_errors=False)
+    assert len(dna.dirt_log) > 0
+    assert set(dna.dirt_log["expected"]) <= {"clean", "match"}, "no rejectable error is made"
+    assert "duplicate_row" not in set(dna.dirt_log["kind"])
+    result = ingest.ingest_district(district, [tmp_path / "raw"], out_dir=tmp_path / "out")
+    assert result.ok and result.errors.empty
+    rules = set(result.cleaning_log["rule"])
+    assert {"text_to_number", "missing_token"} <= rules, rules
+    # the same rate with errors gives located errors instead
+    dirty, _ = synth.demo_data(district, tmp_path / "raw2", seed=11, dirt=0.05)
+    assert (dirty.dirt_log["expected"] == "error").any()

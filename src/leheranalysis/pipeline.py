@@ -5,8 +5,8 @@ Steps, each a call into the package:
 1. fetch the public data (:func:`leheranalysis.sources.fetch`, from a mirror folder or the
    pinned upstream URLs); when it cannot be had, fall back to the built-in SYNTHETIC
    geography (:func:`leheranalysis.gazetteer.synthetic_district`) and say so;
-2. generate SYNTHETIC DNA workbooks for each DNA district (:mod:`leheranalysis.synth`)
-   into ``data/raw/demo/<district>/`` - never into ``data/raw/dna/``, where field data
+2. generate SYNTHETIC DNA workbooks for each DNA district (:mod:`leheranalysis.synth`),
+   with a little cleanable dirt (:data:`DEMO_DIRT`), into ``data/raw/demo/<district>/`` - never into ``data/raw/dna/``, where field data
    belongs;
 3. ingest them (:func:`leheranalysis.ingest.ingest_district`) into
    ``data/processed/<district>/``; a processed folder built from real (not synthetic)
@@ -31,6 +31,12 @@ DNA_DISTRICTS: tuple[str, ...] = ("Madhubani", "Morigaon", "Leh", "Budgam", "Raj
 
 #: Seed of the demonstration data (same seed, same workbooks).
 DEMO_SEED = 2026
+
+#: Rate of cleanable human errors in the demonstration workbooks (re-cased, spaced and
+#: misspelt names, numbers typed as text, "NA"/"-" tokens), so that the data-quality
+#: report shows the cleaning log and the village matching at work. No error that
+#: ingestion must reject is added.
+DEMO_DIRT = 0.02
 
 
 @dataclass
@@ -106,7 +112,7 @@ def prepare_district(name, seed: int, echo: Callable[[str], None]) -> str:
     _guard_real_data(out_dir)
     raw = demo_raw_dir(district.name)
     t0 = time.perf_counter()
-    dna, files = synth.demo_data(district, raw, seed=seed)
+    dna, files = synth.demo_data(district, raw, seed=seed, dirt=DEMO_DIRT, dirt_errors=False)
     result = ingest.ingest_district(district, [raw], out_dir=out_dir)
     n_books = sum(str(p).endswith(".xlsx") for p in files.values())
     echo(

@@ -41,6 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--dirt", type=float, default=0.0, metavar="RATE", help="rate of typical human errors (0-1)"
     )
     p.add_argument(
+        "--cleanable-dirt",
+        action="store_true",
+        help="with --dirt: only errors that ingestion cleans or matches (the data still ingests)",
+    )
+    p.add_argument(
         "--all-villages",
         action="store_true",
         help="use every habitation of the district (or of --blocks)",
@@ -81,6 +86,7 @@ def handle(args: argparse.Namespace) -> int:
         villages=args.villages,
         seed=args.seed,
         dirt=args.dirt,
+        dirt_errors=not args.cleanable_dirt,
         all_villages=args.all_villages,
         min_population=args.min_population,
     )

@@ -234,6 +234,7 @@ def generate(
     min_population: float | None = None,
     rates: Mapping[str, float] | None = None,
     codebook: Codebook | None = None,
+    dirt_errors: bool = True,
 ) -> SyntheticDNA:
     """Generate a synthetic DNA for a district (pure: nothing is written).
 
@@ -253,6 +254,10 @@ def generate(
         byte-identical workbooks).
     dirt : float
         Rate of human errors added (0: clean data).
+    dirt_errors : bool
+        With ``dirt``: also add errors ingestion must reject (out-of-range values, a
+        duplicated row). False: only changes ingestion cleans or matches, so the data
+        still ingests (the demo's setting).
     all_villages : bool
         Use every habitation of the district (or of ``blocks``) whose name is unique in
         its block and that is not an institution (``institutions`` of
@@ -364,13 +369,16 @@ def generate(
         vkeys = v["name_norm"].astype(str).str.replace(" ", "", regex=False)
         by_block = vkeys.groupby(v["block_id"]).agg(list)
         keys = {n: list(by_block.get(b, [])) for n, b, _ in plan}
-    sheets, log = add_dirt(sheets, float(dirt), cb, keys, _rng(seed, did, "dirt"))
+    sheets, log = add_dirt(
+        sheets, float(dirt), cb, keys, _rng(seed, did, "dirt"), errors=bool(dirt_errors)
+    )
     params = {
         "district": dist.name,
         "blocks": [n for n, _, _ in plan],
         "villages": int(len(truth)),
         "seed": int(seed),
         "dirt": float(dirt),
+        "dirt_errors": bool(dirt_errors),
         "all_villages": bool(all_villages),
         "min_population": float(min_pop),
         "codebook_version": cb.version,

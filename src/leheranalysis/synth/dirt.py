@@ -12,6 +12,10 @@ At rate ``r`` every eligible cell is corrupted independently with probability ``
   location;
 - one duplicated row per group sheet (when ``r > 0``): ingestion must reject it.
 
+With ``errors=False`` only the changes that ingestion cleans or matches are made (no
+out-of-range values, no duplicated rows): dirty data that still ingests, as the demo
+uses to show the cleaning log and the match report at work.
+
 Each change is one row of the dirt log: ``workbook``, ``sheet``, ``position`` (0-based
 data row; the Excel row is filled in when the workbook is written), ``column``, ``kind``,
 ``old_value``, ``new_value``, ``expected`` (``clean``: cleaned and logged, ``match``:
@@ -157,6 +161,7 @@ def add_dirt(
     codebook: Codebook,
     block_names: Mapping[str, list[str]],
     rng: np.random.Generator,
+    errors: bool = True,
 ) -> tuple[dict[tuple[str, str], pd.DataFrame], pd.DataFrame]:
     """Corrupt sheets at ``rate`` and log every change.
 
@@ -170,6 +175,9 @@ def add_dirt(
     block_names : mapping of str to list of str
         Written block name -> matching keys of all the block's habitations.
     rng : numpy.random.Generator
+    errors : bool
+        Also make the errors ingestion must reject (out-of-range values, a duplicated
+        row per group sheet). False: only cleanable or matchable changes.
 
     Returns
     -------
@@ -190,7 +198,7 @@ def add_dirt(
     # original and its copy get no other dirt (so the copy is an exact duplicate)
     protected: dict[tuple[str, str], set[int]] = {}
     for (wb, title), df in list(out.items()):
-        if title in _GROUP_SHEETS and len(df):
+        if errors and title in _GROUP_SHEETS and len(df):
             i = int(rng.integers(len(df)))
             protected[(wb, title)] = {i, i + 1}
             out[(wb, title)] = pd.concat([df.iloc[: i + 1], df.iloc[i : i + 1], df.iloc[i + 1 :]])
@@ -271,7 +279,7 @@ def add_dirt(
                     else:
                         unit = "count"
                     new, k, exp = _dirty_number(old, col, unit, rng)
-                if new is None:
+                if new is None or (exp == "error" and not errors):
                     continue
                 values[i] = new
                 log.append(
