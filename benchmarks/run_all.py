@@ -1,17 +1,20 @@
 """Run every benchmark script ``benchmarks/bench_*.py`` and print its numbers.
 
-Each script has a ``main()`` that prints human-readable results. Speed targets are checked
-here by eye (and quoted in issue notes), never asserted in the test suite.
+Each script has a ``main()`` that prints human-readable results; each runs in a fresh
+Python process, so that its memory figures (peak RSS) are its own. Speed targets are
+checked here by eye (and quoted in issue notes), never asserted in the test suite.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+_RUNNER = "import runpy, sys; m = runpy.run_path(sys.argv[1]); m['main']()"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,15 +25,11 @@ def main(argv: list[str] | None = None) -> int:
         if wanted and not any(w in path.stem for w in wanted):
             continue
         print(f"\n=== {path.stem} ===", flush=True)
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        module = importlib.util.module_from_spec(spec)
         t0 = time.perf_counter()
-        try:
-            spec.loader.exec_module(module)
-            module.main()
-        except Exception as exc:  # report and go on with the other benchmarks
+        done = subprocess.run([sys.executable, "-c", _RUNNER, str(path)], check=False)
+        if done.returncode != 0:
             failures += 1
-            print(f"FAILED: {type(exc).__name__}: {exc}", flush=True)
+            print(f"FAILED: {path.name} exited with code {done.returncode}", flush=True)
         print(f"({path.stem} took {time.perf_counter() - t0:.1f} s)", flush=True)
     return 1 if failures else 0
 
