@@ -135,6 +135,9 @@ def test_failed_run_writes_its_cleaning_log_beside_the_output(corpus, tmp_path, 
     assert ("3", mc.letter(ws, "oosc_6_14"), " 7 ", "7", "trim") in got
     assert ("3", mc.letter(ws, "oosc_6_14"), "7", "7", "text_to_number") in got
     assert ("3", mc.letter(ws, "corporal_punishment"), "haan", "1", "yes_no") in got
+    # the message names all three files written beside the output folder
+    for name in ("validation_errors", "match_report", "cleaning_log"):
+        assert str(tmp_path / f"out.{name}.csv") in err
 
 
 def test_outputs_have_the_default_permissions(corpus, tmp_path, capsys):
@@ -466,7 +469,9 @@ def test_round_trip_madhubani_templates(corpus, tmp_path, capsys):
     ranks = pd.read_parquet(out / "rankings.parquet")
     assert list(ranks.columns) == ingest.RANKING_COLUMNS
     # each rank names the cell it came from
-    assert set(ranks["source_file"]) == {str(raw / instruments.FILE_NAMES["part1"])}
+    # (by file name only: the inputs lie outside the project root)
+    assert set(ranks["source_file"]) == {instruments.FILE_NAMES["part1"]}
+
     ranks = ranks.drop(columns="source_file")
     got = ranks.astype({"village_id": "int64"}).sort_values(["village_id", "group", "issue"])
     want = exp_ranks.astype({"village_id": "int64", "block_id": "int64"}).sort_values(
@@ -497,10 +502,28 @@ def test_round_trip_madhubani_templates(corpus, tmp_path, capsys):
     assert list(log.columns) == ingest.CLEANING_COLUMNS
     # yes/no answers and the free-text Part II fields are logged; nothing else changed
     assert set(log["rule"]) == {"yes_no", "free_text_removed"}
-    assert (log.loc[log["rule"] == "free_text_removed", "old_value"] == "[removed]").all()
+    removed = log[log["rule"] == "free_text_removed"]
+    assert (removed["old_value"] == "[removed]").all()
+    # a removed column is named by its letter and code, like every other row
+    assert removed["column"].str.fullmatch(r"[A-Z]+ \[[a-z0-9_]+\]").all(), removed["column"]
+    assert set(log["file"]) <= {Path(p).name for p in paths}  # names only: outside the root
     report = pd.read_csv(out / "match_report.csv")
     assert (report["status"] == "exact").all()
     assert "Ingested 4 file(s)" in stdout
+    # the summary breaks the changes down by rule and says that matches count rows
+    n_yes, n_free = (log["rule"] == "yes_no").sum(), len(removed)
+    assert (
+        f"{len(log)} automatic changes ({n_yes} yes/no -> 1/0, {n_free} free-text cells removed)"
+        in stdout
+    )
+    assert f"village names matched: exact {len(report)} rows (63 distinct names)" in stdout
+    # no absolute path (a user's folder names) in the stored outputs
+    assert str(tmp_path) not in json.dumps(manifest)
+    assert manifest["parameters"]["out_dir"] == "madhubani"
+    geography = manifest["parameters"]["geography"]
+    assert geography.endswith("pmgsy-geosadak/data") and not Path(geography).is_absolute()
+    for f in out.iterdir():
+        assert str(tmp_path).encode() not in f.read_bytes(), f.name
 
 
 def test_synthetic_flag_from_workbook_properties(corpus, tmp_path):
@@ -595,6 +618,15 @@ def test_typical_human_edits_are_cleaned_and_logged(corpus, tmp_path):
     assert hindi["new_value"].tolist() == ["0"] and hindi["row"].tolist() == [6]
     assert set(log.loc[log["rule"].isin(["pii_removed", "free_text_removed"]), "old_value"]) == {
         "[removed]"
+    }
+    removals = log[log["rule"].isin(["pii_removed", "free_text_removed"])]
+    assert set(zip(removals["sheet"], removals["column"], removals["rule"], strict=True)) == {
+        ("Duty bearers", mc.letter(ws2, "comment"), "free_text_removed"),
+        (
+            "Duty bearers",
+            f"{openpyxl.utils.get_column_letter(ws2.max_column)} [Respondent name]",
+            "pii_removed",
+        ),
     }
     blob = b"".join(p.read_bytes() for p in out.iterdir())
     for secret in ("98765", "Sunita", "call the teacher"):
@@ -736,6 +768,9 @@ def test_kobo_export_of_part1_form_ingests(corpus, tmp_path, fmt):
     log = res.cleaning_log
     assert (log["rule"] == "metadata_column_ignored").sum() >= 8
     assert "9876543210" not in log.to_csv()
+    removed = log[log["rule"] == "free_text_removed"]
+    assert len(removed) == len(cb.indicators_for("village", "teacher"))
+    assert removed["column"].str.fullmatch(r"[A-Z]+ \[db[/-][a-z0-9_]+_comment\]").all(), removed
 
 
 def test_kobo_exports_of_block_forms_ingest(corpus, tmp_path):
@@ -840,3 +875,74 @@ def test_fuzzy_and_normalised_names_are_matched_and_logged(corpus, tmp_path):
     assert rep.loc[("Children's groups", 3), "status"] in ("normalised", "fuzzy")
     log = res.cleaning_log
     assert log["rule"].str.startswith("village_").sum() == 1
+
+
+# ============================================================== stored paths
+def test_stored_paths_are_relative_to_the_project_root(madhubani, corpus, tmp_path, monkeypatch):
+    from leheranalysis import config
+
+    monkeypatch.setenv("LEHER_PUBLIC_DATA", str(config.public_data_dir()))
+    home = tmp_path / "home" / "sunita" / "leher"
+    monkeypatch.setenv("LEHER_HOME", str(home))
+    inside = instruments.save_workbook(
+        mc.small_part1(corpus), home / "data" / "raw" / "dna" / "part1.xlsx"
+    )
+    outside = tmp_path / "Downloads" / "part2.csv"
+    outside.parent.mkdir()
+    outside.write_text(
+        "block,indicator,group,response,timeline_months\n"
+        "Pandaul,child_marriage_12m,cdpo,acknowledged,6\n",
+        encoding="utf-8",
+    )
+    assert ingest.stored_path(inside) == "data/raw/dna/part1.xlsx"
+    assert ingest.stored_path(outside) == "part2.csv"
+    assert ingest.stored_path("") == "" and ingest.stored_path(None) is None
+    out = home / "data" / "processed" / "madhubani"
+    res = ingest.ingest_district(madhubani, [inside, outside], out_dir=out)
+    assert res.ok, res.errors["message"].tolist()
+    assert set(res.observations["source_file"]) == {"data/raw/dna/part1.xlsx", "part2.csv"}
+    assert set(res.rankings["source_file"]) == {"data/raw/dna/part1.xlsx"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [(i["file"], i["sha256"]) for i in manifest["inputs"]] == [
+        ("data/raw/dna/part1.xlsx", sha(inside)),
+        ("part2.csv", sha(outside)),
+    ]
+    assert manifest["parameters"]["out_dir"] == "data/processed/madhubani"
+    for f in out.iterdir():
+        assert b"sunita" not in f.read_bytes() and b"Downloads" not in f.read_bytes(), f.name
+    # errors keep the path as the user typed it
+    wb = mc.small_part1(corpus)
+    ws = wb["Children's groups"]
+    mc.put(ws, 3, {"oosc_6_14": -1})
+    bad = instruments.save_workbook(wb, tmp_path / "Downloads" / "bad.xlsx")
+    with pytest.raises(ingest.IngestValidationError) as exc:
+        ingest.ingest_district(madhubani, [bad], out_dir=tmp_path / "out")
+    assert exc.value.errors["file"].tolist() == [str(bad)]
+
+
+# ============================================================== summary line
+def test_summary_counts_changes_by_rule_and_matches_by_rows():
+    from leheranalysis.cli import ingest as cli_ingest
+
+    log = pd.DataFrame({"rule": ["yes_no"] * 38 + ["trim"] * 2 + ["sheet_ignored"]})
+    assert cli_ingest.changes_summary(log) == (
+        "41 automatic changes (38 yes/no -> 1/0, 2 spaces trimmed, 1 sheets ignored)"
+    )
+    assert cli_ingest.changes_summary(log.head(0)) == "0 automatic changes"
+    assert cli_ingest.changes_summary(pd.DataFrame({"rule": ["new_rule"]})) == (
+        "1 automatic change (1 new_rule)"
+    )
+    report = pd.DataFrame(
+        {
+            "written_block": ["Bisfi"] * 30,
+            "written_village": ["A"] * 10 + ["B"] * 10 + ["C"] * 8 + ["c "] * 2,
+            "status": ["exact"] * 28 + ["normalised"] * 2,
+        }
+    )
+    assert cli_ingest.match_summary(report) == (
+        "village names matched: exact 28 rows, normalised 2 rows (4 distinct names)"
+    )
+    assert cli_ingest.match_summary(report.head(1)) == (
+        "village names matched: exact 1 row (1 distinct name)"
+    )
+    assert cli_ingest.match_summary(report.head(0)) == "no village names to match"

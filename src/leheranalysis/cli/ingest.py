@@ -2,7 +2,8 @@
 
 Exit codes: 0 written; 2 any validation error (nothing written to the output folder; the
 errors are printed as a table and written to ``<parent>/<name>.validation_errors.csv``, the
-automatic changes to ``<parent>/<name>.cleaning_log.csv``, whose paths are printed).
+village-name matches to ``<parent>/<name>.match_report.csv`` and the automatic changes to
+``<parent>/<name>.cleaning_log.csv``, whose paths are printed).
 """
 
 from __future__ import annotations
@@ -18,6 +19,30 @@ from leheranalysis import config
 #: rows of the error table printed before "... and N more"
 SHOW_ERRORS = 30
 
+#: short names of the cleaning-log rules for the summary line
+CHANGE_NAMES = {
+    "trim": "spaces trimmed",
+    "missing_token": "NA marks -> blank",
+    "text_to_number": "numbers typed as text",
+    "percent_sign": "% signs removed",
+    "yes_no": "yes/no -> 1/0",
+    "category_normalised": "categories respelt",
+    "year_format": "years reformatted",
+    "sheet_name": "sheet names matched",
+    "merged_cell_filled": "merged cells filled",
+    "block_matched": "block names matched",
+    "village_normalised": "village names respelt",
+    "village_fuzzy": "village names fuzzy-matched",
+    "village_alias": "village names from aliases",
+    "pii_removed": "personal data removed",
+    "free_text_removed": "free-text cells removed",
+    "metadata_column_ignored": "metadata columns ignored",
+    "sheet_ignored": "sheets ignored",
+}
+
+#: order of match statuses in the summary line
+MATCH_ORDER = ("exact", "normalised", "fuzzy", "alias", "ambiguous", "unmatched")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``ingest`` command."""
@@ -29,7 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "of a district; validate every cell, log every automatic change, match villages "
             "to the gazetteer and write data/processed/<district>/. On any error nothing is "
             "written there: the errors are printed and written to "
-            "<parent>/<name>.validation_errors.csv (the automatic changes to "
+            "<parent>/<name>.validation_errors.csv (the village-name matches to "
+            "<parent>/<name>.match_report.csv, the automatic changes to "
             "<parent>/<name>.cleaning_log.csv), and the exit code is 2."
         ),
     )
@@ -81,6 +107,32 @@ def error_table(errors: pd.DataFrame, limit: int = SHOW_ERRORS) -> str:
     return "\n".join(lines)
 
 
+def changes_summary(cleaning_log: pd.DataFrame) -> str:
+    """``"40 automatic changes (38 yes/no -> 1/0, 2 spaces trimmed)"``, most frequent first."""
+    n = len(cleaning_log)
+    text = f"{n} automatic change{'s' * (n != 1)}"
+    if n:
+        counts = cleaning_log["rule"].value_counts(sort=False)
+        counts = sorted(((k, int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
+        text += " (" + ", ".join(f"{v} {CHANGE_NAMES.get(k, k)}" for k, v in counts) + ")"
+    return text
+
+
+def match_summary(match_report: pd.DataFrame) -> str:
+    """``"village names matched: exact 28 rows, normalised 2 rows (4 distinct names)"``.
+
+    Counts are data rows of the match report (one per village-level row); distinct names
+    are the distinct (block, written village) pairs.
+    """
+    if match_report.empty:
+        return "no village names to match"
+    counts = {k: int(v) for k, v in match_report["status"].value_counts().items()}
+    order = [s for s in MATCH_ORDER if s in counts] + sorted(set(counts) - set(MATCH_ORDER))
+    parts = [f"{s} {counts[s]} row{'s' * (counts[s] != 1)}" for s in order]
+    names = len(match_report[["written_block", "written_village"]].drop_duplicates())
+    return f"village names matched: {', '.join(parts)} ({names} distinct name{'s' * (names != 1)})"
+
+
 def handle(args: argparse.Namespace) -> int:
     """Run the ingestion; print a summary or the error table."""
     from leheranalysis import ingest
@@ -88,7 +140,7 @@ def handle(args: argparse.Namespace) -> int:
     district = _district(args.district)
     out = args.out if args.out is not None else config.processed_dir(district.name)
     result = ingest.read_district(district, args.inputs, aliases=args.aliases)
-    result.manifest["parameters"]["out_dir"] = str(out)
+    result.manifest["parameters"]["out_dir"] = ingest.stored_path(out)
     try:
         ingest.write_result(result, out)
     except ingest.IngestValidationError as exc:
@@ -96,15 +148,13 @@ def handle(args: argparse.Namespace) -> int:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 2
     tag = " (SYNTHETIC data)" if result.synthetic else ""
-    m = result.match_report["status"].value_counts().to_dict()
     nb = len(result.blocks)
     blocks = ", ".join(f"{r.block_name} ({r.block_id})" for r in result.blocks.itertuples())
     print(
         f"Ingested {len(result.manifest['inputs'])} file(s) for {result.district}{tag}: "
         f"{len(result.observations)} observations, {len(result.rankings)} ranks, "
         f"{len(result.villages)} villages in {nb} block{'s' * (nb != 1)} ({blocks}); "
-        f"{len(result.cleaning_log)} automatic changes in cleaning_log.csv; villages "
-        + ", ".join(f"{k} {v}" for k, v in sorted(m.items()))
-        + f"\nWritten to {out}"
+        f"{changes_summary(result.cleaning_log)} in cleaning_log.csv; "
+        f"{match_summary(result.match_report)}\nWritten to {out}"
     )
     return 0

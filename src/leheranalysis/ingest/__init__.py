@@ -84,6 +84,7 @@ __all__ = [
     "read_district",
     "write_result",
     "read_aliases",
+    "stored_path",
     "OBSERVATION_COLUMNS",
     "RANKING_COLUMNS",
     "ERROR_COLUMNS",
@@ -248,6 +249,67 @@ def read_aliases(path: str | Path, district, log: Log) -> pd.DataFrame | None:
     return pd.DataFrame(rows, columns=["written_name", "block", "village_id"])
 
 
+def stored_path(path: str | Path | None) -> str | None:
+    """A path as the processed outputs store it: no user's folder names.
+
+    Relative to :func:`leheranalysis.config.project_root` (with ``/``) when the file is
+    inside it, else only the file name; the sha256 in the manifest keeps it traceable.
+    Validation errors and messages keep the path as the user typed it.
+
+    Parameters
+    ----------
+    path : str or path or None
+
+    Returns
+    -------
+    str or None
+        ``""`` for an empty path, None for None.
+
+    Examples
+    --------
+    >>> from leheranalysis import config
+    >>> stored_path(config.project_root() / "data" / "raw" / "dna" / "part1.xlsx")
+    'data/raw/dna/part1.xlsx'
+    >>> stored_path("/home/someone/Downloads/part1.xlsx")
+    'part1.xlsx'
+    """
+    if path is None:
+        return None
+    if str(path) == "":
+        return ""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(config.project_root().resolve()).as_posix()
+    except (ValueError, OSError):
+        return p.name
+
+
+def _stored_geography(source: str) -> str:
+    """The gazetteer source as stored: ``synthetic`` as it is, a folder without user names.
+
+    Relative to the project root when inside it, else to the public data folder
+    (``pmgsy-geosadak/data``), else the folder name.
+    """
+    if not source or not Path(source).is_absolute():
+        return source
+    p = Path(source).resolve()
+    for base in (config.project_root(), config.public_data_dir()):
+        try:
+            return p.relative_to(Path(base).resolve()).as_posix()
+        except (ValueError, OSError):
+            continue
+    return p.name
+
+
+def _stored_file_column(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``df`` with ``column`` mapped through :func:`stored_path` (dtype kept)."""
+    if column not in df.columns or df.empty:
+        return df
+    stored = {f: stored_path(f) for f in df[column].dropna().unique()}
+    mapped = df[column].map(stored, na_action="ignore")
+    return df.assign(**{column: mapped.astype(df[column].dtype)})
+
+
 def _load_district(district):
     if isinstance(district, str):
         from leheranalysis import gazetteer
@@ -307,13 +369,17 @@ def read_district(
             )
             continue
         first_copy[raw.sha256] = name
-        manifest_inputs.append({"file": name, "sha256": raw.sha256, "synthetic": raw.synthetic})
+        manifest_inputs.append(
+            {"file": stored_path(name), "sha256": raw.sha256, "synthetic": raw.synthetic}
+        )
         if raw.ok:
             records.extend(parse_file(raw, ctx))
     places = resolve_blocks(records, dist, log)
     match_records(records, places, dist, alias_df, log)
     observations, rankings = build_tables(records, places, dist.name, cb, log)
     villages, blocks = geo_tables(dist, observations, rankings)
+    observations = _stored_file_column(observations, "source_file")
+    rankings = _stored_file_column(rankings, "source_file")
     synthetic = any(i["synthetic"] for i in manifest_inputs)
     manifest = {
         "district": dist.name,
@@ -323,9 +389,9 @@ def read_district(
         "package_version": __version__,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "parameters": {
-            "aliases": None if aliases is None else str(aliases),
+            "aliases": stored_path(aliases),
             "aliases_sha256": _sha256(aliases),
-            "geography": getattr(dist, "source", ""),
+            "geography": _stored_geography(getattr(dist, "source", "")),
             "synthetic_geography": bool(getattr(dist, "synthetic", False)),
             "fuzzy_cutoff": 0.85,
         },
@@ -343,8 +409,8 @@ def read_district(
         rankings=rankings,
         villages=villages,
         blocks=blocks,
-        cleaning_log=log.cleaning_frame(),
-        match_report=log.match_frame(),
+        cleaning_log=_stored_file_column(log.cleaning_frame(), "file"),
+        match_report=_stored_file_column(log.match_frame(), "file"),
         errors=log.errors_frame(),
         manifest=manifest,
     )
@@ -382,7 +448,8 @@ def write_result(result: IngestResult, out_dir: str | Path) -> Path:
         raise IngestValidationError(
             f"ingestion found {n} error{'s' * (n != 1)} in {files} file{'s' * (files != 1)}; "
             f"nothing was written to {out_dir}; all errors are listed in {errors_path}, "
-            f"the automatic changes made so far in {log_path}",
+            f"the village-name matches in {match_path}, the automatic changes made so far "
+            f"in {log_path}",
             result.errors,
             errors_path,
             match_path,
@@ -437,6 +504,6 @@ def ingest_district(
     result = read_district(district, inputs, aliases=aliases, codebook=codebook)
     if write:
         out = Path(out_dir) if out_dir is not None else config.processed_dir(result.district)
-        result.manifest["parameters"]["out_dir"] = str(out)
+        result.manifest["parameters"]["out_dir"] = stored_path(out)
         write_result(result, out)
     return result

@@ -200,7 +200,17 @@ def kobo_tables(file: str, sheet, hr: int, headers: list[Any], merged, ctx) -> l
         roles.setdefault(code, {})[role] = idx
     if any(code not in top for code in need):
         return None
-    base = Table(file, sheet.name, ctx.specs["village_groups"], "kobo", hr, {}, [], drop_cols=drop)
+    base = Table(
+        file,
+        sheet.name,
+        ctx.specs["village_groups"],
+        "kobo",
+        hr,
+        {},
+        [],
+        drop_cols=drop,
+        drop_names={idx: names[idx] for idx in drop},
+    )
     rows = _data_rows(base, sheet, merged, ctx)
     return _slices(kind, file, sheet.name, hr, top, roles, names, rows, ctx)
 

@@ -15,7 +15,8 @@ class Table:
     ``columns`` maps a code of ``spec`` to a 0-based column index of ``rows``;
     ``constants`` gives codes whose value is fixed for the whole table (the indicator of
     one slice of a wide Kobo form); ``names`` the header shown in messages, when it is
-    not the code (``db/oosc_6_14_response``).
+    not the code (``db/oosc_6_14_response``); ``drop_names`` the code (or header) of each
+    removed column, so the cleaning log reads ``H [comment]``.
     """
 
     file: str
@@ -26,6 +27,7 @@ class Table:
     columns: dict[str, int]
     rows: list[tuple[int, list[Any]]]
     drop_cols: dict[int, str] = field(default_factory=dict)  # index -> rule (privacy)
+    drop_names: dict[int, str] = field(default_factory=dict)  # index -> code/header shown
     constants: dict[str, Any] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     presence: tuple[str, ...] | None = None  # codes that make a row non-empty

@@ -298,6 +298,7 @@ def _map_column(
         return
     if code in spec.columns and spec.columns[code].type == L.FREE_TEXT:
         table.drop_cols[idx] = "free_text_removed"
+        table.drop_names[idx] = code
         return
     if code in spec.columns:
         if code in table.columns:
@@ -315,6 +316,7 @@ def _map_column(
     privacy = column_kind(shown) if code is None or code not in ctx.known_codes else None
     if privacy is not None:
         table.drop_cols[idx] = "free_text_removed" if privacy == "free_text" else "pii_removed"
+        table.drop_names[idx] = code or shown
         return
     col = f"{letter} [{code}]" if code else letter
     if code is not None and code in ctx.known_codes:
@@ -409,11 +411,13 @@ def _data_rows(table: Table, sheet: RawSheet, merged, ctx: Context) -> list[tupl
         for idx, rule in table.drop_cols.items():
             if idx < len(vals):
                 if rule and vals[idx] is not None and str(vals[idx]).strip():
+                    name = table.drop_names.get(idx)
+                    letter = L.column_letter(idx + 1)
                     ctx.log.change(
                         table.file,
                         table.sheet,
                         r,
-                        L.column_letter(idx + 1),
+                        f"{letter} [{name}]" if name else letter,
                         "[removed]",
                         "",
                         rule,
