@@ -28,7 +28,6 @@ synthetic: bool = False  # set by the runner from manifest.json
 examples_per_rule: int = 2  # example changes shown per cleaning rule
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from leheranalysis import findings as f
@@ -159,7 +158,8 @@ else:
 #
 # A few logged changes of each rule, so a reviewer can see what each rule does. Personal
 # data is never shown: removed values appear as "[removed]", values of sensitive
-# indicators as "[not shown]".
+# indicators as "[not shown]". Text is quoted with each space shown as ␣ ('␣0␣' had a
+# space on either side), "(text)" marks a number typed as text, "(blank)" an empty cell.
 
 # %%
 examples = f.cleaning_examples(
@@ -213,15 +213,16 @@ if miss.empty:
     display(Markdown("*No village answers are expected or no programme villages: no data.*"))
 else:
     fig = f.plot_missingness(miss)
+    caption = "Share of programme villages without an answer, by indicator and group."
     plotting.save_figure(
         fig,
         district,
         "01-missingness",
-        caption="Share of programme villages without an answer, by indicator and group.",
+        caption=caption,
         source=SOURCE,
         synthetic=synthetic,
     )
-    plt.show()
+    f.show_figure(fig, caption)
 
 # %% [markdown]
 # ### Missingness by indicator and respondent group (table)
@@ -252,6 +253,6 @@ if collation.empty:
     display(Markdown("*No collation template rows were ingested: nothing to compare.*"))
 else:
     n_cmp, n_agree = int(collation["Compared"].sum()), int(collation["Agree"].sum())
-    share = f.fmt_pct(n_agree / n_cmp if n_cmp else float("nan"))
+    share = f.fmt_share(n_agree, n_cmp)
     display(Markdown(f"{n_agree:,} of {n_cmp:,} compared collated values ({share}) agree."))
     display(f.styled(collation, index=False))

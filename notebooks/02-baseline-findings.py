@@ -37,7 +37,6 @@ cpvi_seed: int = 0  # random seed of the uncertainty analysis
 cpvi_config: str = ""  # path of an edited CPVI configuration (YAML); "" = the packaged default
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from leheranalysis import cpvi, plotting
@@ -100,9 +99,9 @@ has_village = bool((obs["instrument"] == "village").any()) if len(obs) else Fals
 
 
 def save(fig, name: str, caption: str, source: str = SOURCE) -> None:
-    """Save the figure under figures/<district>/ and show it."""
+    """Save the figure under figures/<district>/ and show it, the caption as its alt text."""
     plotting.save_figure(fig, district, name, caption=caption, source=source, synthetic=synthetic)
-    plt.show()
+    f.show_figure(fig, caption)
 
 
 # %% [markdown]
@@ -309,10 +308,11 @@ else:
 # %% [markdown]
 # ## Child Protection Vulnerability Index
 #
-# The index combines 19 village indicators in four pillars (education and labour,
-# marriage and gender, violence and safety, services and systems) following the OECD/JRC
-# Handbook on Constructing Composite Indicators: rates per 1,000 where a population base
-# exists, outlier treatment, min-max scaling to 0-100, equal weights, arithmetic means.
+# The index combines 19 village indicators in four domains (the index's pillars):
+# education and labour, marriage and gender, violence and safety, services and systems,
+# following the OECD/JRC Handbook on Constructing Composite Indicators: rates per 1,000
+# where a population base exists, outlier treatment, min-max scaling to 0-100, equal
+# weights, arithmetic means.
 # Higher means more vulnerable; rank 1 is the most vulnerable village. To show how much a
 # rank depends on these choices, the index is recomputed many times with other weights,
 # scalings, means and outlier limits; the 5-95 % range of a village's ranks is its rank
@@ -376,8 +376,8 @@ else:
     if prio.empty:
         display(
             Markdown(
-                "No village is certainly among the most vulnerable fifth. The ten highest "
-                "ranks are shown instead."
+                "No village is certainly among the most vulnerable fifth. Up to ten villages "
+                "with the highest ranks are shown instead."
             )
         )
         prio = f.priority_table(result.villages, top=10)
@@ -386,7 +386,7 @@ else:
 # %% [markdown]
 # ### Blocks
 #
-# The population-weighted mean index and pillar scores of each block's villages, and the
+# The population-weighted mean index and domain (pillar) scores of each block's villages, and the
 # number of priority villages in the block.
 
 # %%

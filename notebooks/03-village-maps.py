@@ -113,7 +113,7 @@ display(
 # ## Map: the vulnerability index of each programme village
 #
 # Programme villages coloured by the Child Protection Vulnerability Index (0-100;
-# yellow = most vulnerable, dark blue = least), with block boundaries, secondary
+# yellow = most vulnerable, dark purple = least), with block boundaries, secondary
 # schools, health centres (PHC/CHC) and panchayat offices inside the blocks.
 
 # %%
@@ -140,19 +140,20 @@ geo.draw_village_map(
     value_label="Vulnerability index (0-100, higher = more vulnerable)",
     credit=CREDIT,
 )
+caption = (
+    "Catchments of the habitations of the programme blocks; programme villages "
+    "coloured by the vulnerability index, others grey; facilities inside the blocks."
+)
 plotting.save_figure(
     fig,
     district,
     "03-map-index",
-    caption=(
-        "Catchments of the habitations of the programme blocks; programme villages "
-        "coloured by the vulnerability index, others grey; facilities inside the blocks."
-    ),
+    caption=caption,
     source=MAP_SOURCE,
     svg=True,
     synthetic=p.synthetic or gaz.synthetic,
 )
-plt.show()
+f.show_figure(fig, caption)
 
 # %% [markdown]
 # ## Maps of key findings, village by village
@@ -183,20 +184,21 @@ else:
         panel_size=vm.map_figsize(geog.blocks, width=5.6, extra_height=0.9),
         credit=CREDIT,
     )
+    caption = (
+        "Programme villages coloured by the community's evidence: the largest count "
+        "any children's or adult group gave, per 1,000 children of the age band "
+        f"(village population x age share); violence at home: 1 = reported. {shares_note}"
+    )
     plotting.save_figure(
         fig,
         district,
         "03-map-indicators",
-        caption=(
-            "Programme villages coloured by the community's evidence: the largest count "
-            "any children's or adult group gave, per 1,000 children of the age band "
-            f"(village population x age share); violence at home: 1 = reported. {shares_note}"
-        ),
+        caption=caption,
         source=MAP_SOURCE,
         svg=True,
         synthetic=p.synthetic or gaz.synthetic,
     )
-    plt.show()
+    f.show_figure(fig, caption)
 
 # %% [markdown]
 # ## Distance to the nearest secondary school, health centre and panchayat office
@@ -220,19 +222,20 @@ if distances.drop(columns="village_id").notna().any().any():
     fig = vm.distance_maps(
         geog.blocks, cells, geog.programme_ids, distances, gaz.facilities, credit=CREDIT
     )
+    caption = (
+        "Straight-line distance (km, UTM) from each programme village to the nearest "
+        "secondary school, health centre (PHC/CHC) and panchayat office of the district."
+    )
     plotting.save_figure(
         fig,
         district,
         "03-map-distances",
-        caption=(
-            "Straight-line distance (km, UTM) from each programme village to the nearest "
-            "secondary school, health centre (PHC/CHC) and panchayat office of the district."
-        ),
+        caption=caption,
         source=MAP_SOURCE,
         svg=True,
         synthetic=p.synthetic or gaz.synthetic,
     )
-    plt.show()
+    f.show_figure(fig, caption)
 else:
     display(Markdown("_No data: the gazetteer lists none of these facilities here._"))
 

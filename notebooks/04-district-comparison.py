@@ -29,11 +29,11 @@ districts: list = ["Madhubani", "Morigaon", "Leh", "Budgam", "Rajouri"]  # distr
 cpvi_config: str = ""  # path of an edited CPVI configuration (YAML); "" = the packaged default
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
 from leheranalysis import comparison, cpvi, plotting, reports
+from leheranalysis import findings as f
 
 plotting.use_style()
 pd.set_option("display.max_colwidth", 80)
@@ -99,18 +99,19 @@ else:
 # %%
 if not shares.empty:
     fig = comparison.headline_figure(shares, highlight=district)
+    caption = (
+        "Share of programme villages where each kind of respondent group reported the "
+        "issue, by district; bars are 95 % Wilson intervals."
+    )
     plotting.save_figure(
         fig,
         district,
         "04-headline-shares",
-        caption=(
-            "Share of programme villages where each kind of respondent group reported the "
-            "issue, by district; bars are 95 % Wilson intervals."
-        ),
+        caption=caption,
         source=DNA_SOURCE,
         synthetic=dna_synthetic,
     )
-    plt.show()
+    f.show_figure(fig, caption)
 
 # %% [markdown]
 # ## Vulnerability index of the programme villages
@@ -137,18 +138,19 @@ else:
 # %%
 if not scores.empty:
     fig = comparison.index_figure(scores, highlight=district)
+    caption = (
+        "Vulnerability index of the programme villages: within each district (right) "
+        "and on a common scale over all districts (left)."
+    )
     plotting.save_figure(
         fig,
         district,
         "04-index-distributions",
-        caption=(
-            "Vulnerability index of the programme villages: within each district (right) "
-            "and on a common scale over all districts (left)."
-        ),
+        caption=caption,
         source=DNA_SOURCE,
         synthetic=dna_synthetic,
     )
-    plt.show()
+    f.show_figure(fig, caption)
 
 # %% [markdown]
 # ## NFHS-5: the districts, their states and India
@@ -175,18 +177,19 @@ else:
 # %%
 if not cmp.empty:
     fig = comparison.nfhs_level_figure(change, highlight=district)
+    caption = (
+        "NFHS-5 (2019-21) values of the DNA districts (dots) and their states "
+        "(diamonds); dashed line: India."
+    )
     plotting.save_figure(
         fig,
         district,
         "04-nfhs-levels",
-        caption=(
-            "NFHS-5 (2019-21) values of the DNA districts (dots) and their states "
-            "(diamonds); dashed line: India."
-        ),
+        caption=caption,
         source=NFHS_SOURCE,
         synthetic=False,
     )
-    plt.show()
+    f.show_figure(fig, caption)
 
 # %% [markdown]
 # ## The district against its state and India
@@ -212,18 +215,19 @@ else:
 # %%
 if not cmp.empty:
     fig = comparison.change_figure(change, highlight=district)
+    caption = (
+        "Change from NFHS-4 (2015-16, grey) to NFHS-5 (2019-21; blue better, "
+        "vermillion worse) for the DNA districts, their states and India."
+    )
     plotting.save_figure(
         fig,
         district,
         "04-nfhs-change",
-        caption=(
-            "Change from NFHS-4 (2015-16, grey) to NFHS-5 (2019-21; blue better, "
-            "vermillion worse) for the DNA districts, their states and India."
-        ),
+        caption=caption,
         source=NFHS_SOURCE,
         synthetic=False,
     )
-    plt.show()
+    f.show_figure(fig, caption)
 
 # %% [markdown]
 # The change as a table: NFHS-4 value, arrow, NFHS-5 value, and whether it is for the
@@ -241,8 +245,8 @@ if not cmp.empty:
 #   is over the villages where a group of that kind answered. Sensitive issues (sexual
 #   abuse, missing and trafficked children) are not compared here.
 # - **Vulnerability index**: the index of the baseline-findings report (indicators
-#   grouped into four domains, min-max normalised, weighted and averaged); see that
-#   report for its rank intervals and priority villages.
+#   grouped into four domains (the index's pillars), min-max normalised, weighted and
+#   averaged); see that report for its rank intervals and priority villages.
 # - **NFHS-5**: indicator names are the fact sheets' names with footnote digits and
 #   garbled characters repaired; district names are harmonised with the gazetteer
 #   (NFHS "Badgam" is Budgam, "Leh (Ladakh)" is Leh). District estimates rest on a few

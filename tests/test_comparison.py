@@ -87,7 +87,7 @@ def test_headline_table_formats_cells_and_suppresses_sensitive_small_counts(two_
     )
     # sensitive issue: 1 village of 3 is hidden, share too; zero stays visible
     abuse = t.loc[("Cases of sexual abuse of children known", "Adult groups")]
-    assert abuse["Alpha"] == f"<5 of 3{NBSP}villages"
+    assert abuse["Alpha"] == f"<5{NBSP}villages"  # only 3 villages asked: no "<5 of 3"
     assert abuse["Beta"] == f"0{NBSP}% (0/3)"
     assert "33" not in abuse["Alpha"]
 
@@ -353,3 +353,14 @@ def test_headline_figure_never_plots_a_small_sensitive_share(two_districts):
         assert [t.get_text() for t in ax.texts] == ["<5"]
     finally:
         plt.close(fig)
+
+
+def test_share_cell_suppression_wording_and_no_false_100():
+    row = dict(n_villages=62, n_reported=3, share=3 / 62, sensitive=True)
+    assert cmpmod._share_cell(pd.Series(row), 5) == f"<5 of 62{NBSP}villages"
+    row.update(n_villages=4)
+    assert cmpmod._share_cell(pd.Series(row), 5) == f"<5{NBSP}villages"
+    row = dict(n_villages=250, n_reported=249, share=249 / 250, sensitive=False)
+    assert cmpmod._share_cell(pd.Series(row), 5) == f"99{NBSP}% (249/250)"
+    row.update(n_reported=250, share=1.0)
+    assert cmpmod._share_cell(pd.Series(row), 5) == f"100{NBSP}% (250/250)"

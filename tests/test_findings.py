@@ -204,7 +204,7 @@ def test_cleaning_examples_never_show_personal_or_sensitive_values(cb):
     assert "98765" not in text
     assert t.loc[t["Column"] == "X [phone]", "Before"].item() == "[removed]"
     assert t.loc[t["Column"] == "G [sexual_abuse_known]", "Before"].item() == "[not shown]"
-    assert t.loc[t["Column"] == "C [village]", "After"].item() == "Rampur"
+    assert t.loc[t["Column"] == "C [village]", "After"].item() == "'Rampur'"
     assert set(t["File"]) == {"a.xlsx", "b.xlsx"}
     assert len(f.cleaning_examples(LOG, per_rule=1)) == 4  # one per rule
 
@@ -758,9 +758,9 @@ def test_collation_agreement_against_part_one(cb):
         3,
         1,
     ]
-    assert oosc["Share agreeing"] == "33 %"
+    assert oosc["Share agreeing"] == "33.3 %"
     score = t.loc[f._indicator_label("teacher_attendance", cb)]
-    assert score[["Compared", "Agree", "Share agreeing"]].tolist() == [1, 1, "100 %"]
+    assert score[["Compared", "Agree", "Share agreeing"]].tolist() == [1, 1, "100.0 %"]
     assert list(t.index) == [f._indicator_label(c, cb) for c in cb.indicators.index if
                              c in ("oosc_6_14", "teacher_attendance")]  # fmt: skip
     no_col = _collation_obs().query("instrument == 'village'")
@@ -807,3 +807,150 @@ def test_synthetic_geography_from_manifest_or_name():
     assert f.synthetic_geography({"parameters": {"synthetic_geography": True}}, "Leh") is True
     assert f.synthetic_geography({"parameters": {}}, "Synthetic District") is True
     assert f.synthetic_geography({}, "Madhubani") is False
+
+
+# ------------------------------------------------------------ review fixes
+@pytest.mark.parametrize(
+    ("part", "whole", "expected"),
+    [
+        (2950, 2961, "99.6 %"),
+        (2960, 2961, "99.9 %"),  # 99.97 would round to 100.0
+        (2961, 2961, "100.0 %"),
+        (1, 5000, "0.1 %"),  # 0.02 would round to 0.0
+        (0, 5000, "0.0 %"),
+        (1, 3, "33.3 %"),
+        (0, 0, "-"),
+    ],
+)
+def test_fmt_share_never_rounds_to_all_or_none(part, whole, expected):
+    assert f.fmt_share(part, whole) == expected
+
+
+def test_fmt_pct_floor_ceiling_only_when_asked():
+    assert f.fmt_pct(0.996) == "100 %"
+    assert f.fmt_pct(0.996, floor_ceiling=True) == "99 %"
+    assert f.fmt_pct(0.004, floor_ceiling=True) == "1 %"
+    assert f.fmt_pct(0.0, floor_ceiling=True) == "0 %"
+    assert f.fmt_pct(1.0, floor_ceiling=True) == "100 %"
+    assert f.fmt_pct(float("nan"), 1, floor_ceiling=True) == "-"
+
+
+def test_collation_agreement_share_below_all_is_not_100(cb):
+    rows = []
+    for vid in range(1, 301):
+        coll = 5.0 if vid > 1 else 6.0  # one village of 300 copied wrongly
+        rows.append((vid, "village", "cg_girls_10_14", 5.0))
+        rows.append((vid, "collation", "cg", coll))
+    obs = pd.DataFrame(rows, columns=["village_id", "instrument", "group", "value"]).assign(
+        block_id=1, block_name="B", village_name="V", indicator="oosc_6_14", unit="count"
+    )
+    t = f.collation_agreement(obs, cb)
+    assert t[["Compared", "Agree", "Share agreeing"]].values.tolist() == [[300, 299, "99.7 %"]]
+    match = f.match_status_counts(
+        pd.DataFrame(
+            {
+                "status": ["exact"] * 999 + ["fuzzy"],
+                "written_block": "B",
+                "written_village": [f"v{i}" for i in range(1000)],
+            }
+        )  # fmt: skip
+    ).set_index("Status")
+    assert match.loc["exact", "Share of rows"] == "99.9 %"
+    assert match.loc["fuzzy", "Share of rows"] == "0.1 %"
+    assert match.loc["alias", "Share of rows"] == "0.0 %"
+
+
+def test_match_status_normalised_describes_spelling_folding():
+    text = f.MATCH_STATUSES["normalised"]
+    for variant in ("ph/f", "sh/s", "ee/i", "oo/u", "punctuation"):
+        assert variant in text
+    assert "spelling variant" in f.CLEANING_RULES["village_normalised"]
+
+
+def test_cleaning_examples_make_the_change_visible():
+    log = pd.DataFrame(
+        {
+            "file": "/r/a.xlsx", "sheet": "Adult groups", "row": ["3", "4", "5", "6"],
+            "column": ["F [oosc_6_14]", "H [oosc_6_14]", "E [corporal_punishment]", "K [x]"],
+            "old_value": ["33", " 0 ", "yes", "NA"],
+            "new_value": ["33", "0", "1", ""],
+            "rule": ["text_to_number", "trim", "yes_no", "missing_token"],
+        }
+    )  # fmt: skip
+    t = f.cleaning_examples(log).set_index("Rule")
+    assert t.loc["text_to_number", ["Before", "After"]].tolist() == ["'33' (text)", "33"]
+    assert t.loc["trim", ["Before", "After"]].tolist() == ["'\u24230\u2423'", "'0'"]
+    assert t.loc["yes_no", ["Before", "After"]].tolist() == ["'yes' (text)", "1"]
+    assert t.loc["missing_token", ["Before", "After"]].tolist() == ["'NA'", "(blank)"]
+    for _, r in t.iterrows():  # every example shows a visible difference
+        assert r["Before"] != r["After"]
+
+
+def test_headline_table_fewer_than_five_villages_shows_only_lt5(cb):
+    sh = _shares()
+    sab = (sh["indicator"] == "sexual_abuse_known") & (sh["kind"] == "adults")
+    sh.loc[sab, "n_villages"] = 4
+    t = f.headline_table(sh, cb)
+    cell = t.loc[("Violence and safety", "Cases of sexual abuse of children known"),
+                 ("Adult groups", "Villages")]  # fmt: skip
+    assert cell == "<5"
+    assert "<5 of" not in t.to_string()
+
+
+def test_headline_table_share_never_rounds_to_all(cb):
+    sh = _shares()
+    oosc = (sh["indicator"] == "oosc_6_14") & (sh["kind"] == "children")
+    sh.loc[oosc, ["n_reported", "n_villages", "share"]] = [249, 250, 249 / 250]
+    t = f.headline_table(sh, cb)
+    key = ("Education and labour", "Out-of-school children aged 6-14")
+    assert t.loc[key, ("Children's groups", "Share")] == "99 %"
+
+
+def _secondary(values: dict[str, float]) -> pd.DataFrame:
+    rows = [("block", i + 1, name, "sec_pocso_cases", "2023-24", v)
+            for i, (name, v) in enumerate(values.items())]  # fmt: skip
+    obs = pd.DataFrame(rows, columns=["scope", "block_id", "block_name", "indicator", "year",
+                                      "value"])  # fmt: skip
+    obs = obs.drop(columns="scope").assign(
+        instrument="secondary", village_id=pd.NA, group="department"
+    )
+    return obs
+
+
+def test_secondary_table_total_not_suppressed_without_a_hidden_block(cb):
+    t = f.secondary_table(ind.secondary_indicators(_secondary({"Alpha": 0, "Beta": 7}), cb), cb)
+    police = t.xs("Police: POCSO cases registered", level="Indicator")
+    assert police.loc[("Police", "All blocks"), "2023-24"] == "7"
+    assert "suppressed" not in t.to_string()
+
+
+def test_secondary_table_missing_total_stays_missing_not_suppressed(cb):
+    sec = ind.secondary_indicators(_secondary({"Alpha": 2, "Beta": float("nan")}), cb)
+    t = f.secondary_table(sec, cb)
+    police = t.xs("Police: POCSO cases registered", level="Indicator")
+    assert police.loc[("Police", "Alpha"), "2023-24"] == "<5"
+    assert police.loc[("Police", "All blocks"), "2023-24"] == "-"
+
+
+def test_block_rates_missing_total_is_not_called_suppressed(cb):
+    r = _rates()
+    dist = (r["scope"] == "district") & (r["indicator"] == "sexual_abuse_known")
+    r.loc[dist, ["rate_per_1000", "rate_lo", "rate_hi"]] = np.nan
+    sab = f.block_rates_table(r, cb).loc[
+        ("Cases of sexual abuse of children known", "Children 0-17")
+    ]
+    assert sab["Alpha"] == "<5 cases" and sab["All blocks"] == "-"
+
+
+def test_figure_bundle_carries_alt_text_into_the_html():
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1], [0, 1])
+    data, meta = f.figure_bundle(fig, "Share of villages\n reporting <5 & more")
+    plt.close(fig)
+    html = data["text/html"]
+    assert html.startswith('<img src="data:image/png;base64,')
+    assert 'alt="Share of villages reporting &lt;5 &amp; more"' in html
+    import base64
+
+    assert base64.b64decode(data["image/png"])[:4] == b"\x89PNG"
+    assert meta == {"image/png": {"alt": "Share of villages reporting <5 & more"}}

@@ -53,6 +53,7 @@ from leheranalysis.errors import (
     InputFileError,
     UnknownNameError,
 )
+from leheranalysis.findings import fmt_pct
 from leheranalysis.village_maps import analysis_observations
 
 __all__ = [
@@ -337,16 +338,23 @@ def headline_shares(
 
 
 def _share_cell(row: pd.Series, threshold: int) -> str:
+    """``'61 % (38/62)'``; a hidden sensitive count ``'<5 of 62 villages'``, or
+    ``'<5 villages'`` when fewer than ``threshold`` villages were asked. The share is
+    never ``100 %`` unless every village reported, nor ``0 %`` unless none did."""
     n, k = int(row["n_villages"]), int(row["n_reported"])
     if row["sensitive"] and 1 <= k < threshold:
+        if n < threshold:
+            return f"<{threshold}{_NBSP}villages"
         return f"<{threshold} of {n}{_NBSP}villages"
-    return f"{100 * row['share']:.0f}{_NBSP}% ({k}/{n})"
+    pct = fmt_pct(row["share"], floor_ceiling=True).replace(" ", _NBSP)
+    return f"{pct} ({k}/{n})"
 
 
 def headline_table(shares: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
     """Reviewer table: issue and group by district, cells like ``61 % (38/62)``.
 
-    Counts of villages below ``threshold`` for sensitive issues are shown as ``<5``.
+    Counts of villages below ``threshold`` for sensitive issues are shown as ``<5``
+    (``<5 of 62 villages``; ``<5 villages`` when fewer than ``threshold`` were asked).
 
     Parameters
     ----------

@@ -41,7 +41,10 @@ __all__ = [
     "SUPPRESSED",
     "SUPPRESSED_FILL",
     "fmt_pct",
+    "fmt_share",
     "fmt_interval",
+    "figure_bundle",
+    "show_figure",
     "group_short_label",
     "analysis_observations",
     "attach_block_names",
@@ -98,7 +101,10 @@ KIND_LABELS: dict[str, str] = {
 #: village match statuses (``match_report.csv``) and what they mean
 MATCH_STATUSES: dict[str, str] = {
     "exact": "written exactly as in the gazetteer",
-    "normalised": "same name after removing case, spaces and punctuation differences",
+    "normalised": (
+        "same name after ignoring case, accents, spaces and punctuation and folding common "
+        "spelling variants (ph/f, sh/s, x/ks, ee/i, oo/u, z/j, w/v, q/k, doubled letters)"
+    ),
     "alias": "matched through the alias list",
     "fuzzy": "closest gazetteer name in the block (spelling differs)",
     "ambiguous": "several gazetteer villages fit equally well",
@@ -117,7 +123,10 @@ CLEANING_RULES: dict[str, str] = {
     "sheet_name": "a sheet found under a different name",
     "merged_cell_filled": "the value of a merged cell copied to each of its rows",
     "block_matched": "block name matched by case, spelling or alias",
-    "village_normalised": "village name set to its gazetteer spelling (case, spaces)",
+    "village_normalised": (
+        "village name set to its gazetteer spelling (case, spaces, punctuation or a "
+        "common spelling variant such as ph/f, sh/s, ee/i, oo/u)"
+    ),
     "village_fuzzy": "misspelt village name matched to the closest gazetteer name",
     "village_alias": "village name matched through the alias list",
     "pii_removed": "personal data removed (content never copied)",
@@ -139,17 +148,58 @@ _SENS_INPUTS = {
 
 
 # ------------------------------------------------------------------------ formatting
-def fmt_pct(x: Any, digits: int = 0) -> str:
+def fmt_pct(x: Any, digits: int = 0, floor_ceiling: bool = False) -> str:
     """A fraction as a percentage (``0.614 -> '61 %'``); NaN gives ``'-'``.
+
+    Parameters
+    ----------
+    x : float
+        The fraction (0-1).
+    digits : int
+        Decimal places.
+    floor_ceiling : bool
+        Never show ``100 %`` unless ``x`` is exactly 1, nor ``0 %`` unless it is exactly
+        0: a fraction just below 1 is rounded down (``99.9 %``), one just above 0 up
+        (``0.1 %``). Use it for shares of counts ("2,950 of 2,961 agree").
 
     Examples
     --------
     >>> fmt_pct(0.6149, 1), fmt_pct(float("nan"))
     ('61.5 %', '-')
+    >>> fmt_pct(2950 / 2961, 1), fmt_pct(2960 / 2961, 1, floor_ceiling=True)
+    ('99.6 %', '99.9 %')
+    >>> fmt_pct(1 / 5000, 1, floor_ceiling=True), fmt_pct(1.0, 1, floor_ceiling=True)
+    ('0.1 %', '100.0 %')
     """
     if x is None or pd.isna(x):
         return _DASH
-    return f"{100 * float(x):.{digits}f} %"
+    value = 100 * float(x)
+    text = f"{value:.{digits}f}"
+    if floor_ceiling and 0 < value < 100:
+        step = 10.0**-digits
+        if float(text) >= 100:
+            text = f"{100 - step:.{digits}f}"
+        elif float(text) <= 0:
+            text = f"{step:.{digits}f}"
+    return f"{text} %"
+
+
+def fmt_share(part: Any, whole: Any, digits: int = 1) -> str:
+    """``part`` of ``whole`` as a percentage shown next to its counts.
+
+    One decimal place by default; ``100 %`` only when all agree and ``0 %`` only when
+    none do (:func:`fmt_pct` with ``floor_ceiling``); ``'-'`` when ``whole`` is 0.
+
+    Examples
+    --------
+    >>> fmt_share(2950, 2961), fmt_share(2961, 2961), fmt_share(0, 7), fmt_share(0, 0)
+    ('99.6 %', '100.0 %', '0.0 %', '-')
+    >>> fmt_share(2960, 2961)
+    '99.9 %'
+    """
+    if whole is None or pd.isna(whole) or float(whole) == 0 or part is None or pd.isna(part):
+        return _DASH
+    return fmt_pct(float(part) / float(whole), digits, floor_ceiling=True)
 
 
 def fmt_interval(lo: Any, hi: Any, digits: int = 0, pct: bool = True) -> str:
@@ -165,6 +215,60 @@ def fmt_interval(lo: Any, hi: Any, digits: int = 0, pct: bool = True) -> str:
     if pct:
         return f"{100 * float(lo):.{digits}f}-{100 * float(hi):.{digits}f} %"
     return f"{float(lo):,.{digits}f}-{float(hi):,.{digits}f}"
+
+
+def figure_bundle(fig, alt: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """The display data of a figure with alternative text: ``(data, metadata)``.
+
+    ``data`` has ``text/html`` (an ``<img>`` with the PNG inline and ``alt``), ``image/png``
+    (base64) and ``text/plain`` (the alt text); ``metadata`` carries ``alt`` for the PNG
+    too. The HTML export prefers ``text/html``, so the report's image gets ``alt`` (the
+    JupyterLab template ignores PNG metadata and would write "No description has been
+    provided for this image"). The PNG is rendered as the inline backend does (the
+    figure's dpi, tight bounding box).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(1, 1))
+    >>> data, meta = figure_bundle(fig, 'Share <5 "x"')
+    >>> 'alt="Share &lt;5 &quot;x&quot;"' in data["text/html"], meta["image/png"]["alt"]
+    (True, 'Share <5 "x"')
+    >>> plt.close(fig)
+    """
+    import base64
+    import html
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight")
+    png = base64.b64encode(buf.getvalue()).decode("ascii")
+    text = " ".join(str(alt).split())
+    tag = f'<img src="data:image/png;base64,{png}" alt="{html.escape(text, quote=True)}" />'
+    return (
+        {"text/html": tag, "image/png": png, "text/plain": text},
+        {"image/png": {"alt": text}},
+    )
+
+
+def show_figure(fig, alt: str) -> None:
+    """Show a figure in the notebook with alternative text, then close it.
+
+    Use instead of ``plt.show()`` so the figure in the HTML report has a description
+    (``alt``: what the figure shows, e.g. its caption) for screen readers.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    alt : str
+        One or two plain sentences saying what the figure shows.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    data, metadata = figure_bundle(fig, alt)
+    display(data, raw=True, metadata=metadata)
+    plt.close(fig)
 
 
 def _fmt_number(x: Any, digits: int = 0) -> str:
@@ -443,6 +547,32 @@ def _safe_value(value: Any, rule: str, column: str) -> str:
     return text
 
 
+#: a visible space, so that "spaces removed" shows in an HTML table (which collapses spaces)
+VISIBLE_SPACE = "\u2423"
+_BLANK = "(blank)"
+#: rules whose new value is a number (shown unquoted); their old value was text
+_NUMBER_RULES = ("text_to_number", "percent_sign", "yes_no")
+
+
+def _shown_text(text: str) -> str:
+    """A cell value as written: quoted, every space (and tab) a visible ``␣``."""
+    if text == "":
+        return _BLANK
+    visible = text.replace("\t", " ").replace("\u00a0", " ").replace(" ", VISIBLE_SPACE)
+    return f"'{visible}'"
+
+
+def _example_value(text: str, rule: str, before: bool) -> str:
+    if text in (REMOVED, "[not shown]"):
+        return text
+    if not before and rule in _NUMBER_RULES:
+        return text or _BLANK
+    shown = _shown_text(text)
+    if before and text and rule in _NUMBER_RULES:
+        shown += " (text)"
+    return shown
+
+
 def cleaning_examples(
     cleaning_log: pd.DataFrame, per_rule: int = 2, sensitive: Iterable[str] = ()
 ) -> pd.DataFrame:
@@ -451,6 +581,10 @@ def cleaning_examples(
     Values removed as personal data or free text stay ``[removed]``; any other value
     that looks like personal data (phone, identity number, e-mail) is masked the same
     way; values of columns of sensitive indicators are not shown.
+
+    So that each change is visible in an HTML table, text values are quoted with every
+    space shown as ``␣`` (``' 0 '`` becomes ``'␣0␣'``), an empty value is ``(blank)``,
+    and the text a number was read from is marked: ``'33' (text)`` before, ``33`` after.
 
     Parameters
     ----------
@@ -477,6 +611,8 @@ def cleaning_examples(
         secret = bool(hidden) and column.endswith(hidden)
         before = "[not shown]" if secret else _safe_value(r.old_value, r.rule, column)
         after = "[not shown]" if secret else _safe_value(r.new_value, r.rule, column)
+        before = _example_value(before, r.rule, before=True)
+        after = _example_value(after, r.rule, before=False)
         rows.append((r.rule, _file_name(r.file), r.sheet, r.row, column, before, after))
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values("Rule", kind="stable").reset_index(drop=True)
@@ -506,7 +642,7 @@ def match_status_counts(match_report: pd.DataFrame) -> pd.DataFrame:
                 meaning,
                 len(sel),
                 len(names),
-                fmt_pct(len(sel) / total, 1) if total else _DASH,
+                fmt_share(len(sel), total),
             )
         )
     return pd.DataFrame(
@@ -645,9 +781,11 @@ def missingness_table(miss: pd.DataFrame) -> pd.DataFrame:
     )
     wide = wide.reindex(index=list(dict.fromkeys(miss["label"])), columns=groups)
     tot = miss.groupby("label", sort=False)[["n_missing", "n_expected"]].sum()
-    out = wide.map(fmt_pct)
+    out = wide.map(lambda x: fmt_pct(x, floor_ceiling=True))
     out["All groups"] = (
-        (tot["n_missing"] / tot["n_expected"]).reindex(out.index).map(lambda x: fmt_pct(x, 1))
+        (tot["n_missing"] / tot["n_expected"])
+        .reindex(out.index)
+        .map(lambda x: fmt_pct(x, 1, floor_ceiling=True))
     )
     out.index.name = "Indicator"
     out.columns.name = None
@@ -712,7 +850,8 @@ def plot_missingness(miss: pd.DataFrame, title: str | None = None):
     overall = miss["n_missing"].sum() / max(1, miss["n_expected"].sum())
     _title(
         ax,
-        title or f"{fmt_pct(overall, 1)} of expected village answers are missing",
+        title
+        or f"{fmt_pct(overall, 1, floor_ceiling=True)} of expected village answers are missing",
         "Share of programme villages without an answer, by indicator and respondent group "
         "(grey: not asked)",
     )
@@ -725,7 +864,17 @@ def _hide_with_totals(df: pd.DataFrame, hide: pd.Series, keys: list[str]) -> pd.
     """Extend a block-row mask to the district row of the same ``keys``.
 
     A district total shown next to a hidden block count would give the count back by
-    subtraction, so it is hidden too.
+    subtraction, so it is hidden too. Only a block row hidden in ``hide`` extends to its
+    total: with no hidden block count, no total is hidden. The caller shows a total that
+    is missing anyway as missing, not as suppressed.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"scope": ["block", "block", "district"], "indicator": "x"})
+    >>> _hide_with_totals(df, pd.Series([True, False, False]), ["indicator"]).tolist()
+    [True, False, True]
+    >>> _hide_with_totals(df, pd.Series([False, False, False]), ["indicator"]).tolist()
+    [False, False, False]
     """
     hide = hide.reindex(df.index).fillna(False).astype(bool)
     if not hide.any() or "scope" not in df:
@@ -774,6 +923,17 @@ def _suppressed_mask(df: pd.DataFrame, count_col: str, cb: Codebook) -> pd.Serie
     return sens & (n >= 1) & (n < _THRESHOLD)
 
 
+def _suppressed_of(n: int) -> str:
+    """``'<5 of N'`` for a suppressed count out of ``n``; ``'<5'`` alone when ``n < 5``.
+
+    Examples
+    --------
+    >>> _suppressed_of(62), _suppressed_of(4)
+    ('<5 of 62', '<5')
+    """
+    return f"{SUPPRESSED} of {n}" if n >= _THRESHOLD else SUPPRESSED
+
+
 def headline_table(
     shares: pd.DataFrame,
     codebook: Codebook | None = None,
@@ -798,7 +958,8 @@ def headline_table(
         Index (``Domain``, ``Issue``); column MultiIndex (kind label, ``Share`` /
         ``95 % CI`` / ``Villages``), e.g. ``61 %``, ``49-72 %``, ``38 of 62``. ``-`` where
         the kind is not asked about the issue. For sensitive indicators 1-4 reporting
-        villages show as ``<5 of N`` and the share and interval are hidden.
+        villages show as ``<5 of N`` (``<5`` alone when fewer than 5 villages were
+        asked) and the share and interval are hidden.
     """
     cb = _cb(codebook)
     lvl = round(100 * float(shares.attrs.get("level", 0.95)))
@@ -829,9 +990,9 @@ def headline_table(
         if secret:
             out.loc[key, (kl, "Share")] = "suppressed"
             out.loc[key, (kl, ci_name)] = _DASH
-            out.loc[key, (kl, "Villages")] = f"{SUPPRESSED} of {int(row['n_villages'])}"
+            out.loc[key, (kl, "Villages")] = _suppressed_of(int(row["n_villages"]))
         else:
-            out.loc[key, (kl, "Share")] = fmt_pct(row["share"])
+            out.loc[key, (kl, "Share")] = fmt_pct(row["share"], floor_ceiling=True)
             out.loc[key, (kl, ci_name)] = fmt_interval(row["share_lo"], row["share_hi"])
             out.loc[key, (kl, "Villages")] = f"{int(row['n_reported'])} of {int(row['n_villages'])}"
     return out
@@ -944,7 +1105,7 @@ def ranking_table(
         if (kl, "Mean rank") in out.columns:
             out.loc[r["label"], (kl, "Mean rank")] = _fmt_number(r["mean_rank"], 1)
             out.loc[r["label"], (kl, "Top 3 (95 % CI)")] = (
-                f"{fmt_pct(r['share_top'])} ({fmt_interval(r['top_lo'], r['top_hi'])})"
+                f"{fmt_pct(r['share_top'], floor_ceiling=True)} ({fmt_interval(r['top_lo'], r['top_hi'])})"
             )
     return out
 
@@ -1097,7 +1258,7 @@ def triangulation_table(rates: pd.DataFrame, codebook: Codebook | None = None) -
     pair = _pair_hidden(d, small)
     d = d.assign(_cell=[
         SUPPRESSED if sm else "suppressed" if h
-        else (f"{fmt_pct(s)} ({fmt_interval(lo, hi)})" if n_p else _DASH)
+        else (f"{fmt_pct(s, floor_ceiling=True)} ({fmt_interval(lo, hi)})" if n_p else _DASH)
         for sm, h, s, lo, hi, n_p in zip(small, pair, d["share"], d["share_lo"], d["share_hi"],
                                          d["n_pairs"], strict=True)
     ])  # fmt: skip
@@ -1288,7 +1449,7 @@ def block_rates_table(rates: pd.DataFrame, codebook: Codebook | None = None) -> 
     def text(sm: bool, h: bool, r: float, lo: float, hi: float) -> str:
         if sm:
             return f"{SUPPRESSED} cases"
-        if h:
+        if h and not pd.isna(r):
             return "suppressed"
         return _DASH if pd.isna(r) else f"{r:,.1f} ({fmt_interval(lo, hi, 1, pct=False)})"
 
@@ -1386,7 +1547,8 @@ def secondary_table(sec: pd.DataFrame, codebook: Codebook | None = None) -> pd.D
     """Departmental figures by block and year, sensitive counts of 1-4 as ``<5``.
 
     A district total next to a hidden block count is hidden too (``suppressed``), since
-    it would give the count back by subtraction.
+    it would give the count back by subtraction; a total that is missing anyway (a block
+    did not report) stays ``-``.
 
     Parameters
     ----------
@@ -1406,7 +1568,11 @@ def secondary_table(sec: pd.DataFrame, codebook: Codebook | None = None) -> pd.D
     t = suppress_small(sec, "value", _THRESHOLD, sensitive=sensitive_codes(cb))
     small = t["value"].map(lambda v: isinstance(v, str))
     totals = _hide_with_totals(t, small, ["indicator", "year"]) & ~small
-    t.loc[totals, "value"] = "suppressed"
+    # a total missing anyway (a block did not report) stays "-", not "suppressed"
+    totals &= t["value"].map(lambda v: isinstance(v, str) or not pd.isna(v)).astype(bool)
+    if totals.any():
+        t["value"] = t["value"].astype(object)
+        t.loc[totals, "value"] = "suppressed"
 
     def cell(v: Any, unit: str) -> str:
         if isinstance(v, str):
@@ -1788,7 +1954,7 @@ def collation_agreement(
     ...     "group": ["cg_girls_10_14", "cg_boys_10_14", "cg"], "value": [3.0, 5.0, 5.0],
     ...     "unit": "count"})
     >>> collation_agreement(obs)[["Compared", "Agree", "Share agreeing"]].values.tolist()
-    [[1, 1, '100 %']]
+    [[1, 1, '100.0 %']]
     """
     from leheranalysis.indicators import village_values
 
@@ -1837,9 +2003,7 @@ def collation_agreement(
             "No Part I value": (g["n"] - g["has"]).astype(int).to_numpy(),
             "Compared": g["has"].astype(int).to_numpy(),
             "Agree": g["agree"].astype(int).to_numpy(),
-            "Share agreeing": [
-                fmt_pct(a / h) if h else _DASH for a, h in zip(g["agree"], g["has"], strict=True)
-            ],
+            "Share agreeing": [fmt_share(a, h) for a, h in zip(g["agree"], g["has"], strict=True)],
         }
     )
     return out[cols]
