@@ -441,6 +441,62 @@ def test_build_index_lists_runs_with_status_and_provenance(tmp_path):
     assert "http" not in text and "<script" not in text
 
 
+def test_index_splits_dna_data_from_public_sources(tmp_path):
+    processed = _processed(tmp_path / "processed", "Madhubani")
+    dna_inputs = [
+        {"file": "dna_part1_village_tool.xlsx", "sha256": "a" * 64, "synthetic": True},
+        {"file": "data/raw/dna/dna_part2_block_tool.xlsx", "sha256": "b" * 12, "synthetic": True},
+    ]
+
+    def prov(*sources):
+        return {"synthetic": True, "inputs": dna_inputs, "sources": list(sources)}
+
+    recs = [
+        _record(
+            "Madhubani",
+            "01-data-quality",
+            "ok",
+            provenance=prov(
+                {"name": "District Need Assessment workbooks (SYNTHETIC demonstration data)"},
+                {
+                    "name": "PMGSY GeoSadak habitations (village list used for name matching)",
+                    "date": "2022",
+                },
+            ),  # fmt: skip
+        ),
+        _record(
+            "Madhubani",
+            "02-baseline-findings",
+            "ok",
+            provenance=prov(
+                {"name": "District Need Assessment (processed DNA data)"},
+                {"name": "PMGSY GeoSadak habitations (village populations)", "date": "2022"},
+                {"name": "Census of India 2011 age structure (denominators)", "date": "2011"},
+                {
+                    "name": "NFHS-5 (2019-21) district fact sheet: population below age 15",
+                    "date": "2021-12",
+                },
+            ),  # fmt: skip
+        ),
+    ]
+    add_records(tmp_path, recs)
+    text = reports.build_index(tmp_path, data_roots=[processed]).read_text()
+    section = text.split('id="madhubani"')[1].split("</section>")[0]
+    dna, public = section.split("DNA data", 1)[1].split("Public sources:", 1)
+    assert dna.startswith(" (SYNTHETIC demonstration data):")
+    items = re.findall(r"<li>(.*?)</li>", dna)
+    assert items == [
+        f"dna_part1_village_tool.xlsx &middot; sha256 <code>{'a' * 12}</code> SYNTHETIC",
+        f"dna_part2_block_tool.xlsx &middot; sha256 <code>{'b' * 12}</code> SYNTHETIC",
+    ]  # one entry per file though both reports list them; file name and short hash only
+    assert re.findall(r"<li>(.*?)</li>", public) == [
+        "Census of India 2011 (2011)",
+        "NFHS-5 district fact sheets (2021-12)",
+        "PMGSY GeoSadak (2022)",
+    ]
+    assert "District Need Assessment" not in public and "a" * 13 not in section
+
+
 def test_index_leaves_out_districts_without_processed_data(project):
     """A district of an earlier run on another data folder is not linked, but named."""
     out = project / "reports"

@@ -5,6 +5,10 @@ data in the data folder of the latest run are listed; reports of other districts
 from an earlier run on another data folder) are left out, and a note names them. One self-contained page: inline
 CSS, no script, no external asset, a viewport meta tag and a single-column layout on
 narrow screens, so that it reads well on a phone.
+
+Each district's provenance lists its "DNA data" (the input files of the manifest, with a
+short sha256, SYNTHETIC or not) apart from its "Public sources" (PMGSY, NFHS-5, Census, as
+the notebooks declare them), the latter merged under one short name each.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from leheranalysis import __version__, config
-from leheranalysis.reports.provenance import processed_districts
+from leheranalysis.reports.provenance import SHORT_HASH, processed_districts
 from leheranalysis.reports.records import (
     RunRecord,
     atomic_write_text,
@@ -82,8 +86,71 @@ def _record_html(rec: RunRecord) -> str:
     )
 
 
-def _provenance_html(records: list[RunRecord]) -> str:
-    prov = records[0].provenance or {}
+#: short names of the public sources notebooks declare (first match wins)
+PUBLIC_SOURCE_NAMES = (
+    ("pmgsy", "PMGSY GeoSadak"),
+    ("nfhs-5", "NFHS-5 district fact sheets"),
+    ("census", "Census of India 2011"),
+    ("synthetic geography", "Built-in SYNTHETIC geography"),
+)
+
+
+def is_dna_source(name: str) -> bool:
+    """True for a declared source that is the district's DNA data (shown from the manifest).
+
+    >>> is_dna_source("District Need Assessment workbooks (SYNTHETIC demonstration data)")
+    True
+    >>> is_dna_source("NFHS-5 (2019-21) district fact sheet")
+    False
+    """
+    low = name.casefold()
+    return "district need assessment" in low or low.split(" ", 1)[0] == "dna"
+
+
+def short_source_name(name: str) -> str:
+    """A declared public source under one short name, so near-duplicates merge.
+
+    >>> short_source_name("PMGSY GeoSadak habitations (village populations)")
+    'PMGSY GeoSadak'
+    >>> short_source_name("Some survey (2020): villages")
+    'Some survey'
+    """
+    low = name.casefold()
+    for key, short in PUBLIC_SOURCE_NAMES:
+        if key in low:
+            return short
+    return name.split(" (", 1)[0].split(":", 1)[0].strip() or name
+
+
+def _dna_inputs(records: list[RunRecord]) -> list[dict]:
+    """The district's input files (from the manifest), de-duplicated by name and hash."""
+    seen: dict[tuple[str, str], dict] = {}
+    for rec in records:
+        for item in (rec.provenance or {}).get("inputs", []) or []:
+            item = item if isinstance(item, dict) else {"file": str(item)}
+            name = Path(str(item.get("file") or "")).name
+            short = str(item.get("sha256") or "")[:SHORT_HASH]
+            seen.setdefault((name, short), {**item, "file": name, "sha256": short})
+    return list(seen.values())
+
+
+def _public_sources(records: list[RunRecord]) -> list[tuple[str, str]]:
+    """(short name, dates) of the declared non-DNA sources, one per short name."""
+    dates: dict[str, set[str]] = defaultdict(set)
+    for rec in records:
+        for src in (rec.provenance or {}).get("sources", []) or []:
+            name = str(src.get("name") or "").strip()
+            if not name or is_dna_source(name):
+                continue
+            bucket = dates.setdefault(short_source_name(name), set())
+            if src.get("date"):
+                bucket.add(str(src["date"]))
+    return [(name, ", ".join(sorted(dates[name]))) for name in sorted(dates, key=str.casefold)]
+
+
+def _provenance_html(records: list[RunRecord]) -> tuple[str, str]:
+    prov = next((r.provenance for r in records if (r.provenance or {}).get("inputs")), None)
+    prov = prov or next((r.provenance for r in records if r.provenance), None) or {}
     synthetic = any((r.provenance or {}).get("synthetic") for r in records)
     badge = (
         '<span class="badge synthetic">SYNTHETIC</span>'
@@ -91,19 +158,25 @@ def _provenance_html(records: list[RunRecord]) -> str:
         else '<span class="badge real">observed data</span>'
     )
     inputs = "".join(
-        f"<li>{_e(i.get('file'))} <code>{_e(i.get('sha256'))}</code>"
+        f"<li>{_e(i.get('file'))} &middot; sha256 <code>{_e(i.get('sha256'))}</code>"
         f"{' SYNTHETIC' if i.get('synthetic') else ''}</li>"
-        for i in prov.get("inputs", [])
+        for i in _dna_inputs(records)
     )
-    sources = sorted(
-        {s.get("name", "") for r in records for s in (r.provenance or {}).get("sources", [])}
+    dna_tag = " (SYNTHETIC demonstration data)" if synthetic else ""
+    dna = (
+        f"<p>DNA data{dna_tag}:</p><ul>{inputs}</ul>"
+        if inputs
+        else f"<p>DNA data{dna_tag}: no input files recorded.</p>"
+    )
+    public = "".join(
+        f"<li>{_e(name)}{f' ({_e(dates)})' if dates else ''}</li>"
+        for name, dates in _public_sources(records)
     )
     details = (
         f"<details><summary>Data provenance</summary><p>Processed {_e(prov.get('created') or 'unknown')}"
         f", codebook {_e(prov.get('codebook_version') or 'unknown')}, manifest "
-        f"<code>{_e(str(prov.get('manifest_sha256') or '')[:12])}</code></p>"
-        f"{f'<ul>{inputs}</ul>' if inputs else ''}"
-        f"{'<p>Public sources: ' + _e(', '.join(sources)) + '</p>' if sources else ''}</details>"
+        f"<code>{_e(str(prov.get('manifest_sha256') or '')[:SHORT_HASH])}</code></p>"
+        f"{dna}{f'<p>Public sources:</p><ul>{public}</ul>' if public else ''}</details>"
     )
     return badge, details
 
