@@ -40,7 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="processed data: the district folder, or a folder of district folders "
         "(default: data/processed)",
     )
-    p.add_argument("--out", type=Path, metavar="DIR", help="reports folder (default: reports/); figures then go to DIR/figures")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="reports folder (default: reports/); figures then go to DIR/figures",
+    )
     p.add_argument(
         "--notebooks-dir", type=Path, metavar="DIR", help="notebook folder (default: notebooks/)"
     )
