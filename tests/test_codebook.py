@@ -72,7 +72,7 @@ def test_departmental_indicators_per_year(cb):
 
 
 def test_groups_frame(cb):
-    assert list(cb.groups.columns) == ["label", "family", "kind", "sex", "age_band"]
+    assert list(cb.groups.columns) == ["label", "label_hi", "family", "kind", "sex", "age_band"]
     row = cb.groups.loc["cg_boys_15_17"]
     assert (row["family"], row["kind"], row["sex"], row["age_band"]) == (
         "cg",
@@ -125,7 +125,7 @@ def test_unknown_indicator_suggests(cb):
 
 
 def test_ranking_and_responses(cb):
-    assert list(cb.ranking_issues.columns) == ["code", "label", "indicator"]
+    assert list(cb.ranking_issues.columns) == ["code", "label", "label_hi", "indicator"]
     assert len(cb.ranking_issues) == 8
     assert set(cb.ranking_issues["indicator"]) <= set(cb.indicators.index)
     assert cb.ranking_groups == ["cg", "ag"]
@@ -140,6 +140,40 @@ def test_every_village_count_has_denominator_or_note(cb):
     lacking = counts[counts["denominator"].isna()]
     assert list(lacking.index) == ["unsafe_places"]
     assert lacking.loc["unsafe_places", "denominator_note"]
+
+
+def _is_devanagari(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    deva = [ch for ch in letters if "\u0900" <= ch <= "\u097f"]
+    return len(deva) >= max(3, len(letters) // 2)
+
+
+def test_hindi_labels_everywhere(cb):
+    # every village and secondary indicator, group, ranking issue and answer has a
+    # Hindi label written mostly in Devanagari (acronyms such as VLCPC may stay Latin)
+    assert set(cb.indicators["instrument"]) == {"village", "secondary"}
+    for frame in (cb.indicators, cb.groups, cb.ranking_issues):
+        assert frame["label_hi"].map(_is_devanagari).all(), frame.loc[
+            ~frame["label_hi"].map(_is_devanagari), "label_hi"
+        ]
+    answers = [a for vals in cb.responses.values() for a in vals] + ["yes", "no"]
+    assert sorted(cb.responses_hi) == sorted(answers)
+    assert all(_is_devanagari(v) or len(v) <= 4 for v in cb.responses_hi.values())
+    assert cb.has_hindi
+    assert cb.label_hi("oosc_6_14") == "6-14 वर्ष के स्कूल से बाहर बच्चे"
+    assert cb.label_hi("ag_women") == "वयस्क समूह: महिलाएँ"
+    assert cb.label_hi("child_marriage") == "बाल विवाह"
+    assert cb.label_hi("yes") == "हाँ"
+    assert cb.label_hi("partly agree") == "आंशिक रूप से सहमत"
+    with pytest.raises(UnknownNameError, match="agree"):
+        cb.label_hi("agre")
+    # codes and English labels are unchanged
+    assert cb.label("oosc_6_14") == "Out-of-school children aged 6-14"
+    assert cb.responses["block_official"] == [
+        "acknowledged",
+        "partly acknowledged",
+        "not acknowledged",
+    ]
 
 
 # ---------------------------------------------------------------- broken codebooks
@@ -174,6 +208,59 @@ def _with_b(replacement: str) -> str:
     """BASE with indicator b_score replaced by ``replacement``."""
     assert GOOD_B in BASE
     return BASE.replace(GOOD_B, replacement)
+
+
+def test_hindi_is_optional_and_checked():
+    cb = parse_codebook(BASE)
+    assert not cb.has_hindi
+    assert cb.responses_hi == {}
+    assert cb.groups["label_hi"].tolist() == ["", "", ""]
+    assert cb.ranking_issues["label_hi"].tolist() == [""]
+    assert cb.label_hi("a_count") == ""
+    text = BASE.replace('label: "men",', 'label: "men", label_hi: "पुरुष",')
+    text = text.replace('label: "Issue A",', 'label: "Issue A", label_hi: " मुद्दा ",')
+    text += 'responses_hi: {agree: "सहमत", "yes": "हाँ", no: "नहीं"}\n'
+    cb = parse_codebook(text)
+    assert cb.has_hindi
+    assert cb.label_hi("ag_men") == "पुरुष"
+    assert cb.label_hi("issue_a") == "मुद्दा"
+    # unquoted YAML no is read as a boolean and taken as the answer "no"
+    assert cb.responses_hi == {"agree": "सहमत", "yes": "हाँ", "no": "नहीं"}
+    assert cb.label_hi("dispute") == ""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "pattern"),
+    [
+        ('label: "men",', 'label: "men", label_hi: "",', r"groups 'ag_men', field 'label_hi'"),
+        ('label: "men",', 'label: "men", label_hi: 5,', r"groups 'ag_men', field 'label_hi'"),
+        (
+            'label: "Issue A",',
+            'label: "Issue A", label_hi: "  ",',
+            r"ranking issue 'issue_a', field 'label_hi': must be a non-empty string",
+        ),
+        ('label: "B",', 'label: "B", label_hi: 3,', r"indicator 'b_score', field 'label_hi'"),
+        (
+            "secondary_years:",
+            'responses_hi: {agreed: "x"}\nsecondary_years:',
+            r"unknown answer 'agreed'.*agree",
+        ),
+        (
+            "secondary_years:",
+            'responses_hi: {agree: ""}\nsecondary_years:',
+            r"responses_hi 'agree': must be a non-empty",
+        ),
+        (
+            "secondary_years:",
+            "responses_hi: [a, b]\nsecondary_years:",
+            r"'responses_hi' must be a mapping",
+        ),
+    ],
+)
+def test_bad_hindi_labels(old, new, pattern):
+    assert old in BASE
+    with pytest.raises(CodebookError, match=pattern):
+        parse_codebook(BASE.replace(old, new, 1), source="cb.yaml")
 
 
 def test_base_parses():

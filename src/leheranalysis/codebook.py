@@ -94,7 +94,7 @@ INDICATOR_FIELDS = (
     "department",
 )
 
-_GROUP_FIELDS = ("label", "family", "kind", "sex", "age_band")
+_GROUP_FIELDS = ("label", "label_hi", "family", "kind", "sex", "age_band")
 _BOOL_FIELDS = ("sensitive", "part2", "ranked")
 
 
@@ -110,14 +110,16 @@ class Codebook:
         One row per indicator, indexed by ``code``, in YAML order; columns
         :data:`INDICATOR_FIELDS` (``groups`` holds a list of group families).
     groups : pandas.DataFrame
-        Respondent groups indexed by group code: ``label``, ``family``, ``kind``, ``sex``,
-        ``age_band`` (None where not applicable).
+        Respondent groups indexed by group code: ``label``, ``label_hi`` (Hindi label,
+        ``""`` when not given), ``family``, ``kind``, ``sex``, ``age_band`` (None where
+        not applicable).
     domains : pandas.DataFrame
         Domains indexed by code: ``label``.
     denominators : pandas.DataFrame
         Population bases indexed by code: ``label``.
     ranking_issues : pandas.DataFrame
-        Issues of the pairwise ranking exercise: ``code``, ``label``, ``indicator``.
+        Issues of the pairwise ranking exercise: ``code``, ``label``, ``label_hi``
+        (``""`` when not given), ``indicator``.
     ranking_groups : list of str
         Group families that do the ranking exercise (``cg``, ``ag``).
     responses : dict of str to list of str
@@ -126,6 +128,9 @@ class Codebook:
         Years of the secondary data template.
     path : pathlib.Path or None
         File the codebook was read from (None when parsed from text).
+    responses_hi : dict of str to str
+        Hindi labels of answers (keys: answers of :attr:`responses`, ``yes``, ``no``);
+        empty when the codebook has no ``responses_hi`` section.
     """
 
     version: str
@@ -138,6 +143,7 @@ class Codebook:
     responses: dict[str, list[str]]
     secondary_years: list[str]
     path: Path | None = field(default=None, compare=False)
+    responses_hi: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         n_village = int((self.indicators["instrument"] == "village").sum())
@@ -243,6 +249,47 @@ class Codebook:
                     )
             mask = mask & ind["groups"].map(lambda gs: family in gs)
         return list(ind.index[mask])
+
+    @property
+    def has_hindi(self) -> bool:
+        """True when any indicator, group, ranking issue or answer has a Hindi label."""
+        return bool(
+            self.responses_hi
+            or (self.indicators["label_hi"] != "").any()
+            or (self.groups["label_hi"] != "").any()
+            or (self.ranking_issues["label_hi"] != "").any()
+        )
+
+    def label_hi(self, code: str) -> str:
+        """Hindi label of an indicator, group, ranking issue or answer (``""`` if none).
+
+        Parameters
+        ----------
+        code : str
+            Indicator, group or ranking-issue code, or an answer such as ``"agree"``,
+            ``"yes"``.
+
+        Returns
+        -------
+        str
+            The Hindi label; ``""`` when the codebook has none for a known code.
+
+        Raises
+        ------
+        UnknownNameError
+            If the code is neither a known code nor an answer.
+        """
+        for frame in (self.indicators, self.groups):
+            if code in frame.index:
+                return str(frame.at[code, "label_hi"])
+        hit = self.ranking_issues.loc[self.ranking_issues["code"] == code, "label_hi"]
+        if len(hit):
+            return str(hit.iloc[0])
+        answers = [a for vals in self.responses.values() for a in vals] + ["yes", "no"]
+        if code in answers:
+            return self.responses_hi.get(code, "")
+        names = [*self.indicators.index, *self.groups.index, *self.ranking_issues["code"]]
+        raise UnknownNameError("code", code, _close(code, [*names, *answers]))
 
     def label(self, code: str) -> str:
         """Label of an indicator, group, domain or ranking issue code."""
@@ -364,6 +411,9 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         return pd.DataFrame.from_records(recs, columns=["code", *fields]).set_index("code")
 
     groups = table("groups", _GROUP_FIELDS, ("label", "family", "kind"))
+    groups["label_hi"] = [
+        _check_hi(row.get("label_hi"), f"groups {row['code']!r}", fail) for row in doc["groups"]
+    ]
     domains = table("domains", ("label",), ("label",))
     denominators = table("denominators", ("label",), ("label",))
     families = list(dict.fromkeys(groups["family"]))
@@ -385,6 +435,24 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         if len(set(vals)) != len(vals):
             raise fail(f"responses {name!r}: duplicate answers")
         responses_out[str(name)] = [str(v) for v in vals]
+    responses_hi: dict[str, str] = {}
+    raw_hi = doc.get("responses_hi")
+    if raw_hi is not None:
+        if not isinstance(raw_hi, Mapping):
+            raise fail("section 'responses_hi' must be a mapping of answer to Hindi label")
+        answers = [a for vals in responses_out.values() for a in vals] + ["yes", "no"]
+        for ans, hi in raw_hi.items():
+            # YAML 1.1 reads unquoted yes/no as booleans
+            key = {True: "yes", False: "no"}.get(ans, ans) if isinstance(ans, bool) else ans
+            if not isinstance(key, str) or key not in answers:
+                hint = _close(str(key), answers)
+                raise fail(
+                    f"responses_hi: unknown answer {ans!r} (known: {', '.join(answers)})"
+                    + (f"; did you mean {', '.join(hint)}?" if hint else "")
+                )
+            if not isinstance(hi, str) or not hi.strip():
+                raise fail(f"responses_hi {key!r}: must be a non-empty string")
+            responses_hi[key] = hi.strip()
 
     # -- indicators
     raw_inds = doc["indicators"]
@@ -435,10 +503,13 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
             {
                 "code": code,
                 "label": str(row["label"]),
+                "label_hi": _check_hi(row.get("label_hi"), f"ranking issue {code!r}", fail),
                 "indicator": None if ind is None else str(ind),
             }
         )
-    ranking_issues = pd.DataFrame.from_records(issue_recs, columns=["code", "label", "indicator"])
+    ranking_issues = pd.DataFrame.from_records(
+        issue_recs, columns=["code", "label", "label_hi", "indicator"]
+    )
 
     years = doc.get("secondary_years") or []
     if not isinstance(years, list) or not all(isinstance(y, str | int) for y in years):
@@ -459,7 +530,17 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         ranking_groups=ranking_groups,
         responses=responses_out,
         secondary_years=years,
+        responses_hi=responses_hi,
     )
+
+
+def _check_hi(value: Any, where: str, fail) -> str:
+    """An optional Hindi label: absent (``""``) or a non-empty string."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise fail(f"{where}, field 'label_hi': must be a non-empty string when given")
+    return value.strip()
 
 
 def _is_number(x: Any) -> bool:
@@ -506,6 +587,9 @@ def _validate_indicator(
         raise bad("label", "must be a non-empty string")
     if rec["label_hi"] is None:
         rec["label_hi"] = ""
+    if not isinstance(rec["label_hi"], str):
+        raise bad("label_hi", f"must be a string, got {rec['label_hi']!r}")
+    rec["label_hi"] = rec["label_hi"].strip()
     if rec["domain"] not in domains.index:
         raise bad("domain", f"unknown domain {rec['domain']!r} (known: {', '.join(domains.index)})")
     if rec["instrument"] not in INSTRUMENTS:
