@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from leheranalysis import instruments as ins
 from leheranalysis.cli import main
-from leheranalysis.codebook import load_codebook
+from leheranalysis.codebook import load_codebook, parse_codebook
 from leheranalysis.errors import ConfigError, InputFileError
 
 CB = load_codebook()
@@ -416,6 +416,118 @@ def test_xlsform_fields_constraints_and_relevance():
     assert [n for n in sec["name"] if isinstance(n, str) and n.startswith("sec_")] == (
         CB.indicators_for("secondary")
     )
+
+
+def test_xlsforms_are_bilingual(tmp_path):
+    forms = ins.build_xlsforms(CB, district=_district())
+    for key, wb in forms.items():
+        head = [c.value for c in wb["survey"][1]]
+        assert "label" not in head
+        for col in ("label", "hint", "constraint_message"):
+            assert [f"{col}::English (en)", f"{col}::Hindi (hi)"] == [
+                h for h in head if h.startswith(col + "::")
+            ]
+        ch_head = [c.value for c in wb["choices"][1]]
+        assert ch_head[:4] == ["list_name", "name", "label::English (en)", "label::Hindi (hi)"]
+        settings = dict(zip(*wb["settings"].iter_rows(values_only=True), strict=True))
+        assert settings["default_language"] == "English (en)"
+        # every row with an English text has the Hindi text too
+        s = _survey(wb)
+        for col in ("label", "hint", "constraint_message"):
+            en, hi = s[f"{col}::English (en)"], s[f"{col}::Hindi (hi)"]
+            assert (en.isna() == hi.isna()).all(), (key, col)
+        xform, warnings = _convert(wb, tmp_path, key)
+        assert warnings == []
+        assert '<translation lang="Hindi (hi)">' in xform
+        assert '<translation lang="English (en)" default="true()">' in xform
+    s = _survey(forms["part1"]).set_index("name")
+    row = s.loc["oosc_6_14_response"]
+    assert row["label::Hindi (hi)"] == "समुदाय के साक्ष्य पर प्रतिक्रिया: " + CB.label_hi("oosc_6_14")
+    assert row["label::English (en)"].endswith("Out-of-school children aged 6-14")
+    assert s.loc["rank_child_marriage", "label::Hindi (hi)"] == "बाल विवाह"
+    assert s.loc["rank_child_marriage", "constraint_message::Hindi (hi)"] == "रैंक 1 से 8"
+    assert s.loc["block", "label::Hindi (hi)"] == "प्रखंड"
+    rows = list(forms["part1"]["choices"].iter_rows(values_only=True))
+    choices = pd.DataFrame(rows[1:], columns=rows[0])
+    db = choices[choices["list_name"] == "duty_bearer"]
+    assert db["name"].tolist() == ["agree", "partly_agree", "dispute"]
+    assert db["label::Hindi (hi)"].tolist() == ["सहमत", "आंशिक रूप से सहमत", "असहमत"]
+    yn = choices[choices["list_name"] == "yes_no"]
+    assert yn["label::Hindi (hi)"].tolist() == ["हाँ", "नहीं"]
+    grp = choices[choices["list_name"] == "respondent_groups"].set_index("name")
+    assert grp.loc["ag_women", "label::Hindi (hi)"] == "वयस्क समूह: महिलाएँ"
+    vill = choices[choices["list_name"] == "villages"]  # place names repeat in both languages
+    assert (vill["label::English (en)"] == vill["label::Hindi (hi)"]).all()
+    xform, _ = _convert(forms["part1"], tmp_path, "p1hi")
+    assert "<value>6-14 वर्ष के स्कूल से बाहर बच्चे</value>" in xform
+    assert "<value>आंशिक रूप से सहमत</value>" in xform
+
+
+def test_xlsforms_without_hindi_keep_plain_label(tmp_path):
+    text = CB.path.read_text(encoding="utf-8")
+    text = re.sub(r', label_hi: "[^"]*"', "", text)
+    text = re.sub(r"(?ms)^responses_hi:.*?(?=^\S)", "", text)
+    cb = parse_codebook(text)
+    assert not cb.has_hindi
+    forms = ins.build_xlsforms(cb)
+    head = [c.value for c in forms["part1"]["survey"][1]]
+    assert "label" in head and not any("::" in h for h in head)
+    settings = dict(zip(*forms["part1"]["settings"].iter_rows(values_only=True), strict=True))
+    assert "default_language" not in settings
+    xform, warnings = _convert(forms["part1"], tmp_path, "plain")
+    assert warnings == [] and "<translation" not in xform
+    wb = ins.village_tool(cb)
+    assert all(c.comment is None for c in wb["Children's groups"][ins.HEADER_ROW])
+
+
+def test_templates_show_hindi_without_changing_headers(tmp_path):
+    wb = ins.village_tool(CB, district=_district())
+    ws = wb["Children's groups"]
+    row, cols = ins.header_map(ws)
+    assert row == ins.HEADER_ROW
+    cell = ws.cell(row=ins.HEADER_ROW, column=cols["oosc_6_14"])
+    assert cell.value == "Out-of-school children aged 6-14 [oosc_6_14]"
+    assert cell.comment.text == CB.label_hi("oosc_6_14")
+    assert cell.comment.author == ins.COMMENT_AUTHOR
+    assert ws.cell(row=ins.HEADER_ROW, column=cols["village"]).comment is None
+    rk = wb["Ranking"]
+    _, rcols = ins.header_map(rk)
+    assert rk.cell(row=ins.HEADER_ROW, column=rcols["rank_child_labour"]).comment.text == (
+        "बाल श्रम"
+    )
+    # comments survive a save and reload, and the data start row is unchanged
+    path = ins.save_workbook(wb, tmp_path / "p1.xlsx")
+    back = openpyxl.load_workbook(path)
+    ws2 = back["Children's groups"]
+    assert ins.header_map(ws2) == (row, cols)
+    assert ws2.cell(row=ins.HEADER_ROW, column=cols["oosc_6_14"]).comment.text == (
+        CB.label_hi("oosc_6_14")
+    )
+    assert ins.FIRST_DATA_ROW == ins.HEADER_ROW + 1
+    # the Instructions code table has a Hindi column; code lists show Hindi next to codes
+    ins_ws = wb["Instructions"]
+    rows = list(ins_ws.iter_rows(values_only=True))
+    head = next(r for r in rows if r[0] == "Sheet")
+    assert head[:8] == (
+        "Sheet",
+        "Column code",
+        "Label",
+        "Unit",
+        "Valid values",
+        "Reported by",
+        "Notes",
+        "Hindi label",
+    )
+    by_code = {r[1]: r for r in rows if r[0] == "Children's groups"}
+    assert by_code["oosc_6_14"][7] == CB.label_hi("oosc_6_14")
+    assert by_code["village"][7] is None
+    grp = {r[0]: r for r in rows if r[0] in CB.groups.index}
+    assert grp["ag_men"][1:3] == ("Adult group: men", "वयस्क समूह: पुरुष")
+    resp = {r[0]: r for r in rows if r[0] == "duty_bearer"}
+    assert resp["duty_bearer"][2] == "सहमत / आंशिक रूप से सहमत / असहमत"
+    sec = ins.secondary_template(CB)
+    srows = {r[0]: r for r in sec["Instructions"].iter_rows(values_only=True)}
+    assert srows["sec_pocso_cases"][4] == CB.label_hi("sec_pocso_cases")
 
 
 # ------------------------------------------------------------------ CLI

@@ -19,12 +19,18 @@ whole-number or decimal ranges (or a yes/no list) from the codebook's ``min``/``
 columns), row 2 the headers ``Label [code]`` and data starts on row 3
 (:data:`HEADER_ROW`, :data:`FIRST_DATA_ROW`). Use :func:`header_map` to find columns by
 code, e.g. to fill a blank workbook with synthetic data, and :func:`save_workbook` to write
-it atomically and byte-reproducibly.
+it atomically and byte-reproducibly. Hindi labels of the codebook (``label_hi``) never
+change the header text: an indicator or ranking header cell carries its Hindi label as a
+cell comment, and the Instructions code tables show a Hindi column.
 
 The same instruments as XLSForms (``survey``, ``choices``, ``settings``) come from
 :func:`build_xlsforms`; their field names are codebook codes inside groups ``cg``, ``ag``,
 ``db`` (duty bearers), ``rank``, ``sec`` (secondary), ``p2`` (Part II) so that a Kobo/ODK
-export has columns such as ``cg/child_labour_5_17``.
+export has columns such as ``cg/child_labour_5_17``. When the codebook has Hindi labels
+the forms are bilingual: ``label``, ``hint`` and ``constraint_message`` are written as
+``<column>::English (en)`` and ``<column>::Hindi (hi)`` (every text in both, so pyxform
+reports no missing translation; a text without Hindi is repeated in English) and
+``settings.default_language`` is ``English (en)``. Choice names are unchanged.
 
 XLSForm naming (for ingestion of Kobo/ODK exports)
 --------------------------------------------------
@@ -56,6 +62,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -354,6 +361,11 @@ class _Column:
     band: str  # band key (domain code, 'id', 'answers')
     band_label: str
     indicator: pd.Series | None = None
+    label_hi: str = ""  # Hindi label: the header cell's comment (header text stays English)
+
+
+#: author of the header comments that carry the Hindi labels
+COMMENT_AUTHOR = "DNA codebook (Hindi)"
 
 
 def _fixed(code: str, band: str = "id", band_label: str = "Identification") -> _Column:
@@ -382,6 +394,7 @@ def _indicator_columns(cb: Codebook, codes: Iterable[str]) -> list[_Column]:
                 row["domain"],
                 cb.domains.at[row["domain"], "label"],
                 row,
+                row["label_hi"],
             )
         )
     return cols
@@ -550,6 +563,8 @@ def _data_sheet(
         j = k + 1
     for j, col in enumerate(columns, start=1):
         c = ws.cell(row=HEADER_ROW, column=j, value=_header_text(col.label, col.code))
+        if col.label_hi:
+            c.comment = Comment(col.label_hi, COMMENT_AUTHOR, width=240, height=60)
         c.font = _HEADER_FONT
         c.fill = _HEADER_FILL
         c.alignment = _WRAP_TOP
@@ -693,6 +708,8 @@ def _instructions(
 
     section("Columns and codes")
     head = ["Sheet", "Column code", "Label", "Unit", "Valid values", "Reported by", "Notes"]
+    if cb.has_hindi:
+        head.append("Hindi label")
     for j, h in enumerate(head, start=1):
         c = ws.cell(row=r, column=j, value=h)
         c.font = _HEADER_FONT
@@ -722,6 +739,8 @@ def _instructions(
                 if col.code.startswith("rank_"):
                     n = len(cb.ranking_issues)
                     vals[3:5] = ["rank", f"1 to {n} (1 = most serious)"]
+            if cb.has_hindi:
+                vals.append(col.label_hi or None)
             for j, v in enumerate(vals, start=1):
                 ws.cell(row=r, column=j, value=v)
             r += 1
@@ -739,6 +758,8 @@ def _instructions(
             ws.cell(
                 row=r, column=4, value="yes / no" if ind["unit"] == "yesno" else _range_text(ind)
             )
+            if ind["label_hi"]:
+                ws.cell(row=r, column=5, value=ind["label_hi"])
             r += 1
     r += 1
     section("Respondent group codes")
@@ -746,6 +767,8 @@ def _instructions(
     for g in used:
         ws.cell(row=r, column=1, value=g)
         ws.cell(row=r, column=2, value=cb.groups.at[g, "label"])
+        if cb.groups.at[g, "label_hi"]:
+            ws.cell(row=r, column=3, value=cb.groups.at[g, "label_hi"])
         r += 1
     resp = _responses_used(key, cb)
     if resp:
@@ -754,6 +777,9 @@ def _instructions(
         for scale, vals in resp.items():
             ws.cell(row=r, column=1, value=scale)
             ws.cell(row=r, column=2, value=" / ".join(vals))
+            if cb.responses_hi:
+                hi = " / ".join(cb.responses_hi.get(v, v) for v in vals)
+                ws.cell(row=r, column=3, value=hi)
             r += 1
     if key == "part1":
         r += 1
@@ -761,8 +787,10 @@ def _instructions(
         for _, row in cb.ranking_issues.iterrows():
             ws.cell(row=r, column=1, value=f"rank_{row['code']}")
             ws.cell(row=r, column=2, value=row["label"])
+            if row["label_hi"]:
+                ws.cell(row=r, column=3, value=row["label_hi"])
             r += 1
-    for letter, width in zip("ABCDEFG", (22, 30, 48, 10, 22, 26, 40), strict=True):
+    for letter, width in zip("ABCDEFGH", (22, 30, 48, 10, 22, 26, 40, 48), strict=True):
         ws.column_dimensions[letter].width = width
     return ws
 
@@ -981,7 +1009,15 @@ def village_tool(
         _fixed("comment", "answers", "Evidence and response"),
     ]
     rank_cols = [*ids] + [
-        _Column(f"rank_{r['code']}", r["label"], "rank", 14, "answers", "Rank (1 = most serious)")
+        _Column(
+            f"rank_{r['code']}",
+            r["label"],
+            "rank",
+            14,
+            "answers",
+            "Rank (1 = most serious)",
+            label_hi=r["label_hi"],
+        )
         for _, r in cb.ranking_issues.iterrows()
     ]
     sheets = {
@@ -1414,6 +1450,54 @@ _SURVEY_COLS = [
 ]
 
 
+#: XLSForm language names (``label::English (en)``, ``label::Hindi (hi)``)
+LANG_EN = "English (en)"
+LANG_HI = "Hindi (hi)"
+#: survey and choices columns that are translated when the codebook has Hindi labels
+_TRANSLATED = ("label", "hint", "constraint_message")
+
+#: Hindi of the fixed texts of the XLSForms (indicator, group, issue and answer labels
+#: come from the codebook; a text missing here is repeated in English)
+_UI_HI = {
+    "Block": "प्रखंड",
+    "Village": "गाँव",
+    "Financial year": "वित्तीय वर्ष",
+    "Departmental figures": "विभागीय आँकड़े",
+    "Source documents and offices": "स्रोत दस्तावेज़ और कार्यालय",
+    "Respondent group": "उत्तरदाता समूह",
+    "Participants in the discussion": "चर्चा में भाग लेने वालों की संख्या",
+    "1 to 200": "1 से 200",
+    "Children's group": "बच्चों का समूह",
+    "Adult group": "वयस्क समूह",
+    "Duty bearer interview": "कर्तव्य-धारक का साक्षात्कार",
+    "Comment (no names of persons)": "टिप्पणी (किसी व्यक्ति का नाम न लिखें)",
+    "Pairwise ranking (1 = most serious)": "जोड़ीवार रैंकिंग (1 = सबसे गंभीर)",
+    "Block official": "प्रखंड पदाधिकारी",
+    "Issues presented": "प्रस्तुत मुद्दे",
+    "Action committed (no names of persons)": "तय की गई कार्रवाई (किसी व्यक्ति का नाम न लिखें)",
+    "Timeline (months)": "समय-सीमा (महीने)",
+    "0 to 60 months": "0 से 60 महीने",
+    "Children's groups": "बच्चों के समूह",
+    "Adult groups": "वयस्क समूह",
+    "Teacher": "शिक्षक",
+    "Anganwadi worker": "आंगनवाड़ी सेविका",
+    "ASHA": "आशा",
+    "Block officials' response": "प्रखंड पदाधिकारियों की प्रतिक्रिया",
+    "percent": "प्रतिशत",
+    "score": "अंक",
+}
+
+
+def _range_text_hi(ind: pd.Series) -> str:
+    lo, hi = ind["min"], ind["max"]
+    return f"{lo:g} या अधिक" if pd.isna(hi) else f"{lo:g} से {hi:g}"
+
+
+def _hi_or(cb: Codebook, code: str, english: str) -> str:
+    """Hindi label of a codebook code, or ``english`` when it has none."""
+    return cb.label_hi(code) or english
+
+
 def _choice_name(text: str) -> str:
     return text.strip().replace(" ", "_")
 
@@ -1464,15 +1548,49 @@ def geography_choices(geo: Geography) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 class _Form:
-    def __init__(self, form_id: str, title: str, version: str):
+    """An XLSForm under construction.
+
+    With ``hindi`` true, every ``label``, ``hint`` and ``constraint_message`` is written
+    as ``<column>::English (en)`` and ``<column>::Hindi (hi)`` (the Hindi text from a
+    ``<column>_hi`` key of the row, else :data:`_UI_HI`, else the English text, so that
+    no translation is ever missing) and ``default_language`` is English.
+    """
+
+    def __init__(self, form_id: str, title: str, version: str, hindi: bool = False):
         self.survey: list[dict[str, Any]] = []
         self.choices: list[dict[str, Any]] = []
         self.choice_extra: list[str] = []
         self.settings = {"form_title": title, "form_id": form_id, "version": version}
+        if hindi:
+            self.settings["default_language"] = LANG_EN
+        self.hindi = hindi
         self._lists: set[str] = set()
 
     def q(self, type_: str, name: str, label: str, **kw: Any) -> None:
         self.survey.append({"type": type_, "name": name, "label": label, **kw})
+
+    def _columns(self, cols: list[str]) -> list[str]:
+        if not self.hindi:
+            return cols
+        out: list[str] = []
+        for c in cols:
+            out += [f"{c}::{LANG_EN}", f"{c}::{LANG_HI}"] if c in _TRANSLATED else [c]
+        return out
+
+    def _rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not self.hindi:
+            return [{k: v for k, v in r.items() if not k.endswith("_hi")} for r in rows]
+        out = []
+        for r in rows:
+            new = {k: v for k, v in r.items() if k not in _TRANSLATED and not k.endswith("_hi")}
+            for c in _TRANSLATED:
+                en = r.get(c)
+                if en in (None, ""):
+                    continue
+                new[f"{c}::{LANG_EN}"] = en
+                new[f"{c}::{LANG_HI}"] = r.get(f"{c}_hi") or _UI_HI.get(str(en), en)
+            out.append(new)
+        return out
 
     def add_list(self, list_name: str, rows: Iterable[dict[str, Any]]) -> bool:
         if list_name in self._lists:
@@ -1484,7 +1602,7 @@ class _Form:
         for r in rows:
             self.choices.append({"list_name": list_name, **r})
             for k in r:
-                if k not in ("name", "label") and k not in self.choice_extra:
+                if k not in ("name", "label", "label_hi") and k not in self.choice_extra:
                     self.choice_extra.append(k)
         return True
 
@@ -1492,9 +1610,10 @@ class _Form:
         wb = _new_workbook()
         ws = wb.active
         ws.title = "survey"
-        _write_table(ws, _SURVEY_COLS, self.survey)
+        _write_table(ws, self._columns(_SURVEY_COLS), self._rows(self.survey))
         ch = wb.create_sheet("choices")
-        _write_table(ch, ["list_name", "name", "label", *self.choice_extra], self.choices)
+        ch_cols = self._columns(["list_name", "name", "label", *self.choice_extra])
+        _write_table(ch, ch_cols, self._rows(self.choices))
         st = wb.create_sheet("settings")
         _write_table(st, list(self.settings), [self.settings])
         wb.properties.title = self.settings["form_title"]
@@ -1515,11 +1634,19 @@ def _write_table(ws: Worksheet, cols: list[str], rows: list[dict[str, Any]]) -> 
     ws.freeze_panes = "A2"
 
 
-def _xf_value(form: _Form, ind: pd.Series, name: str, label: str, relevant: str | None) -> None:
+def _xf_value(
+    form: _Form,
+    ind: pd.Series,
+    name: str,
+    label: str,
+    relevant: str | None,
+    label_hi: str | None = None,
+) -> None:
     unit = ind["unit"]
     lo, hi = ind["min"], ind["max"]
+    label_hi = label_hi or ind["label_hi"] or None
     if unit == "yesno":
-        form.q("select_one yes_no", name, label, relevant=relevant)
+        form.q("select_one yes_no", name, label, relevant=relevant, label_hi=label_hi)
         return
     qtype = "decimal" if unit == "share" else "integer"
     cons = f". >= {lo:g}" if pd.isna(hi) else f". >= {lo:g} and . <= {hi:g}"
@@ -1530,7 +1657,9 @@ def _xf_value(form: _Form, ind: pd.Series, name: str, label: str, relevant: str 
         relevant=relevant,
         constraint=cons,
         constraint_message=f"{_range_text(ind)}",
+        constraint_message_hi=_range_text_hi(ind),
         hint={"share": "percent", "score": "score"}.get(unit),
+        label_hi=label_hi,
     )
 
 
@@ -1556,11 +1685,20 @@ def _xf_geo(form: _Form, geo: Geography, village: bool) -> None:
 
 
 def _xf_groups(form: _Form, cb: Codebook, list_name: str, codes: list[str]) -> None:
-    form.add_list(list_name, [{"name": g, "label": cb.groups.at[g, "label"]} for g in codes])
+    form.add_list(
+        list_name,
+        [
+            {"name": g, "label": cb.groups.at[g, "label"], "label_hi": cb.groups.at[g, "label_hi"]}
+            for g in codes
+        ],
+    )
 
 
-def _xf_responses(form: _Form, scale: str, values: list[str]) -> None:
-    form.add_list(scale, [{"name": _choice_name(v), "label": v} for v in values])
+def _xf_responses(form: _Form, cb: Codebook, scale: str, values: list[str]) -> None:
+    form.add_list(
+        scale,
+        [{"name": _choice_name(v), "label": v, "label_hi": cb.responses_hi.get(v)} for v in values],
+    )
 
 
 def build_xlsforms(
@@ -1591,11 +1729,12 @@ def build_xlsforms(
     geo = geography or resolve_geography(district, villages, blocks)
     fams = cb.group_families()
     version = re.sub(r"[^0-9A-Za-z._-]", "-", cb.version)
-    yes_no = [{"name": "yes", "label": "yes"}, {"name": "no", "label": "no"}]
+    yes_no = [{"name": v, "label": v, "label_hi": cb.responses_hi.get(v)} for v in ("yes", "no")]
+    hindi = cb.has_hindi
     forms: dict[str, Workbook] = {}
 
     # ---- secondary
-    f = _Form("dna_secondary_block_data", "DNA secondary data (block)", version)
+    f = _Form("dna_secondary_block_data", "DNA secondary data (block)", version, hindi)
     _xf_geo(f, geo, village=False)
     f.add_list("years", [{"name": y, "label": y} for y in cb.secondary_years])
     f.q("select_one years", "year", "Financial year", required="yes")
@@ -1609,7 +1748,7 @@ def build_xlsforms(
     forms["secondary"] = f.workbook()
 
     # ---- Part I village tool
-    f = _Form("dna_part1_village_tool", "DNA Part I: village tool", version)
+    f = _Form("dna_part1_village_tool", "DNA Part I: village tool", version, hindi)
     _xf_geo(f, geo, village=True)
     db_fams = _duty_bearer_families(cb)
     respondents = [
@@ -1619,7 +1758,7 @@ def build_xlsforms(
     ]
     _xf_groups(f, cb, "respondent_groups", respondents)
     f.add_list("yes_no", yes_no)
-    _xf_responses(f, "duty_bearer", cb.responses["duty_bearer"])
+    _xf_responses(f, cb, "duty_bearer", cb.responses["duty_bearer"])
     f.q("select_one respondent_groups", "group", "Respondent group", required="yes")
     is_cg = "starts-with(${group}, 'cg_')"
     is_ag = "starts-with(${group}, 'ag_')"
@@ -1643,13 +1782,29 @@ def build_xlsforms(
     for code in _long_indicator_codes(cb, "part1"):
         ind = cb.indicator(code)
         rel = " or ".join(fam_test[fam] for fam in db_fams if fam in ind["groups"])
-        _xf_value(f, ind, f"{code}_community", f"Community's value: {ind['label']}", rel)
-        _xf_value(f, ind, code, f"Duty bearer's value: {ind['label']}", rel)
+        hi = ind["label_hi"] or ind["label"]
+        _xf_value(
+            f,
+            ind,
+            f"{code}_community",
+            f"Community's value: {ind['label']}",
+            rel,
+            label_hi=f"समुदाय द्वारा बताया गया आँकड़ा: {hi}",
+        )
+        _xf_value(
+            f,
+            ind,
+            code,
+            f"Duty bearer's value: {ind['label']}",
+            rel,
+            label_hi=f"कर्तव्य-धारक द्वारा बताया गया आँकड़ा: {hi}",
+        )
         f.q(
             "select_one duty_bearer",
             f"{code}_response",
             f"Response to the community's evidence: {ind['label']}",
             relevant=rel,
+            label_hi=f"समुदाय के साक्ष्य पर प्रतिक्रिया: {hi}",
         )
         f.q(
             "text",
@@ -1668,22 +1823,35 @@ def build_xlsforms(
             r["label"],
             constraint=f". >= 1 and . <= {n}",
             constraint_message=f"rank 1 to {n}",
+            label_hi=r["label_hi"] or None,
+            constraint_message_hi=f"रैंक 1 से {n}",
         )
     f.q("end_group", "", "")
     f.q("today", "today", "")
     forms["part1"] = f.workbook()
 
     # ---- Part II block tool
-    f = _Form("dna_part2_block_tool", "DNA Part II: block duty bearers", version)
+    f = _Form("dna_part2_block_tool", "DNA Part II: block duty bearers", version, hindi)
     _xf_geo(f, geo, village=False)
     _xf_groups(f, cb, "block_officials", fams.get("block_official", []))
-    _xf_responses(f, "block_official", cb.responses["block_official"])
+    _xf_responses(f, cb, "block_official", cb.responses["block_official"])
     f.q("select_one block_officials", "group", "Block official", required="yes")
     f.q("begin_group", "p2", "Issues presented")
     for code in cb.indicators_for("part2"):
         label = cb.indicator(code)["label"]
-        f.q("text", f"{code}_evidence", f"Evidence presented: {label}")
-        f.q("select_one block_official", f"{code}_response", f"Response: {label}")
+        hi = _hi_or(cb, code, label)
+        f.q(
+            "text",
+            f"{code}_evidence",
+            f"Evidence presented: {label}",
+            label_hi=f"प्रस्तुत साक्ष्य: {hi}",
+        )
+        f.q(
+            "select_one block_official",
+            f"{code}_response",
+            f"Response: {label}",
+            label_hi=f"प्रतिक्रिया: {hi}",
+        )
         answered = f"${{{code}_response}} != ''"
         f.q("text", f"{code}_action", "Action committed (no names of persons)", relevant=answered)
         f.q(
@@ -1699,10 +1867,10 @@ def build_xlsforms(
     forms["part2"] = f.workbook()
 
     # ---- collation
-    f = _Form("dna_village_collation", "DNA village level data collation", version)
+    f = _Form("dna_village_collation", "DNA village level data collation", version, hindi)
     _xf_geo(f, geo, village=True)
     f.add_list("yes_no", yes_no)
-    _xf_responses(f, "block_official", cb.responses["block_official"])
+    _xf_responses(f, cb, "block_official", cb.responses["block_official"])
     for src, label in (
         ("cg", "Children's groups"),
         ("ag", "Adult groups"),
@@ -1719,7 +1887,12 @@ def build_xlsforms(
         f.q("end_group", "", "")
     f.q("begin_group", "block_response", "Block officials' response")
     for code in cb.indicators_for("part2"):
-        f.q("select_one block_official", code, cb.indicator(code)["label"])
+        f.q(
+            "select_one block_official",
+            code,
+            cb.indicator(code)["label"],
+            label_hi=cb.label_hi(code) or None,
+        )
     f.q("end_group", "", "")
     f.q("today", "today", "")
     forms["collation"] = f.workbook()
