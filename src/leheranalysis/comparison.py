@@ -829,6 +829,28 @@ def _natural_srb_line(ax, code: str) -> None:
         ax.axvline(NATURAL_SEX_RATIO_AT_BIRTH, color="#009E73", ls=":", lw=1.4, zorder=0)
 
 
+def _area_grid(change: pd.DataFrame, areas: list[str], ncols: int):
+    """One panel per indicator code, one row per area: ``(codes, fig, axes, ypos)``."""
+    from leheranalysis import plotting
+
+    codes = list(dict.fromkeys(change["code"]))
+    fig, axes = plotting.figure_grid(len(codes), ncols=ncols,
+                                     panel=(3.3, 0.32 * len(areas) + 1.3), sharey=True)  # fmt: skip
+    return codes, fig, axes, {a: i for i, a in enumerate(areas)}
+
+
+def _decorate_area_panel(ax, code: str, sub: pd.DataFrame, areas: list[str], highlight) -> None:
+    """Area rows, title, unit label and highlight of one NFHS panel."""
+    _natural_srb_line(ax, code)
+    ax.set_yticks(range(len(areas)), areas)
+    ax.set_ylim(-0.6, len(areas) - 0.4)
+    ax.grid(axis="y", visible=False)
+    unit = sub["unit"].iloc[0]
+    ax.set_title(_wrap(sub["label"].iloc[0], 28), fontsize=10)
+    ax.set_xlabel("per cent" if unit == "%" else unit, fontsize=9)
+    _mark_highlight(ax, areas, highlight)
+
+
 def nfhs_level_figure(change: pd.DataFrame, highlight: str | None = None, ncols: int = 4):
     """Small multiples of the NFHS-5 values: one panel per indicator, one row per area.
 
@@ -848,11 +870,8 @@ def nfhs_level_figure(change: pd.DataFrame, highlight: str | None = None, ncols:
     """
     from leheranalysis import plotting
 
-    codes = list(dict.fromkeys(change["code"]))
     areas = [a for a in _area_labels(change) if a != "India"]
-    fig, axes = plotting.figure_grid(len(codes), ncols=ncols,
-                                     panel=(3.3, 0.32 * len(areas) + 1.3), sharey=True)  # fmt: skip
-    ypos = {a: i for i, a in enumerate(areas)}
+    codes, fig, axes, ypos = _area_grid(change, areas, ncols)
     for ax, code in zip(axes, codes, strict=True):
         sub = change[change["code"] == code]
         for _, r in sub[sub["area_type"] != "india"].iterrows():
@@ -863,14 +882,7 @@ def nfhs_level_figure(change: pd.DataFrame, highlight: str | None = None, ncols:
         india = sub.loc[sub["area_type"] == "india", "nfhs5"]
         if len(india) and pd.notna(india.iloc[0]):
             ax.axvline(india.iloc[0], color="#333333", ls="--", lw=1)
-        _natural_srb_line(ax, code)
-        ax.set_yticks(range(len(areas)), areas)
-        ax.set_ylim(-0.6, len(areas) - 0.4)
-        ax.grid(axis="y", visible=False)
-        unit = sub["unit"].iloc[0]
-        ax.set_title(_wrap(sub["label"].iloc[0], 28), fontsize=10)
-        ax.set_xlabel("per cent" if unit == "%" else unit, fontsize=9)
-        _mark_highlight(ax, areas, highlight)
+        _decorate_area_panel(ax, code, sub, areas, highlight)
     fig.tight_layout()
     return fig
 
@@ -898,11 +910,8 @@ def change_figure(change: pd.DataFrame, highlight: str | None = None, ncols: int
 
     from leheranalysis import plotting
 
-    codes = list(dict.fromkeys(change["code"]))
     areas = _area_labels(change)
-    fig, axes = plotting.figure_grid(len(codes), ncols=ncols,
-                                     panel=(3.3, 0.32 * len(areas) + 1.3), sharey=True)  # fmt: skip
-    ypos = {a: i for i, a in enumerate(areas)}
+    codes, fig, axes, ypos = _area_grid(change, areas, ncols)
     colours = {"better": plotting.OKABE_ITO[0], "worse": plotting.OKABE_ITO[3],
                "no change": "#555555", "": "#555555"}  # fmt: skip
     for ax, code in zip(axes, codes, strict=True):
@@ -912,14 +921,7 @@ def change_figure(change: pd.DataFrame, highlight: str | None = None, ncols: int
             ax.plot([r["nfhs4"], r["nfhs5"]], [y, y], color="#BBBBBB", lw=2, zorder=1)
             ax.plot([r["nfhs4"]], [y], "o", ms=5, color="#999999", zorder=2)
             ax.plot([r["nfhs5"]], [y], "o", ms=6, color=colours[r["direction"]], zorder=3)
-        _natural_srb_line(ax, code)
-        ax.set_yticks(range(len(areas)), areas)
-        ax.set_ylim(-0.6, len(areas) - 0.4)
-        ax.grid(axis="y", visible=False)
-        unit = sub["unit"].iloc[0]
-        ax.set_title(_wrap(sub["label"].iloc[0], 28), fontsize=10)
-        ax.set_xlabel("per cent" if unit == "%" else unit, fontsize=9)
-        _mark_highlight(ax, areas, highlight)
+        _decorate_area_panel(ax, code, sub, areas, highlight)
     handles = [Line2D([], [], marker="o", ls="", color="#999999", label="NFHS-4 (2015-16)"),
                Line2D([], [], marker="o", ls="", color=colours["better"],
                       label="NFHS-5 (2019-21), better"),
