@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
@@ -237,7 +238,6 @@ def figure_bundle(fig, alt: str) -> tuple[dict[str, str], dict[str, Any]]:
     >>> plt.close(fig)
     """
     import base64
-    import html
     import io
 
     buf = io.BytesIO()
@@ -321,6 +321,9 @@ def _file_name(path: Any) -> str:
 def styled(df: pd.DataFrame, index: bool = True, caption: str | None = None):
     """A pandas Styler for reports: optional hidden index and caption, no numbers touched.
 
+    Cells, index labels, column headers and the caption are HTML-escaped: they may carry
+    text from an input (a written village name, a cleaning-log value).
+
     Parameters
     ----------
     df : pandas.DataFrame
@@ -333,7 +336,14 @@ def styled(df: pd.DataFrame, index: bool = True, caption: str | None = None):
     -------
     pandas.io.formats.style.Styler
     """
-    sty = df.style
+    # every cell, index label and header may carry text from an input: escape them all
+    # (the Styler escapes values and labels, not the index and column level names)
+    df = df.rename_axis(
+        index=[_escape_name(n) for n in df.index.names],
+        columns=[_escape_name(n) for n in df.columns.names],
+    )
+    sty = df.style.format(escape="html").format_index(escape="html", axis=0)
+    sty = sty.format_index(escape="html", axis=1)
     if not index:
         sty = sty.hide(axis="index")
     left = [("text-align", "left")]
@@ -353,8 +363,12 @@ def styled(df: pd.DataFrame, index: bool = True, caption: str | None = None):
     sty = sty.set_table_styles(heads, overwrite=False)
     sty = sty.set_table_attributes('class="dataframe leher-table"')
     if caption:
-        sty = sty.set_caption(caption)
+        sty = sty.set_caption(html.escape(caption))
     return sty
+
+
+def _escape_name(name: Any) -> Any:
+    return None if name is None else html.escape(str(name))
 
 
 def _is_text_column(col: pd.Series) -> bool:

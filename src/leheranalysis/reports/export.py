@@ -69,8 +69,27 @@ def _opens_with_h1(nb) -> bool:
     return False
 
 
+def _neutralise_markdown(output) -> None:
+    """Make a Markdown output's raw HTML show as text (its values may come from inputs).
+
+    Markdown passes raw HTML through to the report; with every ``<`` written as ``&lt;``
+    no tag can open, while Markdown emphasis, lists and links still render.
+    """
+    data = output.get("data") or {}
+    text = data.get("text/markdown")
+    if text is None:
+        return
+    if isinstance(text, list):
+        text = "".join(text)
+    data["text/markdown"] = text.replace("<", "&lt;")
+
+
 def clean_for_report(nb):
-    """A copy of ``nb`` without hidden cells, stderr streams and provenance outputs."""
+    """A copy of ``nb`` without hidden cells, stderr streams and provenance outputs.
+
+    Raw HTML in Markdown outputs (``display(Markdown(...))``, whose text may carry
+    values from inputs) is neutralised: it shows as text.
+    """
     nb = copy.deepcopy(nb)
     keep = []
     for cell in nb.cells:
@@ -85,6 +104,8 @@ def clean_for_report(nb):
                 for o in cell.outputs
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
+            for o in cell.outputs:
+                _neutralise_markdown(o)
         keep.append(cell)
     nb.cells = keep
     nb.metadata.pop("widgets", None)
