@@ -56,6 +56,16 @@ class Processed:
         """True when any input was SYNTHETIC demonstration data."""
         return bool(self.manifest.get("synthetic", False))
 
+    @property
+    def round(self) -> str:
+        """The assessment round (``baseline`` for data ingested before rounds existed)."""
+        return str(self.manifest.get("round") or "baseline")
+
+    @property
+    def reference_date(self) -> str | None:
+        """When the round's evidence was collected (``YYYY-MM-DD``), if recorded."""
+        return self.manifest.get("reference_date")
+
 
 def analysis_observations(observations: pd.DataFrame, codebook=None) -> pd.DataFrame:
     """Observations of codebook indicators only.
@@ -94,7 +104,11 @@ def _csv(path: Path) -> pd.DataFrame:
         return pd.DataFrame()
 
 
-def load_processed(district: str | None = None, folder: str | Path | None = None) -> Processed:
+def load_processed(
+    district: str | None = None,
+    folder: str | Path | None = None,
+    round_name: str | None = None,
+) -> Processed:
     """Load the processed tables of a district.
 
     Parameters
@@ -103,6 +117,10 @@ def load_processed(district: str | None = None, folder: str | Path | None = None
         District name; the folder is ``config.processed_dir(district)``.
     folder : path, optional
         The processed folder itself (takes precedence over ``district``).
+    round_name : str, optional
+        An assessment round (:mod:`leheranalysis.rounds`): ``baseline`` (the district's
+        folder) or a follow-up round (``<folder>/rounds/<round>``). Default: the folder
+        as given (the baseline).
 
     Returns
     -------
@@ -120,11 +138,17 @@ def load_processed(district: str | None = None, folder: str | Path | None = None
             raise DataNotAvailableError("give a district or a processed folder")
         folder = config.processed_dir(district)
     folder = Path(folder)
+    if round_name is not None:
+        from leheranalysis.rounds import folder_of_round
+
+        folder = folder_of_round(folder, round_name)
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:
         raise DataNotAvailableError(
             f"{folder}: no processed data ({missing[0]} missing); run "
-            f"`leher ingest --district {district or folder.name} INPUT...` first"
+            f"`leher ingest --district {district or folder.name}"
+            f"{'' if round_name in (None, 'baseline') else ' --round ' + str(round_name)} "
+            "INPUT...` first"
         )
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

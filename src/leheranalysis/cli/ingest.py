@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from leheranalysis import config
-
 #: rows of the error table printed before "... and N more"
 SHOW_ERRORS = 30
 
@@ -63,6 +61,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--district", required=True, help="district name, e.g. Madhubani")
     p.add_argument(
         "--out", type=Path, default=None, help="output folder (default data/processed/<slug>)"
+    )
+    p.add_argument(
+        "--round",
+        default="baseline",
+        metavar="NAME",
+        help="assessment round (default baseline); a follow-up round such as midline is "
+        "written to data/processed/<district>/rounds/<NAME>/ and never touches another round",
+    )
+    p.add_argument(
+        "--date",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="reference date of the round (when its evidence was collected)",
     )
     p.add_argument(
         "--aliases",
@@ -135,12 +146,21 @@ def match_summary(match_report: pd.DataFrame) -> str:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the ingestion; print a summary or the error table."""
-    from leheranalysis import ingest
+    from leheranalysis import ingest, rounds
 
+    round_name = rounds.check_round(args.round)
+    rounds.check_date(args.date)
     district = _district(args.district)
-    out = args.out if args.out is not None else config.processed_dir(district.name)
+    out = args.out if args.out is not None else rounds.round_dir(district.name, round_name)
     result = ingest.read_district(district, args.inputs, aliases=args.aliases)
     result.manifest["parameters"]["out_dir"] = ingest.stored_path(out)
+    cov = rounds.annotate(
+        result.manifest,
+        round_name,
+        args.date,
+        result.villages,
+        rounds.baseline_folder_for(out, district.name),
+    )
     try:
         ingest.write_result(result, out)
     except ingest.IngestValidationError as exc:
@@ -148,6 +168,8 @@ def handle(args: argparse.Namespace) -> int:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 2
     tag = " (SYNTHETIC data)" if result.synthetic else ""
+    if round_name != rounds.BASELINE:
+        tag += f", round {round_name}"
     nb = len(result.blocks)
     blocks = ", ".join(f"{r.block_name} ({r.block_id})" for r in result.blocks.itertuples())
     print(
@@ -157,4 +179,10 @@ def handle(args: argparse.Namespace) -> int:
         f"{changes_summary(result.cleaning_log)} in cleaning_log.csv; "
         f"{match_summary(result.match_report)}\nWritten to {out}"
     )
+    if round_name != rounds.BASELINE:
+        print(
+            rounds.coverage_summary(cov, round_name)
+            if cov is not None
+            else f"{round_name}: no baseline of {result.district} to compare villages with"
+        )
     return 0

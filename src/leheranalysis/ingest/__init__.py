@@ -469,6 +469,8 @@ def ingest_district(
     *,
     write: bool = True,
     codebook: Codebook | None = None,
+    round_name: str = "baseline",
+    reference_date: str | None = None,
 ) -> IngestResult:
     """Ingest a district's filled workbooks, Kobo/ODK exports and CSV files.
 
@@ -479,13 +481,19 @@ def ingest_district(
     inputs : list of path
         Files and folders.
     out_dir : path, optional
-        Output folder (default ``config.processed_dir(district)``,
-        ``data/processed/<slug>``).
+        Output folder (default the round's folder: ``data/processed/<slug>`` for the
+        baseline, ``data/processed/<slug>/rounds/<round>`` for a follow-up round, see
+        :mod:`leheranalysis.rounds`).
     aliases : path, optional
         Village alias CSV (``written_name, block, village_id``).
     write : bool
         False: only read and validate (same as :func:`read_district`).
     codebook : Codebook, optional
+    round_name : str
+        Assessment round (``baseline``, ``midline``, ...), recorded in the manifest.
+    reference_date : str, optional
+        ``YYYY-MM-DD``, when the round's evidence was collected (manifest
+        ``reference_date``).
 
     Returns
     -------
@@ -501,9 +509,20 @@ def ingest_district(
     >>> res = ingest_district("Madhubani", ["data/raw/dna/madhubani"])  # doctest: +SKIP
     >>> res.observations.groupby("instrument").size()  # doctest: +SKIP
     """
+    from leheranalysis import rounds
+
+    name = rounds.check_round(round_name)
+    rounds.check_date(reference_date)
     result = read_district(district, inputs, aliases=aliases, codebook=codebook)
+    out = Path(out_dir) if out_dir is not None else rounds.round_dir(result.district, name)
+    rounds.annotate(
+        result.manifest,
+        name,
+        reference_date,
+        result.villages,
+        rounds.baseline_folder_for(out, result.district),
+    )
     if write:
-        out = Path(out_dir) if out_dir is not None else config.processed_dir(result.district)
         result.manifest["parameters"]["out_dir"] = stored_path(out)
         write_result(result, out)
     return result

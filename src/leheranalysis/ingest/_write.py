@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from leheranalysis.errors import ConfigError
+from leheranalysis.rounds import ROUNDS_FOLDER
 
 PROCESSED_FILES = (
     "observations.parquet",
@@ -67,12 +68,18 @@ def write_processed(result, out_dir: Path) -> Path:
     ConfigError
         If ``out_dir`` exists but is a file, or a non-empty folder that is not a previous
         ingestion output (no ``manifest.json``): it is never replaced.
+
+    Notes
+    -----
+    A ``rounds/`` folder inside ``out_dir`` (the district's follow-up rounds, see
+    :mod:`leheranalysis.rounds`) is carried over into the new output unchanged.
     """
     out_dir = Path(out_dir)
     if out_dir.exists():
         if not out_dir.is_dir():
             raise ConfigError(f"{out_dir}: output path exists and is not a folder")
-        if any(out_dir.iterdir()) and not (out_dir / "manifest.json").is_file():
+        others = [f for f in out_dir.iterdir() if f.name != ROUNDS_FOLDER]
+        if others and not (out_dir / "manifest.json").is_file():
             raise ConfigError(
                 f"{out_dir}: folder exists, is not empty and holds no manifest.json - it is "
                 "not an ingestion output, so it is not replaced; choose another --out"
@@ -101,14 +108,21 @@ def write_processed(result, out_dir: Path) -> Path:
 
 
 def _swap(tmp: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` by ``tmp``, carrying ``out_dir/rounds`` over (renames only)."""
     if not out_dir.exists():
         os.replace(tmp, out_dir)
         return
     old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
     os.replace(out_dir, old)
+    moved = False
     try:
+        if (old / ROUNDS_FOLDER).is_dir():
+            os.replace(old / ROUNDS_FOLDER, tmp / ROUNDS_FOLDER)
+            moved = True
         os.replace(tmp, out_dir)
     except BaseException:
+        if moved:
+            os.replace(tmp / ROUNDS_FOLDER, old / ROUNDS_FOLDER)
         os.replace(old, out_dir)
         raise
     shutil.rmtree(old, ignore_errors=True)
