@@ -131,6 +131,21 @@ class Codebook:
     responses_hi : dict of str to str
         Hindi labels of answers (keys: answers of :attr:`responses`, ``yes``, ``no``);
         empty when the codebook has no ``responses_hi`` section.
+    key_findings : dict
+        Rules that choose the key findings (:mod:`leheranalysis.keyfindings`): ``n``,
+        ``max_per_domain``, ``domain_limits``, ``min_villages``, ``weights``; empty when
+        the codebook has no ``key_findings`` section (the module's defaults apply).
+    reason_codes : pandas.DataFrame
+        Reasons a duty bearer gives for a different figure: ``code``, ``label``,
+        ``label_hi``; empty when the section is absent.
+    plan_issues : dict of str to dict
+        Ranking issue -> ``indicators`` (list, the first is the default monitoring
+        indicator), ``department``, ``officer``, ``officials`` (block-official group
+        codes), ``activities`` (activity codes) for the plan workbook.
+    activities : pandas.DataFrame
+        The library of standard activities: ``code``, ``label``.
+    glossary : pandas.DataFrame
+        Abbreviations and method terms: ``term``, ``expansion``, ``definition``.
     """
 
     version: str
@@ -144,6 +159,18 @@ class Codebook:
     secondary_years: list[str]
     path: Path | None = field(default=None, compare=False)
     responses_hi: dict[str, str] = field(default_factory=dict)
+    key_findings: dict[str, Any] = field(default_factory=dict, compare=False)
+    reason_codes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["code", "label", "label_hi"]), compare=False
+    )
+    plan_issues: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
+    activities: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["code", "label"]), compare=False
+    )
+    glossary: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["term", "expansion", "definition"]),
+        compare=False,
+    )
 
     def __repr__(self) -> str:
         n_village = int((self.indicators["instrument"] == "village").sum())
@@ -531,7 +558,93 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         responses=responses_out,
         secondary_years=years,
         responses_hi=responses_hi,
+        **_plan_sections(doc, indicators, ranking_issues, groups, fail),
     )
+
+
+def _code_list(doc: Mapping, key: str, fields: tuple[str, ...], fail) -> pd.DataFrame:
+    """An optional list of ``{code, label, ...}`` mappings with unique codes."""
+    rows = doc.get(key) or []
+    if not isinstance(rows, list):
+        raise fail(f"section {key!r} must be a list")
+    seen: set[str] = set()
+    recs = []
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, Mapping) or row.get(fields[0]) in (None, ""):
+            raise fail(f"{key} entry {i}: needs a non-empty {fields[0]!r}")
+        name = str(row[fields[0]])
+        if name in seen:
+            raise fail(f"{key}: duplicate {fields[0]} {name!r}")
+        seen.add(name)
+        for f in fields[1:2]:
+            if row.get(f) in (None, ""):
+                raise fail(f"{key} {name!r}: missing required field {f!r}")
+        recs.append({f: ("" if row.get(f) is None else str(row.get(f))) for f in fields})
+    return pd.DataFrame.from_records(recs, columns=list(fields))
+
+
+def _plan_sections(
+    doc: Mapping, indicators: pd.DataFrame, ranking_issues: pd.DataFrame, groups: pd.DataFrame, fail
+) -> dict[str, Any]:
+    """Validate the optional plan sections: key findings rules, reason codes, plan issues,
+    activity library and glossary."""
+    rules = doc.get("key_findings") or {}
+    if not isinstance(rules, Mapping):
+        raise fail("section 'key_findings' must be a mapping")
+    n = rules.get("n", 6)
+    if not isinstance(n, int) or not 5 <= n <= 8:
+        raise fail(f"key_findings: 'n' must be a whole number from 5 to 8, got {n!r}")
+    weights = rules.get("weights") or {}
+    for k, w in weights.items():
+        if k not in ("severity", "spread", "register_gap", "community_rank"):
+            raise fail(f"key_findings weights: unknown criterion {k!r}")
+        if not _is_number(w) or w < 0:
+            raise fail(f"key_findings weights {k!r}: must be a number >= 0, got {w!r}")
+    reasons = _code_list(doc, "reason_codes", ("code", "label", "label_hi"), fail)
+    activities = _code_list(doc, "activities", ("code", "label"), fail)
+    glossary = _code_list(doc, "glossary", ("term", "expansion", "definition"), fail)
+    raw = doc.get("plan_issues") or {}
+    if not isinstance(raw, Mapping):
+        raise fail("section 'plan_issues' must be a mapping of ranking issue to its plan")
+    issues = set(ranking_issues["code"])
+    plan: dict[str, dict[str, Any]] = {}
+    for issue, spec in raw.items():
+        where = f"plan_issues {issue!r}"
+        if issue not in issues:
+            raise fail(f"{where}: not a ranking issue (known: {', '.join(sorted(issues))})")
+        if not isinstance(spec, Mapping):
+            raise fail(f"{where}: must be a mapping")
+        inds = list(spec.get("indicators") or [])
+        if not inds:
+            raise fail(f"{where}: field 'indicators' must list at least one indicator")
+        for code in inds:
+            if code not in indicators.index or indicators.at[code, "instrument"] != "village":
+                raise fail(f"{where}: field 'indicators' names unknown village indicator {code!r}")
+        for f in ("department", "officer"):
+            if not isinstance(spec.get(f), str) or not spec.get(f).strip():
+                raise fail(f"{where}: missing required field {f!r}")
+        officials = list(spec.get("officials") or [])
+        for g in officials:
+            if g not in groups.index or groups.at[g, "kind"] != "block_official":
+                raise fail(f"{where}: field 'officials' names unknown block official {g!r}")
+        acts = list(spec.get("activities") or [])
+        for a in acts:
+            if a not in set(activities["code"]):
+                raise fail(f"{where}: field 'activities' names unknown activity {a!r}")
+        plan[str(issue)] = {
+            "indicators": [str(c) for c in inds],
+            "department": str(spec["department"]).strip(),
+            "officer": str(spec["officer"]).strip(),
+            "officials": [str(g) for g in officials],
+            "activities": [str(a) for a in acts],
+        }
+    return {
+        "key_findings": dict(rules),
+        "reason_codes": reasons,
+        "plan_issues": plan,
+        "activities": activities,
+        "glossary": glossary,
+    }
 
 
 def _check_hi(value: Any, where: str, fail) -> str:

@@ -1,0 +1,153 @@
+"""Key findings: chosen by rules, worst blocks true to the data, small counts kept hidden."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from leheranalysis import config
+from leheranalysis import indicators as ind
+from leheranalysis import keyfindings as kf
+from leheranalysis.codebook import load_codebook, parse_codebook
+from leheranalysis.errors import CodebookError
+from leheranalysis.processed import analysis_observations, load_processed
+from tests._suite import sandbox
+
+CB = load_codebook()
+
+
+@pytest.fixture(scope="module")
+def demo(public_data, tmp_path_factory):
+    """Madhubani demo data as `leher demo` builds it, and its evidence tables."""
+    from leheranalysis import findings, gazetteer, ingest, pipeline, synth
+
+    root = tmp_path_factory.mktemp("kf")
+    with sandbox(root):
+        district = gazetteer.load_district("Madhubani")
+        raw = root / "data" / "raw" / "demo" / "madhubani"
+        synth.demo_data(district, raw, seed=pipeline.DEMO_SEED, dirt=pipeline.DEMO_DIRT,
+                        dirt_errors=False)  # fmt: skip
+        out = root / "data" / "processed" / "madhubani"
+        ingest.ingest_district(district, [raw], out_dir=out)
+        p = load_processed(folder=out)
+        shares, _ = findings.district_denominator_shares("Madhubani")
+        ev = kf.build_evidence(
+            p.observations, p.villages, p.rankings, p.blocks, CB, shares, "Madhubani",
+            kf.nfhs_reference("Madhubani"), synthetic=True,
+        )  # fmt: skip
+        yield {"p": p, "ev": ev, "shares": shares, "key": raw / "synthetic_key"}
+
+
+def test_five_to_eight_findings_with_magnitude_interval_and_block(demo):
+    found = kf.key_findings(demo["ev"], CB)
+    assert 5 <= len(found) <= 8
+    assert list(found["order"]) == list(range(1, len(found) + 1))
+    assert found["score"].is_monotonic_decreasing
+    for r in found.itertuples():
+        assert r.worst_block, r.indicator
+        assert re.search(r"95 % CI \d", r.magnitude), r.magnitude
+        assert np.isfinite(r.value) and r.lo <= r.value <= r.hi
+    # at most two per domain, one service
+    assert found["domain"].value_counts().max() <= 2
+    assert (found["domain"] == "Services and systems").sum() <= 1
+    md = kf.key_findings_markdown(found, synthetic=True)
+    assert md.startswith("**SYNTHETIC")
+    assert md.count("\n") >= len(found)
+
+
+def _block_rate_argmax(p, code: str, shares) -> str:
+    """Worst block recomputed from the processed tables without the keyfindings code."""
+    obs = analysis_observations(p.observations, CB)
+    comm = obs[(obs["instrument"] == "village") & obs["group"].str.match(r"^(cg|ag)_")]
+    comm = comm[comm["indicator"] == code].dropna(subset=["value"])
+    per_village = comm.groupby(["block_name", "village_id"])["value"].max().reset_index()
+    den = ind.village_denominators(p.villages, shares)
+    base = den.set_index("village_id")[CB.indicator(code)["denominator"]]
+    per_village["base"] = per_village["village_id"].map(base)
+    per_village = per_village.dropna(subset=["base"])
+    g = per_village.groupby("block_name")[["value", "base"]].sum()
+    return str((g["value"] / g["base"]).idxmax())
+
+
+def _block_share_argmax(p, code: str) -> str:
+    obs = analysis_observations(p.observations, CB)
+    v = ind.village_group_indicators(obs, p.villages, CB)
+    v = v[(v["indicator"] == code) & v["family"].isin(["cg", "ag"]) & v["value"].notna()]
+    rep = v.groupby(["block_name", "village_id"])["reported"].any().groupby("block_name").mean()
+    return str(rep.idxmax())
+
+
+def test_every_block_named_is_the_worst_in_the_processed_data(demo):
+    found = kf.key_findings(demo["ev"], CB, n=8)
+    assert len(found) >= 5
+    for r in found.itertuples():
+        row = CB.indicator(r.indicator)
+        if row["unit"] == "count" and row["denominator"]:
+            expected = _block_rate_argmax(demo["p"], r.indicator, demo["shares"])
+        else:
+            expected = _block_share_argmax(demo["p"], r.indicator)
+        assert r.worst_block == expected, r.indicator
+        assert f"in {expected}" in r.worst
+
+
+def test_findings_include_what_the_answer_key_makes_most_prevalent(demo):
+    """The two ranking issues with the highest true rate per 1,000 come among the findings."""
+    truth = pd.read_parquet(demo["key"] / "villages.parquet")
+    rates = {}
+    for issue in CB.ranking_issues.itertuples():
+        row = CB.indicator(issue.indicator)
+        if row["unit"] == "count" and row["denominator"]:
+            rates[issue.code] = truth[issue.indicator].sum() / truth[row["denominator"]].sum()
+    top2 = sorted(rates, key=rates.get, reverse=True)[:2]
+    found = kf.key_findings(demo["ev"], CB)
+    assert set(top2) <= set(found["issue"].dropna()), (top2, list(found["issue"]))
+
+
+def test_sensitive_counts_under_five_never_shown(demo):
+    ev = demo["ev"]
+    d = kf.describe(ev, ["sexual_abuse_known", "missing_trafficked"], CB)
+    rates = ev.rates
+    for r in d.itertuples():
+        blocks = rates[(rates["indicator"] == r.indicator) & (rates["scope"] == "block")]
+        small = ((blocks["count"] >= 1) & (blocks["count"] < 5)).any()
+        if small:
+            # no block named, no rate a reader could multiply back into a count
+            assert r.worst_block is None
+            assert "per 1,000" not in r.magnitude + r.worst
+            assert np.isnan(r.value)
+        text = " ".join([r.magnitude, r.worst, r.duty_bearers])
+        for n in re.findall(r"\b(\d+) of \d+ villages", text):
+            assert not 1 <= int(n) <= 4, text
+    assert (d["worst_block"].isna()).any(), "the demo has a block with 1-4 cases"
+
+
+def test_markdown_escapes_values():
+    found = pd.DataFrame(
+        [{"order": 1, "title": "x<script>", "magnitude": "a*b_c", "worst": "in <b>&",
+          "duty_bearers": "", "nfhs": "", "department": ""}]
+    )  # fmt: skip
+    md = kf.key_findings_markdown(found)
+    assert "<script>" not in md and "<b>" not in md
+    assert "&lt;script&gt;" in md and r"A\*b\_c" in md
+
+
+def test_n_outside_five_to_eight_is_refused(demo):
+    with pytest.raises(ValueError, match="between 5 and 8, got 9"):
+        kf.key_findings(demo["ev"], CB, n=9)
+
+
+def test_codebook_rules_and_plan_sections_are_validated():
+    text = config.package_data("codebook.yaml").read_text(encoding="utf-8")
+    cb = parse_codebook(text)
+    assert cb.key_findings["n"] == 6
+    assert set(cb.plan_issues) == set(cb.ranking_issues["code"])
+    assert "register_not_updated" in set(cb.reason_codes["code"])
+    bad = text.replace("  n: 6\n", "  n: 12\n", 1)
+    with pytest.raises(CodebookError, match="key_findings: 'n' must be a whole number from 5 to 8"):
+        parse_codebook(bad)
+    bad = text.replace("activities: [cl_identification_rescue,", "activities: [cl_nothing,", 1)
+    with pytest.raises(CodebookError, match="child_labour.*unknown activity 'cl_nothing'"):
+        parse_codebook(bad)
