@@ -14,6 +14,20 @@ import pytest  # noqa: E402
 from leheranalysis import findings as f  # noqa: E402
 from leheranalysis import indicators as ind  # noqa: E402
 from leheranalysis.codebook import load_codebook  # noqa: E402
+from leheranalysis.present import baseline, kit, quality  # noqa: E402
+from leheranalysis.present.kit import _indicator_label  # noqa: E402
+
+
+def test_findings_re_exports_the_presenters_of_the_kit_and_each_report():
+    modules = (kit, quality, baseline)
+    owners = {name: m for m in modules for name in m.__all__}
+    assert sorted(owners) == sorted(f.__all__)  # each name has exactly one home
+    assert sum(len(m.__all__) for m in modules) == len(f.__all__)
+    for name, module in owners.items():
+        assert getattr(f, name) is getattr(module, name), name
+    assert f.headline_table.__module__ == "leheranalysis.present.baseline"
+    assert f.missingness.__module__ == "leheranalysis.present.quality"
+    assert f.fmt_pct.__module__ == "leheranalysis.present.kit"
 
 
 @pytest.fixture(scope="module")
@@ -759,9 +773,9 @@ def test_collation_agreement_against_part_one(cb):
         1,
     ]
     assert oosc["Share agreeing"] == "33.3 %"
-    score = t.loc[f._indicator_label("teacher_attendance", cb)]
+    score = t.loc[_indicator_label("teacher_attendance", cb)]
     assert score[["Compared", "Agree", "Share agreeing"]].tolist() == [1, 1, "100.0 %"]
-    assert list(t.index) == [f._indicator_label(c, cb) for c in cb.indicators.index if
+    assert list(t.index) == [_indicator_label(c, cb) for c in cb.indicators.index if
                              c in ("oosc_6_14", "teacher_attendance")]  # fmt: skip
     no_col = _collation_obs().query("instrument == 'village'")
     assert f.collation_agreement(no_col, cb).empty

@@ -1,0 +1,15 @@
+"""Presenters: the report kit and one module per report.
+
+- :mod:`~leheranalysis.present.kit`: formatting, small-cell suppression, styled tables,
+  figures with alternative text, provenance;
+- :mod:`~leheranalysis.present.quality`: the data-quality report (``01-data-quality``);
+- :mod:`~leheranalysis.present.baseline`: the baseline-findings report
+  (``02-baseline-findings``).
+
+Presenters are pure functions from tables to reviewer-ready tables and figures; they
+read and write no files.
+"""
+
+from leheranalysis.present import baseline, kit, quality
+
+__all__ = ["kit", "quality", "baseline"]

@@ -1,0 +1,483 @@
+"""The report kit: formatting, small-cell suppression, styled tables, figures, provenance.
+
+Every report's presenters (:mod:`leheranalysis.present.quality`,
+:mod:`leheranalysis.present.baseline`) build on these helpers, which turn numbers into
+reviewer-ready text (percentages, intervals, counts) and show figures with alternative
+text. Nothing here reads or writes files.
+
+Small cells
+-----------
+Counts of the codebook's *sensitive* indicators (sexual abuse, missing and trafficked
+children, POCSO and trafficking cases, ...) between 1 and 4 are shown as ``"<5"``
+(:func:`leheranalysis.privacy.suppress_small`); shares, rates and intervals that would
+let a reader recover such a count are hidden with them.
+
+Examples
+--------
+>>> fmt_pct(0.614)
+'61 %'
+>>> fmt_interval(0.49, 0.723)
+'49-72 %'
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from pathlib import PurePath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leheranalysis.codebook import Codebook, load_codebook
+from leheranalysis.processed import analysis_observations
+
+__all__ = [
+    "KIND_LABELS",
+    "SUPPRESSED",
+    "SUPPRESSED_FILL",
+    "fmt_pct",
+    "fmt_share",
+    "fmt_interval",
+    "figure_bundle",
+    "show_figure",
+    "group_short_label",
+    "analysis_observations",
+    "attach_block_names",
+    "sensitive_codes",
+    "styled",
+    "synthetic_geography",
+    "district_denominator_shares",
+]
+
+
+#: what a suppressed small count shows
+SUPPRESSED = "<5"
+_THRESHOLD = 5
+_DASH = "-"
+
+#: reader-facing names of respondent-group kinds
+KIND_LABELS: dict[str, str] = {
+    "children": "Children's groups",
+    "adults": "Adult groups",
+    "duty_bearer": "Duty bearers",
+    "community": "Children's or adult groups",
+    "all": "All groups",
+}
+
+
+_DUTY_BEARERS = ("teacher", "aww", "asha")
+_DUTY_LABELS = {"teacher": "Teacher", "aww": "Anganwadi worker", "asha": "ASHA"}
+
+
+# ------------------------------------------------------------------------ formatting
+def fmt_pct(x: Any, digits: int = 0, floor_ceiling: bool = False) -> str:
+    """A fraction as a percentage (``0.614 -> '61 %'``); NaN gives ``'-'``.
+
+    Parameters
+    ----------
+    x : float
+        The fraction (0-1).
+    digits : int
+        Decimal places.
+    floor_ceiling : bool
+        Never show ``100 %`` unless ``x`` is exactly 1, nor ``0 %`` unless it is exactly
+        0: a fraction just below 1 is rounded down (``99.9 %``), one just above 0 up
+        (``0.1 %``). Use it for shares of counts ("2,950 of 2,961 agree").
+
+    Examples
+    --------
+    >>> fmt_pct(0.6149, 1), fmt_pct(float("nan"))
+    ('61.5 %', '-')
+    >>> fmt_pct(2950 / 2961, 1), fmt_pct(2960 / 2961, 1, floor_ceiling=True)
+    ('99.6 %', '99.9 %')
+    >>> fmt_pct(1 / 5000, 1, floor_ceiling=True), fmt_pct(1.0, 1, floor_ceiling=True)
+    ('0.1 %', '100.0 %')
+    """
+    if x is None or pd.isna(x):
+        return _DASH
+    value = 100 * float(x)
+    text = f"{value:.{digits}f}"
+    if floor_ceiling and 0 < value < 100:
+        step = 10.0**-digits
+        if float(text) >= 100:
+            text = f"{100 - step:.{digits}f}"
+        elif float(text) <= 0:
+            text = f"{step:.{digits}f}"
+    return f"{text} %"
+
+
+def fmt_share(part: Any, whole: Any, digits: int = 1) -> str:
+    """``part`` of ``whole`` as a percentage shown next to its counts.
+
+    One decimal place by default; ``100 %`` only when all agree and ``0 %`` only when
+    none do (:func:`fmt_pct` with ``floor_ceiling``); ``'-'`` when ``whole`` is 0.
+
+    Examples
+    --------
+    >>> fmt_share(2950, 2961), fmt_share(2961, 2961), fmt_share(0, 7), fmt_share(0, 0)
+    ('99.6 %', '100.0 %', '0.0 %', '-')
+    >>> fmt_share(2960, 2961)
+    '99.9 %'
+    """
+    if whole is None or pd.isna(whole) or float(whole) == 0 or part is None or pd.isna(part):
+        return _DASH
+    return fmt_pct(float(part) / float(whole), digits, floor_ceiling=True)
+
+
+def fmt_interval(lo: Any, hi: Any, digits: int = 0, pct: bool = True) -> str:
+    """An interval as text: ``'49-72 %'`` for fractions, ``'1.2-3.4'`` otherwise.
+
+    Examples
+    --------
+    >>> fmt_interval(1.234, 3.456, digits=1, pct=False)
+    '1.2-3.5'
+    """
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return _DASH
+    if pct:
+        return f"{100 * float(lo):.{digits}f}-{100 * float(hi):.{digits}f} %"
+    return f"{float(lo):,.{digits}f}-{float(hi):,.{digits}f}"
+
+
+def figure_bundle(fig, alt: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """The display data of a figure with alternative text: ``(data, metadata)``.
+
+    ``data`` has ``text/html`` (an ``<img>`` with the PNG inline and ``alt``), ``image/png``
+    (base64) and ``text/plain`` (the alt text); ``metadata`` carries ``alt`` for the PNG
+    too. The HTML export prefers ``text/html``, so the report's image gets ``alt`` (the
+    JupyterLab template ignores PNG metadata and would write "No description has been
+    provided for this image"). The PNG is rendered as the inline backend does (the
+    figure's dpi, tight bounding box).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(1, 1))
+    >>> data, meta = figure_bundle(fig, 'Share <5 "x"')
+    >>> 'alt="Share &lt;5 &quot;x&quot;"' in data["text/html"], meta["image/png"]["alt"]
+    (True, 'Share <5 "x"')
+    >>> plt.close(fig)
+    """
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight")
+    png = base64.b64encode(buf.getvalue()).decode("ascii")
+    text = " ".join(str(alt).split())
+    tag = f'<img src="data:image/png;base64,{png}" alt="{html.escape(text, quote=True)}" />'
+    return (
+        {"text/html": tag, "image/png": png, "text/plain": text},
+        {"image/png": {"alt": text}},
+    )
+
+
+def show_figure(fig, alt: str) -> None:
+    """Show a figure in the notebook with alternative text, then close it.
+
+    Use instead of ``plt.show()`` so the figure in the HTML report has a description
+    (``alt``: what the figure shows, e.g. its caption) for screen readers.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    alt : str
+        One or two plain sentences saying what the figure shows.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    data, metadata = figure_bundle(fig, alt)
+    display(data, raw=True, metadata=metadata)
+    plt.close(fig)
+
+
+def _fmt_number(x: Any, digits: int = 0) -> str:
+    if isinstance(x, str):
+        return x
+    if x is None or pd.isna(x):
+        return _DASH
+    return f"{float(x):,.{digits}f}"
+
+
+def _cb(codebook: Codebook | None) -> Codebook:
+    return load_codebook() if codebook is None else codebook
+
+
+def group_short_label(code: str, codebook: Codebook | None = None) -> str:
+    """A short reader-facing label of a respondent group.
+
+    Examples
+    --------
+    >>> group_short_label("cg_girls_10_14"), group_short_label("aww")
+    ('Girls 10-14', 'Anganwadi worker')
+    """
+    if code in _DUTY_LABELS:
+        return _DUTY_LABELS[code]
+    cb = _cb(codebook)
+    if code not in cb.groups.index:
+        return str(code)
+    label = str(cb.groups.at[code, "label"])
+    _, sep, rest = label.partition(": ")
+    label = rest if sep else label
+    label = label.split(" (")[0]
+    return label[:1].upper() + label[1:]
+
+
+def _indicator_label(code: str, cb: Codebook) -> str:
+    return str(cb.indicators.at[code, "label"]) if code in cb.indicators.index else str(code)
+
+
+def sensitive_codes(codebook: Codebook | None = None) -> set[str]:
+    """Codes of the codebook's sensitive indicators."""
+    ind = _cb(codebook).indicators
+    return set(ind.index[ind["sensitive"].astype(bool)])
+
+
+def _file_name(path: Any) -> str:
+    text = str(path or "")
+    return PurePath(text.replace("\\", "/")).name if text else ""
+
+
+def styled(df: pd.DataFrame, index: bool = True, caption: str | None = None):
+    """A pandas Styler for reports: optional hidden index and caption, no numbers touched.
+
+    Cells, index labels, column headers and the caption are HTML-escaped: they may carry
+    text from an input (a written village name, a cleaning-log value).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        An already formatted table (text cells).
+    index : bool
+        Show the index (False for tables whose index is a plain row number).
+    caption : str, optional
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    # every cell, index label and header may carry text from an input: escape them all
+    # (the Styler escapes values and labels, not the index and column level names)
+    df = df.rename_axis(
+        index=[_escape_name(n) for n in df.index.names],
+        columns=[_escape_name(n) for n in df.columns.names],
+    )
+    sty = df.style.format(escape="html").format_index(escape="html", axis=0)
+    sty = sty.format_index(escape="html", axis=1)
+    if not index:
+        sty = sty.hide(axis="index")
+    left = [("text-align", "left")]
+    keep = [("white-space", "nowrap")]
+    per_column = {
+        c: [{"selector": "", "props": left}]
+        if _is_text_column(df.iloc[:, i])
+        else [{"selector": "td", "props": keep}]
+        for i, c in enumerate(df.columns)
+    }
+    if per_column and df.columns.is_unique:
+        sty = sty.set_table_styles(per_column, overwrite=False)
+    heads = [{"selector": "th.row_heading, th.index_name", "props": left}]
+    if index:
+        inner = f"th.row_heading.level{df.index.nlevels - 1}"
+        heads.append({"selector": inner, "props": [("min-width", "12rem")]})
+    sty = sty.set_table_styles(heads, overwrite=False)
+    sty = sty.set_table_attributes('class="dataframe leher-table"')
+    if caption:
+        sty = sty.set_caption(html.escape(caption))
+    return sty
+
+
+def _escape_name(name: Any) -> Any:
+    return None if name is None else html.escape(str(name))
+
+
+def _is_text_column(col: pd.Series) -> bool:
+    """True when most cells are words rather than numbers, percentages or intervals."""
+    if pd.api.types.is_numeric_dtype(col):
+        return False
+    vals = [str(v) for v in col.dropna() if str(v) not in ("", _DASH)]
+    if not vals:
+        return False
+    numeric = sum(1 for v in vals if v[:1].isdigit() or v[:1] in "<-.")
+    return numeric < len(vals) / 2
+
+
+def _hide_with_totals(df: pd.DataFrame, hide: pd.Series, keys: list[str]) -> pd.Series:
+    """Extend a block-row mask to the district row of the same ``keys``.
+
+    A district total shown next to a hidden block count would give the count back by
+    subtraction, so it is hidden too. Only a block row hidden in ``hide`` extends to its
+    total: with no hidden block count, no total is hidden. The caller shows a total that
+    is missing anyway as missing, not as suppressed.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"scope": ["block", "block", "district"], "indicator": "x"})
+    >>> _hide_with_totals(df, pd.Series([True, False, False]), ["indicator"]).tolist()
+    [True, False, True]
+    >>> _hide_with_totals(df, pd.Series([False, False, False]), ["indicator"]).tolist()
+    [False, False, False]
+    """
+    hide = hide.reindex(df.index).fillna(False).astype(bool)
+    if not hide.any() or "scope" not in df:
+        return hide
+    hit = df.loc[hide & (df["scope"] == "block"), keys].drop_duplicates()
+    if hit.empty:
+        return hide
+    flagged = df[keys].merge(hit.assign(_h=True), on=keys, how="left")["_h"].notna()
+    return hide | ((df["scope"] == "district").to_numpy() & flagged.to_numpy(bool))
+
+
+def attach_block_names(df: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
+    """Add (or fill) ``block_name`` from the ``blocks`` table by ``block_id``.
+
+    The ``rankings`` table has no block names; summaries read them from this column.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"block_id": [1, 2]})
+    >>> attach_block_names(r, pd.DataFrame({"block_id": [1], "block_name": ["A"]}))["block_name"].tolist()
+    ['A', '2']
+    """
+    out = df.copy()
+    names = (
+        dict(
+            zip(
+                pd.Series(blocks["block_id"]).astype("int64"),
+                blocks["block_name"].astype(str),
+                strict=True,
+            )
+        )
+        if len(blocks)
+        else {}
+    )
+    looked = out["block_id"].map(lambda b: names.get(int(b), str(b)) if pd.notna(b) else None)
+    if "block_name" in out:
+        out["block_name"] = out["block_name"].where(out["block_name"].notna(), looked)
+    else:
+        out["block_name"] = looked
+    return out
+
+
+def _suppressed_mask(df: pd.DataFrame, count_col: str, cb: Codebook) -> pd.Series:
+    sens = df["indicator"].isin(sensitive_codes(cb))
+    n = pd.to_numeric(df[count_col], errors="coerce")
+    return sens & (n >= 1) & (n < _THRESHOLD)
+
+
+def _suppressed_of(n: int) -> str:
+    """``'<5 of N'`` for a suppressed count out of ``n``; ``'<5'`` alone when ``n < 5``.
+
+    Examples
+    --------
+    >>> _suppressed_of(62), _suppressed_of(4)
+    ('<5 of 62', '<5')
+    """
+    return f"{SUPPRESSED} of {n}" if n >= _THRESHOLD else SUPPRESSED
+
+
+def _pair_hidden(d: pd.DataFrame, small: pd.Series) -> pd.Series:
+    """Rows of the agreement classes that share a scope, indicator and duty bearer with a
+    small class: the classes add up to the compared villages, so all of them are hidden."""
+    small = small.reindex(d.index).fillna(False).astype(bool)
+    keys = [k for k in ("scope", "block_id", "indicator", "duty_bearer") if k in d]
+    if not small.any():
+        return small
+    k = d[keys].astype(str).agg("|".join, axis=1)
+    return k.isin(set(k[small]))
+
+
+#: flat fill of a figure cell hidden to protect a small count
+SUPPRESSED_FILL = "#B8B8B8"
+
+
+def _title(ax, text: str, subtitle: str | None = None) -> None:
+    """Bold left title with a lighter subtitle under it, spaced in points (any axes height)."""
+    ax.set_title(text, loc="left", fontweight="bold", fontsize=13, pad=22 if subtitle else 8)
+    if subtitle:
+        ax.annotate(subtitle, xy=(0, 1), xycoords="axes fraction", xytext=(0, 7),
+                    textcoords="offset points", fontsize=9.5, color="#555555", va="bottom")  # fmt: skip
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width) or [text]
+
+
+# ------------------------------------------------------------------- provenance
+def synthetic_geography(manifest: Mapping[str, Any], district: str) -> bool:
+    """Whether a district's villages and blocks are the built-in invented geography.
+
+    Read from the manifest (``parameters.synthetic_geography``, written by ingestion and
+    by the demo pipeline); manifests without that key are judged by the district's name
+    (:func:`leheranalysis.gazetteer.is_synthetic_name`). Reports credit PMGSY GeoSadak
+    only when this is False.
+
+    Examples
+    --------
+    >>> synthetic_geography({"parameters": {"synthetic_geography": True}}, "Madhubani")
+    True
+    >>> synthetic_geography({}, "Synthetic District"), synthetic_geography({}, "Leh")
+    (True, False)
+    """
+    from leheranalysis.gazetteer import is_synthetic_name
+
+    params = manifest.get("parameters") if isinstance(manifest, Mapping) else None
+    flag = params.get("synthetic_geography") if isinstance(params, Mapping) else None
+    if isinstance(flag, bool | np.bool_):
+        return bool(flag)
+    return is_synthetic_name(district)
+
+
+# ------------------------------------------------------------- rates: denominators
+def district_denominator_shares(district: str, root: Any = None) -> tuple[dict[str, float], str]:
+    """Denominator shares of rates per 1,000 for a district, and a sentence saying which.
+
+    Uses the district's NFHS-5 "Population below age 15 years (%)" when the fact sheets
+    give it (:func:`leheranalysis.indicators.denominator_shares` with
+    ``under15_share=value / 100``); otherwise India's Census 2011 age shares. The
+    built-in synthetic districts ("Synthetic ...") are never looked up.
+
+    Parameters
+    ----------
+    district : str
+        District name (any spelling :func:`leheranalysis.nfhs.resolve_district` accepts).
+    root : path-like, optional
+        Public data folder (default :func:`leheranalysis.config.public_data_dir`).
+
+    Returns
+    -------
+    shares : dict of str to float
+        Share of the population per denominator code.
+    note : str
+        One sentence for captions and markdown.
+    """
+    from leheranalysis import nfhs
+    from leheranalysis.errors import LeherError
+    from leheranalysis.gazetteer import is_synthetic_name
+    from leheranalysis.indicators import CENSUS2011_UNDER15_SHARE, denominator_shares
+
+    national = denominator_shares()
+    census = f"{100 * CENSUS2011_UNDER15_SHARE:.1f} % under 15"
+    if is_synthetic_name(district):
+        return national, (
+            f"Age shares: India's Census 2011 age structure ({census}); the synthetic "
+            "district has no NFHS-5 value."
+        )
+    try:
+        value = nfhs.district_value(district, "under15", root=root)
+    except (LeherError, OSError, ValueError, KeyError):
+        value = float("nan")
+    if not (isinstance(value, float) and np.isfinite(value) and 0 < value < 100):
+        return national, (
+            f"Age shares: India's Census 2011 age structure ({census}); no NFHS-5 share of "
+            f"the population under 15 is available for {district}."
+        )
+    return denominator_shares(under15_share=value / 100.0), (
+        f"Age shares: Census 2011 age pattern scaled to {district}'s NFHS-5 (2019-21) share "
+        f"of the population under 15, {value:.1f} % (India in 2011: {census})."
+    )
