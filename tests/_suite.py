@@ -104,3 +104,23 @@ def dump_dom(url: str, tmp: Path) -> str:
     """The DOM of ``url`` after Chromium has loaded it."""
     cmd = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp}", "--dump-dom", url]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
+
+
+def answer_key_top_issues(key_dir: Path, k: int = 2) -> list[str]:
+    """The ``k`` ranking issues with the highest true rate per 1,000 in a synthetic answer key.
+
+    Only issues measured as counts with a population base are compared (a rate per 1,000
+    of its own denominator); yes/no issues have no comparable rate.
+    """
+    import pandas as pd
+
+    from leheranalysis.codebook import load_codebook
+
+    cb = load_codebook()
+    truth = pd.read_parquet(Path(key_dir) / "villages.parquet")
+    rates = {}
+    for issue in cb.ranking_issues.itertuples():
+        row = cb.indicator(issue.indicator)
+        if row["unit"] == "count" and row["denominator"]:
+            rates[issue.code] = truth[issue.indicator].sum() / truth[row["denominator"]].sum()
+    return sorted(rates, key=rates.get, reverse=True)[:k]

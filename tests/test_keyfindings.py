@@ -14,7 +14,7 @@ from leheranalysis import keyfindings as kf
 from leheranalysis.codebook import load_codebook, parse_codebook
 from leheranalysis.errors import CodebookError
 from leheranalysis.processed import analysis_observations, load_processed
-from tests._suite import sandbox
+from tests._suite import answer_key_top_issues, sandbox
 
 CB = load_codebook()
 
@@ -95,13 +95,7 @@ def test_every_block_named_is_the_worst_in_the_processed_data(demo):
 
 def test_findings_include_what_the_answer_key_makes_most_prevalent(demo):
     """The two ranking issues with the highest true rate per 1,000 come among the findings."""
-    truth = pd.read_parquet(demo["key"] / "villages.parquet")
-    rates = {}
-    for issue in CB.ranking_issues.itertuples():
-        row = CB.indicator(issue.indicator)
-        if row["unit"] == "count" and row["denominator"]:
-            rates[issue.code] = truth[issue.indicator].sum() / truth[row["denominator"]].sum()
-    top2 = sorted(rates, key=rates.get, reverse=True)[:2]
+    top2 = answer_key_top_issues(demo["key"])
     found = kf.key_findings(demo["ev"], CB)
     assert set(top2) <= set(found["issue"].dropna()), (top2, list(found["issue"]))
 

@@ -33,6 +33,7 @@ _COMMAND_MODULES = (
     "ingest",
     "demo_data",
     "run",
+    "plan",
     "demo",
 )
 
