@@ -4,6 +4,9 @@ The export uses nbconvert's ``HTMLExporter`` with the package's ``leher`` templa
 (``leheranalysis/data/report_template/leher``), which extends JupyterLab's layout but
 loads no external script (MathJax only when the notebook contains maths). Inputs and
 prompts are excluded; images are embedded as base64 so each HTML file stands alone.
+The template carries none of JupyterLab's stylesheets: ``report.css`` styles the page
+for screens, phones and print, and :mod:`.layout` makes tables and figures readable on
+each (cards on phones, every column on paper, palette PNGs).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from leheranalysis import __version__, config
+from leheranalysis.reports.layout import compact_images, label_tables
 from leheranalysis.reports.provenance import strip_declarations
 from leheranalysis.reports.records import atomic_write_text
 
@@ -281,6 +285,6 @@ def export_html(
         "metadata": {"name": title, "path": str(source_dir or html_path.parent)},
     }
     body, _ = exporter.from_notebook_node(report_nb, resources=resources)
-    body, _ = add_toc(body)
+    body, _ = add_toc(compact_images(label_tables(body)))
     atomic_write_text(html_path, body)
     return html_path
