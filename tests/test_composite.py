@@ -6,6 +6,7 @@ the docstrings (min-max, weighted means, ranks), not computed by the code under 
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -796,3 +797,35 @@ def test_uncertainty_samples_runs_and_bootstrap_columns():
     assert res.ranks["mean_abs_shift"].to_numpy() == pytest.approx(
         shift.loc[res.ranks.index].to_numpy()
     )
+
+
+def test_scores_equal_up_to_rounding_noise_tie():
+    # two indicator pairs that cancel: every score is 0 in exact arithmetic, but the
+    # floating-point sums differ with the order of the indicators
+    data = pd.DataFrame(
+        {
+            "i0": [0.0, 0, 1, 0, 0, 0, 1, 1],
+            "i1": [0.0, 0, 1, 0, 0, 0, 1, 1],
+            "i2": [0.0, 1, 0, 0, 1, 1, 3, 3],
+            "i3": [0.0, 1, 0, 0, 1, 1, 3, 3],
+        },
+        index=[f"u{i}" for i in range(8)],
+    )
+    meta = pd.DataFrame(
+        {
+            "code": ["i0", "i1", "i2", "i3", "IDX"],
+            "parent": ["IDX", "IDX", "IDX", "IDX", None],
+            "level": [1, 1, 1, 1, 2],
+            "direction": [1, -1, 1, -1, None],
+        }
+    )
+    for rows in itertools.permutations(range(4)):
+        res = build_index(data, meta.iloc[[*rows, 4]], Settings(aggregation="arithmetic"))
+        assert res.ranks["IDX"].tolist() == [1] * 8, rows
+    geometric = {
+        tuple(
+            build_index(data, meta.iloc[[*rows, 4]], Settings(aggregation="geometric")).ranks["IDX"]
+        )
+        for rows in itertools.permutations(range(4))
+    }
+    assert len(geometric) == 1

@@ -157,7 +157,8 @@ def rank_desc(S: np.ndarray) -> np.ndarray:
     """Ranks along the last axis, 1 = highest score, ties share the best rank ("min").
 
     Scores are compared after rounding to ``2**-40`` of their range (per row), so values that
-    differ only by floating-point noise are tied. NaN scores get rank 0 (the caller turns
+    differ only by floating-point noise are tied; a row whose whole range is below ``1e-9``
+    of its largest magnitude ties every unit. NaN scores get rank 0 (the caller turns
     it into a missing value); the other units are ranked among themselves.
 
     Parameters
@@ -183,11 +184,16 @@ def rank_desc(S: np.ndarray) -> np.ndarray:
             lo = S2.min(axis=1, keepdims=True)
             hi = S2.max(axis=1, keepdims=True)
         span = hi - lo
+        # a range that is itself floating-point noise (all scores equal in exact
+        # arithmetic, e.g. indicators that cancel) ties every unit of the row
+        scale = np.maximum(np.maximum(np.abs(lo), np.abs(hi)), 1.0)
+        noise = np.isfinite(span) & (span <= scale * 1e-9)
         span = np.where(np.isfinite(span) & (span > 0), span, 1.0)
         # negated key: ascending argsort = descending scores; integers exact in float64
         key = np.subtract(lo, S2)
         key *= 1.0 / (span * RANK_RESOLUTION)
         np.rint(key, out=key)
+        key[np.broadcast_to(noise, key.shape)] = 0.0
     if has_nan:
         key[nan] = np.inf
     order = np.argsort(key, axis=1)
