@@ -35,7 +35,7 @@ demo: setup
 	$(LEHER) demo $(if $(MIRROR),--mirror $(MIRROR),)
 
 test: setup
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax
 
 bench: setup
 	$(PY) benchmarks/run_all.py

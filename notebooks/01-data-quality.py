@@ -23,7 +23,7 @@
 
 # %% tags=["parameters"]
 district: str = "Madhubani"  # district name as in the gazetteer
-data_dir: str = ""  # processed folder; "" = data/processed/<district>
+data_dir: str = ""  # processed folder; empty means data/processed/<district>
 synthetic: bool = False  # set by the runner from manifest.json
 examples_per_rule: int = 2  # example changes shown per cleaning rule
 

@@ -28,13 +28,13 @@
 
 # %% tags=["parameters"]
 district: str = "Madhubani"  # district name as in the gazetteer
-data_dir: str = ""  # processed folder; "" = data/processed/<district>
+data_dir: str = ""  # processed folder; empty means data/processed/<district>
 synthetic: bool = False  # set by the runner from manifest.json
 headline_top: int = 3  # headline sentences per kind of respondent group
 top_discrepancies: int = 10  # rows of the largest-discrepancies table
 cpvi_n: int = 1000  # Monte Carlo replications of the index's uncertainty analysis (0: none)
 cpvi_seed: int = 0  # random seed of the uncertainty analysis
-cpvi_config: str = ""  # path of an edited CPVI configuration (YAML); "" = the packaged default
+cpvi_config: str = ""  # path of an edited CPVI configuration (YAML), empty for the packaged one
 
 # %%
 from IPython.display import Markdown, display

@@ -23,9 +23,9 @@
 
 # %% tags=["parameters"]
 district: str = "Madhubani"  # district name as in the gazetteer
-data_dir: str = ""  # processed folder; "" = data/processed/<district>
+data_dir: str = ""  # processed folder; empty means data/processed/<district>
 synthetic: bool = False  # set by the runner from manifest.json
-cpvi_config: str = ""  # path of an edited CPVI configuration (YAML); "" = the packaged default
+cpvi_config: str = ""  # path of an edited CPVI configuration (YAML), empty for the packaged one
 
 # %%
 import matplotlib.pyplot as plt

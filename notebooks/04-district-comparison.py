@@ -23,10 +23,10 @@
 
 # %% tags=["parameters"]
 district: str = "Madhubani"  # the report's own district (highlighted), as in the gazetteer
-data_dir: str = ""  # its processed folder; "" = data/processed/<district>
+data_dir: str = ""  # its processed folder; empty means data/processed/<district>
 synthetic: bool = False  # set by the runner from manifest.json
 districts: list = ["Madhubani", "Morigaon", "Leh", "Budgam", "Rajouri"]  # districts compared
-cpvi_config: str = ""  # path of an edited CPVI configuration (YAML); "" = the packaged default
+cpvi_config: str = ""  # path of an edited CPVI configuration (YAML), empty for the packaged one
 
 # %%
 import pandas as pd

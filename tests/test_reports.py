@@ -248,7 +248,7 @@ def test_run_district_validates_before_any_kernel(project, no_kernel):
     nbdir = project / "notebooks"
     with pytest.raises(UnknownNameError, match="Did you mean: Madhubani"):
         reports.run_district("Madhubanni", notebooks_dir=nbdir)
-    with pytest.raises(ConfigError, match="no notebook declares parameter 'n_vilages'"):
+    with pytest.raises(ConfigError, match="no parameter 'n_vilages'.*Did you mean: n_villages"):
         reports.run_district("Madhubani", notebooks_dir=nbdir, params={"n_vilages": 3})
     with pytest.raises(ConfigError, match="parameter 'n_villages' must be int"):
         reports.run_district("Madhubani", notebooks_dir=nbdir, params={"n_villages": "x"})

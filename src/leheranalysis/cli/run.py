@@ -77,9 +77,11 @@ def _parse_params(pairs: list[str], notebooks_dir: Path | None, select) -> dict:
     if not pairs:
         return {}
     from leheranalysis.reports import find_notebooks, notebook_parameters, parse_cli_value
+    from leheranalysis.reports.parameters import check_parameter_names
 
     declared: dict = {}
-    for nb in find_notebooks(notebooks_dir, select):
+    notebooks = find_notebooks(notebooks_dir, select)
+    for nb in notebooks:
         for name, param in notebook_parameters(nb).items():
             declared.setdefault(name, param.type)
     out = {}
@@ -88,7 +90,9 @@ def _parse_params(pairs: list[str], notebooks_dir: Path | None, select) -> dict:
         if not sep or not name.strip():
             raise ConfigError(f"--param {pair!r}: expected NAME=VALUE")
         name = name.strip()
-        out[name] = parse_cli_value(raw, declared.get(name, str))
+        where = "the notebooks " + ", ".join(nb.stem for nb in notebooks)
+        check_parameter_names([name], declared, where)
+        out[name] = parse_cli_value(raw, declared[name])
     return out
 
 

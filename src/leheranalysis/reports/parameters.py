@@ -291,6 +291,40 @@ def parse_cli_value(raw: str, tp: Any) -> Any:
         return raw
 
 
+def check_parameter_names(names: Any, declared: dict[str, Any], where: str) -> None:
+    """Refuse a parameter name that no notebook declares, naming the close matches.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Names given by the user (``-p NAME=VALUE``).
+    declared : dict
+        Every declared parameter name (values are ignored).
+    where : str
+        What was checked, for the message (e.g. ``"notebooks 01-data-quality, ..."``).
+
+    Raises
+    ------
+    ConfigError
+        For the first unknown name, with up to three close matches.
+
+    Examples
+    --------
+    >>> check_parameter_names(["cpvi_sed"], {"cpvi_seed": 0, "cpvi_n": 0}, "notebook 02")
+    Traceback (most recent call last):
+    ...
+    leheranalysis.errors.ConfigError: no parameter 'cpvi_sed' in notebook 02. Did you mean: cpvi_seed? Parameters: cpvi_seed, cpvi_n
+    """
+    for name in names:
+        if name in declared:
+            continue
+        close = difflib.get_close_matches(name, list(declared), n=3, cutoff=0.6)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise ConfigError(
+            f"no parameter {name!r} in {where}.{hint} Parameters: {', '.join(declared) or '(none)'}"
+        )
+
+
 def _check_json(name: str, value: Any, where: str) -> None:
     try:
         json.dumps(value)

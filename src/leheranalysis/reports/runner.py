@@ -41,6 +41,7 @@ from leheranalysis.errors import ConfigError
 from leheranalysis.reports import provenance as prov_mod
 from leheranalysis.reports.export import export_html
 from leheranalysis.reports.parameters import (
+    check_parameter_names,
     notebook_parameters,
     read_notebook,
     resolve_district,
@@ -223,10 +224,8 @@ def _split_params(
             "(use --district / --data), not with --param"
         )
     declared = {nb: notebook_parameters(nb) for nb in notebooks}
-    for name in user:
-        if not any(name in d for d in declared.values()):
-            names = ", ".join(nb.stem for nb in notebooks)
-            raise ConfigError(f"no notebook declares parameter {name!r} (checked {names})")
+    every = {name: None for d in declared.values() for name in d}
+    check_parameter_names(user, every, "the notebooks " + ", ".join(nb.stem for nb in notebooks))
     return {nb: ({k: v for k, v in user.items() if k in d}, d) for nb, d in declared.items()}
 
 
