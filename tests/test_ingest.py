@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from leheranalysis import gazetteer, ingest, instruments
+from leheranalysis import gazetteer, ingest, instruments, store
 from leheranalysis.cli import main
 from leheranalysis.errors import ConfigError
 
@@ -175,7 +175,7 @@ def test_write_failure_leaves_no_half_output(corpus, tmp_path, monkeypatch, caps
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(ingest._write.json, "dumps", boom)
+    monkeypatch.setattr(store.json, "dumps", boom)  # the manifest, written last
     with pytest.raises(OSError, match="disk full"):
         ingest.ingest_district("Madhubani", [good], out_dir=out)
     assert {p.name: sha(p) for p in out.iterdir() if p.name != "manifest.json"} == snapshot

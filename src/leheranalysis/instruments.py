@@ -51,9 +51,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -69,7 +67,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from leheranalysis import __version__, config
+from leheranalysis import __version__, config, store
 from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.errors import ConfigError, InputFileError
 
@@ -1298,26 +1296,10 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
-def _os_problem(exc: OSError) -> str:
-    """A short description of why a folder or file could not be created."""
-    if isinstance(exc, FileExistsError | NotADirectoryError):
-        return "a file of that name (or of a parent folder's name) is in the way"
-    return exc.strerror or str(exc)
-
-
 def ensure_folder(path: str | Path, what: str = "output folder") -> Path:
     """Create an output folder (and its parents); a failure is a :class:`ConfigError`.
 
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        The folder.
-    what : str
-        What the folder is, for the message.
-
-    Returns
-    -------
-    pathlib.Path
+    See :func:`leheranalysis.store.ensure_folder`.
 
     Raises
     ------
@@ -1331,40 +1313,7 @@ def ensure_folder(path: str | Path, what: str = "output folder") -> Path:
     Traceback (most recent call last):
     ConfigError: cannot create output folder /proc/leher-test: No such file or directory
     """
-    path = Path(path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create {what} {path}: {_os_problem(exc)}") from None
-    return path
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    ensure_folder(path.parent)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {_os_problem(exc)}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        _unlink_quietly(tmp)
-        raise ConfigError(f"cannot write {path}: {_os_problem(exc)}") from None
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    return store.ensure_folder(path, what)
 
 
 def save_workbook(wb: Workbook, path: str | Path, synthetic: bool = False) -> Path:
@@ -1388,7 +1337,7 @@ def save_workbook(wb: Workbook, path: str | Path, synthetic: bool = False) -> Pa
     path = Path(path)
     if synthetic:
         mark_synthetic(wb)
-    _atomic_write(path, workbook_bytes(wb))
+    store.atomic_write(path, workbook_bytes(wb), fsync=True)
     return path
 
 

@@ -17,13 +17,12 @@ Steps, each a call into the package:
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leheranalysis import config
+from leheranalysis import config, store
 from leheranalysis.errors import ConfigError, DataNotAvailableError, SourceError
 
 #: The five districts where the DNA was carried out, as the organisation names them.
@@ -62,14 +61,9 @@ def demo_raw_dir(district: str) -> Path:
 
 
 def _guard_real_data(out_dir: Path) -> None:
-    manifest = out_dir / "manifest.json"
-    if not manifest.is_file():
+    if not store.has_manifest(out_dir):
         return
-    try:
-        synthetic = bool(json.loads(manifest.read_text(encoding="utf-8")).get("synthetic"))
-    except (OSError, ValueError):
-        synthetic = False
-    if not synthetic:
+    if not store.is_synthetic(store.read_manifest(out_dir, missing_ok=True)):
         raise ConfigError(
             f"{out_dir} holds processed REAL data; the demo does not overwrite it. Move it "
             "away or set LEHER_DATA_DIR to another folder for the demo."

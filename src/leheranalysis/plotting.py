@@ -17,9 +17,6 @@ reported child labour"), not the variable name.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import tempfile
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -178,11 +175,9 @@ class SavedFigure:
 
 
 def _manifest_synthetic(district: str) -> bool:
-    path = config.processed_dir(district) / "manifest.json"
-    try:
-        return bool(json.loads(path.read_text(encoding="utf-8")).get("synthetic", False))
-    except (OSError, ValueError):
-        return False
+    from leheranalysis import store
+
+    return store.is_synthetic(store.read_manifest(store.district_folder(district), missing_ok=True))
 
 
 def caption_text(caption: str | None, source: str | None, synthetic: bool) -> str:
@@ -259,18 +254,9 @@ def _annotate(fig, text: str, synthetic: bool) -> None:
 
 
 def _atomic_savefig(fig, path: Path, fmt: str, metadata: dict[str, str]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format=fmt, metadata=metadata)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from leheranalysis import store
+
+    store.atomic_write(path, lambda fh: fig.savefig(fh, format=fmt, metadata=metadata))
 
 
 def save_figure(

@@ -1,13 +1,12 @@
 """Read a district's processed tables (written by :mod:`leheranalysis.ingest`).
 
-Notebooks and reports read processed data only through :func:`load_processed`, so the
-file layout of ``data/processed/<slug>/`` (see ``docs/design.md``) is known in one place
-for reading and one place (``ingest``) for writing.
+Notebooks and reports read processed data only through :func:`load_processed`; the file
+layout of ``data/processed/<slug>/`` (see ``docs/design.md``) and the manifest are known
+to :mod:`leheranalysis.store`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from leheranalysis import config
-from leheranalysis.errors import DataNotAvailableError, InputFileError
+from leheranalysis import config, store
+from leheranalysis.errors import ConfigError, DataNotAvailableError, InputFileError
 
-REQUIRED = ("observations.parquet", "villages.parquet", "blocks.parquet", "manifest.json")
+REQUIRED = store.REQUIRED_FILES
 
 
 @dataclass
@@ -54,7 +53,7 @@ class Processed:
     @property
     def synthetic(self) -> bool:
         """True when any input was SYNTHETIC demonstration data."""
-        return bool(self.manifest.get("synthetic", False))
+        return store.is_synthetic(self.manifest)
 
     @property
     def round(self) -> str:
@@ -95,15 +94,6 @@ def analysis_observations(observations: pd.DataFrame, codebook=None) -> pd.DataF
     return observations[keep.astype(bool)].reset_index(drop=True)
 
 
-def _csv(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        return pd.DataFrame()
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
-
-
 def load_processed(
     district: str | None = None,
     folder: str | Path | None = None,
@@ -139,9 +129,7 @@ def load_processed(
         folder = config.processed_dir(district)
     folder = Path(folder)
     if round_name is not None:
-        from leheranalysis.rounds import folder_of_round
-
-        folder = folder_of_round(folder, round_name)
+        folder = store.round_folder(folder, round_name)
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:
         raise DataNotAvailableError(
@@ -151,13 +139,13 @@ def load_processed(
             "INPUT...` first"
         )
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest = store.read_manifest(folder)
         obs = pd.read_parquet(folder / "observations.parquet")
         rankings_path = folder / "rankings.parquet"
         rankings = pd.read_parquet(rankings_path) if rankings_path.is_file() else pd.DataFrame()
         villages = gpd.read_parquet(folder / "villages.parquet")
         blocks = gpd.read_parquet(folder / "blocks.parquet")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ConfigError) as exc:
         raise InputFileError(f"{folder}: cannot read processed data: {exc}") from exc
     return Processed(
         district=manifest.get("district", district or folder.name),
@@ -166,7 +154,7 @@ def load_processed(
         rankings=rankings,
         villages=villages,
         blocks=blocks,
-        cleaning_log=_csv(folder / "cleaning_log.csv"),
-        match_report=_csv(folder / "match_report.csv"),
+        cleaning_log=store.read_csv_table(folder / "cleaning_log.csv"),
+        match_report=store.read_csv_table(folder / "match_report.csv"),
         manifest=manifest,
     )

@@ -9,61 +9,36 @@ and kept with its own ``manifest.json``:
 
 Re-ingesting one round never touches another: a follow-up round is written inside
 ``rounds/``, and re-ingesting the baseline carries the existing ``rounds/`` folder over
-unchanged. This module is the one place that knows these paths.
+unchanged. The paths themselves are kept by :mod:`leheranalysis.store`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
-import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from leheranalysis import config
+from leheranalysis import store
 from leheranalysis.errors import ConfigError
+from leheranalysis.store import BASELINE, ROUNDS_FOLDER, check_round
 
-#: the round every district has first
-BASELINE = "baseline"
-
-#: the folder inside a district's processed folder that holds its follow-up rounds
-ROUNDS_FOLDER = "rounds"
-
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-
-
-def check_round(name: str) -> str:
-    """A round name as stored: lower case letters, digits, ``_`` and ``-`` (up to 40).
-
-    Parameters
-    ----------
-    name : str
-        E.g. ``"midline"``, ``"Endline"``, ``"followup-2027"``.
-
-    Returns
-    -------
-    str
-        The name in lower case, stripped.
-
-    Raises
-    ------
-    ConfigError
-        For an empty name, other characters, or ``rounds`` (the folder's own name).
-
-    Examples
-    --------
-    >>> check_round(" Midline ")
-    'midline'
-    """
-    text = str(name).strip().casefold()
-    if not _NAME.match(text) or text == ROUNDS_FOLDER:
-        raise ConfigError(
-            f"round name {name!r} is not usable: give 1-40 lower-case letters, digits, '_' or "
-            "'-' starting with a letter or digit (e.g. baseline, midline, endline)"
-        )
-    return text
+__all__ = [
+    "BASELINE",
+    "ROUNDS_FOLDER",
+    "check_round",
+    "check_date",
+    "district_dir",
+    "round_dir",
+    "folder_of_round",
+    "read_manifest",
+    "list_rounds",
+    "coverage",
+    "coverage_summary",
+    "baseline_folder_for",
+    "annotate",
+]
 
 
 def check_date(text: str | None) -> str | None:
@@ -91,8 +66,7 @@ def check_date(text: str | None) -> str | None:
 
 def district_dir(district: str, base: str | Path | None = None) -> Path:
     """The district's processed folder (the baseline's folder)."""
-    root = Path(base) if base is not None else config.processed_dir()
-    return root / config.slugify(district)
+    return store.district_folder(district, base)
 
 
 def round_dir(district: str, round_name: str = BASELINE, base: str | Path | None = None) -> Path:
@@ -118,27 +92,17 @@ def round_dir(district: str, round_name: str = BASELINE, base: str | Path | None
     >>> round_dir("Madhubani", base="/p").as_posix()
     '/p/madhubani'
     """
-    name = check_round(round_name)
-    folder = district_dir(district, base)
-    return folder if name == BASELINE else folder / ROUNDS_FOLDER / name
+    return store.round_folder(store.district_folder(district, base), round_name)
 
 
 def folder_of_round(district_folder: str | Path, round_name: str) -> Path:
     """The folder of ``round_name`` given a district's processed folder."""
-    name = check_round(round_name)
-    folder = Path(district_folder)
-    return folder if name == BASELINE else folder / ROUNDS_FOLDER / name
+    return store.round_folder(district_folder, round_name)
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any] | None:
     """The ``manifest.json`` of a processed folder, None when absent or unreadable."""
-    path = Path(folder) / "manifest.json"
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    return store.read_manifest(folder, missing_ok=True)
 
 
 def list_rounds(district_folder: str | Path) -> pd.DataFrame:
@@ -172,7 +136,7 @@ def list_rounds(district_folder: str | Path) -> pd.DataFrame:
                 "reference_date": manifest.get("reference_date"),
                 "folder": path,
                 "villages": int(manifest.get("counts", {}).get("villages", 0)),
-                "synthetic": bool(manifest.get("synthetic", False)),
+                "synthetic": store.is_synthetic(manifest),
             }
         )
     df = pd.DataFrame(rows, columns=["round", "reference_date", "folder", "villages", "synthetic"])
@@ -294,7 +258,7 @@ def annotate(
     cov = None
     if name != BASELINE and villages is not None and baseline_dir is not None:
         path = Path(baseline_dir) / "villages.parquet"
-        if (Path(baseline_dir) / "manifest.json").is_file() and path.is_file():
+        if store.has_manifest(baseline_dir) and path.is_file():
             base = pd.read_parquet(path, columns=["village_id", "village_name", "block_name"])
             cov = coverage(base, pd.DataFrame(villages))
     items = list(manifest.items())

@@ -31,7 +31,6 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -44,7 +43,7 @@ from typing import BinaryIO
 
 import yaml
 
-from leheranalysis import config
+from leheranalysis import config, store
 from leheranalysis.errors import ChecksumError, ConfigError, SourceError
 
 __all__ = [
@@ -68,15 +67,6 @@ STATUS_MISSING = "missing"
 STATUS_CORRUPT = "corrupt"
 _CHUNK = 1 << 20
 _DEFAULT_TIMEOUT = 60.0
-
-
-def _file_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-_FILE_MODE = _file_mode()
 
 
 @dataclass(frozen=True)
@@ -398,22 +388,13 @@ def _copy_verified(
     failures of ``reader`` (network, mirror) propagate unchanged.
     """
     _ensure_folder(target.parent)
-    digest = hashlib.sha256()
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    except OSError as exc:
-        raise _write_error(target, exc) from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in iter(lambda: reader.read(_CHUNK), b""):
-                digest.update(chunk)
-                try:
-                    out.write(chunk)
-                except OSError as exc:
-                    raise _write_error(target, exc) from None
+
+    def copy(out: BinaryIO) -> None:
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: reader.read(_CHUNK), b""):
+            digest.update(chunk)
             try:
-                out.flush()
-                os.fsync(out.fileno())
+                out.write(chunk)
             except OSError as exc:
                 raise _write_error(target, exc) from None
         got = digest.hexdigest()
@@ -422,14 +403,8 @@ def _copy_verified(
                 f"{describe} {origin} has sha256 {got[:12]}..., the registry expects "
                 f"{entry.sha256[:12]}... for {entry.path}; file rejected, nothing written"
             )
-        try:
-            os.chmod(tmp, _FILE_MODE)
-            os.replace(tmp, target)
-        except OSError as exc:
-            raise _write_error(target, exc) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    store.atomic_write(target, copy, fsync=True, advice="choose another --dest")
 
 
 def _os_problem(exc: OSError) -> str:

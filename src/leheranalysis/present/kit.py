@@ -412,25 +412,17 @@ def _wrap(text: str, width: int) -> list[str]:
 def synthetic_geography(manifest: Mapping[str, Any], district: str) -> bool:
     """Whether a district's villages and blocks are the built-in invented geography.
 
-    Read from the manifest (``parameters.synthetic_geography``, written by ingestion and
-    by the demo pipeline); manifests without that key are judged by the district's name
-    (:func:`leheranalysis.gazetteer.is_synthetic_name`). Reports credit PMGSY GeoSadak
-    only when this is False.
+    Read from the manifest by :func:`leheranalysis.store.synthetic_geography`. Reports
+    credit PMGSY GeoSadak only when this is False.
 
     Examples
     --------
     >>> synthetic_geography({"parameters": {"synthetic_geography": True}}, "Madhubani")
     True
-    >>> synthetic_geography({}, "Synthetic District"), synthetic_geography({}, "Leh")
-    (True, False)
     """
-    from leheranalysis.gazetteer import is_synthetic_name
+    from leheranalysis.store import synthetic_geography as flag
 
-    params = manifest.get("parameters") if isinstance(manifest, Mapping) else None
-    flag = params.get("synthetic_geography") if isinstance(params, Mapping) else None
-    if isinstance(flag, bool | np.bool_):
-        return bool(flag)
-    return is_synthetic_name(district)
+    return flag(manifest, district)
 
 
 # ------------------------------------------------------------- rates: denominators

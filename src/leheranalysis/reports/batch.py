@@ -16,9 +16,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from leheranalysis import config
+from leheranalysis import config, store
 from leheranalysis.errors import ConfigError, DataNotAvailableError
-from leheranalysis.reports import provenance as prov_mod
 from leheranalysis.reports.index import build_index
 from leheranalysis.reports.parameters import resolve_district
 from leheranalysis.reports.records import RunRecord, add_records
@@ -311,10 +310,10 @@ def run_district(
 def _districts_in(data_dir: str | Path) -> list[str]:
     """District names of a processed folder, or of a folder of processed folders."""
     data_dir = Path(data_dir)
-    if (data_dir / prov_mod.MANIFEST).is_file():
-        name = prov_mod.read_manifest(data_dir).get("district") or data_dir.name
+    if store.has_manifest(data_dir):
+        name = store.read_manifest(data_dir).get("district") or data_dir.name
         return [str(name)]
-    return list(prov_mod.processed_districts(data_dir))
+    return list(store.processed_districts(data_dir))
 
 
 def run_all(
@@ -352,7 +351,7 @@ def run_all(
         kwargs.get("timeout"),
     )
     root = Path(kwargs["data_dir"]) if kwargs.get("data_dir") else config.processed_dir()
-    available = prov_mod.processed_districts(root)
+    available = store.processed_districts(root)
     if not available:
         raise DataNotAvailableError(
             f"no district has processed data in {root} (no <district>/manifest.json); "

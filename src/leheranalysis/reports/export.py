@@ -22,7 +22,7 @@ from typing import Any
 from leheranalysis import __version__, config
 from leheranalysis.reports.layout import compact_images, label_tables
 from leheranalysis.reports.provenance import strip_declarations
-from leheranalysis.reports.records import atomic_write_text
+from leheranalysis.store import atomic_write
 
 TEMPLATE_DIR = config.package_data("report_template")
 TEMPLATE_NAME = "leher"
@@ -286,5 +286,5 @@ def export_html(
     }
     body, _ = exporter.from_notebook_node(report_nb, resources=resources)
     body, _ = add_toc(compact_images(label_tables(body)))
-    atomic_write_text(html_path, body)
+    atomic_write(html_path, body)
     return html_path

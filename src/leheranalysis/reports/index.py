@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from leheranalysis import __version__, config
-from leheranalysis.reports.provenance import SHORT_HASH, processed_districts
+from leheranalysis.reports.provenance import SHORT_HASH
 from leheranalysis.reports.records import (
     RunRecord,
-    atomic_write_text,
     latest_records,
     load_runs,
 )
+from leheranalysis.store import atomic_write, processed_districts
 
 INDEX_FILE = "index.html"
 
@@ -274,4 +274,4 @@ def build_index(
     shown = [r for r in records if r.slug in current]
     left_out = [r for r in records if r.slug not in current]
     page = index_html(shown, left_out=left_out, data_roots=roots)
-    return atomic_write_text(reports_dir / INDEX_FILE, page)
+    return atomic_write(reports_dir / INDEX_FILE, page)

@@ -438,7 +438,7 @@ def resolve_district(
             raise UnknownNameError("district", name, _close(name, list(known_districts)))
         return hit
     if with_data is None:
-        from leheranalysis.reports.provenance import processed_districts
+        from leheranalysis.store import processed_districts
 
         with_data = list(processed_districts())
     hit = _match_known(name, with_data)

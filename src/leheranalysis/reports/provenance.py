@@ -18,99 +18,39 @@ The data is SYNTHETIC when the manifest, any of its inputs, or any declaration s
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from leheranalysis import config
-from leheranalysis.errors import ConfigError, DataNotAvailableError
+from leheranalysis import config, store
+from leheranalysis.store import MANIFEST, file_sha256, processed_districts, read_manifest
+
+__all__ = [
+    "PROVENANCE_MIME",
+    "MANIFEST",
+    "SHORT_HASH",
+    "file_sha256",
+    "processed_districts",
+    "locate_data_dir",
+    "read_manifest",
+    "manifest_provenance",
+    "declare_source",
+    "declare_synthetic",
+    "collect_declarations",
+    "strip_declarations",
+]
 
 PROVENANCE_MIME = "application/vnd.leheranalysis.provenance+json"
-MANIFEST = "manifest.json"
 SHORT_HASH = 12
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def processed_districts(root: str | Path | None = None) -> dict[str, Path]:
-    """Districts that have processed data: ``{district name: folder}``.
-
-    Parameters
-    ----------
-    root : str or pathlib.Path, optional
-        Folder of district folders (default ``config.processed_dir()``).
-
-    Returns
-    -------
-    dict of str to pathlib.Path
-        Sorted by name; the name is the manifest's ``district`` (else the folder name).
-    """
-    root = Path(root) if root is not None else config.processed_dir()
-    out: dict[str, Path] = {}
-    if not root.is_dir():
-        return out
-    for sub in sorted(p for p in root.iterdir() if (p / MANIFEST).is_file()):
-        try:
-            name = json.loads((sub / MANIFEST).read_text(encoding="utf-8")).get("district")
-        except (OSError, ValueError):
-            name = None
-        out[str(name or sub.name)] = sub
-    return dict(sorted(out.items()))
 
 
 def locate_data_dir(district: str, data_dir: str | Path | None = None) -> Path:
     """The processed folder of a district, checked to hold ``manifest.json``.
 
-    Parameters
-    ----------
-    district : str
-        Canonical district name.
-    data_dir : str or pathlib.Path, optional
-        The district's processed folder, or a folder holding ``<slug>/`` folders.
-        Default ``config.processed_dir(district)``.
-
-    Raises
-    ------
-    DataNotAvailableError
-        When no manifest is found; the message names the paths tried.
+    See :func:`leheranalysis.store.locate_processed`.
     """
-    slug = config.slugify(district)
-    if data_dir is None:
-        candidates = [config.processed_dir(district)]
-    else:
-        data_dir = Path(data_dir)
-        candidates = [data_dir, data_dir / slug]
-    for cand in candidates:
-        if (cand / MANIFEST).is_file():
-            return cand.resolve()
-    tried = " or ".join(str(c / MANIFEST) for c in candidates)
-    raise DataNotAvailableError(
-        f"no processed data for district {district!r}: {tried} not found "
-        "(run `leher ingest`, or `leher demo-data` then `leher ingest` for demonstration data)"
-    )
-
-
-def read_manifest(data_dir: str | Path) -> dict[str, Any]:
-    """Read and lightly check ``manifest.json`` of a processed folder."""
-    path = Path(data_dir) / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataNotAvailableError(f"{path} not found") from exc
-    except ValueError as exc:
-        raise ConfigError(f"{path} is not valid JSON: {exc}") from exc
-    if not isinstance(manifest, dict):
-        raise ConfigError(f"{path}: expected a JSON object, got {type(manifest).__name__}")
-    return manifest
+    return store.locate_processed(district, data_dir)
 
 
 def _input_date(file: str) -> str | None:
@@ -150,12 +90,12 @@ def manifest_provenance(data_dir: str | Path) -> dict[str, Any]:
                 "date": item.get("date") or _input_date(file),
             }
         )
-    synthetic = bool(manifest.get("synthetic", False)) or any(i["synthetic"] for i in inputs)
+    synthetic = store.is_synthetic(manifest)
     return {
         "synthetic": synthetic,
         "district": manifest.get("district"),
-        "manifest": str(data_dir / MANIFEST),
-        "manifest_sha256": file_sha256(data_dir / MANIFEST),
+        "manifest": str(store.manifest_path(data_dir)),
+        "manifest_sha256": file_sha256(store.manifest_path(data_dir)),
         "created": manifest.get("created"),
         "codebook_version": manifest.get("codebook_version"),
         "data_package_version": manifest.get("package_version"),

@@ -13,43 +13,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leheranalysis.store import atomic_write
+
 RUNS_FILE = "runs.json"
 HISTORY_LIMIT = 2000
-
-
-def _file_mode() -> int:
-    """Permissions of a new file under the current umask (mkstemp would give 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, _file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Atomic UTF-8 text write (see :func:`atomic_write_bytes`)."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 @dataclass
@@ -147,4 +118,4 @@ def add_records(
         data["history"] = data["history"][-HISTORY_LIMIT:]
         data["version"] = 1
         text = json.dumps(data, indent=1, sort_keys=True, default=str)
-        return atomic_write_text(reports_dir / RUNS_FILE, text + "\n")
+        return atomic_write(reports_dir / RUNS_FILE, text + "\n")

@@ -49,9 +49,9 @@ from leheranalysis.reports.parameters import (
 )
 from leheranalysis.reports.records import (
     RunRecord,
-    atomic_write_text,
     load_runs,
 )
+from leheranalysis.store import atomic_write
 
 RUNNER_PARAMETERS = ("district", "data_dir", "synthetic")
 NOTEBOOK_SUFFIXES = (".ipynb", ".py")
@@ -361,7 +361,7 @@ def _prepare_input(job: Job, work: Path) -> Path:
 
     nb = read_notebook(job.notebook)
     target = work / f".{job.notebook.stem}.input.ipynb"
-    atomic_write_text(target, nbformat.writes(nb))
+    atomic_write(target, nbformat.writes(nb))
     return target
 
 
@@ -498,7 +498,7 @@ def execute_job(job: Job) -> RunRecord:
         html.unlink(missing_ok=True)  # never leave a stale report beside a failed run
     if running.is_file():
         nb.metadata["leheranalysis"] = _metadata(record)
-        atomic_write_text(ipynb, nbformat.writes(nb))
+        atomic_write(ipynb, nbformat.writes(nb))
         running.unlink()
         if exc is None:
             record = _export(job, nb, html, record)

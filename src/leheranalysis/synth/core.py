@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leheranalysis import __version__
+from leheranalysis import __version__, store
 from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.errors import ConfigError
 from leheranalysis.synth import model as _m
@@ -578,34 +578,6 @@ def _fast_bytes(wb, fills: list[tuple[Any, int, dict[str, int], pd.DataFrame]]) 
     return out.getvalue()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write bytes to a temporary file in the same folder, then rename.
-
-    A failure of the file system (folder not creatable, no permission, disk full) is a
-    :class:`ConfigError` naming the path and the problem.
-    """
-    import os
-    import tempfile
-
-    from leheranalysis.instruments import ensure_folder
-
-    ensure_folder(path.parent)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            problem = exc.strerror or str(exc)
-            raise ConfigError(f"cannot write {path}: {problem}") from None
-        raise
-
-
 def write(
     dna: SyntheticDNA, out_dir: str | Path, district: Any = None, engine: str = "fast"
 ) -> dict[str, Path]:
@@ -674,7 +646,7 @@ def write(
                 _fill(ws, df)
             paths[key] = save_workbook(wb, path, synthetic=True)
         else:
-            _atomic_write(path, _fast_bytes(wb, fills))
+            store.atomic_write(path, _fast_bytes(wb, fills))
             paths[key] = path
     paths["key"] = _write_key(dna, out / KEY_DIR, first_rows, paths)
     return paths
@@ -700,7 +672,7 @@ def _write_key(dna: SyntheticDNA, folder: Path, first_rows: dict, paths: dict[st
     log.insert(0, "file", [FILE_NAMES[w] for w in log["workbook"]])
     for name, frame in (("villages.parquet", dna.villages), ("dirt_log.parquet", log)):
         buf = frame.reset_index(drop=True).to_parquet(index=False)
-        _atomic_write(folder / name, buf)
+        store.atomic_write(folder / name, buf)
     key = {
         "synthetic": True,
         "note": "SYNTHETIC DATA - invented by leheranalysis; not collected from any village or person.",
@@ -725,7 +697,7 @@ def _write_key(dna: SyntheticDNA, folder: Path, first_rows: dict, paths: dict[st
         },
     }
     text = json.dumps(key, indent=2, sort_keys=True) + "\n"
-    _atomic_write(folder / "key.json", text.encode("utf-8"))
+    store.atomic_write(folder / "key.json", text.encode("utf-8"))
     return folder
 
 
