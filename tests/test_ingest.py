@@ -69,7 +69,12 @@ def test_malformed_input(name, corpus, tmp_path, capsys):
     ]
     assert len(hit), errors.to_string()
     first = hit.iloc[0]
-    assert Path(first["file"]).name == (exp.file or inputs[0].name)
+    # the file is named by its neutral label (instrument and short sha256), never by its name
+    target = next(p for p in inputs if p.name == (exp.file or inputs[0].name))
+    assert first["file"].endswith(f" #{sha(target)[:6]}"), first["file"]
+    written = (tmp_path / "out.validation_errors.csv").read_text(encoding="utf-8")
+    assert not [p.name for p in inputs if p.name in written]
+    assert str(folder) not in written
     assert first["sheet"] == exp.sheet
     assert first["row"] == ("" if exp.row is None else str(exp.row))
     assert first["column"] == exp.column
@@ -468,9 +473,9 @@ def test_round_trip_madhubani_templates(corpus, tmp_path, capsys):
     assert v["village_id"].nunique() == 63
     ranks = pd.read_parquet(out / "rankings.parquet")
     assert list(ranks.columns) == ingest.RANKING_COLUMNS
-    # each rank names the cell it came from
-    # (by file name only: the inputs lie outside the project root)
-    assert set(ranks["source_file"]) == {instruments.FILE_NAMES["part1"]}
+    # each rank names the cell it came from (the file by its neutral label)
+    part1 = next(p for p in paths if p.name == instruments.FILE_NAMES["part1"])
+    assert set(ranks["source_file"]) == {f"Part I workbook #{before[part1][:6]}"}
 
     ranks = ranks.drop(columns="source_file")
     got = ranks.astype({"village_id": "int64"}).sort_values(["village_id", "group", "issue"])
@@ -494,8 +499,8 @@ def test_round_trip_madhubani_templates(corpus, tmp_path, capsys):
     assert blocks.geometry.notna().all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["district"] == "Madhubani" and manifest["synthetic"] is False
-    assert {Path(i["file"]).name: i["sha256"] for i in manifest["inputs"]} == {
-        p.name: before[p] for p in paths
+    assert {i["file"][-6:]: i["sha256"] for i in manifest["inputs"]} == {
+        before[p][:6]: before[p] for p in paths
     }
     assert manifest["codebook_version"] == corpus.cb.version
     log = pd.read_csv(out / "cleaning_log.csv")
@@ -506,7 +511,7 @@ def test_round_trip_madhubani_templates(corpus, tmp_path, capsys):
     assert (removed["old_value"] == "[removed]").all()
     # a removed column is named by its letter and code, like every other row
     assert removed["column"].str.fullmatch(r"[A-Z]+ \[[a-z0-9_]+\]").all(), removed["column"]
-    assert set(log["file"]) <= {Path(p).name for p in paths}  # names only: outside the root
+    assert set(log["file"]) <= {i["file"] for i in manifest["inputs"]}  # labels only
     report = pd.read_csv(out / "match_report.csv")
     assert (report["status"] == "exact").all()
     assert "Ingested 4 file(s)" in stdout
@@ -578,7 +583,7 @@ def test_typical_human_edits_are_cleaned_and_logged(corpus, tmp_path):
     assert sha(path) == before
     assert res.ok, res.errors["message"].tolist()
     obs = res.observations
-    cg = obs[obs["source_sheet"] == "CHILDREN'S  GROUPS"]
+    cg = obs[obs["source_sheet"] == "Children's groups"]  # the template's name, not as typed
     oosc = cg[cg["indicator"] == "oosc_6_14"]
     assert oosc["value"].tolist() == [12.0]  # three missing tokens give no observation
     assert oosc["village_name"].tolist() == [v0]
@@ -877,47 +882,58 @@ def test_fuzzy_and_normalised_names_are_matched_and_logged(corpus, tmp_path):
     assert log["rule"].str.startswith("village_").sum() == 1
 
 
-# ============================================================== stored paths
-def test_stored_paths_are_relative_to_the_project_root(madhubani, corpus, tmp_path, monkeypatch):
+# ============================================================== neutral labels
+def test_files_and_sheets_are_stored_by_neutral_labels(madhubani, corpus, tmp_path, monkeypatch):
     from leheranalysis import config
 
     monkeypatch.setenv("LEHER_PUBLIC_DATA", str(config.public_data_dir()))
     home = tmp_path / "home" / "sunita" / "leher"
     monkeypatch.setenv("LEHER_HOME", str(home))
-    inside = instruments.save_workbook(
-        mc.small_part1(corpus), home / "data" / "raw" / "dna" / "part1.xlsx"
-    )
-    outside = tmp_path / "Downloads" / "part2.csv"
+    wb = mc.small_part1(corpus)
+    wb["Ranking"].title = "Ramesh Kumar 9876543210"
+    wb["Ramesh Kumar 9876543210"].title = "ranking"  # a template name, written differently
+    wb.create_sheet("Sunita Devi notes")["A1"] = "notes of the interviewer"
+    folder = home / "data" / "raw" / "dna" / "Sunita_Devi_9876543210"
+    inside = instruments.save_workbook(wb, folder / "DNA_part1_Ramesh_Kumar_Yadav.xlsx")
+    outside = tmp_path / "Downloads" / "part2_Sunita.csv"
     outside.parent.mkdir()
     outside.write_text(
         "block,indicator,group,response,timeline_months\n"
         "Pandaul,child_marriage_12m,cdpo,acknowledged,6\n",
         encoding="utf-8",
     )
-    assert ingest.stored_path(inside) == "data/raw/dna/part1.xlsx"
-    assert ingest.stored_path(outside) == "part2.csv"
-    assert ingest.stored_path("") == "" and ingest.stored_path(None) is None
+    p1, p2 = f"Part I workbook #{sha(inside)[:6]}", f"Part II CSV file #{sha(outside)[:6]}"
     out = home / "data" / "processed" / "madhubani"
     res = ingest.ingest_district(madhubani, [inside, outside], out_dir=out)
     assert res.ok, res.errors["message"].tolist()
-    assert set(res.observations["source_file"]) == {"data/raw/dna/part1.xlsx", "part2.csv"}
-    assert set(res.rankings["source_file"]) == {"data/raw/dna/part1.xlsx"}
+    assert set(res.observations["source_file"]) == {p1, p2}
+    assert set(res.rankings["source_file"]) == {p1}
+    assert set(res.rankings["source_sheet"]) == {"Ranking"}
+    assert res.file_labels[str(inside)] == p1 and res.file_labels[str(outside)] == p2
     manifest = json.loads((out / "manifest.json").read_text())
     assert [(i["file"], i["sha256"]) for i in manifest["inputs"]] == [
-        ("data/raw/dna/part1.xlsx", sha(inside)),
-        ("part2.csv", sha(outside)),
+        (p1, sha(inside)),
+        (p2, sha(outside)),
     ]
-    assert manifest["parameters"]["out_dir"] == "data/processed/madhubani"
+    log = pd.read_csv(out / "cleaning_log.csv", dtype=str, keep_default_na=False)
+    renamed = log[log["rule"] == "sheet_name"]
+    assert renamed[["sheet", "old_value", "new_value"]].values.tolist() == [
+        ["Ranking", "sheet 5", "Ranking"]
+    ]
+    assert log.loc[log["rule"] == "sheet_ignored", "sheet"].tolist() == ["sheet 7"]
     for f in out.iterdir():
-        assert b"sunita" not in f.read_bytes() and b"Downloads" not in f.read_bytes(), f.name
-    # errors keep the path as the user typed it
+        data = f.read_bytes()
+        for word in (b"sunita", b"Sunita", b"Ramesh", b"9876543210", b"Downloads", b"DNA_part1"):
+            assert word not in data, (f.name, word)
+    # errors: the terminal keeps the path as typed, the written file only labels
     wb = mc.small_part1(corpus)
-    ws = wb["Children's groups"]
-    mc.put(ws, 3, {"oosc_6_14": -1})
-    bad = instruments.save_workbook(wb, tmp_path / "Downloads" / "bad.xlsx")
+    mc.put(wb["Children's groups"], 3, {"oosc_6_14": -1})
+    bad = instruments.save_workbook(wb, tmp_path / "Downloads" / "Ramesh_bad.xlsx")
     with pytest.raises(ingest.IngestValidationError) as exc:
         ingest.ingest_district(madhubani, [bad], out_dir=tmp_path / "out")
     assert exc.value.errors["file"].tolist() == [str(bad)]
+    written = exc.value.errors_path.read_text(encoding="utf-8")
+    assert "Ramesh" not in written and f"Part I workbook #{sha(bad)[:6]}" in written
 
 
 # ============================================================== summary line

@@ -594,7 +594,9 @@ def test_ingesting_dirty_demo_logs_cleaning_and_locates_errors(districts, tmp_pa
     true_id = {}
     for r in truth.itertuples():
         true_id.setdefault(r.village_written, set()).add(int(r.village_id))
-    report = res.match_report.assign(file=res.match_report["file"].map(lambda f: Path(f).name))
+    # the match report names files by their labels; the key by file name
+    names = {label: Path(path).name for path, label in res.file_labels.items()}
+    report = res.match_report.assign(file=res.match_report["file"].map(names))
     matched = report.set_index(["file", "sheet", "row"])["village_id"]
     for r in misspelt.itertuples():
         assert r.new_value != r.old_value

@@ -533,7 +533,7 @@ def same_file_twice(cp, folder):
     copy = folder / "backup" / "part1.xlsx"
     copy.parent.mkdir(parents=True, exist_ok=True)
     copy.write_bytes(first.read_bytes())
-    return [first, copy], Expect("duplicate_file", f"byte-identical copy of {first}")
+    return [first, copy], Expect("duplicate_file", "byte-identical copy of Part I workbook #")
 
 
 @case

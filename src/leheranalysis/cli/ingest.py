@@ -118,6 +118,24 @@ def error_table(errors: pd.DataFrame, limit: int = SHOW_ERRORS) -> str:
     return "\n".join(lines)
 
 
+def label_legend(labels: dict[str, str], only=None) -> str:
+    """Which neutral label is which file, for the terminal only (outputs keep the labels).
+
+    Parameters
+    ----------
+    labels : dict
+        Path as typed -> label (:attr:`leheranalysis.ingest.IngestResult.file_labels`).
+    only : iterable of str, optional
+        Paths to list (default: all).
+    """
+    keep = set(only) if only is not None else set(labels)
+    rows = [(label, path) for path, label in labels.items() if path in keep]
+    if not rows:
+        return ""
+    lines = [f"  {label} = {path}" for label, path in sorted(rows)]
+    return "\nFiles are named in the written outputs by these labels:\n" + "\n".join(lines)
+
+
 def changes_summary(cleaning_log: pd.DataFrame) -> str:
     """``"40 automatic changes (38 yes/no -> 1/0, 2 spaces trimmed)"``, most frequent first."""
     n = len(cleaning_log)
@@ -165,6 +183,7 @@ def handle(args: argparse.Namespace) -> int:
         ingest.write_result(result, out)
     except ingest.IngestValidationError as exc:
         print(error_table(exc.errors), file=sys.stderr)
+        print(label_legend(result.file_labels, exc.errors["file"]), file=sys.stderr)
         print(f"\nerror: {exc}", file=sys.stderr)
         return 2
     tag = " (SYNTHETIC data)" if result.synthetic else ""
@@ -185,4 +204,5 @@ def handle(args: argparse.Namespace) -> int:
             if cov is not None
             else f"{round_name}: no baseline of {result.district} to compare villages with"
         )
+    print(label_legend(result.file_labels))
     return 0

@@ -67,6 +67,7 @@ from leheranalysis.errors import ValidationError
 from leheranalysis.ingest import _layout as layout
 from leheranalysis.ingest._log import CLEANING_COLUMNS, ERROR_COLUMNS, MATCH_COLUMNS, Log
 from leheranalysis.ingest._match import match_records, resolve_blocks
+from leheranalysis.ingest._names import HASH_DIGITS
 from leheranalysis.ingest._parse import Context, parse_file
 from leheranalysis.ingest._read import discover, read_file
 from leheranalysis.ingest._tables import (
@@ -134,8 +135,14 @@ class IngestResult:
         Programme villages and blocks.
     cleaning_log, match_report : pandas.DataFrame
     errors : pandas.DataFrame
-        Columns :data:`ERROR_COLUMNS` (+ ``problem``, the message without its location).
+        Columns :data:`ERROR_COLUMNS` (+ ``problem``, the message without its location),
+        file and sheet names as typed (what the terminal shows).
     manifest : dict
+    written_errors : pandas.DataFrame
+        ``errors`` as ``<name>.validation_errors.csv`` stores them: file and sheet names
+        replaced by their neutral labels (see :func:`file_labels`).
+    file_labels : dict
+        Each input path as typed -> its neutral label (``Part I workbook #3f9a1c``).
     """
 
     district: str
@@ -147,6 +154,8 @@ class IngestResult:
     match_report: pd.DataFrame
     errors: pd.DataFrame
     manifest: dict = field(default_factory=dict)
+    written_errors: pd.DataFrame | None = None
+    file_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -169,6 +178,9 @@ def read_aliases(path: str | Path, district, log: Log) -> pd.DataFrame | None:
     """
     path = Path(path)
     name = str(path)
+    digest = _sha256(path) if path.is_file() else None
+    if digest:
+        log.names.files[name] = f"Alias file #{digest[:HASH_DIGITS]}"
     try:
         df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     except FileNotFoundError:
@@ -301,13 +313,25 @@ def _stored_geography(source: str) -> str:
     return p.name
 
 
-def _stored_file_column(df: pd.DataFrame, column: str) -> pd.DataFrame:
-    """``df`` with ``column`` mapped through :func:`stored_path` (dtype kept)."""
-    if column not in df.columns or df.empty:
+def _labelled(df: pd.DataFrame, log: Log) -> pd.DataFrame:
+    """``df`` with ``source_file`` and ``source_sheet`` as their neutral labels (dtype kept)."""
+    if df.empty or "source_file" not in df.columns:
         return df
-    stored = {f: stored_path(f) for f in df[column].dropna().unique()}
-    mapped = df[column].map(stored, na_action="ignore")
-    return df.assign(**{column: mapped.astype(df[column].dtype)})
+    pairs = df[["source_file", "source_sheet"]].drop_duplicates()
+    sheets = {
+        (f, s): log.names.sheet(f, s)
+        for f, s in pairs.itertuples(index=False)
+        if isinstance(f, str) and isinstance(s, str)
+    }
+    files = {f: log.names.file(f) for f in pairs["source_file"].dropna().unique()}
+    key = list(zip(df["source_file"], df["source_sheet"], strict=True))
+    new_sheet = pd.Series([sheets.get(k, k[1]) for k in key], index=df.index)
+    return df.assign(
+        source_file=df["source_file"]
+        .map(files, na_action="ignore")
+        .astype(df["source_file"].dtype),
+        source_sheet=new_sheet.astype(df["source_sheet"].dtype),
+    )
 
 
 def _load_district(district):
@@ -361,6 +385,7 @@ def read_district(
         if raw is None:
             continue
         if raw.sha256 in first_copy:
+            log.names.files[name] = log.names.file(first_copy[raw.sha256])
             log.error(
                 "duplicate_file",
                 f"this file is a byte-identical copy of {first_copy[raw.sha256]} (same "
@@ -369,17 +394,17 @@ def read_district(
             )
             continue
         first_copy[raw.sha256] = name
-        manifest_inputs.append(
-            {"file": stored_path(name), "sha256": raw.sha256, "synthetic": raw.synthetic}
-        )
         if raw.ok:
             records.extend(parse_file(raw, ctx))
+        manifest_inputs.append(
+            {"file": log.names.file(name), "sha256": raw.sha256, "synthetic": raw.synthetic}
+        )
     places = resolve_blocks(records, dist, log)
     match_records(records, places, dist, alias_df, log)
     observations, rankings = build_tables(records, places, dist.name, cb, log)
     villages, blocks = geo_tables(dist, observations, rankings)
-    observations = _stored_file_column(observations, "source_file")
-    rankings = _stored_file_column(rankings, "source_file")
+    observations = _labelled(observations, log)
+    rankings = _labelled(rankings, log)
     synthetic = any(i["synthetic"] for i in manifest_inputs)
     manifest = {
         "district": dist.name,
@@ -389,7 +414,7 @@ def read_district(
         "package_version": __version__,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "parameters": {
-            "aliases": stored_path(aliases),
+            "aliases": log.names.file(str(Path(aliases))) if aliases is not None else None,
             "aliases_sha256": _sha256(aliases),
             "geography": _stored_geography(getattr(dist, "source", "")),
             "synthetic_geography": bool(getattr(dist, "synthetic", False)),
@@ -409,10 +434,12 @@ def read_district(
         rankings=rankings,
         villages=villages,
         blocks=blocks,
-        cleaning_log=_stored_file_column(log.cleaning_frame(), "file"),
-        match_report=_stored_file_column(log.match_frame(), "file"),
+        cleaning_log=log.cleaning_frame(public=True),
+        match_report=log.match_frame(public=True),
         errors=log.errors_frame(),
         manifest=manifest,
+        written_errors=log.errors_frame(public=True),
+        file_labels=dict(log.names.files),
     )
 
 
@@ -440,7 +467,8 @@ def write_result(result: IngestResult, out_dir: str | Path) -> Path:
     out_dir = Path(out_dir)
     errors_path, match_path, log_path = failure_paths(out_dir)
     if not result.ok:
-        atomic_csv(result.errors[ERROR_COLUMNS], errors_path)
+        written = result.written_errors if result.written_errors is not None else result.errors
+        atomic_csv(written[ERROR_COLUMNS], errors_path)
         atomic_csv(result.match_report, match_path)
         atomic_csv(result.cleaning_log[CLEANING_COLUMNS], log_path)
         n = len(result.errors)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from leheranalysis.ingest._names import Names
 from leheranalysis.privacy import find_personal_data, text_in_number_column
 
 ERROR_COLUMNS = ["file", "sheet", "row", "column", "value", "rule", "message"]
@@ -96,6 +97,7 @@ class Log:
     errors: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     matches: list[dict[str, Any]] = field(default_factory=list)
+    names: Names = field(default_factory=Names)
 
     def error(
         self,
@@ -140,9 +142,17 @@ class Log:
             }
         )
 
-    def errors_frame(self) -> pd.DataFrame:
-        """Errors grouped by file and sheet (in the order first met), then by row."""
-        df = pd.DataFrame(self.errors, columns=[*ERROR_COLUMNS, "problem"])
+    def errors_frame(self, public: bool = False) -> pd.DataFrame:
+        """Errors grouped by file and sheet (in the order first met), then by row.
+
+        ``public``: file and sheet names replaced by their neutral labels, in the
+        columns and in the message (what is written to a file); else as typed (what the
+        terminal shows).
+        """
+        rows = self.errors
+        if public:
+            rows = [self._public_error(e) for e in rows]
+        df = pd.DataFrame(rows, columns=[*ERROR_COLUMNS, "problem"])
         df["row"] = df["row"].astype("Int64")
         if len(df):
             order = {
@@ -159,14 +169,34 @@ class Log:
             )
         return df
 
-    def cleaning_frame(self) -> pd.DataFrame:
+    def _public_error(self, e: dict[str, Any]) -> dict[str, Any]:
+        file = self.names.file(e["file"])
+        sheet = self.names.sheet(e["file"], e["sheet"])
+        problem = self.names.scrub(e["problem"])
+        value = e["value"]
+        val = f" (value {value})" if value not in ("", "(empty)") else ""
+        loc = where(file, sheet, e["row"], e["column"])
+        rule = e["rule"]
+        msg = f"{loc}: {problem}{val} [{rule}]" if loc else f"{problem} [{rule}]"
+        return {**e, "file": file, "sheet": sheet, "problem": problem, "message": msg}
+
+    def _public_places(self, df: pd.DataFrame) -> pd.DataFrame:
+        if df.empty:
+            return df
+        sheets = [self.names.sheet(f, s) for f, s in zip(df["file"], df["sheet"], strict=True)]
+        files = [self.names.file(f) for f in df["file"]]
+        return df.assign(file=files, sheet=sheets)
+
+    def cleaning_frame(self, public: bool = False) -> pd.DataFrame:
+        """The cleaning log; ``public``: file and sheet names as their labels."""
         df = pd.DataFrame(self.changes, columns=CLEANING_COLUMNS)
         df["row"] = df["row"].astype("Int64")
-        return df
+        return self._public_places(df) if public else df
 
-    def match_frame(self) -> pd.DataFrame:
+    def match_frame(self, public: bool = False) -> pd.DataFrame:
+        """The match report; ``public``: file and sheet names as their labels."""
         df = pd.DataFrame(self.matches, columns=MATCH_COLUMNS)
         df["row"] = df["row"].astype("Int64")
         df["village_id"] = df["village_id"].astype("Int64")
         df["score"] = df["score"].astype(float)
-        return df
+        return self._public_places(df) if public else df

@@ -11,8 +11,9 @@ from typing import Any
 from leheranalysis.codebook import Codebook
 from leheranalysis.ingest import _layout as L
 from leheranalysis.ingest._clean import BAD, Cell, Cleaner, category_key
-from leheranalysis.ingest._log import Log
+from leheranalysis.ingest._log import Log, Shown
 from leheranalysis.ingest._model import Record, Table
+from leheranalysis.ingest._names import file_label
 from leheranalysis.ingest._read import RawFile, RawSheet
 from leheranalysis.privacy import column_kind
 
@@ -63,6 +64,11 @@ def parse_file(raw: RawFile, ctx: Context) -> list[Record]:
         tables = _workbook_tables(raw, ctx)
     if tables is None:
         return []
+    workbooks = {t.spec.workbook for t in tables}
+    kobo = any(t.source == "kobo" for t in tables)
+    ctx.log.names.files[raw.name] = file_label(
+        raw.sha256, "kobo" if kobo else raw.format, workbooks.pop() if len(workbooks) == 1 else None
+    )
     records: list[Record] = []
     for t in tables:
         records.extend(_records(t, ctx))
@@ -89,8 +95,10 @@ def _workbook_tables(raw: RawFile, ctx: Context) -> list[Table] | None:
         if kind and kind not in found:
             found[kind] = s
             canonical = L.SHEETS[kind][0]
-            if s.name != canonical:
-                log.change(raw.name, s.name, None, "", s.name, canonical, "sheet_name")
+            position = log.names.sheet(raw.name, s.name)
+            log.names.sheets[(raw.name, s.name)] = canonical
+            if s.name != canonical:  # the typed name is not kept: it may name a person
+                log.change(raw.name, s.name, None, "", Shown(position), canonical, "sheet_name")
         else:
             other.append(s)
     tables: list[Table] = []

@@ -18,6 +18,7 @@ from typing import Any
 
 from leheranalysis.ingest._layout import NON_DATA_SHEETS, norm_text
 from leheranalysis.ingest._log import Log
+from leheranalysis.ingest._names import file_label
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv",)
@@ -127,6 +128,7 @@ def read_file(path: Path, name: str, log: Log) -> RawFile | None:
     digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     raw = RawFile(path=path, name=name, sha256=digest, format="csv" if suffix == ".csv" else "xlsx")
+    log.names.files[name] = file_label(digest, raw.format)
     if suffix in LEGACY_SUFFIXES or data.startswith(_OLE_MAGIC) or _is_ods(data):
         kind = "an OpenDocument .ods" if (suffix == ".ods" or _is_ods(data)) else "a legacy .xls"
         log.error(
@@ -146,6 +148,9 @@ def read_file(path: Path, name: str, log: Log) -> RawFile | None:
         return raw
     if _read_xlsx(data, raw, log) is None:
         raw.ok = False
+    for i, sheet in enumerate(raw.sheets, start=1):
+        fixed = norm_text(sheet.name) in NON_DATA_SHEETS
+        log.names.sheets[(name, sheet.name)] = sheet.name.title() if fixed else f"sheet {i}"
     return raw
 
 
