@@ -669,3 +669,17 @@ def test_layer_cache_sees_a_replaced_file(public_data, tmp_path):
     path.write_bytes(b"broken")  # same path, new size and mtime: the cache must not hide it
     with pytest.raises(SourceError):
         gazetteer.load_district("Leh", root)
+
+
+def test_cli_names_the_nfhs5_district_and_its_caveats(public_data, capsys):
+    assert main(["gazetteer", "Nagaon", "--data", str(public_data)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Nowgaon (Assam)")
+    assert "\nNFHS-5 district: Nagaon (Assam) (under another name)\nCaveats:\n" in out
+    assert "  - PMGSY's Nowgaon predates the forming of Hojai district" in out
+    assert main(["gazetteer", "Patna", "--json", "--data", str(public_data)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["nfhs5_district"] == "Patna" and doc["nfhs5_match"] == "same name"
+    assert len(doc["caveats"]) == 1 and "include Patna city" in doc["caveats"][0]
+    assert main(["gazetteer", "Synthetic District"]) == 0
+    assert "NFHS-5" not in capsys.readouterr().out

@@ -271,12 +271,21 @@ def test_unknown_and_ambiguous_districts(public_data):
         nfhs.district_profile("Madhubanni", root=public_data)
     assert "Did you mean: Madhubani" in str(err.value)
     assert err.value.suggestions[0] == "Madhubani"
-    with pytest.raises(UnknownNameError, match="in several states: Aurangabad \\(Bihar\\)"):
-        nfhs.resolve_district("Aurangabad", root=public_data)
+    # the gazetteer's PMGSY data has Aurangabad in Bihar only
+    assert nfhs.resolve_district("Aurangabad", root=public_data) == ("Aurangabad", "Bihar")
     assert nfhs.resolve_district("Aurangabad", "BR", root=public_data) == ("Aurangabad", "Bihar")
     assert nfhs.compare(["Aurangabad, Bihar"], ["child_marriage"], root=public_data).shape[0] == 1
     with pytest.raises(UnknownNameError, match="Unknown NFHS-5 indicator 'nope'"):
         nfhs.district_value("Madhubani", "nope", root=public_data)
+
+
+def test_ambiguous_district_without_the_gazetteer(public_data, tmp_path):
+    (tmp_path / "nfhs5_factsheets").symlink_to(public_data / "nfhs5_factsheets")
+    with pytest.raises(UnknownNameError, match="in several states: Aurangabad \\(Bihar\\)"):
+        nfhs.resolve_district("Aurangabad", root=tmp_path)
+    match = nfhs.match_district("Aurangabad", root=tmp_path)
+    assert match.district is None and match.how == "none"
+    assert "in several states" in match.reason
 
 
 def test_synth_rates(public_data):
@@ -296,3 +305,100 @@ def test_upstream_parse_errors_are_repaired(districts):
     assert kangra.loc[50, "indicator_published"].startswith("50. Cmhoiltdhreern's")
     thane = districts[districts["district"] == "Thane"].set_index("indicator_number")
     assert thane.loc[38, "indicator"].endswith("within 2 days of delivery (%)")
+
+
+# ------------------------------------------- one name harmonisation, 86 PMGSY districts
+
+#: PMGSY districts whose NFHS-5 district has another name.
+OTHER_NAMES = {
+    "Nowgaon": "Nagaon",
+    "Sibsagar": "Sivasagar",
+    "Kamrup Rural": "Kamrup",
+    "N.C.Hills": "Dima Hasao",
+    "Chapra(Saran)": "Saran",
+    "Jahanabad": "Jehanabad",
+    "Kaimur (Bhabhua)": "Kaimur (Bhabua)",
+    "East Champaran": "Purba Champaran",
+    "West Champaran": "Pashchim Champaran",
+    "Bandipora": "Bandipore",
+    "Poonch": "Punch",
+    "Shopian": "Shupiyan",
+}
+
+
+@pytest.fixture(scope="module")
+def matches(public_data) -> pd.DataFrame:
+    return nfhs.gazetteer_matches(data_dir=public_data, root=public_data)
+
+
+def test_every_pmgsy_district_resolves_to_its_nfhs5_district(matches):
+    assert len(matches) == 86
+    assert matches.groupby("state").size().to_dict() == {
+        "Assam": 26,
+        "Bihar": 38,
+        "Jammu And Kashmir": 20,
+        "Ladakh": 2,
+    }
+    none = matches[matches["how"] == "none"]
+    assert none.empty, none[["district", "reason"]].to_string()
+    by_name = matches.set_index("district")
+    for pmgsy, published in OTHER_NAMES.items():
+        assert by_name.loc[pmgsy, "nfhs_district"] == published, pmgsy
+        assert by_name.loc[pmgsy, "how"] == "alias", pmgsy
+    same = matches[~matches["district"].isin(list(OTHER_NAMES))]
+    assert (same["how"] == "same name").all(), same[same["how"] != "same name"]
+    assert (same["nfhs_district"] == same["district"]).all()
+    states = matches["state"].str.replace("Jammu And Kashmir", "Jammu & Kashmir")
+    assert (matches["nfhs_state"] == states).all()
+    assert by_name.loc["Aurangabad", "nfhs_state"] == "Bihar"
+    assert matches["reason"].eq("").all()
+
+
+def test_every_nfhs5_district_of_the_four_states_is_accounted_for(matches, public_data):
+    table = nfhs.districts(root=public_data)
+    four = table[table["state"].isin(["Bihar", "Assam", "Jammu & Kashmir", "Ladakh"])]
+    matched = set(matches["nfhs_district"])
+    apart = set(nfhs.boundaries()["not_in_pmgsy"])
+    assert matched.isdisjoint(apart)
+    assert set(four["district"]) == matched | apart
+    assert len(matched) == 86  # each NFHS-5 district has one PMGSY district at most
+
+
+def test_split_districts_name_real_pmgsy_blocks(public_data):
+    from leheranalysis import gazetteer
+
+    master = gazetteer._read_master(public_data / gazetteer.PMGSY_DIR)
+    for old, parts in nfhs.boundaries()["splits"].items():
+        blocks = set(master.loc[master["DISTRICT_NAME"] == old, "BLOCK_NAME"])
+        assert blocks, old
+        for new, listed in parts.items():
+            assert set(listed) <= blocks, (old, new, set(listed) - blocks)
+            assert new in nfhs.boundaries()["not_in_pmgsy"], new
+
+
+def test_caveats_of_split_and_city_districts(public_data):
+    nowgaon = nfhs.district_caveats("Nagaon", root=public_data)
+    assert nowgaon == nfhs.district_caveats("Nowgaon", root=public_data)
+    assert nowgaon[0] == "NFHS-5 calls Nowgaon (its name in the PMGSY village list) Nagaon."
+    assert "Hojai" in nowgaon[1] and "Lamding" in nowgaon[1]
+    assert "rural habitations only" in nowgaon[2]
+    patna = nfhs.district_caveats("Patna", root=public_data)
+    assert len(patna) == 1 and "include Patna city" in patna[0]
+    darbhanga = nfhs.district_caveats("Darbhanga", root=public_data)
+    assert darbhanga == [
+        "PMGSY lists rural habitations only, while NFHS-5 district figures include "
+        "the district's towns."
+    ]
+    nowhere = nfhs.district_caveats("Atlantis", root=public_data)
+    assert len(nowhere) == 1
+    assert nowhere[0].startswith("Atlantis has no NFHS-5 district figures: not a district")
+    assert "national figures" in nowhere[0]
+
+
+def test_renamed_districts_are_calibrated_to_their_own_rates(public_data):
+    for pmgsy, published in OTHER_NAMES.items():
+        assert nfhs.synth_rates(pmgsy, root=public_data) == nfhs.synth_rates(
+            published, root=public_data
+        ), pmgsy
+        assert nfhs.synth_rates(pmgsy, root=public_data), pmgsy
+    assert nfhs.synth_rates("Aurangabad", root=public_data)

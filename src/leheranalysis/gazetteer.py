@@ -68,8 +68,10 @@ __all__ = [
     "LEVELS",
     "MATCH_STATUSES",
     "STATES",
+    "alias_canonical",
     "aliases",
     "classify_facilities",
+    "district_spellings",
     "classify_facility",
     "facility_classes",
     "list_districts",
@@ -365,19 +367,26 @@ def _key(text: Any) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _aliases_cached() -> dict[str, dict[str, str]]:
+def _alias_groups_cached() -> dict[str, dict[str, tuple[str, ...]]]:
     path = config.package_data("aliases.yaml")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read the alias table {path}: {exc}") from exc
+    return {
+        section: {
+            str(canonical): tuple(str(a) for a in others or [])
+            for canonical, others in (raw.get(section) or {}).items()
+        }
+        for section in ("districts", "blocks")
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def _aliases_cached() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
-    for section in ("districts", "blocks"):
-        table: dict[str, str] = {}
-        for canonical, others in (raw.get(section) or {}).items():
-            for alias in others or []:
-                table[_key(alias)] = str(canonical)
-        out[section] = table
+    for section, groups in _alias_groups_cached().items():
+        out[section] = {_key(a): canonical for canonical, others in groups.items() for a in others}
     return out
 
 
@@ -391,6 +400,55 @@ def aliases() -> dict[str, dict[str, str]]:
         is the alias's matching key (normalised, spaces removed).
     """
     return _aliases_cached()
+
+
+def district_spellings(name: str) -> list[str]:
+    """Every spelling the alias table makes equivalent to a district name, ``name`` first.
+
+    This is the one name harmonisation of the project: the canonical PMGSY name and its
+    aliases in ``data/aliases.yaml`` (NFHS-5, Census/LGD and field spellings). The NFHS-5
+    lookup (:func:`leheranalysis.nfhs.resolve_district`) and the gazetteer use it. Needs
+    no public data.
+
+    Parameters
+    ----------
+    name : str
+        A district name as written (case, spaces and punctuation do not matter).
+
+    Returns
+    -------
+    list of str
+        ``name``, then the canonical name and its aliases when ``name`` is one of them;
+        just ``[name]`` for a name the table does not know.
+
+    Examples
+    --------
+    >>> district_spellings("nagaon")
+    ['nagaon', 'Nowgaon', 'Nagaon', 'Nowgong']
+    >>> district_spellings("Madhubani")
+    ['Madhubani']
+    """
+    canonical = alias_canonical(name)
+    if canonical is None:
+        return [name]
+    groups = _alias_groups_cached()["districts"]
+    return list(dict.fromkeys([name, canonical, *groups[canonical]]))
+
+
+def alias_canonical(name: str) -> str | None:
+    """The canonical PMGSY spelling of a district name in the alias table, else None.
+
+    Examples
+    --------
+    >>> alias_canonical("Sivasagar"), alias_canonical("nowgaon"), alias_canonical("Gaya")
+    ('Sibsagar', 'Nowgaon', None)
+    """
+    key = _key(name)
+    canonical = aliases()["districts"].get(key)
+    if canonical is None:
+        groups = _alias_groups_cached()["districts"]
+        canonical = next((c for c in groups if _key(c) == key), None)
+    return canonical
 
 
 def _resolve(name: str, names: Any, alias_table: dict[str, str]) -> str | None:

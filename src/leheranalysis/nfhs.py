@@ -21,9 +21,13 @@ blood pressure), the two are told apart as ``Women: ...`` and ``Men: ...``. The 
 name stays in ``indicator_published``.
 
 District names are harmonised with the gazetteer (``Badgam`` -> ``Budgam``,
-``Leh (Ladakh)`` -> ``Leh``; lookups also accept ``Marigaon``, ``Baramulla``, ``Poonch``
-and other spellings, case- and space-insensitive); the name as published stays in
-``district_published``. State codes are expanded to names (``BR`` -> ``Bihar``).
+``Leh (Ladakh)`` -> ``Leh``); the name as published stays in ``district_published``.
+Lookups accept every spelling of the gazetteer's one alias table
+(:func:`leheranalysis.gazetteer.district_spellings`, ``data/aliases.yaml``): PMGSY's
+``Nowgaon``, ``Sibsagar``, ``Chapra(Saran)`` find NFHS-5 Nagaon, Sivasagar, Saran.
+:func:`match_district` says which NFHS-5 district a gazetteer district has, or why it has
+none, and :func:`district_caveats` where the two do not cover the same area. State codes
+are expanded to names (``BR`` -> ``Bihar``).
 
 For calibration (synthetic data), use :func:`district_value` for one number or
 :func:`synth_rates` for the rates the generator needs::
@@ -43,6 +47,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -61,7 +66,7 @@ __all__ = [
     "INDICATOR_INFO",
     "STATE_CODES",
     "DISTRICT_RENAMES",
-    "DISTRICT_ALIASES",
+    "NfhsMatch",
     "repair_indicator_name",
     "harmonise_district",
     "load_districts",
@@ -69,6 +74,9 @@ __all__ = [
     "load_india",
     "districts",
     "resolve_district",
+    "match_district",
+    "gazetteer_matches",
+    "district_caveats",
     "district_profile",
     "district_value",
     "state_value",
@@ -218,24 +226,6 @@ DISTRICT_RENAMES: dict[str, str] = {
     "Marigaon": "Morigaon",
 }
 
-#: Further spellings accepted in lookups (normalised key -> harmonised NFHS name).
-DISTRICT_ALIASES: dict[str, str] = {
-    "badgam": "Budgam",
-    "leh ladakh": "Leh",
-    "marigaon": "Morigaon",
-    "baramulla": "Baramula",
-    "poonch": "Punch",
-    "shopian": "Shupiyan",
-    "bandipora": "Bandipore",
-    "kaimur": "Kaimur (Bhabua)",
-    "bhabua": "Kaimur (Bhabua)",
-    "west champaran": "Pashchim Champaran",
-    "paschim champaran": "Pashchim Champaran",
-    "east champaran": "Purba Champaran",
-    "purbi champaran": "Purba Champaran",
-    "purnea": "Purnia",
-}
-
 # repaired names that differ from the standard wording only by the PDF extraction
 _NAME_VARIANTS: dict[str, str] = {
     "Households with any usual member covered by a health scheme or health insurance (%)": (
@@ -380,6 +370,11 @@ def _norm_place(name: str) -> str:
     """
     text = str(name).casefold().replace("&", " and ")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def _compact(name: str) -> str:
+    """:func:`_norm_place` without spaces (``N.C.Hills`` = ``NC Hills``)."""
+    return _norm_place(name).replace(" ", "")
 
 
 def harmonise_district(name: str) -> str:
@@ -607,8 +602,8 @@ def _district_index(root: str | os.PathLike[str] | None):
     if cached is None or cached[0] is not frame:
         cols = ["state_code", "state", "district", "district_published"]
         table = frame[cols].drop_duplicates().reset_index(drop=True)
-        table["key"] = table["district"].map(_norm_place)
-        table["key_published"] = table["district_published"].map(_norm_place)
+        table["key"] = table["district"].map(_compact)
+        table["key_published"] = table["district_published"].map(_compact)
         table["state_key"] = table["state"].map(_norm_place)
         positions = {
             (str(d), str(s)): idx
@@ -630,18 +625,42 @@ def _state_key(state: str) -> str:
     return _norm_place(state)
 
 
+def _hits(table: pd.DataFrame, spellings: Iterable[str], state: str | None) -> pd.DataFrame:
+    keys = {_compact(x) for x in spellings} - {""}
+    hits = table[table["key"].isin(keys) | table["key_published"].isin(keys)]
+    if state is not None:
+        hits = hits[hits["state_key"] == _state_key(state)]
+    return hits
+
+
+def _gazetteer_state(name: str, root: str | os.PathLike[str] | None) -> str | None:
+    """The PMGSY state of a district name, when the gazetteer knows it in one state only."""
+    from leheranalysis import gazetteer
+    from leheranalysis.errors import LeherError
+
+    try:
+        return gazetteer.resolve_district(name, root)[1]
+    except LeherError:
+        return None
+
+
 def resolve_district(
     name: str, state: str | None = None, root: str | os.PathLike[str] | None = None
 ) -> tuple[str, str]:
     """Find a district of the fact sheets by any known spelling.
 
+    The name is looked up as written, then by every spelling the gazetteer's alias table
+    makes equivalent (:func:`leheranalysis.gazetteer.district_spellings`). A name used in
+    two states is resolved to the state where the gazetteer's PMGSY data has it, when
+    that data is available.
+
     Parameters
     ----------
     name : str
         District name; case, spaces and punctuation do not matter; aliases such as
-        ``Badgam``, ``Marigaon``, ``Leh (Ladakh)``, ``Poonch`` are accepted.
+        ``Badgam``, ``Marigaon``, ``Leh (Ladakh)``, ``Poonch``, ``Nowgaon`` are accepted.
     state : str, optional
-        State name or code, needed only for names used in two states (``Aurangabad``).
+        State name or code, for names used in two states (``Aurangabad``).
     root : path-like, optional
         Public data folder.
 
@@ -655,14 +674,16 @@ def resolve_district(
     UnknownNameError
         No such district (the message lists close matches), or the name is ambiguous.
     """
+    from leheranalysis.gazetteer import district_spellings
+
     table = _district_table(root)
-    keys = table["key"]
-    published = table["key_published"]
-    wanted = _norm_place(name)
-    wanted = _norm_place(DISTRICT_ALIASES.get(wanted, wanted))
-    hits = table[(keys == wanted) | (published == wanted)]
-    if state is not None:
-        hits = hits[hits["state_key"] == _state_key(state)]
+    hits = _hits(table, [name], state)
+    if hits.empty:
+        hits = _hits(table, district_spellings(str(name)), state)
+    if len(hits) > 1 and state is None:
+        home = _gazetteer_state(str(name), root)
+        narrowed = hits[hits["state_key"] == _state_key(home)] if home else hits.iloc[:0]
+        hits = narrowed if len(narrowed) == 1 else hits
     if len(hits) == 1:
         return str(hits["district"].iloc[0]), str(hits["state"].iloc[0])
     if len(hits) > 1:
@@ -673,12 +694,201 @@ def resolve_district(
             f"pass state= (or write 'Name, State').",
         )
         raise err
+    wanted = _norm_place(name)
     pool = sorted(set(table["district"]))
     lowered = {_norm_place(p): p for p in pool}
     close = difflib.get_close_matches(wanted, list(lowered), n=5, cutoff=0.6)
     close += [k for k in lowered if wanted and (wanted in k or k in wanted) and k not in close]
     where = f" in {state}" if state is not None else ""
     raise UnknownNameError(f"NFHS-5 phase 1 district{where}", name, [lowered[k] for k in close[:5]])
+
+
+class NfhsMatch(NamedTuple):
+    """The NFHS-5 district of a gazetteer district, or why there is none."""
+
+    district: str | None
+    """Harmonised NFHS-5 district name (None: no district)."""
+    state: str | None
+    """Its state as the fact sheets name it."""
+    how: str
+    """``same name``, ``alias`` (another spelling of the alias table) or ``none``."""
+    reason: str
+    """Why there is no NFHS-5 district ('' when there is one)."""
+
+
+def match_district(
+    name: str, state: str | None = None, root: str | os.PathLike[str] | None = None
+) -> NfhsMatch:
+    """The NFHS-5 district of a district name, or the reason it has none.
+
+    Parameters
+    ----------
+    name : str
+        District name (any spelling of the alias table).
+    state : str, optional
+        State, for names used in two states.
+    root : path-like, optional
+        Public data folder.
+
+    Returns
+    -------
+    NfhsMatch
+        ``how`` is ``same name`` when the NFHS-5 name (as harmonised or as published)
+        is ``name`` up to case and punctuation, ``alias`` when another spelling found it,
+        ``none`` with ``reason`` otherwise (not in the phase 1 fact sheets, a name in
+        several states, or the fact sheets not available).
+    """
+    try:
+        district, found_state = resolve_district(name, state=state, root=root)
+    except DataNotAvailableError as exc:
+        return NfhsMatch(None, None, "none", f"NFHS-5 fact sheets not available ({exc})")
+    except UnknownNameError as exc:
+        if str(exc).startswith("District "):  # the several-states message
+            return NfhsMatch(None, None, "none", str(exc))
+        close = f" (closest: {', '.join(exc.suggestions)})" if exc.suggestions else ""
+        return NfhsMatch(
+            None, None, "none", f"not a district of the NFHS-5 phase 1 fact sheets{close}"
+        )
+    table = _district_table(root)
+    row = table[(table["district"] == district) & (table["state"] == found_state)].iloc[0]
+    same = _compact(name) in {row["key"], row["key_published"]}
+    return NfhsMatch(district, found_state, "same name" if same else "alias", "")
+
+
+@lru_cache(maxsize=1)
+def boundaries() -> dict:
+    """The boundary table ``data/boundaries.yaml``: ``splits``, ``not_in_pmgsy``, ``cities``."""
+    import yaml
+
+    path = config.package_data("boundaries.yaml")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SourceError(f"cannot read the boundary table {path}: {exc}") from exc
+    return {key: raw.get(key) or {} for key in ("splits", "not_in_pmgsy", "cities")}
+
+
+def _canonical_pmgsy(name: str) -> str:
+    """The alias table's canonical (PMGSY) spelling of a district name, else the name."""
+    from leheranalysis.gazetteer import alias_canonical
+
+    return alias_canonical(str(name).strip()) or str(name).strip()
+
+
+def district_caveats(
+    name: str,
+    state: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+    *,
+    match: NfhsMatch | None = None,
+) -> list[str]:
+    """Sentences a reader needs before comparing a district with its NFHS-5 figures.
+
+    A report shows them in a short caveat block; ``leher gazetteer`` prints them. They
+    say when the district has no NFHS-5 district (and that national figures stand in),
+    when NFHS-5 uses another name, when a district was split after the PMGSY list was
+    drawn up (PMGSY Nowgaon still holds the blocks of Hojai; NFHS-5 Nagaon does not),
+    and that PMGSY lists rural habitations only while NFHS-5 district figures include
+    the towns (named when the district has a large city, such as Patna).
+
+    Parameters
+    ----------
+    name : str
+        District name (any spelling of the alias table).
+    state : str, optional
+        State, for names used in two states.
+    root : path-like, optional
+        Public data folder of the fact sheets.
+    match : NfhsMatch, optional
+        The result of :func:`match_district`, if already known.
+
+    Returns
+    -------
+    list of str
+        Caveat sentences, most important first; empty for a synthetic geography.
+
+    Examples
+    --------
+    >>> district_caveats("Synthetic District")
+    []
+    """
+    if str(name).strip().casefold().startswith("synthetic"):
+        return []
+    match = match or match_district(name, state=state, root=root)
+    pmgsy = _canonical_pmgsy(name)
+    table = boundaries()
+    out = []
+    if match.district is None:
+        out.append(
+            f"{pmgsy} has no NFHS-5 district figures: {match.reason}. Synthetic "
+            "demonstration data for it is calibrated to national figures, and district "
+            "comparisons leave it out."
+        )
+        return out
+    if _compact(match.district) != _compact(pmgsy):
+        out.append(f"NFHS-5 calls {pmgsy} (its name in the PMGSY village list) {match.district}.")
+    for new, blocks in (table["splits"].get(pmgsy) or {}).items():
+        held = f" (blocks {', '.join(blocks)})" if blocks else ""
+        out.append(
+            f"PMGSY's {pmgsy} predates the forming of {new} district from part of it and "
+            f"still includes that area{held}; NFHS-5 {match.district} does not, so its "
+            f"figures describe {match.district} without {new}."
+        )
+    city = table["cities"].get(pmgsy)
+    if city:
+        out.append(
+            f"PMGSY lists rural habitations only, while the NFHS-5 figures of "
+            f"{match.district} include {city} city: synthetic data and comparisons are "
+            "calibrated to district rates that include the city, which may be better "
+            "(schooling, birth registration, child marriage) than in the villages."
+        )
+    else:
+        out.append(
+            "PMGSY lists rural habitations only, while NFHS-5 district figures include "
+            "the district's towns."
+        )
+    return out
+
+
+def gazetteer_matches(
+    state: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
+    """Every district of the PMGSY gazetteer with its NFHS-5 district, or the reason it has none.
+
+    Parameters
+    ----------
+    state : str, optional
+        Only the districts of this PMGSY state.
+    data_dir, root : path-like, optional
+        Public data folders of the gazetteer and of the fact sheets (default
+        :func:`leheranalysis.config.public_data_dir` for both).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``state``, ``district`` (PMGSY), ``nfhs_district``, ``nfhs_state``, ``how``,
+        ``reason``, ``caveats`` (the sentences of :func:`district_caveats`, joined).
+    """
+    from leheranalysis import gazetteer
+
+    rows = []
+    for item in gazetteer.list_districts(state, data_dir).itertuples():
+        match = match_district(item.district, state=item.state, root=root)
+        caveats = district_caveats(item.district, match=match)
+        rows.append(
+            {
+                "state": item.state,
+                "district": item.district,
+                "nfhs_district": match.district,
+                "nfhs_state": match.state,
+                "how": match.how,
+                "reason": match.reason,
+                "caveats": " ".join(caveats),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _indicator_name(key: str) -> str:

@@ -78,11 +78,13 @@ def _run(args: argparse.Namespace) -> int:
         table = table[table["block_id"] == block_id].reset_index(drop=True)
     if args.json:
         doc = _as_json(district, table, block_id)
+        if not district.synthetic:
+            doc.update(_nfhs_doc(district, args.data))
         if args.issues:
             doc["issues"] = _records(_issue_table(district, block_id))
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        _print_text(district, table, block_id)
+        _print_text(district, table, block_id, args.data)
         if args.issues:
             _print_issues(district, block_id)
     return 0
@@ -169,7 +171,12 @@ def _as_json(district: gazetteer.District, table: pd.DataFrame, block_id: int | 
     return out
 
 
-def _print_text(district: gazetteer.District, table: pd.DataFrame, block_id: int | None) -> None:
+def _print_text(
+    district: gazetteer.District,
+    table: pd.DataFrame,
+    block_id: int | None,
+    args_data: str | None = None,
+) -> None:
     tag = "  [SYNTHETIC geography]" if district.synthetic else ""
     n_poly = int(table["has_polygon"].sum())
     print(
@@ -224,4 +231,33 @@ def _print_text(district: gazetteer.District, table: pd.DataFrame, block_id: int
         )
         if len(listing):
             print(listing.to_string(index=False))
+    if block_id is None and not district.synthetic:
+        _print_nfhs(district, args_data)
     print(f"\nSource: PMGSY GeoSadak (Government Open Data License - India), {district.source}")
+
+
+def _nfhs_doc(district: gazetteer.District, data: str | None) -> dict:
+    """The district's NFHS-5 district (or why none) and its boundary and coverage caveats."""
+    from leheranalysis import nfhs
+
+    match = nfhs.match_district(district.name, state=district.state, root=data)
+    return {
+        "nfhs5_district": match.district,
+        "nfhs5_state": match.state,
+        "nfhs5_match": match.how,
+        "nfhs5_reason": match.reason,
+        "caveats": nfhs.district_caveats(district.name, match=match),
+    }
+
+
+def _print_nfhs(district: gazetteer.District, data: str | None) -> None:
+    doc = _nfhs_doc(district, data)
+    if doc["nfhs5_district"] is None:
+        print(f"\nNFHS-5 district: none ({doc['nfhs5_reason']})")
+    else:
+        how = " (under another name)" if doc["nfhs5_match"] == "alias" else ""
+        print(f"\nNFHS-5 district: {doc['nfhs5_district']} ({doc['nfhs5_state']}){how}")
+    if doc["caveats"]:
+        print("Caveats:")
+        for sentence in doc["caveats"]:
+            print(f"  - {sentence}")
