@@ -557,12 +557,13 @@ def _read_master(root: Path) -> pd.DataFrame:
 @functools.lru_cache(maxsize=4)
 def _read_master_cached(path: str, mtime: int, size: int) -> pd.DataFrame:
     try:
-        df = pd.read_excel(path, sheet_name=MASTER_SHEET, engine="xlrd")
+        # calamine reads .xls without xlrd, whose version pandas and pyxform pin differently
+        df = pd.read_excel(path, sheet_name=MASTER_SHEET, engine="calamine")
     except ValueError as exc:
         raise SourceError(
             f"{path}: sheet {MASTER_SHEET!r} cannot be read ({exc}); {_REFETCH_HINT}."
         ) from None
-    except Exception as exc:  # xlrd.XLRDError, struct errors, ... for a damaged file
+    except Exception as exc:  # calamine errors for a damaged file
         raise SourceError(
             f"{path} is not a readable .xls workbook ({type(exc).__name__}: {exc}); "
             f"{_REFETCH_HINT}."
