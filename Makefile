@@ -8,25 +8,66 @@ STAMP := $(VENV)/.installed
 # a local mirror of the public data, used when it exists (upstream download otherwise)
 MIRROR ?= $(wildcard ../shared/data)
 
-.PHONY: setup demo test data bench lint format clean-reports help
+.PHONY: setup lock lock-upgrade demo test data bench lint format clean-reports help
 
 help:
 	@echo "make demo   - set up, fetch public data, build the demo report suite"
 	@echo "make test   - set up and run the whole test suite"
-	@echo "make setup  - create .venv and install the package (idempotent)"
+	@echo "make setup  - create .venv, install requirements.lock and the package (idempotent)"
+	@echo "make lock   - refresh requirements.lock from pyproject.toml (keeps the pins it can)"
+	@echo "make lock-upgrade - move requirements.lock to the newest releases"
 	@echo "make data   - fetch and verify the public data"
 	@echo "make bench  - run the benchmarks and print the numbers"
 	@echo "make lint   - ruff"
 	@echo "make clean-reports - remove generated reports and figures"
 
-$(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+# The environment is installed from requirements.lock: exact versions and sha256 hashes of
+# every package (runtime, test, the build backend and the installer uv), made by `make lock`.
+# uv installs it in seconds; INSTALLER=pip (or a machine where uv cannot be installed) takes
+# the plain pip path from the same lock (`pip install --require-hashes`).
+LOCK := requirements.lock
+INSTALLER ?= uv
+UV := $(VENV)/bin/uv
+LOCK_PYTHON := 3.11.5
+LOCK_ARGS := pyproject.toml requirements-tools.in --extra test --universal \
+	--python-version $(LOCK_PYTHON) --generate-hashes --custom-compile-command "make lock" \
+	--quiet -o $(LOCK)
+
+UV_DIR := $(VENV)/uv-tool
+
+# the installer, with the version and hashes the lock gives it, put beside the venv by the
+# system Python's pip (the venv itself is made without pip: uv installs pip from the lock)
+$(UV):
+	@test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
+	awk '/^uv==/ {p = 1; print; next} p && /^ / {print; next} {p = 0}' $(LOCK) > $(VENV)/uv-requirement.txt
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --require-hashes --no-deps \
+	  --target $(UV_DIR) -r $(VENV)/uv-requirement.txt
+	ln -sf ../uv-tool/bin/uv $(UV)
+
+$(STAMP): pyproject.toml $(LOCK)
+	@if [ "$(INSTALLER)" = uv ] && $(MAKE) --no-print-directory $(UV); then \
+	  echo "installing $(LOCK) with uv"; \
+	  $(UV) pip sync --quiet --python $(PY) --require-hashes $(LOCK) && \
+	  $(UV) pip install --quiet --python $(PY) --no-deps --no-build-isolation -e . ; \
+	else \
+	  echo "installing $(LOCK) with pip"; \
+	  { test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV); } && \
+	  { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --default-pip >/dev/null; } && \
+	  $(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK) && \
+	  $(PY) -m pip install --quiet --no-deps --no-build-isolation -e . ; \
+	fi
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# refresh the lock after a change of pyproject.toml, keeping every pin it can;
+# `make lock-upgrade` moves every package to its newest release (then run `make test`)
+lock: | $(UV)
+	$(UV) pip compile $(LOCK_ARGS)
+
+lock-upgrade: | $(UV)
+	$(UV) pip compile $(LOCK_ARGS) --upgrade
 
 data: setup
 	$(LEHER) data fetch $(if $(MIRROR),--mirror $(MIRROR),)
