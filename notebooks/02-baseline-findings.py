@@ -35,6 +35,7 @@ top_discrepancies: int = 10  # rows of the largest-discrepancies table
 cpvi_n: int = 1000  # Monte Carlo replications of the index's uncertainty analysis (0: none)
 cpvi_seed: int = 0  # random seed of the uncertainty analysis
 cpvi_config: str = ""  # path of an edited CPVI configuration (YAML), empty for the packaged one
+key_findings_n: int = 6  # number of key findings at the top of the report (5-8)
 
 # %%
 from IPython.display import Markdown, display
@@ -42,8 +43,10 @@ from IPython.display import Markdown, display
 from leheranalysis import cpvi, plotting
 from leheranalysis import findings as f
 from leheranalysis import indicators as ind
+from leheranalysis import keyfindings as kf
 from leheranalysis.codebook import load_codebook
 from leheranalysis.errors import ConfigError, LeherError
+from leheranalysis.present import planning as pp
 from leheranalysis.processed import load_processed
 from leheranalysis.reports import declare_source, declare_synthetic
 
@@ -103,6 +106,35 @@ def save(fig, name: str, caption: str, source: str = SOURCE) -> None:
     plotting.save_figure(fig, district, name, caption=caption, source=source, synthetic=synthetic)
     f.show_figure(fig, caption)
 
+
+# %% [markdown]
+# ## Key findings
+#
+# The issues to act on first, chosen by rules, not by hand: every village issue is scored
+# on its size (severity), the share of villages where it was reported (spread), how often
+# the community counted more than the duty bearers' registers (register gap) and how high
+# children and adults ranked it; the best are listed, at most two per domain and one
+# about services. Each gives its size with a 95 % confidence interval, the block where it
+# is worst, what the duty bearers' records say, and NFHS-5 and departmental figures where
+# they speak to it. The draft District Child Protection Plan workbook beside this report
+# turns them into one row per priority issue and block. Abbreviations and methods are
+# explained in the [glossary](#Glossary).
+
+# %%
+evidence = kf.build_evidence(
+    p.observations,
+    p.villages,
+    p.rankings,
+    p.blocks,
+    cb,
+    shares_den,
+    p.district or district,
+    kf.nfhs_reference(p.district or district),
+    synthetic=synthetic,
+)
+key = kf.key_findings(evidence, cb, n=key_findings_n)
+glossary_seen: set[str] = set()
+display(Markdown(pp.key_findings_section(key, synthetic, cb, glossary_seen)))
 
 # %% [markdown]
 # ## Headline: share of villages reporting each issue
@@ -306,6 +338,26 @@ else:
     display(f.styled(f.secondary_table(sec, cb)))
 
 # %% [markdown]
+# ## Block officials' response (Part II)
+#
+# The evidence of each block's villages was presented to the block officials (Block
+# Development Officer, Child Development Project Officer, Block Education Officer, Medical
+# Officer in charge, police, Labour Enforcement Officer, Block Level Child Protection
+# Committee). For each issue: the block's community figure, who answered, whether they
+# acknowledged it, partly or not, and within how many months they committed to act.
+# Their written actions are not kept (free text may name people).
+
+# %%
+commitments = pp.part2_commitments(evidence, cb)
+if commitments.empty:
+    display(Markdown("*No Part II responses: no data.*"))
+else:
+    display(Markdown("\n".join(f"- {s}" for s in pp.part2_summary(commitments))))
+    for block_name in dict.fromkeys(commitments["block"]):
+        display(Markdown(f"### Commitments: {block_name}"))
+        display(f.styled(pp.part2_block_table(commitments, block_name), index=False))
+
+# %% [markdown]
 # ## Child Protection Vulnerability Index
 #
 # The index combines 19 village indicators in four domains (the index's pillars):
@@ -414,3 +466,11 @@ else:
         "absolute shift of village ranks.",
     )
     display(f.styled(f.sensitivity_table(result.sensitivity), index=False))
+
+# %% [markdown]
+# ## Glossary
+#
+# Abbreviations and method terms used in this report.
+
+# %%
+display(f.styled(pp.glossary_table(cb), index=False))

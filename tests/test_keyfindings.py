@@ -28,16 +28,24 @@ def demo(public_data, tmp_path_factory):
     with sandbox(root):
         district = gazetteer.load_district("Madhubani")
         raw = root / "data" / "raw" / "demo" / "madhubani"
-        synth.demo_data(district, raw, seed=pipeline.DEMO_SEED, dirt=pipeline.DEMO_DIRT,
-                        dirt_errors=False)  # fmt: skip
+        synth.demo_data(
+            district, raw, seed=pipeline.DEMO_SEED, dirt=pipeline.DEMO_DIRT, dirt_errors=False
+        )
         out = root / "data" / "processed" / "madhubani"
         ingest.ingest_district(district, [raw], out_dir=out)
         p = load_processed(folder=out)
         shares, _ = findings.district_denominator_shares("Madhubani")
         ev = kf.build_evidence(
-            p.observations, p.villages, p.rankings, p.blocks, CB, shares, "Madhubani",
-            kf.nfhs_reference("Madhubani"), synthetic=True,
-        )  # fmt: skip
+            p.observations,
+            p.villages,
+            p.rankings,
+            p.blocks,
+            CB,
+            shares,
+            "Madhubani",
+            kf.nfhs_reference("Madhubani"),
+            synthetic=True,
+        )
         yield {"p": p, "ev": ev, "shares": shares, "key": raw / "synthetic_key"}
 
 
@@ -120,9 +128,18 @@ def test_sensitive_counts_under_five_never_shown(demo):
 
 def test_markdown_escapes_values():
     found = pd.DataFrame(
-        [{"order": 1, "title": "x<script>", "magnitude": "a*b_c", "worst": "in <b>&",
-          "duty_bearers": "", "nfhs": "", "department": ""}]
-    )  # fmt: skip
+        [
+            {
+                "order": 1,
+                "title": "x<script>",
+                "magnitude": "a*b_c",
+                "worst": "in <b>&",
+                "duty_bearers": "",
+                "nfhs": "",
+                "department": "",
+            }
+        ]
+    )
     md = kf.key_findings_markdown(found)
     assert "<script>" not in md and "<b>" not in md
     assert "&lt;script&gt;" in md and r"A\*b\_c" in md
@@ -145,3 +162,61 @@ def test_codebook_rules_and_plan_sections_are_validated():
     bad = text.replace("activities: [cl_identification_rescue,", "activities: [cl_nothing,", 1)
     with pytest.raises(CodebookError, match="child_labour.*unknown activity 'cl_nothing'"):
         parse_codebook(bad)
+
+
+def test_part2_commitments_per_block_with_community_evidence(demo):
+    from leheranalysis.present import planning as pp
+
+    ev = demo["ev"]
+    c = pp.part2_commitments(ev, CB)
+    p2 = demo["p"].observations
+    p2 = p2[p2["instrument"] == "part2"]
+    assert len(c) == len(p2)
+    assert set(c["block"]) == {"Bisfi", "Pandaul", "Rajnagar"}
+    assert set(c["response"]) <= set(CB.responses["block_official"])
+    sens = c[c["indicator"].isin(["sexual_abuse_known", "missing_trafficked"])]
+    for text in sens["evidence"]:
+        assert "per 1,000" not in text or "not shown" in text
+        first = text.split("reported in ")[1].split()[0]
+        assert first == "<5" or not 1 <= int(first) <= 4, text
+    lines = pp.part2_summary(c)
+    assert len(lines) == 3 and lines[0].startswith("Bisfi: of 17 issues presented")
+    t = pp.part2_block_table(c, "Pandaul")
+    assert list(t.columns) == [
+        "Issue",
+        "Community evidence (block)",
+        "Block official",
+        "Response",
+        "Committed timeline",
+    ]
+    assert len(t) == (c["block"] == "Pandaul").sum()
+
+
+def test_glossary_has_the_reports_abbreviations_and_methods():
+    from leheranalysis.present import planning as pp
+
+    terms = set(pp.glossary_table(CB)["Term"])
+    for t in (
+        "ICDS",
+        "POCSO",
+        "ICPS",
+        "Mission Vatsalya",
+        "CWC",
+        "JJB",
+        "ASHA",
+        "AWW",
+        "VLCPC",
+        "PHC",
+        "CHC",
+        "Wilson interval",
+        "Borda score",
+        "rank interval",
+        "DCPP",
+        "NFHS-5",
+        "95 % CI",
+    ):
+        assert t in terms, t
+    vlcpc = CB.glossary.set_index("term").at["VLCPC", "definition"]
+    assert "Mission Vatsalya" in vlcpc
+    md = pp.link_glossary("An AWW, then the AWW and NFHS-5.", CB)
+    assert md == "An [AWW](#Glossary), then the AWW and [NFHS-5](#Glossary)."

@@ -72,6 +72,23 @@ def test_leher_run_builds_four_reports(madhubani):
         assert "Madhubani" in html
 
 
+def test_findings_report_opens_with_key_findings_and_run_writes_the_plan(madhubani):
+    import openpyxl
+
+    root, _, _ = madhubani
+    html = _html(root, "02-baseline-findings")
+    key = html.index('id="Key-findings"')
+    assert key < html.index('id="Headline')
+    assert "95 % CI" in html[key : html.index('id="Headline')]
+    for heading in ('id="Block-officials-response-Part-II"', 'id="Glossary"'):
+        assert heading in html
+    assert 'href="#Glossary"' in html
+    wb = openpyxl.load_workbook(root / "reports" / "madhubani" / "madhubani-dcpp-plan.xlsx")
+    rows = list(wb["Plan"].iter_rows(values_only=True))
+    assert rows[0][1].endswith("[issue]") and len(rows) == 1 + 5 * 3
+    assert all(r[-1] == "SYNTHETIC demonstration data" for r in rows[1:])
+
+
 def test_comparison_report_shows_published_nfhs_values(madhubani):
     html = _html(madhubani[0], "04-district-comparison")
     for value in ("39.2", "805", "81.1", "42.7"):

@@ -610,6 +610,7 @@ def build_district_plan(
     n_issues: int = _DEFAULT_ISSUES,
     cpvi_n: int = 1000,
     seed: int = 0,
+    cpvi_config: str | Path | None = None,
 ) -> tuple[pd.DataFrame, Mapping[str, Any]]:
     """Load a district's processed data and compute its plan rows.
 
@@ -625,6 +626,8 @@ def build_district_plan(
     cpvi_n, seed : int
         Monte Carlo replications and seed of the index's rank intervals (as in the
         baseline-findings report, so that both name the same priority villages).
+    cpvi_config : str or pathlib.Path, optional
+        An edited index configuration (YAML), as the report's ``cpvi_config``.
 
     Returns
     -------
@@ -657,7 +660,10 @@ def build_district_plan(
     villages = None
     try:
         obs = analysis_observations(p.observations, cb)
-        villages = cpvi.compute_cpvi(obs, p.villages, n=cpvi_n, seed=seed, codebook=cb).villages
+        cfg = cpvi.load_cpvi_config(cpvi_config, codebook=cb)
+        villages = cpvi.compute_cpvi(
+            obs, p.villages, config=cfg, n=cpvi_n, seed=seed, codebook=cb
+        ).villages
     except ConfigError:
         raise
     except LeherError:

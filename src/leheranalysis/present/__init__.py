@@ -4,12 +4,14 @@
   figures with alternative text, provenance;
 - :mod:`~leheranalysis.present.quality`: the data-quality report (``01-data-quality``);
 - :mod:`~leheranalysis.present.baseline`: the baseline-findings report
-  (``02-baseline-findings``).
+  (``02-baseline-findings``);
+- :mod:`~leheranalysis.present.planning`: that report's planning sections (key findings,
+  Part II commitments, glossary).
 
 Presenters are pure functions from tables to reviewer-ready tables and figures; they
 read and write no files.
 """
 
-from leheranalysis.present import baseline, kit, quality
+from leheranalysis.present import baseline, kit, planning, quality
 
-__all__ = ["kit", "quality", "baseline"]
+__all__ = ["kit", "quality", "baseline", "planning"]

@@ -31,6 +31,9 @@ from leheranalysis.reports.runner import (
     plan_district,
 )
 
+#: the notebook whose run also writes the district's draft plan workbook
+PLAN_NOTEBOOK = "02-baseline-findings"
+
 DASK_CONNECT_TIMEOUT = 10.0
 """Seconds to wait for a Dask scheduler before giving up with a :class:`ConfigError`."""
 
@@ -304,7 +307,55 @@ def run_district(
         dask=kwargs.get("dask"),
         progress=kwargs.get("progress", False),
     )
-    return RunSummary(records, build_index(opts.out_dir))
+    plans = write_plans(jobs, records, opts.out_dir)
+    return RunSummary(records, build_index(opts.out_dir), plans=plans)
+
+
+def plan_path(out_dir: str | Path, district: str) -> Path:
+    """Where the draft plan of a district goes: ``<out>/<slug>/<slug>-dcpp-plan.xlsx``."""
+    slug = config.slugify(district)
+    return Path(out_dir) / slug / f"{slug}-dcpp-plan.xlsx"
+
+
+def write_plans(jobs: list[Job], records: list[RunRecord], out_dir: str | Path) -> list[str]:
+    """Write the draft DCPP workbook beside the reports of each district whose
+    baseline-findings notebook ran (again when it ran again or the workbook is missing).
+
+    The plan uses the notebook's index parameters (``cpvi_n``, ``cpvi_seed``,
+    ``cpvi_config``) so that both name the same priority villages.
+
+    Returns
+    -------
+    list of str
+        One line per district: ``plan: <path>`` or ``plan FAILED for <district>: <why>``.
+    """
+    from leheranalysis import plan
+    from leheranalysis.errors import LeherError
+
+    done = {(r.district, r.notebook): r for r in records}
+    lines = []
+    for job in jobs:
+        if job.notebook.stem != PLAN_NOTEBOOK:
+            continue
+        rec = done.get((job.district, job.notebook.stem))
+        path = plan_path(out_dir, job.district)
+        if rec is None or not rec.ok or (rec.cached and path.is_file()):
+            continue
+        par = job.parameters
+        try:
+            table, info = plan.build_district_plan(
+                data_dir=job.data_dir,
+                cpvi_n=int(par.get("cpvi_n", 1000)),
+                seed=int(par.get("cpvi_seed", 0)),
+                cpvi_config=par.get("cpvi_config") or None,
+            )
+            plan.write_plan(
+                table, path, info["district"], info["synthetic"], created=info["created"]
+            )
+            lines.append(f"plan: {path}")
+        except LeherError as exc:
+            lines.append(f"plan FAILED for {job.district}: {exc}")
+    return lines
 
 
 def _districts_in(data_dir: str | Path) -> list[str]:
@@ -373,7 +424,8 @@ def run_all(
         dask=kwargs.get("dask"),
         progress=progress,
     )
-    return RunSummary(records, build_index(opts.out_dir))
+    plans = write_plans(jobs, records, opts.out_dir)
+    return RunSummary(records, build_index(opts.out_dir), plans=plans)
 
 
-__all__ = ["execute_jobs", "run_all", "run_district", "run_notebook"]
+__all__ = ["execute_jobs", "plan_path", "run_all", "run_district", "run_notebook", "write_plans"]

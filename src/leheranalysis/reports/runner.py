@@ -113,6 +113,7 @@ class RunSummary:
 
     records: list[RunRecord]
     index: Path | None = None
+    plans: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[RunRecord]:
@@ -121,8 +122,8 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 when every notebook succeeded, 1 otherwise."""
-        return 1 if self.failed else 0
+        """0 when every notebook (and every plan workbook) succeeded, 1 otherwise."""
+        return 1 if self.failed or any("FAILED" in p for p in self.plans) else 0
 
     def describe(self) -> str:
         """Human-readable summary: one line per report, then the failures in full."""
@@ -134,6 +135,7 @@ class RunSummary:
             lines.append(f"FAILED: {r.message}")
         done = len(self.records) - len(self.failed)
         lines.append(f"{done} of {len(self.records)} reports ok")
+        lines += self.plans
         if self.index:
             lines.append(f"index: {self.index}")
         return "\n".join(lines)
