@@ -70,6 +70,7 @@ from openpyxl.writer.excel import ExcelWriter
 from leheranalysis import __version__, config, store
 from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.errors import ConfigError, InputFileError
+from leheranalysis.textsafe import put_cell
 
 __all__ = [
     "FILE_NAMES",
@@ -315,7 +316,7 @@ class _Lists:
         letter = get_column_letter(col)
         self.ws.cell(row=1, column=col, value=name).font = _HEADER_FONT
         for i, v in enumerate(values, start=2):
-            self.ws.cell(row=i, column=col, value=v)
+            put_cell(self.ws, i, col, v)
         self.ws.column_dimensions[letter].width = max(
             12, min(40, max((len(str(v)) for v in values), default=0) + 2)
         )
@@ -336,7 +337,7 @@ class _Lists:
             for i, v in enumerate(frame[col], start=2):
                 if pd.isna(v):
                     continue
-                self.ws.cell(row=i, column=start + j, value=v.item() if hasattr(v, "item") else v)
+                put_cell(self.ws, i, start + j, v.item() if hasattr(v, "item") else v)
             out[col] = f"Lists!${letter}$2:${letter}${len(frame) + 1}"
         return out
 
@@ -574,7 +575,7 @@ def _data_sheet(
     for i, values in enumerate(rows, start=FIRST_DATA_ROW):
         for j, v in enumerate(values, start=1):
             if v is not None:
-                ws.cell(row=i, column=j, value=v)
+                put_cell(ws, i, j, v)  # a village name is never written as a formula
     last = FIRST_DATA_ROW + len(rows) + BLANK_ROWS - 1
     block_col = next((j for j, c in enumerate(columns, start=1) if c.code == "block"), None)
     block_letter = get_column_letter(block_col) if block_col else None

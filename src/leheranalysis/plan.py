@@ -42,6 +42,7 @@ import pandas as pd
 from leheranalysis import keyfindings as kf
 from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.errors import ConfigError
+from leheranalysis.textsafe import put_cell
 
 __all__ = [
     "COLUMNS",
@@ -494,7 +495,7 @@ def plan_workbook(
             v = rec.get(code)
             if v is None or (isinstance(v, float) and not np.isfinite(v)):
                 continue
-            cell = ws.cell(row=i, column=j, value=v.item() if hasattr(v, "item") else v)
+            cell = put_cell(ws, i, j, v.item() if hasattr(v, "item") else v)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "E2"
     last = max(len(table) + 1, 2)

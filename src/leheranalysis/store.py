@@ -38,6 +38,7 @@ import pandas as pd
 
 from leheranalysis import config
 from leheranalysis.errors import ConfigError, DataNotAvailableError
+from leheranalysis.textsafe import neutralise_frame
 
 __all__ = [
     "MANIFEST",
@@ -231,9 +232,15 @@ def _unlink_quietly(path: str | Path) -> None:
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as UTF-8 CSV without index, atomically."""
+    """Write a table as UTF-8 CSV without index, atomically.
+
+    Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR
+    first) gets an apostrophe before it (:func:`leheranalysis.textsafe.neutralise_frame`);
+    numbers are written as they are. Lines end in CRLF (RFC 4180), so a cell holding a
+    carriage return is quoted like one holding a line feed.
+    """
     buf = io.StringIO()
-    df.to_csv(buf, index=False)
+    neutralise_frame(df).to_csv(buf, index=False, lineterminator="\r\n")
     return atomic_write(path, buf.getvalue())
 
 

@@ -57,8 +57,8 @@ def write_processed(result, out_dir: Path) -> Path:
         result.rankings.to_parquet(tmp / "rankings.parquet", index=False)
         result.villages.to_parquet(tmp / "villages.parquet", index=False)
         result.blocks.to_parquet(tmp / "blocks.parquet", index=False)
-        result.cleaning_log.to_csv(tmp / "cleaning_log.csv", index=False, encoding="utf-8")
-        result.match_report.to_csv(tmp / "match_report.csv", index=False, encoding="utf-8")
+        store.write_csv(result.cleaning_log, tmp / "cleaning_log.csv")
+        store.write_csv(result.match_report, tmp / "match_report.csv")
         store.write_manifest(tmp, result.manifest)
 
     return store.replace_folder(out_dir, fill, keep=(ROUNDS_FOLDER,))
