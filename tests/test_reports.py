@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from leheranalysis import __version__, config, plotting, reports
+from leheranalysis import __version__, config, environment, plotting, reports
 from leheranalysis.cli import main as cli_main
 from leheranalysis.errors import ConfigError, DataNotAvailableError, ReportError, UnknownNameError
 from leheranalysis.reports import batch, export, parameters, runner
@@ -361,6 +361,25 @@ def test_export_html_without_code_with_header_banner_and_toc(tmp_path):
     ids = set(re.findall(r'<h[1-4][^>]*\sid="([^"]+)"', text))
     assert set(hrefs) <= ids
     assert "Details &amp; notes" in nav
+
+
+def test_header_analysts_section_shows_lock_hash_versions_and_differences(tmp_path):
+    now = environment.describe()
+    built = {**now, "libraries": {**now["libraries"], "pandas": "2.1.0"}}
+    prov = {"synthetic": False, "environment": now, "data_environment": built}
+    nb = _executed_notebook()
+    text = export.export_html(nb, tmp_path / "r.html", district="Morigaon", provenance=prov)
+    text = text.read_text()
+    section = re.search(r'<details class="leher-analysts".*?</details>', text, re.S).group(0)
+    assert "For analysts: how this report was built" in section
+    assert f"requirements.lock sha256 {now['lock_sha256'][:12]}" in section
+    assert f"pandas {now['libraries']['pandas']}" in section
+    assert f"Python {now['python']}" in section
+    assert f"<li>pandas 2.1.0 -&gt; {now['libraries']['pandas']}</li>" in section
+    # the same software: said in words
+    prov["data_environment"] = now
+    text = export.export_html(nb, tmp_path / "s.html", district="Morigaon", provenance=prov)
+    assert "the same software as this report" in text.read_text()
 
 
 def test_export_html_without_synthetic(tmp_path):
@@ -754,6 +773,9 @@ def test_report_html_end_to_end(suite):
     assert "<strong>Fixture survey of villages</strong> (2024-01-15) - CC-BY-4.0" in text
     assert "part1_village_tool.xlsx" in text and "0123456789ab" in text
     assert "Report for Madhubani: 2 blocks" in text  # stdout of the last cell
+    env = environment.describe()  # the lock of the checkout, the versions installed
+    assert f"requirements.lock sha256 {env['lock_sha256'][:12]}" in text
+    assert f"numpy {env['libraries']['numpy']}, pandas {env['libraries']['pandas']}" in text
     assert re.search(r'<img[^>]+src="data:image/png;base64,', text)
     nav = re.search(r'<nav class="leher-toc".*?</nav>', text, re.S).group(0)
     assert re.findall(r">([^<]+)</a></li>", nav) == [

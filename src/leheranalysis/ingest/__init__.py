@@ -61,7 +61,7 @@ from typing import Any
 
 import pandas as pd
 
-from leheranalysis import __version__, config
+from leheranalysis import __version__, config, environment
 from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.errors import ValidationError
 from leheranalysis.ingest import _layout as layout
@@ -412,6 +412,7 @@ def read_district(
         "inputs": manifest_inputs,
         "codebook_version": cb.version,
         "package_version": __version__,
+        "environment": environment.describe(),
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "parameters": {
             "aliases": log.names.file(str(Path(aliases))) if aliases is not None else None,

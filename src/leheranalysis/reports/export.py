@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from leheranalysis import __version__, config
+from leheranalysis import __version__, config, environment
 from leheranalysis.reports.layout import compact_images, label_tables
 from leheranalysis.reports.provenance import strip_declarations
 from leheranalysis.store import atomic_write
@@ -155,21 +155,54 @@ def header_html(
     rows = [
         ("District", _e(district)),
         ("Data sources", _sources_html(prov)),
-        (
-            "Processed data",
-            f"built {_e(prov.get('created') or 'unknown')}, codebook "
-            f"{_e(prov.get('codebook_version') or 'unknown')}, manifest sha256 "
-            f"<code>{_e(str(prov.get('manifest_sha256') or '')[:12])}</code>",
-        ),
         ("Generated", _e(generated)),
-        ("Software", f"leheranalysis {_e(__version__)}"),
     ]
     body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
     heading = f'<h1 class="leher-title">{_e(title)}</h1>' if show_title else ""
     return (
         f'{banner}<header class="leher-header" id="report-header">'
         f'<p class="leher-kicker">District Need Assessment &middot; {_e(district)}</p>'
-        f"{heading}<dl>{body}</dl></header>"
+        f"{heading}<dl>{body}</dl>{analysts_html(prov)}</header>"
+    )
+
+
+def analysts_html(prov: dict[str, Any]) -> str:
+    """The header's section for analysts: the processed data and the software.
+
+    The software line names the package version, Python, the sha256 of
+    ``requirements.lock`` and the key library versions of the environment that ran the
+    report; packages not installed as locked, and any difference from the software that
+    built the processed data, are listed under it.
+    """
+    current = prov.get("environment") or {}
+    built = prov.get("data_environment")
+    rows = [
+        (
+            "Processed data",
+            f"built {_e(prov.get('created') or 'unknown')}, codebook "
+            f"{_e(prov.get('codebook_version') or 'unknown')}, manifest sha256 "
+            f"<code>{_e(str(prov.get('manifest_sha256') or '')[:12])}</code>",
+        ),
+        (
+            "Software",
+            _e(environment.summary(current)) if current else f"leheranalysis {_e(__version__)}",
+        ),
+    ]
+    if current.get("lock_differences"):
+        items = "".join(f"<li>{_e(d)}</li>" for d in current["lock_differences"])
+        rows.append(("Not as locked", f"<ul>{items}</ul>"))
+    if current:
+        diffs = environment.differences(built, current)
+        text = (
+            "<ul>" + "".join(f"<li>{_e(d)}</li>" for d in diffs) + "</ul>"
+            if diffs
+            else "the same software as this report"
+        )
+        rows.append(("Processed data built with", text))
+    body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
+    return (
+        '<details class="leher-analysts" id="for-analysts"><summary>For analysts: how this '
+        f"report was built</summary><dl>{body}</dl></details>"
     )
 
 

@@ -12,6 +12,11 @@ Two sources feed the header of every report (and the index page):
    with its date and licence. The declaration is a display output with the MIME type
    :data:`PROVENANCE_MIME`; JupyterLab shows nothing for it, the runner collects it
    from the executed notebook and removes it from the HTML.
+3. **The software**: the environment that built the processed data (recorded in the
+   manifest) and the one running the report (:func:`leheranalysis.environment.describe`:
+   package version, Python, the sha256 of ``requirements.lock``, key library versions,
+   packages not as locked). The header's section for analysts shows both, and any
+   difference between them.
 
 The data is SYNTHETIC when the manifest, any of its inputs, or any declaration says so.
 """
@@ -23,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from leheranalysis import config, store
+from leheranalysis import config, environment, store
 from leheranalysis.store import MANIFEST, file_sha256, processed_districts, read_manifest
 
 __all__ = [
@@ -72,8 +77,11 @@ def manifest_provenance(data_dir: str | Path) -> dict[str, Any]:
     -------
     dict
         ``synthetic`` (bool), ``district``, ``manifest`` (path), ``manifest_sha256``,
-        ``created``, ``codebook_version``, ``data_package_version``, ``inputs``
-        (``file`` name, ``sha256`` short, ``synthetic``, ``date`` when known) and
+        ``created``, ``codebook_version``, ``data_package_version``,
+        ``data_environment`` (the software that built the processed data, as recorded in
+        the manifest; None for data built before environments were recorded),
+        ``environment`` (the software running now, :func:`leheranalysis.environment.describe`),
+        ``inputs`` (``file`` name, ``sha256`` short, ``synthetic``, ``date`` when known) and
         ``sources`` (filled in after the run from the notebook's declarations).
     """
     data_dir = Path(data_dir)
@@ -99,6 +107,8 @@ def manifest_provenance(data_dir: str | Path) -> dict[str, Any]:
         "created": manifest.get("created"),
         "codebook_version": manifest.get("codebook_version"),
         "data_package_version": manifest.get("package_version"),
+        "data_environment": manifest.get("environment"),
+        "environment": environment.describe(),
         "inputs": inputs,
         "sources": [],
     }

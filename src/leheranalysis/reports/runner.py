@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from leheranalysis import __version__, config
+from leheranalysis import __version__, config, environment
 from leheranalysis.errors import ConfigError
 from leheranalysis.reports import provenance as prov_mod
 from leheranalysis.reports.export import export_html
@@ -203,6 +203,7 @@ def package_fingerprint() -> str:
 
 
 def _cache_key(notebook: Path, parameters: dict[str, Any], manifest_sha: str, kernel: str) -> str:
+    env = environment.describe()
     payload = {
         "notebook": prov_mod.file_sha256(notebook),
         "parameters": parameters,
@@ -210,6 +211,8 @@ def _cache_key(notebook: Path, parameters: dict[str, Any], manifest_sha: str, ke
         "package_version": __version__,
         "package_files": package_fingerprint(),
         "kernel": kernel,
+        # other library versions or another lock may print other numbers: run again
+        "environment": {k: env[k] for k in ("python", "lock_sha256", "libraries")},
     }
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
