@@ -56,6 +56,43 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="P",
         help="minimum known population of a programme village (default from programmes.yaml)",
     )
+    p.add_argument(
+        "--round",
+        default="baseline",
+        metavar="NAME",
+        help="assessment round (default baseline); another name (e.g. midline) writes a "
+        "SYNTHETIC follow-up of the same villages, with the true changes in the answer key",
+    )
+    p.add_argument(
+        "--baseline-seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="with --round: seed of the baseline the round follows (default --seed); "
+        "--blocks, --villages, --all-villages and --min-population must match the baseline's",
+    )
+    p.add_argument(
+        "--years", type=float, default=2.0, help="with --round: years since the baseline"
+    )
+    p.add_argument(
+        "--effect",
+        type=float,
+        default=1.0,
+        help="with --round: size of the programme effect (1 as documented, 0 none)",
+    )
+    p.add_argument(
+        "--trend",
+        type=float,
+        default=1.0,
+        help="with --round: size of the secular trends (1 as documented, 0 none)",
+    )
+    p.add_argument(
+        "--not-revisited",
+        type=float,
+        default=0.05,
+        metavar="P",
+        help="with --round: probability that a baseline village is not revisited",
+    )
     p.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="output folder")
     p.set_defaults(func=handle)
 
@@ -79,6 +116,13 @@ def handle(args: argparse.Namespace) -> int:
         district, notice = gazetteer.load_district_or_synthetic(args.district)
         if notice:
             print(notice, file=sys.stderr)
+    from leheranalysis.rounds import BASELINE, check_round
+
+    round_name = check_round(args.round)
+    if round_name != BASELINE:
+        return _followup(args, district, round_name, t0)
+    if args.baseline_seed is not None:
+        raise ConfigError("--baseline-seed goes with --round NAME (a follow-up round)")
     dna, paths = synth.demo_data(
         district,
         args.out,
@@ -106,5 +150,55 @@ def handle(args: argparse.Namespace) -> int:
     )
     for key, path in paths.items():
         print(f"  {key:10s} {path}")
+    print(f"  ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+def _followup(args: argparse.Namespace, district, round_name: str, t0: float) -> int:
+    """Regenerate the baseline, write the follow-up round; print what changed."""
+    from leheranalysis import synth
+    from leheranalysis.instruments import ensure_folder
+    from leheranalysis.synth import followup
+
+    base_seed = args.seed if args.baseline_seed is None else args.baseline_seed
+    if base_seed < 0:
+        raise ConfigError(f"--baseline-seed must be a whole number >= 0, got {base_seed}")
+    ensure_folder(args.out)
+    base = synth.generate(
+        district,
+        blocks=args.blocks,
+        villages=args.villages,
+        seed=base_seed,
+        all_villages=args.all_villages,
+        min_population=args.min_population,
+    )
+    dna = followup.generate_followup(
+        base,
+        round_name,
+        seed=args.seed,
+        years=args.years,
+        effect=args.effect,
+        trend=args.trend,
+        not_revisited=args.not_revisited,
+        dirt=args.dirt,
+        dirt_errors=not args.cleanable_dirt,
+        district=district,
+    )
+    key = dna.parameters["true_changes"]
+    paths = followup.write_followup(dna, args.out, district=district)
+    dropped = len(dna.parameters["not_revisited_villages"])
+    print(
+        f"SYNTHETIC {round_name} round for {dna.district}: {len(dna.villages)} of "
+        f"{len(base.villages)} baseline villages revisited ({dropped} not revisited), "
+        f"{args.years:g} years after the baseline of seed {base_seed}; seed {args.seed}, "
+        f"effect {args.effect:g}, trend {args.trend:g}, dirt {args.dirt:g}"
+    )
+    large = key[key["large"]]
+    print(
+        "  large true changes: "
+        + (", ".join(f"{r.indicator} ({r.direction})" for r in large.itertuples()) or "none")
+    )
+    for k, path in paths.items():
+        print(f"  {k:12s} {path}")
     print(f"  ({time.perf_counter() - t0:.1f} s)")
     return 0

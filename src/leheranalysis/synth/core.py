@@ -345,32 +345,9 @@ def generate(
         )
     ].reset_index(drop=True)
 
-    cg = _m.group_sheet(truth, cb, "cg", _rng(seed, did, "cg"))
-    ag = _m.group_sheet(truth, cb, "ag", _rng(seed, did, "ag"))
-    community = _m.community_values({"cg": cg, "ag": ag}, truth, cb)
-    duty = _m.duty_bearer_sheet(truth, community, cb, _rng(seed, did, "duty"))
-    ranking = _m.ranking_sheet(truth, cb, _rng(seed, did, "ranking"))
-    secondary = _m.secondary_sheet(truth, btab, used, structure, cb, _rng(seed, did, "secondary"))
-    part2 = _m.part2_sheet(truth, community, btab, cb, _rng(seed, did, "part2"))
-    collation = _m.collation_sheet(truth, community, duty, part2, cb)
-    sheets = {
-        ("secondary", "Secondary data"): secondary,
-        ("part1", "Children's groups"): cg,
-        ("part1", "Adult groups"): ag,
-        ("part1", "Duty bearers"): duty,
-        ("part1", "Ranking"): ranking,
-        ("part2", "Block duty bearers"): part2,
-        ("collation", "Collation"): collation,
-    }
-    keys = {}
-    if dirt > 0:
-        v = pd.DataFrame(dist.villages.drop(columns="geometry", errors="ignore"))
-        v = v[v["name"].notna()]
-        vkeys = v["name_norm"].astype(str).str.replace(" ", "", regex=False)
-        by_block = vkeys.groupby(v["block_id"]).agg(list)
-        keys = {n: list(by_block.get(b, [])) for n, b, _ in plan}
-    sheets, log = add_dirt(
-        sheets, float(dirt), cb, keys, _rng(seed, did, "dirt"), errors=bool(dirt_errors)
+    sheets = build_sheets(truth, btab, used, structure, cb, lambda stream: _rng(seed, did, stream))
+    sheets, log = dirty(
+        sheets, dist, btab, float(dirt), cb, _rng(seed, did, "dirt"), bool(dirt_errors)
     )
     params = {
         "district": dist.name,
@@ -399,6 +376,78 @@ def generate(
         dirt_log=log,
         parameters=params,
     )
+
+
+def build_sheets(
+    truth: pd.DataFrame,
+    btab: pd.DataFrame,
+    rates: Mapping[str, float],
+    structure: AgeStructure,
+    cb: Codebook,
+    rng_for: Any,
+) -> dict[tuple[str, str], pd.DataFrame]:
+    """Every data sheet of a synthetic DNA from its village truth (steps 5 and 6 of the model).
+
+    Parameters
+    ----------
+    truth : pandas.DataFrame
+        The village truth (:func:`~leheranalysis.synth.model.simulate_villages`).
+    btab : pandas.DataFrame
+        Programme blocks (``block_id``, ``block_name``, ``block_written``,
+        ``block_population``, ``n_habitations``).
+    rates : mapping
+        District rates.
+    structure : AgeStructure
+    cb : Codebook
+    rng_for : callable
+        Stream name (``cg``, ``ag``, ``duty``, ``ranking``, ``secondary``, ``part2``) ->
+        :class:`numpy.random.Generator`.
+
+    Returns
+    -------
+    dict
+        ``(workbook key, sheet title)`` -> rows.
+    """
+    cg = _m.group_sheet(truth, cb, "cg", rng_for("cg"))
+    ag = _m.group_sheet(truth, cb, "ag", rng_for("ag"))
+    community = _m.community_values({"cg": cg, "ag": ag}, truth, cb)
+    duty = _m.duty_bearer_sheet(truth, community, cb, rng_for("duty"))
+    ranking = _m.ranking_sheet(truth, cb, rng_for("ranking"))
+    secondary = _m.secondary_sheet(truth, btab, rates, structure, cb, rng_for("secondary"))
+    part2 = _m.part2_sheet(truth, community, btab, cb, rng_for("part2"))
+    collation = _m.collation_sheet(truth, community, duty, part2, cb)
+    return {
+        ("secondary", "Secondary data"): secondary,
+        ("part1", "Children's groups"): cg,
+        ("part1", "Adult groups"): ag,
+        ("part1", "Duty bearers"): duty,
+        ("part1", "Ranking"): ranking,
+        ("part2", "Block duty bearers"): part2,
+        ("collation", "Collation"): collation,
+    }
+
+
+def dirty(
+    sheets: dict[tuple[str, str], pd.DataFrame],
+    dist: Any,
+    btab: pd.DataFrame,
+    dirt: float,
+    cb: Codebook,
+    rng: np.random.Generator,
+    dirt_errors: bool,
+) -> tuple[dict[tuple[str, str], pd.DataFrame], pd.DataFrame]:
+    """The sheets with human errors at rate ``dirt`` (step 7), and the log of the changes."""
+    keys = {}
+    if dirt > 0:
+        v = pd.DataFrame(dist.villages.drop(columns="geometry", errors="ignore"))
+        v = v[v["name"].notna()]
+        vkeys = v["name_norm"].astype(str).str.replace(" ", "", regex=False)
+        by_block = vkeys.groupby(v["block_id"]).agg(list)
+        keys = {
+            n: list(by_block.get(b, []))
+            for n, b in zip(btab["block_written"], btab["block_id"], strict=True)
+        }
+    return add_dirt(sheets, float(dirt), cb, keys, rng, errors=bool(dirt_errors))
 
 
 # ---------------------------------------------------------------------------- writing

@@ -33,6 +33,7 @@ __all__ = [
     "KNOWLEDGE_GROUPS",
     "p_know",
     "simulate_villages",
+    "draw_reach",
     "group_sheet",
     "community_values",
     "duty_bearer_sheet",
@@ -317,14 +318,22 @@ def simulate_villages(
     df["helpline_1098_aware"] = expit(logit(0.30) + 0.5 * service)
     df["helpline_112_aware"] = expit(logit(0.40) + 0.5 * service)
 
-    # the cases living in the hamlets the respondent groups come from (beta-binomial:
-    # issues concentrated in a few hamlets are either mostly within reach or not at all)
+    return draw_reach(df, rng)
+
+
+def draw_reach(truth: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """``truth`` with ``reach_<code>`` drawn for every :data:`CASE_COUNTS` issue (in place).
+
+    The cases living in the hamlets the respondent groups come from (beta-binomial:
+    issues concentrated in a few hamlets are either mostly within reach or not at all).
+    """
+    pop = truth["population"].to_numpy(dtype=float)
     mean = np.clip(np.sqrt(MODEL["reach_population"] / pop), MODEL["reach_min"], MODEL["reach_max"])
     for code in CASE_COUNTS:
         kappa = MODEL[f"reach_kappa_{code}"]
         share = rng.beta(mean * kappa, (1 - mean) * kappa)
-        df[f"reach_{code}"] = rng.binomial(df[code].to_numpy(), share)
-    return df
+        truth[f"reach_{code}"] = rng.binomial(truth[code].to_numpy(), share)
+    return truth
 
 
 # ---------------------------------------------------------------------------- groups
@@ -404,7 +413,8 @@ def _report(
     if unit == "count":
         t = t.astype(np.int64)
         if duty:
-            p_none, lo, hi = REGISTERS.get((code, family), _DEFAULT_REGISTER)
+            registers = truth.attrs.get("registers") or REGISTERS
+            p_none, lo, hi = registers.get((code, family), _DEFAULT_REGISTER)
             recorded = rng.binomial(t, rng.uniform(lo, hi, n))
             return np.where(rng.random(n) < p_none, 0, recorded).astype(np.int64)
         if code in CASE_COUNTS:
