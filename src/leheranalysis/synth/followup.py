@@ -53,19 +53,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leheranalysis import __version__
+from leheranalysis import __version__, store
 from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.errors import ConfigError
 from leheranalysis.synth import model as _m
 from leheranalysis.synth.calibration import expit, logit, systematic_round
-from leheranalysis.synth.core import (
-    KEY_DIR,
-    SyntheticDNA,
-    _atomic_write,
-    _check_seed,
-    build_sheets,
-    dirty,
-)
+from leheranalysis.synth.core import KEY_DIR, SyntheticDNA, _check_seed, build_sheets, dirty
 
 #: programme effect over the whole period: odds ratio on each village rate
 PROGRAMME_EFFECT: dict[str, float] = {
@@ -436,7 +429,7 @@ def write_followup(dna: SyntheticDNA, out_dir: str | Path, district: Any = None)
     plain = SyntheticDNA(**{**dna.__dict__, "parameters": params})
     paths = write(plain, out_dir, district=district)
     folder = Path(out_dir) / KEY_DIR
-    _atomic_write(folder / "true_changes.parquet", key.to_parquet(index=False))
+    store.write_parquet(key, folder / "true_changes.parquet")
     meta_path = folder / "key.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["followup_model"] = {
@@ -446,6 +439,6 @@ def write_followup(dna: SyntheticDNA, out_dir: str | Path, district: Any = None)
         "large": LARGE,
     }
     text = json.dumps(meta, indent=2, sort_keys=True) + "\n"
-    _atomic_write(meta_path, text.encode("utf-8"))
+    store.atomic_write(meta_path, text.encode("utf-8"))
     paths["true_changes"] = folder / "true_changes.parquet"
     return paths
