@@ -35,6 +35,7 @@ _COMMAND_MODULES = (
     "run",
     "plan",
     "demo",
+    "verify",
 )
 
 
