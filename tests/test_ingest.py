@@ -962,3 +962,63 @@ def test_summary_counts_changes_by_rule_and_matches_by_rows():
         "village names matched: exact 1 row (1 distinct name)"
     )
     assert cli_ingest.match_summary(report.head(0)) == "no village names to match"
+
+
+# ============================================================== file-system failures
+def test_disk_full_while_writing_is_one_message_and_exit_2(corpus, tmp_path, capsys, monkeypatch):
+    good = instruments.save_workbook(mc.small_part1(corpus), tmp_path / "in" / "part1.xlsx")
+    out = tmp_path / "out"
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    code, stdout, err = run(["--district", "Madhubani", "--out", out, good], capsys)
+    assert code == 2
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert f"cannot write {out}: No space left on device" in err
+    assert not out.exists()
+    assert not list(tmp_path.glob(".out.*"))  # no temporary folder left behind
+
+
+def test_any_os_error_in_a_command_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    from leheranalysis.cli import ingest as cli_ingest
+
+    def gone(args):
+        raise FileNotFoundError(2, "No such file or directory", str(tmp_path / "gone"))
+
+    monkeypatch.setattr(cli_ingest, "handle", gone)
+    code = main(["ingest", "--district", "Madhubani", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.strip() == (
+        f"error: {tmp_path / 'gone'}: No such file or directory "
+        "(check that the folder exists and is writable)"
+    )
+
+
+def test_stale_temporary_folders_of_killed_runs_are_removed(corpus, tmp_path, capsys):
+    import os
+    import time
+
+    good = instruments.save_workbook(mc.small_part1(corpus), tmp_path / "in" / "part1.xlsx")
+    out = tmp_path / "out"
+    dead = 2**22 + 7  # above Linux's largest process id: no such process
+    killed = tmp_path / f".out.tmp-{dead}-abcd1234"
+    running = tmp_path / f".out.tmp-{os.getpid()}-efgh5678"  # a run still going on
+    old_style = tmp_path / ".out.tmp-k2j3h4"
+    recent_old_style = tmp_path / ".out.tmp-z9y8x7"
+    for folder in (killed, running, old_style, recent_old_style):
+        folder.mkdir()
+        (folder / "observations.parquet").write_bytes(b"half")
+    hour_ago = time.time() - 2 * 3600
+    os.utime(old_style, (hour_ago, hour_ago))
+    code, _, err = run(["--district", "Madhubani", "--out", out, good], capsys)
+    assert code == 0, err
+    assert not killed.exists() and not old_style.exists()
+    assert running.is_dir() and recent_old_style.is_dir()
+    # the previous output of a run killed after its swap is removed on the next run
+    stale_old = tmp_path / f".out.old-{dead}-0000aaaa"
+    stale_old.mkdir()
+    code, _, err = run(["--district", "Madhubani", "--out", out, good], capsys)
+    assert code == 0 and not stale_old.exists() and (out / "manifest.json").is_file()

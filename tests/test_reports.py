@@ -737,7 +737,7 @@ def test_run_all_statuses_and_exit_code(suite):
     }
     for slug in ("madhubani", "morigaon"):
         assert (root / "reports" / slug / "01-fixture-report.html").is_file()
-        assert (root / "figures" / slug / "fixture-bars.png").is_file()
+        assert (root / "figures" / slug / "01-fixture-bars.png").is_file()
 
 
 @pytest.mark.slow
@@ -805,6 +805,23 @@ def test_unchanged_notebook_is_not_rerun(suite, monkeypatch, no_kernel):
     assert rec.ok and rec.cached and "not re-run" in rec.message
     assert summary.exit_code == 0
     assert load_runs(root / "reports")["history"][-1]["cached"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("reports-kernels")
+def test_a_missing_figure_means_the_report_runs_again(suite, monkeypatch):
+    root, _ = suite
+    monkeypatch.setenv("LEHER_HOME", str(root))
+    monkeypatch.setenv("LEHER_DATA_DIR", str(root / "data"))
+    figure = root / "figures" / "morigaon" / "01-fixture-bars.png"
+    assert _latest(root)["morigaon/01-fixture-report"]["figures"] == [
+        "morigaon/01-fixture-bars.png"
+    ]
+    figure.unlink()  # as after a run killed between the figure and the record
+    summary = reports.run_district("Morigaon", notebooks=["01"], known_districts=["Morigaon"])
+    (rec,) = summary.records
+    assert rec.ok and not rec.cached
+    assert figure.is_file()
 
 
 def _chromium() -> str:
@@ -901,7 +918,7 @@ def test_run_with_out_writes_figures_there_only(tmp_path, monkeypatch):
     args = ["run", "--district", "Madhubani", "--notebooks", "01", "--out", str(out)]
     assert cli_main([*args, "--no-progress"]) == 0
     assert (out / "madhubani" / "01-fixture-report.html").is_file()
-    assert (out / "figures" / "madhubani" / "fixture-bars.png").stat().st_size > 1000
+    assert (out / "figures" / "madhubani" / "01-fixture-bars.png").stat().st_size > 1000
     assert not stale.exists()
     assert not (root / "figures").exists()
     assert "LEHER_FIGURES_DIR" not in os.environ

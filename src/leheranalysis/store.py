@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -291,9 +292,10 @@ def replace_folder(
     out_dir = Path(out_dir)
     parent = ensure_folder(out_dir.parent)
     fs = _FileSystem(out_dir)
-    tmp = Path(fs(tempfile.mkdtemp, prefix=f".{out_dir.name}.tmp-", dir=parent))
+    remove_stale(out_dir)
+    tmp = Path(fs(tempfile.mkdtemp, prefix=f".{out_dir.name}.tmp-{os.getpid()}-", dir=parent))
     try:
-        fill(tmp)
+        fs(fill, tmp)  # disk full while writing a table: one message naming out_dir
         for f in [*tmp.rglob("*"), tmp]:
             fs(os.chmod, f, folder_mode() if f.is_dir() else file_mode())
         fs(_swap, tmp, out_dir, keep)
@@ -303,12 +305,59 @@ def replace_folder(
     return out_dir
 
 
+#: a temporary folder without a process id is stale after this many seconds
+STALE_SECONDS = 3600
+_TEMP_PID = re.compile(r"\.(?:tmp|old)-(\d+)-")
+
+
+def remove_stale(out_dir: str | Path) -> list[Path]:
+    """Remove the temporary folders that killed runs left beside ``out_dir``.
+
+    ``.<name>.tmp-<pid>-*`` (a half-written output) and, when ``out_dir`` exists,
+    ``.<name>.old-<pid>-*`` (the previous output, already replaced) whose process is no
+    longer running; folders of an older naming without a process id once they are
+    :data:`STALE_SECONDS` old. Folders of a run still going on are left alone.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders removed.
+    """
+    out_dir = Path(out_dir)
+    patterns = [f".{out_dir.name}.tmp-*"]
+    if out_dir.is_dir():
+        patterns.append(f".{out_dir.name}.old-*")
+    gone = []
+    for pattern in patterns:
+        for path in sorted(out_dir.parent.glob(pattern)):
+            if path.is_dir() and not path.is_symlink() and _is_stale(path):
+                shutil.rmtree(path, ignore_errors=True)
+                gone.append(path)
+    return gone
+
+
+def _is_stale(path: Path) -> bool:
+    m = _TEMP_PID.search(path.name)
+    if m is None:
+        try:
+            return time.time() - path.stat().st_mtime > STALE_SECONDS
+        except OSError:
+            return False
+    try:
+        os.kill(int(m.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError, ValueError):
+        return False
+    return False
+
+
 def _swap(tmp: Path, out_dir: Path, keep: Sequence[str]) -> None:
     """Replace ``out_dir`` by ``tmp``, carrying ``keep`` sub-folders over (renames only)."""
     if not out_dir.exists():
         os.replace(tmp, out_dir)
         return
-    old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
+    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     os.replace(out_dir, old)
     moved: list[str] = []
     try:

@@ -15,8 +15,8 @@ errors, downloadable tables) in Excel, which runs a cell that starts with ``=``,
 
 Examples
 --------
->>> neutralise("=HYPERLINK(\"http://x\")")
-'\\'=HYPERLINK("http://x")'
+>>> neutralise("=SUM(A1:A9)")
+"'=SUM(A1:A9)"
 >>> neutralise("-3"), neutralise(-3), neutralise("Rampur")
 ('-3', -3, 'Rampur')
 """

@@ -82,9 +82,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LeherError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # read-only folder, disk full, a folder gone: one line, exit 2
+        print(f"error: {os_error_text(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def os_error_text(exc: OSError) -> str:
+    """One line for a file-system failure: the path, why, and what to do.
+
+    Examples
+    --------
+    >>> os_error_text(PermissionError(13, "Permission denied", "/data/out"))
+    '/data/out: Permission denied (check that the folder exists and is writable)'
+    >>> os_error_text(OSError(28, "No space left on device"))
+    'No space left on device (free some disk space and run again)'
+    """
+    import errno
+
+    advice = {
+        errno.ENOSPC: "free some disk space and run again",
+        errno.EDQUOT: "free some disk space and run again",
+        errno.EROFS: "the file system is read-only; choose another output folder",
+    }.get(exc.errno, "check that the folder exists and is writable")
+    why = exc.strerror or str(exc) or type(exc).__name__
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{why} ({advice})"
 
 
 def _discard_stdout() -> None:

@@ -27,7 +27,8 @@ HISTORY_LIMIT = 2000
 class RunRecord:
     """The outcome of one notebook run for one district.
 
-    Paths (``html``, ``ipynb``) are relative to the reports folder.
+    Paths (``html``, ``ipynb``) are relative to the reports folder; ``figures`` lists the
+    figure files the run saved, relative to the figures folder (None: not recorded).
     """
 
     district: str
@@ -46,6 +47,7 @@ class RunRecord:
     html: str | None = None
     ipynb: str | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
+    figures: list[str] | None = None
 
     @property
     def key(self) -> str:

@@ -257,17 +257,24 @@ def clear_figures(job: Job) -> list[Path]:
     list of pathlib.Path
         The files deleted.
     """
+    gone = job_figures(job)
+    for path in gone:
+        path.unlink(missing_ok=True)
+    return gone
+
+
+def job_figures(job: Job) -> list[Path]:
+    """The figures ``job``'s notebook has saved for its district (``NN-*.png|svg``)."""
     number = job.notebook.stem.split("-", 1)[0]
     if job.figures_dir is None or not number.isdigit() or "-" not in job.notebook.stem:
         return []
     folder = Path(job.figures_dir) / job.slug
-    gone = []
-    for suffix in (".png", ".svg"):
-        for path in sorted(folder.glob(f"{number}-*{suffix}")):
-            if path.is_file():
-                path.unlink(missing_ok=True)
-                gone.append(path)
-    return gone
+    return [
+        path
+        for suffix in (".png", ".svg")
+        for path in sorted(folder.glob(f"{number}-*{suffix}"))
+        if path.is_file()
+    ]
 
 
 def plan_district(
@@ -318,7 +325,11 @@ def plan_district(
 
 
 def cached_record(job: Job) -> RunRecord | None:
-    """The previous successful record of ``job`` if its inputs are unchanged and its files exist."""
+    """The previous successful record of ``job`` if its inputs are unchanged and its files exist.
+
+    Its files are the HTML report, the executed notebook and every figure the run saved;
+    one missing (a run killed half-way, a file deleted) means the notebook runs again.
+    """
     previous = load_runs(job.out_dir)["latest"].get(f"{job.slug}/{job.notebook.stem}")
     if not previous or previous.get("status") != "ok":
         return None
@@ -326,6 +337,12 @@ def cached_record(job: Job) -> RunRecord | None:
         return None
     for rel in (previous.get("html"), previous.get("ipynb")):
         if not rel or not (job.out_dir / rel).is_file():
+            return None
+    if job.figures_dir is not None:  # every figure the run saved must still be there
+        figures = previous.get("figures")
+        if figures is None:
+            return None
+        if not all((Path(job.figures_dir) / rel).is_file() for rel in figures):
             return None
     rec = RunRecord.from_dict(previous)
     return replace(
@@ -512,6 +529,8 @@ def execute_job(job: Job) -> RunRecord:
             "failed",
             f"papermill wrote no output for {job.notebook.name}",
         )
+    if job.figures_dir is not None:
+        record.figures = [p.relative_to(job.figures_dir).as_posix() for p in job_figures(job)]
     record.finished = _now()
     record.duration_s = round(time.perf_counter() - t0, 2)
     return record
