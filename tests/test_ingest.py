@@ -181,7 +181,7 @@ def test_write_failure_leaves_no_half_output(corpus, tmp_path, monkeypatch, caps
         raise OSError("disk full")
 
     monkeypatch.setattr(store.json, "dumps", boom)  # the manifest, written last
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ConfigError, match=f"cannot write {out}: disk full"):
         ingest.ingest_district("Madhubani", [good], out_dir=out)
     assert {p.name: sha(p) for p in out.iterdir() if p.name != "manifest.json"} == snapshot
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
