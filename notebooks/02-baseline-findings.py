@@ -45,6 +45,7 @@ from leheranalysis import findings as f
 from leheranalysis import indicators as ind
 from leheranalysis import keyfindings as kf
 from leheranalysis.codebook import load_codebook
+from leheranalysis.comparison import caveat_block
 from leheranalysis.errors import ConfigError, LeherError
 from leheranalysis.present import planning as pp
 from leheranalysis.processed import load_processed
@@ -135,6 +136,10 @@ evidence = kf.build_evidence(
 key = kf.key_findings(evidence, cb, n=key_findings_n)
 glossary_seen: set[str] = set()
 display(Markdown(pp.key_findings_section(key, synthetic, cb, glossary_seen)))
+if not geo_synthetic:
+    caveats = caveat_block([p.district or district])
+    if caveats:
+        display(Markdown(caveats))
 
 # %% [markdown]
 # ## Headline: share of villages reporting each issue

@@ -25,7 +25,7 @@
 district: str = "Madhubani"  # the report's own district (highlighted), as in the gazetteer
 data_dir: str = ""  # its processed folder; empty means data/processed/<district>
 synthetic: bool = False  # set by the runner from manifest.json
-districts: list = ["Madhubani", "Morigaon", "Leh", "Budgam", "Rajouri"]  # districts compared
+districts: list = []  # districts compared; empty means every district with processed data
 cpvi_config: str = ""  # path of an edited CPVI configuration (YAML), empty for the packaged one
 
 # %%
@@ -37,10 +37,9 @@ from leheranalysis import findings as f
 
 plotting.use_style()
 pd.set_option("display.max_colwidth", 80)
-names = list(dict.fromkeys([*districts, district]))
-data = comparison.load_districts_data(
-    names, folders=comparison.processed_folders(names, district, data_dir)
-)
+folders = comparison.compared_districts(districts, district, data_dir)
+names = list(folders)
+data = comparison.load_districts_data(names, folders=folders)
 dna_synthetic = synthetic or any(p.synthetic for p in data.processed.values())
 reports.declare_synthetic(dna_synthetic)
 reports.declare_source(
@@ -161,6 +160,9 @@ if not scores.empty:
 
 # %%
 cmp, not_in_nfhs = comparison.nfhs_comparison(names)
+caveats = comparison.caveat_block(names)
+if caveats:
+    display(Markdown(caveats))
 for name, reason in not_in_nfhs.items():
     display(Markdown(f"_{name}: {reason}; it is left out of the NFHS comparison._"))
 if cmp.empty:

@@ -153,6 +153,49 @@ def test_processed_folders_next_to_the_report_data(tmp_path):
     }
 
 
+def _processed_root(tmp_path, folders: dict[str, str]):
+    import json
+
+    root = tmp_path / "processed"
+    for folder, district in folders.items():
+        (root / folder).mkdir(parents=True)
+        (root / folder / "manifest.json").write_text(json.dumps({"district": district}))
+    return root
+
+
+def test_compared_districts_default_to_those_with_data_each_once(tmp_path):
+    # a folder of the old name beside the canonical one: still one district
+    root = _processed_root(
+        tmp_path,
+        {"nowgaon": "Nowgaon", "nagaon": "Nagaon", "patna": "Patna", "kargil": "Kargil"},
+    )
+    got = cmpmod.compared_districts([], "Patna", str(root / "patna"))
+    assert list(got) == ["Patna", "Kargil", "Nowgaon"]
+    assert got["Patna"] == str(root / "patna")
+    assert got["Nowgaon"] in {str(root / "nowgaon"), str(root / "nagaon")}
+
+
+def test_compared_districts_given_by_any_spelling(tmp_path):
+    root = _processed_root(tmp_path, {"nowgaon": "Nowgaon", "patna": "Patna"})
+    got = cmpmod.compared_districts(
+        ["Nagaon", "nowgaon", "Madhubani", "Patna"], "Nagaon", str(root / "nowgaon")
+    )
+    assert got == {
+        "Nowgaon": str(root / "nowgaon"),
+        "Madhubani": str(root / "madhubani"),  # no data: reported missing by the loader
+        "Patna": str(root / "patna"),
+    }
+
+
+def test_compared_districts_with_default_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEHER_DATA_DIR", str(tmp_path))
+    root = _processed_root(tmp_path, {"darbhanga": "Darbhanga", "kargil": "Kargil"})
+    got = cmpmod.compared_districts([], "Kargil")
+    assert got == {"Kargil": str(root / "kargil"), "Darbhanga": str(root / "darbhanga")}
+    data = cmpmod.load_districts_data(list(got), folders=got, loader=lambda n, folder: folder)
+    assert data.processed == got and not data.missing
+
+
 # ------------------------------------------------------------------ index scores
 def _fake_compute(observations, villages, config=None, n=0):
     """Score = village population / 10 (lets the test check the id bookkeeping)."""
@@ -292,7 +335,7 @@ def test_nfhs_district_table_and_unknown_district():
 @pytest.fixture(scope="module")
 def five(public_data):
     cmp, left_out = cmpmod.nfhs_comparison(list(cmpmod.DNA_DISTRICTS) + ["Synthetic District"])
-    assert left_out == {"Synthetic District": "not an NFHS-5 phase 1 district"}
+    assert left_out == {"Synthetic District": "an invented SYNTHETIC district, not in NFHS-5"}
     return cmp
 
 
@@ -364,3 +407,26 @@ def test_share_cell_suppression_wording_and_no_false_100():
     assert cmpmod._share_cell(pd.Series(row), 5) == f"99{NBSP}% (249/250)"
     row.update(n_reported=250, share=1.0)
     assert cmpmod._share_cell(pd.Series(row), 5) == f"100{NBSP}% (250/250)"
+
+
+def test_nfhs_comparison_names_each_district_once_as_the_dna_does(public_data):
+    cmp, left_out = cmpmod.nfhs_comparison(["Nowgaon", "Nagaon", "Patna"])
+    assert left_out == {}
+    assert list(dict.fromkeys(cmp["district"])) == ["Nowgaon", "Patna"]
+    nowgaon = cmp[(cmp["district"] == "Nowgaon") & (cmp["code"] == "child_marriage")]
+    assert nowgaon["state"].tolist() == ["Assam"]
+    assert nowgaon["district_nfhs5"].iloc[0] == nfhs.district_value("Nagaon", "child_marriage")
+
+
+def test_caveat_block(public_data):
+    text = cmpmod.caveat_block(["Nowgaon", "Patna", "Darbhanga", "Synthetic District"])
+    lines = text.split("\n")
+    assert lines[0] == "**About the NFHS-5 district figures**"
+    assert lines[2].startswith("- **Nowgaon**: NFHS-5 calls Nowgaon")
+    assert "Hojai" in lines[2]
+    assert lines[3].startswith("- **Patna**: PMGSY lists rural habitations only")
+    assert lines[4] == "- " + nfhs.RURAL_ONLY.replace("'", "&#x27;")
+    assert len(lines) == 5
+    hostile = cmpmod.caveat_block(["<script>x</script>"])
+    assert "<script>" not in hostile and "&lt;script&gt;" in hostile
+    assert cmpmod.caveat_block(["Synthetic District"]) == ""

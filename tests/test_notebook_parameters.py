@@ -104,3 +104,14 @@ def test_nbval_collects_the_notebook_cells_only():
     files = {line.split("::", 1)[0] for line in ids}
     assert files == {f"notebooks/{stem}.ipynb" for stem in NOTEBOOK_STEMS}, files
     assert all("::Cell " in line for line in ids), ids[:5]
+
+
+def test_leher_run_compare_option(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("LEHER_DATA_DIR", str(tmp_path / "data"))
+    argv = ["run", "--district", "Patna", "--no-progress", "--compare", "Nagaon"]
+    assert main([*argv, "-p", "districts=[Kargil]"]) == 2
+    assert "give the districts compared once" in capsys.readouterr().err
+    assert main([*argv, "--notebooks", "01"]) == 2
+    assert "add 04 to --notebooks" in capsys.readouterr().err
+    assert main(argv) == 2  # accepted; the run stops at the missing data
+    assert "no processed data" in capsys.readouterr().err

@@ -605,3 +605,22 @@ def test_ingesting_dirty_demo_logs_cleaning_and_locates_errors(districts, tmp_pa
         got = matched.get((r.file, r.sheet, r.row))
         assert got is not None and not pd.isna(got), (r.file, r.sheet, r.row, r.new_value)
         assert int(got) == next(iter(ids)), (r.new_value, r.old_value, got, ids)
+
+
+def test_a_default_programme_that_cannot_be_filled_says_why(public_data):
+    kargil = synth.generate(gazetteer.load_district("Kargil"), seed=0)
+    assert len(kargil.villages) == 49
+    (note,) = kargil.notes
+    assert note.startswith("Kargil: the default programme is 3 blocks of 21 villages (63), but ")
+    assert "Sankoo and TSG have fewer than 21 eligible habitations" in note
+    assert "so the demonstration has 49 villages (Kargil 21, Sankoo 14, TSG 14)" in note
+    darbhanga = synth.generate(gazetteer.load_district("Darbhanga"), seed=0)
+    assert len(darbhanga.villages) == 63 and darbhanga.notes == []
+
+
+def test_renamed_district_is_calibrated_to_its_nfhs5_district(public_data):
+    from leheranalysis import nfhs
+
+    dna = synth.generate(gazetteer.load_district("Nagaon"), seed=0, villages=6)
+    assert dna.district == "Nowgaon" and dna.defaulted == []
+    assert dna.rates["child_marriage"] == nfhs.district_value("Nagaon", "child_marriage")

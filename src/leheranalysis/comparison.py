@@ -58,6 +58,9 @@ from leheranalysis.village_maps import analysis_observations
 
 __all__ = [
     "DNA_DISTRICTS",
+    "canonical_name",
+    "compared_districts",
+    "caveat_block",
     "NATURAL_SEX_RATIO_AT_BIRTH",
     "KEY_ISSUES",
     "KIND_LABELS",
@@ -196,6 +199,98 @@ def processed_folders(
     return out
 
 
+def canonical_name(name: str) -> str:
+    """A district's canonical name: the alias table's PMGSY spelling, else the name as given.
+
+    Examples
+    --------
+    >>> canonical_name("Nagaon"), canonical_name(" Nowgaon "), canonical_name("Madhubani")
+    ('Nowgaon', 'Nowgaon', 'Madhubani')
+    """
+    from leheranalysis.gazetteer import alias_canonical
+
+    text = " ".join(str(name).split())
+    return alias_canonical(text) or text
+
+
+def compared_districts(
+    districts: Sequence[str], district: str, data_dir: str | Path | None = None
+) -> dict[str, str]:
+    """The districts a comparison report compares, each once, with their processed folders.
+
+    Parameters
+    ----------
+    districts : sequence of str
+        Districts asked for (any spelling of the alias table: Nagaon and Nowgaon are one
+        district). Empty: every district with processed data in the folder that holds
+        the report district's own (``data_dir``'s parent, else ``data/processed``), i.e.
+        the districts that were ingested and run there.
+    district : str
+        The report's own district; always compared, first.
+    data_dir : str or pathlib.Path, optional
+        The report district's processed folder (empty: its default folder).
+
+    Returns
+    -------
+    dict of str to str
+        Canonical district name -> processed folder (which may not exist: the comparison
+        then lists the district as having no data), the report district first.
+    """
+    from leheranalysis import store
+
+    own = canonical_name(district)
+    root = Path(data_dir).parent if data_dir else config.processed_dir()
+    available = {canonical_name(k): v for k, v in store.processed_districts(root).items()}
+    wanted = list(districts) if districts else list(available)
+    names = list(dict.fromkeys([own, *(canonical_name(d) for d in wanted)]))
+    out = {}
+    for name in names:
+        if name == own and data_dir:
+            out[name] = str(Path(data_dir))
+        elif name in available:
+            out[name] = str(available[name])
+        else:
+            out[name] = str(root / config.slugify(name))
+    return out
+
+
+def caveat_block(districts: Sequence[str], root: str | Path | None = None) -> str:
+    """Markdown caveats of comparing DNA districts with their NFHS-5 district figures.
+
+    One bullet per district with a caveat of its own (another name in NFHS-5, a
+    district split since the PMGSY list, a large city, no NFHS-5 district), then the
+    rural-only caveat once for the others (:func:`leheranalysis.nfhs.district_caveats`).
+
+    Parameters
+    ----------
+    districts : sequence of str
+        District names; synthetic ones have no caveats.
+    root : path-like, optional
+        Public data folder of the fact sheets.
+
+    Returns
+    -------
+    str
+        Markdown (names and sentences HTML-escaped), or '' when there is nothing to say.
+    """
+    import html
+
+    from leheranalysis import nfhs
+
+    bullets, general = [], False
+    for name in dict.fromkeys(districts):
+        sentences = nfhs.district_caveats(name, root=root)
+        general = general or nfhs.RURAL_ONLY in sentences
+        own = [x for x in sentences if x != nfhs.RURAL_ONLY]
+        if own:
+            bullets.append(f"- **{html.escape(name)}**: {html.escape(' '.join(own))}")
+    if general:
+        bullets.append(f"- {html.escape(nfhs.RURAL_ONLY)}")
+    if not bullets:
+        return ""
+    return "**About the NFHS-5 district figures**\n\n" + "\n".join(bullets)
+
+
 def nfhs_comparison(
     districts: Sequence[str], root: str | Path | None = None
 ) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -209,18 +304,27 @@ def nfhs_comparison(
     """
     from leheranalysis import nfhs
 
-    known, left_out = [], {}
+    known, left_out, asked = [], {}, {}
     for name in dict.fromkeys(districts):
         try:
-            nfhs.resolve_district(name, root=root)
+            found = nfhs.resolve_district(name, root=root)[0]
+            if found in asked:  # another spelling of a district already compared
+                continue
+            asked[found] = name
             known.append(name)
         except UnknownNameError:
-            left_out[name] = "not an NFHS-5 phase 1 district"
+            left_out[name] = (
+                "an invented SYNTHETIC district, not in NFHS-5"
+                if str(name).strip().casefold().startswith("synthetic")
+                else nfhs.match_district(name, root=root).reason
+            )
         except DataNotAvailableError as exc:
             return pd.DataFrame(), {n: str(exc) for n in districts}
     if not known:
         return pd.DataFrame(), left_out
-    return nfhs.compare(known, root=root), left_out
+    table = nfhs.compare(known, root=root)
+    table["district"] = table["district"].map(asked)  # the names the DNA data uses
+    return table, left_out
 
 
 def data_status(data: DistrictsData, districts: Sequence[str] | None = None) -> pd.DataFrame:

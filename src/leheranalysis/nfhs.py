@@ -77,6 +77,7 @@ __all__ = [
     "match_district",
     "gazetteer_matches",
     "district_caveats",
+    "RURAL_ONLY",
     "district_profile",
     "district_value",
     "state_value",
@@ -740,8 +741,10 @@ def match_district(
     """
     try:
         district, found_state = resolve_district(name, state=state, root=root)
-    except DataNotAvailableError as exc:
-        return NfhsMatch(None, None, "none", f"NFHS-5 fact sheets not available ({exc})")
+    except DataNotAvailableError:
+        return NfhsMatch(
+            None, None, "none", "the NFHS-5 fact sheets are not available (leher data fetch)"
+        )
     except UnknownNameError as exc:
         if str(exc).startswith("District "):  # the several-states message
             return NfhsMatch(None, None, "none", str(exc))
@@ -753,6 +756,13 @@ def match_district(
     row = table[(table["district"] == district) & (table["state"] == found_state)].iloc[0]
     same = _compact(name) in {row["key"], row["key_published"]}
     return NfhsMatch(district, found_state, "same name" if same else "alias", "")
+
+
+#: The coverage caveat of every real district without a large city of its own.
+RURAL_ONLY = (
+    "PMGSY lists rural habitations only, while NFHS-5 district figures include the "
+    "district's towns."
+)
 
 
 @lru_cache(maxsize=1)
@@ -843,10 +853,7 @@ def district_caveats(
             "(schooling, birth registration, child marriage) than in the villages."
         )
     else:
-        out.append(
-            "PMGSY lists rural habitations only, while NFHS-5 district figures include "
-            "the district's towns."
-        )
+        out.append(RURAL_ONLY)
     return out
 
 

@@ -114,6 +114,8 @@ def prepare_district(name, seed: int, echo: Callable[[str], None]) -> str:
         f"{len(result.observations):,} observations of {len(result.villages)} villages "
         f"into {out_dir} ({time.perf_counter() - t0:.1f} s)"
     )
+    for note in dna.notes:
+        echo(f"  NOTE: {note}")
     return district.name
 
 
@@ -162,7 +164,9 @@ def run_demo(
     echo("2/4 SYNTHETIC demonstration workbooks and 3/4 ingestion")
     names = [prepare_district(t, seed, echo) for t in targets]
     echo("4/4 reports")
-    summary = reports.run_all(districts=names, workers=workers, progress=True)
+    summary = reports.run_all(
+        districts=names, workers=workers, progress=True, params={"districts": names}
+    )
     echo(summary.describe())
     index = summary.index or reports.build_index()
     failed = [r.message for r in summary.failed]

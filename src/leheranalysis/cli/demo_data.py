@@ -148,6 +148,8 @@ def handle(args: argparse.Namespace) -> int:
         f"{dna.rates['child_marriage']:.1f} %, implied by the village counts "
         f"{implied['child_marriage']:.1f} %"
     )
+    for note in dna.notes:
+        print(f"  NOTE: {note}")
     for key, path in paths.items():
         print(f"  {key:10s} {path}")
     print(f"  ({time.perf_counter() - t0:.1f} s)")

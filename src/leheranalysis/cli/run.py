@@ -57,6 +57,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="NAME=VALUE",
         help="notebook parameter (repeatable); values other than text are read as YAML",
     )
+    p.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="D",
+        help="districts the comparison report (04) compares, beside the report's own "
+        "(the same as -p 'districts=[D, ...]'); default: with --all --districts, those "
+        "districts; otherwise every district with processed data. Each district is "
+        "compared once under its canonical name (Nagaon = Nowgaon)",
+    )
     p.add_argument("--force", action="store_true", help="re-run notebooks even if unchanged")
     p.add_argument(
         "--workers", type=int, metavar="N", help="parallel processes (default: number of cores)"
@@ -96,6 +105,13 @@ def _parse_params(pairs: list[str], notebooks_dir: Path | None, select) -> dict:
     return out
 
 
+def _declared(notebooks_dir: Path | None, select, name: str) -> bool:
+    """Whether any selected notebook declares the parameter ``name``."""
+    from leheranalysis.reports import find_notebooks, notebook_parameters
+
+    return any(name in notebook_parameters(nb) for nb in find_notebooks(notebooks_dir, select))
+
+
 def handle(args: argparse.Namespace) -> int:
     """Run the notebooks; print one line per report and the index path."""
     from leheranalysis import reports
@@ -105,6 +121,18 @@ def handle(args: argparse.Namespace) -> int:
     if args.districts and not args.all:
         raise ConfigError("--districts goes with --all (use --district for one district)")
     params = _parse_params(args.param, args.notebooks_dir, args.notebooks)
+    if args.compare and "districts" in params:
+        raise ConfigError("give the districts compared once: --compare or -p districts=...")
+    if args.compare:
+        if not _declared(args.notebooks_dir, args.notebooks, "districts"):
+            raise ConfigError(
+                "--compare sets the districts of the comparison report; none of the "
+                "notebooks selected compares districts (add 04 to --notebooks)"
+            )
+        params["districts"] = list(args.compare)
+    elif args.all and args.districts and "districts" not in params:
+        if _declared(args.notebooks_dir, args.notebooks, "districts"):
+            params["districts"] = list(args.districts)
     common = {
         "notebooks": args.notebooks,
         "out_dir": args.out,

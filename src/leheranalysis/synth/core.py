@@ -93,6 +93,9 @@ class SyntheticDNA:
         Every change made by the dirt (see :mod:`leheranalysis.synth.dirt`).
     parameters : dict
         Parameters the data were generated with.
+    notes : list of str
+        Where the data differ from what was asked for, and why (a default programme
+        that the district's eligible habitations cannot fill).
     """
 
     district: str
@@ -108,6 +111,7 @@ class SyntheticDNA:
     sheets: dict[tuple[str, str], pd.DataFrame]
     dirt_log: pd.DataFrame
     parameters: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def implied_rates(self) -> dict[str, float]:
         """District rates implied by the true village counts (see
@@ -166,8 +170,10 @@ def _plan(
     all_villages: bool,
     min_population: float | None,
 ) -> tuple[list[tuple[str, int, int | None]], float]:
-    """Programme blocks: (written name, block id, number of villages or None for all)."""
+    """Programme blocks: (written name, block id, number of villages or None for all),
+    the minimum population, and notes on what could not be had."""
     data = load_programmes()
+    notes: list[str] = []
     prog, prog_min = programme_for(dist.name)
     min_pop = float(min_population if min_population is not None else prog_min)
     if all_villages:
@@ -176,7 +182,8 @@ def _plan(
         else:
             ids = sorted(int(b) for b in dist.villages["block_id"].unique())
             names = [(dist.block_name(b), b) for b in ids]
-        return [(n, b, None) for n, b in names], (min_pop if min_population is not None else 0.0)
+        min_all = min_pop if min_population is not None else 0.0
+        return [(n, b, None) for n, b in names], min_all, notes
     if blocks:
         per = {p.name.casefold(): p.villages for p in (prog or [])}
         plan = [
@@ -195,7 +202,9 @@ def _plan(
         plan = [(dist.block_name(b), b, int(data["default"]["villages"])) for b in ids]
         elig = eligible_villages(dist.villages, min_pop)
         sizes = elig.groupby("block_id").size()
-        plan = [(n, b, min(k, int(sizes.get(b, 0)))) for n, b, k in plan]
+        capped = [(n, b, min(k, int(sizes.get(b, 0)))) for n, b, k in plan]
+        notes.extend(_shortfall_notes(dist.name, plan, capped, data["default"], min_pop))
+        plan = capped
     seen = set()
     populated = set(int(b) for b in dist.villages["block_id"].unique())
     for name, b, _ in plan:
@@ -221,7 +230,43 @@ def _plan(
             )
         base, extra = divmod(int(villages), len(plan))
         plan = [(n, b, base + (1 if i < extra else 0)) for i, (n, b, _) in enumerate(plan)]
-    return plan, min_pop
+        notes = []
+    return plan, min_pop, notes
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _shortfall_notes(
+    district: str,
+    wanted: list[tuple[str, int, int]],
+    capped: list[tuple[str, int, int]],
+    default: dict[str, Any],
+    min_pop: float,
+) -> list[str]:
+    """Say why the default programme of a district is smaller than asked for."""
+    asked = int(default["blocks"]) * int(default["villages"])
+    got = sum(k for _, _, k in capped)
+    if got >= asked:
+        return []
+    per_block = ", ".join(f"{n} {k}" for n, _, k in capped)
+    short_blocks = [n for (n, _, k), (_, _, c) in zip(wanted, capped, strict=True) if c < k]
+    why = []
+    if len(capped) < int(default["blocks"]):
+        why.append(f"only {len(capped)} of its blocks have any eligible habitation")
+    if short_blocks:
+        why.append(
+            f"{_and(short_blocks)} {'has' if len(short_blocks) == 1 else 'have'} fewer "
+            f"than {int(default['villages'])} eligible habitations"
+        )
+    return [
+        f"{district}: the default programme is {int(default['blocks'])} blocks of "
+        f"{int(default['villages'])} villages ({asked}), but {' and '.join(why)} "
+        f"(eligible: population known and at least {min_pop:g}, a name unique in its "
+        f"block, not an institution), so the demonstration has {got} villages "
+        f"({per_block}). For more, lower --min-population or choose --blocks."
+    ]
 
 
 def generate(
@@ -284,7 +329,7 @@ def generate(
     else:
         used, defaulted = district_rates(dist.name)
     structure = age_structure(used["under15"], used["sex_ratio_at_birth"])
-    plan, min_pop = _plan(dist, blocks, villages, all_villages, min_population)
+    plan, min_pop, notes = _plan(dist, blocks, villages, all_villages, min_population)
     did = int(getattr(dist, "district_id", 0) or 0)
 
     all_v = _impute_population(
@@ -375,6 +420,7 @@ def generate(
         sheets=sheets,
         dirt_log=log,
         parameters=params,
+        notes=notes,
     )
 
 
@@ -731,6 +777,7 @@ def _write_key(dna: SyntheticDNA, folder: Path, first_rows: dict, paths: dict[st
         "synthetic_geography": dna.synthetic_geography,
         "rates": dna.rates,
         "rates_defaulted_to_national": dna.defaulted,
+        "notes": dna.notes,
         "implied_rates": {k: round(v, 3) for k, v in dna.implied_rates().items()},
         "model": _m.MODEL,
         "knowledge": {
