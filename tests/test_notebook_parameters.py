@@ -69,8 +69,11 @@ def test_leher_run_refuses_a_misspelt_parameter(capsys, tmp_path, monkeypatch):
     assert not (tmp_path / "data").exists()
 
 
-def test_leher_run_types_a_known_parameter_by_its_declaration(capsys, tmp_path, monkeypatch):
+def test_leher_run_types_a_known_parameter_by_its_declaration(
+    capsys, tmp_path, monkeypatch, public_data
+):
     """A declared name passes the name check; the run then stops at the missing data."""
+    monkeypatch.setenv("LEHER_PUBLIC_DATA", str(public_data))
     monkeypatch.setenv("LEHER_DATA_DIR", str(tmp_path / "data"))
     code = main(
         ["run", "--district", "Madhubani", "--notebooks", "02", "-p", "cpvi_n=0", "--no-progress"]

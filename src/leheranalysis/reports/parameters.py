@@ -310,10 +310,10 @@ def check_parameter_names(names: Any, declared: dict[str, Any], where: str) -> N
 
     Examples
     --------
-    >>> check_parameter_names(["cpvi_sed"], {"cpvi_seed": 0, "cpvi_n": 0}, "notebook 02")
+    >>> check_parameter_names(["cpvi_sed"], {"cpvi_seed": 0, "district": ""}, "notebook 02")
     Traceback (most recent call last):
     ...
-    leheranalysis.errors.ConfigError: no parameter 'cpvi_sed' in notebook 02. Did you mean: cpvi_seed? Parameters: cpvi_seed, cpvi_n
+    leheranalysis.errors.ConfigError: no parameter 'cpvi_sed' in notebook 02. Did you mean: cpvi_seed? Parameters: cpvi_seed, district
     """
     for name in names:
         if name in declared:
