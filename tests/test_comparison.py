@@ -430,3 +430,12 @@ def test_caveat_block(public_data):
     hostile = cmpmod.caveat_block(["<script>x</script>"])
     assert "<script>" not in hostile and "&lt;script&gt;" in hostile
     assert cmpmod.caveat_block(["Synthetic District"]) == ""
+
+
+def test_a_district_folder_is_found_by_any_spelling(tmp_path):
+    from leheranalysis import store
+
+    root = _processed_root(tmp_path, {"nowgaon": "Nowgaon"})
+    assert store.district_folder("Nagaon", base=root) == root / "nowgaon"
+    assert store.district_folder("Nowgaon", base=root) == root / "nowgaon"
+    assert store.district_folder("Sivasagar", base=root) == root / "sivasagar"  # no data

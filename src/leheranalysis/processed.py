@@ -14,7 +14,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from leheranalysis import config, store
+from leheranalysis import store
 from leheranalysis.errors import ConfigError, DataNotAvailableError, InputFileError
 
 REQUIRED = store.REQUIRED_FILES
@@ -104,7 +104,8 @@ def load_processed(
     Parameters
     ----------
     district : str, optional
-        District name; the folder is ``config.processed_dir(district)``.
+        District name (any spelling of the alias table); the folder is
+        :func:`leheranalysis.store.district_folder`.
     folder : path, optional
         The processed folder itself (takes precedence over ``district``).
     round_name : str, optional
@@ -126,7 +127,7 @@ def load_processed(
     if folder is None:
         if district is None:
             raise DataNotAvailableError("give a district or a processed folder")
-        folder = config.processed_dir(district)
+        folder = store.district_folder(district)
     folder = Path(folder)
     if round_name is not None:
         folder = store.round_folder(folder, round_name)

@@ -387,13 +387,24 @@ def file_sha256(path: str | Path) -> str:
 def district_folder(district: str, base: str | Path | None = None) -> Path:
     """A district's processed folder (its baseline): ``<base>/<slug>``.
 
+    When no folder of that name holds a manifest but the folder of the district's
+    canonical name (the gazetteer's alias table: Nagaon -> Nowgaon) does, that folder:
+    ingestion stores a district under its canonical name.
+
     Examples
     --------
     >>> district_folder("Leh (Ladakh)", base="/p").as_posix()
     '/p/leh-ladakh'
     """
     root = Path(base) if base is not None else config.processed_dir()
-    return root / config.slugify(district)
+    folder = root / config.slugify(district)
+    if not has_manifest(folder):
+        from leheranalysis.gazetteer import alias_canonical
+
+        canonical = alias_canonical(str(district))
+        if canonical and has_manifest(root / config.slugify(canonical)):
+            return root / config.slugify(canonical)
+    return folder
 
 
 def check_round(name: str) -> str:
