@@ -267,22 +267,43 @@ else:
     display(f.styled(f.triangulation_table(rates_tri, cb), index=False))
 
 # %% [markdown]
-# ### The largest discrepancies
+# ### The largest discrepancies, in both directions
 #
-# The village and duty-bearer pairs that disagree most (relative difference), with the
-# duty bearer's response to the community's evidence. Sensitive issues (sexual abuse,
-# missing and trafficked children) are left out of this village-by-village list.
+# The village and duty-bearer pairs that disagree most (relative difference), first where
+# the community reported more than the duty bearer's records (cases the registers may
+# miss), then where the duty bearer reported more (cases the community did not name),
+# with the duty bearer's response and the reason they gave. Sensitive issues (sexual
+# abuse, missing and trafficked children) are left out of these village-by-village lists.
 
 # %%
 if tri is None or tri.empty:
     display(Markdown("*No data.*"))
 else:
-    open_tri = tri[~tri["indicator"].isin(f.sensitive_codes(cb))]
-    largest = ind.largest_discrepancies(open_tri, n=top_discrepancies)
-    if largest.empty:
-        display(Markdown("Community and duty bearers agree in every compared village."))
-    else:
-        display(f.styled(f.discrepancy_table(largest, cb), index=False))
+    both = pp.largest_by_direction(tri, p.observations, cb, n=top_discrepancies)
+    for direction, title in (
+        ("community higher", "Where the community reported more"),
+        ("duty bearer higher", "Where the duty bearer reported more"),
+    ):
+        display(Markdown(f"**{title}**"))
+        if both[direction].empty:
+            display(Markdown("*No village where this side reported more.*"))
+        else:
+            display(f.styled(both[direction], index=False))
+
+# %% [markdown]
+# ### Why the figures differ
+#
+# For each issue, how many compared village records disagreed in each direction, and the
+# reasons the duty bearers chose from the list (register not updated, family migrated,
+# case not reported to them, definition or period differs, disagree with the count).
+# Their free-text comments are not kept (they may name people).
+
+# %%
+if tri is None or tri.empty:
+    display(Markdown("*No data.*"))
+else:
+    reasons = pp.reasons_by_issue(tri, p.observations, cb)
+    display(f.styled(reasons, index=False))
 
 # %% [markdown]
 # ## Block comparisons

@@ -114,7 +114,7 @@ def test_design_columns(blank):
     ]  # fmt: skip
     assert _codes(blank["part1"]["Duty bearers"]) == [
         "block", "village", "group", "indicator", "community_value", "value", "response",
-        "comment",
+        "reason", "comment",
     ]  # fmt: skip
     assert _codes(blank["part2"]["Block duty bearers"]) == [
         "block", "indicator", "group", "evidence", "response", "action", "timeline_months",

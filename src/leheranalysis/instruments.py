@@ -38,7 +38,8 @@ XLSForm naming (for ingestion of Kobo/ODK exports)
   ``today``;
 - Part I: ``cg/<code>``, ``ag/<code>``; duty bearers ``db/<code>`` (their own value),
   ``db/<code>_community`` (the community's value presented to them),
-  ``db/<code>_response`` and ``db/<code>_comment``; ranking ``rank/rank_<issue>``;
+  ``db/<code>_response``, ``db/<code>_reason`` (a reason code, asked unless the
+  response is the first answer, agree) and ``db/<code>_comment``; ranking ``rank/rank_<issue>``;
 - secondary: ``sec/<code>``; Part II: ``p2/<code>_evidence``, ``p2/<code>_response``,
   ``p2/<code>_action``, ``p2/<code>_timeline_months``; collation: ``<source>/<code>`` with
   source ``cg``, ``ag``, ``teacher``, ``aww``, ``asha``, ``block_response``;
@@ -175,6 +176,7 @@ _FIXED: dict[str, tuple[str, str, int]] = {
     "source": ("Source (document, office)", "text", 30),
     "community_value": ("Community's value", "numyes", 14),
     "response": ("Response", "response", 18),
+    "reason": ("Reason if the figures differ", "reason", 26),
     "comment": ("Comment", "text", 40),
     "evidence": ("Evidence presented", "text", 40),
     "action": ("Action committed", "text", 40),
@@ -467,7 +469,16 @@ def _add_column_validation(
                 prompt=prompt,
             )
         return
-    if kind in {"block", "village", "group", "indicator", "year", "response", "response_block"}:
+    if kind in {
+        "block",
+        "village",
+        "group",
+        "indicator",
+        "year",
+        "response",
+        "response_block",
+        "reason",
+    }:
         values = choices.get(kind, [])
         ref = lists.ref((list_names or {}).get(kind, kind), values)
         if ref is None:
@@ -480,6 +491,7 @@ def _add_column_validation(
             "year": "Choose the financial year.",
             "response": "Choose the response: " + " / ".join(values),
             "response_block": "Choose the response: " + " / ".join(values),
+            "reason": "If the figures differ, choose why (no names).",
         }[kind]
         if kind == "village" and block_letter and lists.village_table:
             # the villages of the row's block (all villages while the block is empty)
@@ -780,6 +792,15 @@ def _instructions(
                 hi = " / ".join(cb.responses_hi.get(v, v) for v in vals)
                 ws.cell(row=r, column=3, value=hi)
             r += 1
+    if key == "part1" and len(cb.reason_codes):
+        r += 1
+        section("Reasons a duty bearer's figure differs (column reason)")
+        for row in cb.reason_codes.itertuples(index=False):
+            ws.cell(row=r, column=1, value=row.code)
+            ws.cell(row=r, column=2, value=row.label)
+            if row.label_hi:
+                ws.cell(row=r, column=3, value=row.label_hi)
+            r += 1
     if key == "part1":
         r += 1
         section("Ranking issue codes")
@@ -804,6 +825,7 @@ _FIXED_NOTES = {
     "value": "number >= 0",
     "community_value": "number, or yes / no",
     "response": "from the list",
+    "reason": "from the list, when the figures differ",
     "block_response": "from the list",
     "comment": "free text, no names of persons",
     "evidence": "free text, no names of persons",
@@ -897,6 +919,7 @@ def _choices(cb: Codebook, geo: Geography, key: str) -> dict[str, list[str]]:
         cb.responses["duty_bearer"] if key == "part1" else cb.responses["block_official"]
     )
     out["response_block"] = cb.responses["block_official"]
+    out["reason"] = list(cb.reason_codes["code"])
     out["indicator"] = _long_indicator_codes(cb, key)
     out["group"] = _groups_used(key, fams)
     return out
@@ -1005,6 +1028,7 @@ def village_tool(
         _fixed("community_value", "answers", "Evidence and response"),
         _Column("value", "Duty bearer's value", "numyes", 14, "answers", "Evidence and response"),
         _fixed("response", "answers", "Evidence and response"),
+        _fixed("reason", "answers", "Evidence and response"),
         _fixed("comment", "answers", "Evidence and response"),
     ]
     rank_cols = [*ids] + [
@@ -1709,6 +1733,14 @@ def build_xlsforms(
     _xf_groups(f, cb, "respondent_groups", respondents)
     f.add_list("yes_no", yes_no)
     _xf_responses(f, cb, "duty_bearer", cb.responses["duty_bearer"])
+    if len(cb.reason_codes):
+        f.add_list(
+            "reason",
+            [
+                {"name": r.code, "label": r.label, "label_hi": r.label_hi or None}
+                for r in cb.reason_codes.itertuples(index=False)
+            ],
+        )
     f.q("select_one respondent_groups", "group", "Respondent group", required="yes")
     is_cg = "starts-with(${group}, 'cg_')"
     is_ag = "starts-with(${group}, 'ag_')"
@@ -1756,6 +1788,15 @@ def build_xlsforms(
             relevant=rel,
             label_hi=f"समुदाय के साक्ष्य पर प्रतिक्रिया: {hi}",
         )
+        if len(cb.reason_codes):
+            f.q(
+                "select_one reason",
+                f"{code}_reason",
+                "Reason if the figures differ (no names)",
+                relevant=f"({rel}) and ${{{code}_response}} != '' and "
+                f"${{{code}_response}} != '{_choice_name(cb.responses['duty_bearer'][0])}'",
+                label_hi="आँकड़े अलग होने का कारण (कोई नाम नहीं)",
+            )
         f.q(
             "text",
             f"{code}_comment",

@@ -27,7 +27,7 @@ PREFIXES = frozenset(
     {"cg", "ag", "db", "rank", "sec", "p2", "teacher", "aww", "asha", "block_response"}
 )
 TOP = ("block", "village", "group", "participants", "year")
-DB_SUFFIXES = ("_community", "_response", "_comment")
+DB_SUFFIXES = ("_community", "_response", "_reason", "_comment")
 P2_SUFFIXES = ("_evidence", "_response", "_action", "_timeline_months")
 
 
@@ -277,7 +277,7 @@ def _slices(kind, file, sheet, hr, top, roles, names, rows, ctx) -> list[Table]:
         out.append(table("ranking", {**ids, **ranks}, rank_rows))
     db_rows = [row for f in L.DUTY_BEARERS for row in by_family.get(f, [])]
     for code, r in roles.items():
-        cols = {k: r[k] for k in ("value", "response") if k in r}
+        cols = {k: r[k] for k in ("value", "response", "reason") if k in r}
         if "community" in r:
             cols["community_value"] = r["community"]
         if not cols:

@@ -42,6 +42,7 @@ VALUE = "value"  # a value whose indicator is the row's [indicator]
 COUNT = "count"  # a plain non-negative integer (participants, timeline_months)
 RANK = "rank"
 RESPONSE = "response"
+REASON = "reason"  # a reason code of the codebook's reason_codes (code or label)
 FREE_TEXT = "free_text"
 IGNORED = "ignored"  # validated by the row's indicator but not imported (community_value)
 IGNORED_TEXT = "ignored_text"  # text not imported (department: fixed by the codebook)
@@ -196,6 +197,7 @@ def build_specs(cb: Codebook) -> dict[str, SheetSpec]:
             col("community_value", IGNORED, "Community value", required=False),
             col("value", VALUE, "Value"),
             col("response", RESPONSE, "Response", scale="duty_bearer"),
+            col("reason", REASON, "Reason", required=False),
             col("comment", FREE_TEXT, "Comment", required=False),
         ],
         families=DUTY_BEARERS,

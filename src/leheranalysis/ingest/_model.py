@@ -53,4 +53,5 @@ class Record:
     values: dict[str, float] = field(default_factory=dict)
     ranks: dict[str, int] = field(default_factory=dict)
     response: str | None = None
+    reason: str | None = None
     ok: bool = True

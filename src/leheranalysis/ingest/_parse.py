@@ -41,6 +41,9 @@ class Context:
         self.responses = {
             name: {category_key(v): v for v in vals} for name, vals in cb.responses.items()
         }
+        self.reasons = {category_key(c): c for c in cb.reason_codes["code"]}
+        for c, lab in zip(cb.reason_codes["code"], cb.reason_codes["label"], strict=True):
+            self.reasons[category_key(lab)] = c
         inds = cb.indicators
         self.indicators = {category_key(c): c for c in inds.index}
         self.issues = list(cb.ranking_issues["code"])
@@ -530,6 +533,8 @@ def _record(
             rec.ranks[code[len("rank_") :]] = int(v)
         elif col.type == L.RESPONSE:
             rec.response = v
+        elif col.type == L.REASON:
+            rec.reason = v
         elif col.type != L.IGNORED:
             rec.values[code] = float(v)
     return rec
@@ -604,6 +609,9 @@ def _value(
     ctx: Context,
 ) -> Any:
     cb = ctx.cb
+    if col.type == L.REASON:
+        codes = ", ".join(cb.reason_codes["code"])
+        return cl.category(raw, at, ctx.reasons, "category", f"reason must be one of: {codes}")
     if col.type == L.RESPONSE:
         scale = ctx.responses[col.scale]
         choices = ", ".join(cb.responses[col.scale])

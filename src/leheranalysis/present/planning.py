@@ -28,6 +28,10 @@ __all__ = [
     "part2_summary",
     "part2_block_table",
     "glossary_table",
+    "with_reasons",
+    "disagreement_phrase",
+    "largest_by_direction",
+    "reasons_by_issue",
 ]
 
 #: the anchor nbconvert gives the report's "## Glossary" heading
@@ -245,3 +249,152 @@ def glossary_table(codebook: Codebook | None = None) -> pd.DataFrame:
             "Meaning": g["definition"].to_numpy(),
         }
     )
+
+
+# ------------------------------------------------------------ disagreements and reasons
+_DIRECTIONS = ("community higher", "duty bearer higher")
+
+
+def with_reasons(tri: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
+    """Add the duty bearer's reason code (``reason``, None when not given) to a triangulation.
+
+    Parameters
+    ----------
+    tri : pandas.DataFrame
+        :func:`leheranalysis.indicators.triangulate`.
+    observations : pandas.DataFrame
+        The ``observations`` table (its ``reason`` column; absent in data ingested before
+        reason codes existed, then every reason is None).
+    """
+    out = tri.copy()
+    if "reason" not in observations or tri.empty:
+        out["reason"] = None
+        return out
+    db = observations[(observations["instrument"] == "village") & observations["reason"].notna()][
+        ["village_id", "indicator", "group", "reason"]
+    ]
+    db = db.rename(columns={"group": "duty_bearer"}).astype({"village_id": "Int64"})
+    out = out.merge(db, on=["village_id", "indicator", "duty_bearer"], how="left")
+    out["reason"] = out["reason"].astype(object).where(out["reason"].notna(), None)
+    return out
+
+
+def disagreement_phrase(unit: str, higher_is: str, direction: str, who: str = "duty bearer") -> str:
+    """What "reported more" means for an indicator's unit.
+
+    Examples
+    --------
+    >>> disagreement_phrase("count", "worse", "community higher", "teacher")
+    'the community counted more cases than the teacher'
+    >>> disagreement_phrase("score", "better", "duty bearer higher", "Anganwadi worker")
+    'the Anganwadi worker rated the service better than the community'
+    """
+    first, second = (
+        ("the community", who) if direction == "community higher" else (who, "the community")
+    )
+    first = first if first.startswith("the ") else f"the {first}"
+    second = second if second.startswith("the ") else f"the {second}"
+    if unit == "count":
+        verb = "counted more cases than" if first == "the community" else "recorded more cases than"
+    elif unit == "score":
+        verb = (
+            "rated the service better than" if higher_is == "better" else "gave a higher score than"
+        )
+    elif unit == "yesno":
+        return f'{first} said "yes" where {second} said "no"'
+    else:
+        verb = "gave a higher share than"
+    return f"{first} {verb} {second}"
+
+
+def largest_by_direction(
+    tri: pd.DataFrame,
+    observations: pd.DataFrame,
+    codebook: Codebook | None = None,
+    n: int = 5,
+) -> dict[str, pd.DataFrame]:
+    """The largest village-level gaps in each direction, with the reason given.
+
+    Sensitive issues are left out (a named village next to them points at children).
+
+    Returns
+    -------
+    dict
+        ``"community higher"`` and ``"duty bearer higher"`` -> reader table: the columns
+        of :func:`leheranalysis.present.baseline.discrepancy_table` without ``Who reported
+        more``, plus ``What differs`` and ``Reason given``.
+    """
+    from leheranalysis import indicators as ind
+    from leheranalysis.present.baseline import discrepancy_table
+    from leheranalysis.present.kit import sensitive_codes
+
+    cb = _cb(codebook)
+    t = with_reasons(tri, observations)
+    t = t[~t["indicator"].isin(sensitive_codes(cb))]
+    labels = dict(zip(cb.reason_codes["code"], cb.reason_codes["label"], strict=True))
+    out = {}
+    for direction in _DIRECTIONS:
+        part = t[t["agreement"].astype(object) == direction]
+        largest = ind.largest_discrepancies(part, n=n)
+        table = discrepancy_table(largest, cb)
+        if table.empty:
+            out[direction] = table.drop(columns="Who reported more", errors="ignore")
+            continue
+        table["What differs"] = [
+            disagreement_phrase(u, h, direction, kf._DUTY_LABELS.get(d, d))
+            for u, h, d in zip(
+                largest["unit"], largest["higher_is"], largest["duty_bearer"], strict=True
+            )
+        ]
+        table["Reason given"] = [labels.get(r, "-") if r else "-" for r in largest["reason"]]
+        out[direction] = table.drop(columns="Who reported more")
+    return out
+
+
+def reasons_by_issue(
+    tri: pd.DataFrame, observations: pd.DataFrame, codebook: Codebook | None = None
+) -> pd.DataFrame:
+    """Per issue: how often each side reported more, and the reasons duty bearers gave.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Issue``, ``Records compared``, ``Community reported more``, ``Duty bearer
+        reported more``, ``Reasons (community reported more)``, ``Reasons (duty bearer
+        reported more)``: counts of village records; for sensitive issues any count of
+        1-4 shows as ``<5`` and reasons are listed without counts.
+    """
+    from leheranalysis.present.kit import sensitive_codes
+
+    cb = _cb(codebook)
+    t = with_reasons(tri, observations)
+    t = t[t["agreement"].astype(object) != "no data"]
+    sens = sensitive_codes(cb)
+    labels = dict(zip(cb.reason_codes["code"], cb.reason_codes["label"], strict=True))
+    rows = []
+    for code, g in t.groupby("indicator", sort=False):
+        secret = code in sens
+
+        def n(x: int, secret: bool = secret) -> str:
+            return "<5" if secret and 1 <= x < 5 else f"{x}"
+
+        cells = []
+        for direction in _DIRECTIONS:
+            d = g[g["agreement"].astype(object) == direction]
+            counts = d["reason"].dropna().map(lambda r: labels.get(r, r)).value_counts()
+            if secret:  # labels only: counts could be subtracted from the class total
+                text = "; ".join(counts.index)
+            else:
+                text = "; ".join(f"{lab} {int(k)}" for lab, k in counts.items())
+            cells.append((len(d), text or "-"))
+        rows.append(
+            {
+                "Issue": kf._plain_label(cb, code),
+                "Records compared": n(len(g)),
+                "Community reported more": n(cells[0][0]),
+                "Duty bearer reported more": n(cells[1][0]),
+                "Reasons (community reported more)": cells[0][1],
+                "Reasons (duty bearer reported more)": cells[1][1],
+            }
+        )
+    return pd.DataFrame(rows)

@@ -10,6 +10,7 @@ codes as column names, in the representation written to the workbooks: numbers a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -572,6 +573,23 @@ _COMMENTS = {
 }
 
 
+#: reason codes a duty bearer gives when the figures differ, by who reported more
+_REASONS = {
+    "community higher": ("register_not_updated", "not_reported_to_me", "family_migrated"),
+    "duty bearer higher": ("definition_differs", "different_period", "disagree_with_count"),
+}
+
+
+def _reason(c: Any, d: Any, draw: float, codebook: Codebook) -> str | None:
+    """The reason code of a disagreeing pair, chosen by ``draw`` (no new random draw)."""
+    known = set(codebook.reason_codes["code"])
+    yes = {"yes": 1.0, "no": 0.0}
+    cv, dv = (yes.get(x, x) if isinstance(x, str) else x for x in (c, d))
+    side = "community higher" if float(cv) > float(dv) else "duty bearer higher"
+    options = [r for r in _REASONS[side] if r in known]
+    return options[int(draw * len(options))] if options else None
+
+
 def _agree(c: float, d: float, tol_abs: float, tol_rel: float) -> bool:
     return abs(c - d) <= max(tol_abs, tol_rel * max(c, d))
 
@@ -588,7 +606,9 @@ def duty_bearer_sheet(
     -------
     pandas.DataFrame
         ``village_id``, ``block``, ``village``, ``group``, ``indicator``,
-        ``community_value``, ``value``, ``response``, ``comment``; one row per village,
+        ``community_value``, ``value``, ``response``, ``reason`` (a reason code
+        when the figures differ and the duty bearer did not agree), ``comment``; one row
+        per village,
         duty bearer (teacher, aww, asha) and indicator the duty bearer answers.
     """
     ind = codebook.indicators
@@ -619,6 +639,7 @@ def duty_bearer_sheet(
     df["unit"] = df["indicator"].map(ind["unit"])
 
     responses = []
+    reasons = []
     comments = []
     draws = rng.random((len(df), 2))
     for i, (c, d, code, unit) in enumerate(
@@ -626,6 +647,7 @@ def duty_bearer_sheet(
     ):
         if c is None or d is None or (isinstance(c, float) and np.isnan(c)):
             responses.append(None)
+            reasons.append(None)
             comments.append(None)
             continue
         if unit == "yesno":
@@ -640,9 +662,12 @@ def duty_bearer_sheet(
         else:
             resp = "dispute" if r < 0.55 else ("partly agree" if r < 0.9 else "agree")
         responses.append(resp)
+        differs = not agree and resp != "agree"
+        reasons.append(_reason(c, d, draws[i, 1], codebook) if differs else None)
         options = _COMMENTS[resp]
         comments.append(options[int(draws[i, 1] * len(options))])
     df["response"] = responses
+    df["reason"] = reasons
     df["comment"] = comments
     return df.drop(columns="unit")
 
