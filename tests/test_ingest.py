@@ -1022,3 +1022,40 @@ def test_stale_temporary_folders_of_killed_runs_are_removed(corpus, tmp_path, ca
     stale_old.mkdir()
     code, _, err = run(["--district", "Madhubani", "--out", out, good], capsys)
     assert code == 0 and not stale_old.exists() and (out / "manifest.json").is_file()
+
+
+# ============================================================== percent-formatted cells
+def test_percent_formatted_share_is_read_as_typed_and_logged(corpus, tmp_path):
+    wb = mc.small_part1(corpus)
+    ws = wb["Children's groups"]
+    c = mc.cols(ws)
+    cell = ws.cell(row=3, column=c["helpline_1098_aware"], value=0.45)  # typed "45%"
+    cell.number_format = "0%"
+    cell = ws.cell(row=4, column=c["helpline_1098_aware"], value=0.125)
+    cell.number_format = '0.0"%"'  # a quoted % is text, not a percentage format
+    path = instruments.save_workbook(wb, tmp_path / "part1.xlsx")
+    res = ingest.read_district("Madhubani", [path])
+    assert res.ok, res.errors["message"].tolist()
+    obs = res.observations[res.observations["indicator"] == "helpline_1098_aware"]
+    assert obs.set_index("source_row")["value"].loc[[3, 4]].tolist() == [45.0, 0.125]
+    log = res.cleaning_log[res.cleaning_log["rule"] == "percent_format"]
+    assert log[["row", "column", "old_value", "new_value"]].values.tolist() == [
+        [3, mc.letter(ws, "helpline_1098_aware"), "0.45 (shown as 45 %)", "45"]
+    ]
+
+
+def test_percent_formatted_count_is_a_located_error(corpus, tmp_path):
+    wb = mc.small_part1(corpus)
+    ws = wb["Children's groups"]
+    cell = ws.cell(row=3, column=mc.cols(ws)["oosc_6_14"], value=0.03)
+    cell.number_format = "0.00%"
+    path = instruments.save_workbook(wb, tmp_path / "part1.xlsx")
+    res = ingest.read_district("Madhubani", [path])
+    (err,) = res.errors.itertuples()
+    assert (err.sheet, err.row, err.column, err.rule) == (
+        "Children's groups",
+        3,
+        mc.letter(ws, "oosc_6_14"),
+        "type",
+    )
+    assert "formatted as a percentage (it shows 3 %)" in err.message

@@ -23,6 +23,7 @@ CHANGE_NAMES = {
     "missing_token": "NA marks -> blank",
     "text_to_number": "numbers typed as text",
     "percent_sign": "% signs removed",
+    "percent_format": "percent-formatted cells read as typed",
     "yes_no": "yes/no -> 1/0",
     "category_normalised": "categories respelt",
     "year_format": "years reformatted",

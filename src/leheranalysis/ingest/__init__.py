@@ -8,7 +8,8 @@ only when nothing is wrong - writes ``data/processed/<slug>/`` (see ``docs/desig
   ``blocks.parquet`` (GeoParquet, the programme villages and blocks);
 - ``cleaning_log.csv`` (``file, sheet, row, column, old_value, new_value, rule``): one row
   per automatic change - ``trim``, ``missing_token``, ``text_to_number``,
-  ``percent_sign``, ``yes_no``, ``category_normalised``, ``year_format``, ``sheet_name``,
+  ``percent_sign``, ``percent_format`` (a share in a cell formatted as a percentage: Excel
+  stores 45 % as 0.45; read as 45), ``yes_no``, ``category_normalised``, ``year_format``, ``sheet_name``,
   ``merged_cell_filled``, ``block_matched``, ``village_normalised`` / ``village_fuzzy`` /
   ``village_alias``,
   ``pii_removed``, ``free_text_removed`` (old value ``[removed]``, content never copied),

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from leheranalysis.ingest._layout import norm_text
-from leheranalysis.ingest._log import Log, number_text
-from leheranalysis.ingest._read import ExcelError, Formula
+from leheranalysis.ingest._log import Log, Shown, number_text
+from leheranalysis.ingest._read import ExcelError, Formula, Percent
 from leheranalysis.privacy import find_personal_data
 
 #: cell texts read as missing (compared after trimming, case-insensitive)
@@ -108,6 +108,8 @@ class Cleaner:
             )
         if isinstance(value, ExcelError):
             return self._error(at, "type", "the cell holds an Excel error value", value.text)
+        if isinstance(value, Percent):
+            return value if numeric else value.value
         if isinstance(value, float) and math.isnan(value):
             return None
         if not isinstance(value, bool) and find_personal_data(value):
@@ -159,6 +161,20 @@ class Cleaner:
             return self._error(at, "type", f"expected a number{what}, found TRUE/FALSE", v)
         if isinstance(v, (_dt.date, _dt.time)):
             return self._error(at, "type", f"expected a number{what}, found a date", v)
+        if isinstance(v, Percent):
+            if unit != "share":
+                return self._error(
+                    at,
+                    "type",
+                    f"the cell is formatted as a percentage (it shows {v.shown}), but{what} it "
+                    "is not a share: remove the % format and type the number itself",
+                    v.value,
+                )
+            # the field team typed 45 %; Excel stores 0.45: read what was typed, logged
+            self._change(
+                at, Shown(f"{v.value:.10g} (shown as {v.shown})"), v.value * 100, "percent_format"
+            )
+            v = v.value * 100
         if isinstance(v, str):
             v = self._parse_number(v, at, unit, what)
             if v is BAD:

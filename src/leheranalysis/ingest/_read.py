@@ -36,6 +36,18 @@ class Formula:
 
 
 @dataclass(frozen=True)
+class Percent:
+    """A number in a cell formatted as a percentage: Excel stores 45 % as 0.45."""
+
+    value: float
+
+    @property
+    def shown(self) -> str:
+        """The cell as the field team saw and typed it (``45 %``)."""
+        return f"{self.value * 100:.10g} %"
+
+
+@dataclass(frozen=True)
 class ExcelError:
     """A cell holding an Excel error value such as ``#DIV/0!``."""
 
@@ -253,6 +265,7 @@ def _sheet_cells(ws, archive: zipfile.ZipFile) -> RawSheet:
         return RawSheet(name=ws.title, rows=[])
     grid: dict[int, dict[int, Any]] = {}
     wb = ws.parent
+    percent_styles = _percent_styles(wb)
     with ws._get_source() as src:
         parser = WorkSheetParser(
             src,
@@ -272,6 +285,13 @@ def _sheet_cells(ws, archive: zipfile.ZipFile) -> RawSheet:
                     v = ExcelError(str(v))
                 elif type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
                     v = Formula(str(getattr(v, "text", v)))
+                elif (
+                    isinstance(v, int | float)
+                    and not isinstance(v, bool)
+                    and cell.get("style_id") is not None
+                    and int(cell["style_id"]) in percent_styles
+                ):
+                    v = Percent(float(v))
                 if v is None:
                     continue
                 grid.setdefault(cell["row"], {})[cell["column"]] = v
@@ -283,6 +303,33 @@ def _sheet_cells(ws, archive: zipfile.ZipFile) -> RawSheet:
             values[c - 1] = v
         rows.append((r, values))
     return RawSheet(name=ws.title, rows=rows, merged=_merged_ranges(ws, archive))
+
+
+def _percent_styles(wb) -> frozenset[int]:
+    """Indexes of the workbook's cell styles whose number format shows a percentage."""
+    cached = getattr(wb, "_leher_percent_styles", None)
+    if cached is not None:
+        return cached
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    custom = list(getattr(wb, "_number_formats", []) or [])
+    found = set()
+    for idx, style in enumerate(getattr(wb, "_cell_styles", []) or []):
+        fid = style.numFmtId
+        code = (
+            BUILTIN_FORMATS.get(fid, "")
+            if fid < BUILTIN_FORMATS_MAX_SIZE
+            else (
+                custom[fid - BUILTIN_FORMATS_MAX_SIZE]
+                if fid - BUILTIN_FORMATS_MAX_SIZE < len(custom)
+                else ""
+            )
+        )
+        # a % outside quoted text and not escaped
+        if "%" in re.sub(r'"[^"]*"|\\.', "", str(code)):
+            found.add(idx)
+    wb._leher_percent_styles = frozenset(found)
+    return wb._leher_percent_styles
 
 
 def _read_csv(data: bytes, name: str, log: Log) -> RawSheet | None:

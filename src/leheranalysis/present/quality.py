@@ -65,6 +65,7 @@ CLEANING_RULES: dict[str, str] = {
     "missing_token": "a 'not available' mark (NA, -, ...) read as a blank",
     "text_to_number": "a number typed as text read as a number",
     "percent_sign": "a percent sign removed from a share",
+    "percent_format": "a share formatted as a percentage in Excel read as typed (45 %, not 0.45)",
     "yes_no": "yes/no answer stored as 1/0",
     "category_normalised": "a category written differently set to its standard spelling",
     "year_format": "a year written differently set to the standard form (2023-24)",
