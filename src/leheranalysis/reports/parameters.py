@@ -429,6 +429,8 @@ def resolve_district(
     --------
     >>> resolve_district("  madhubani", ["Madhubani", "Morigaon"])
     'Madhubani'
+    >>> resolve_district("Nagaon", with_data=["Nowgaon"])
+    'Nowgaon'
     """
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"district must be a non-empty text, got {name!r}")
@@ -441,7 +443,7 @@ def resolve_district(
         from leheranalysis.store import processed_districts
 
         with_data = list(processed_districts())
-    hit = _match_known(name, with_data)
+    hit = _match_known(name, with_data) or _match_known(_alias_canonical(name), with_data)
     if hit is not None:
         return hit
     canonical, suggestions = _gazetteer_resolve(name)
@@ -449,6 +451,13 @@ def resolve_district(
         return canonical
     merged = list(dict.fromkeys(_close(name, with_data) + suggestions))
     raise UnknownNameError("district", name, merged[:5])
+
+
+def _alias_canonical(name: str) -> str:
+    """The alias table's canonical spelling (needs no public data), else ``name``."""
+    from leheranalysis.gazetteer import alias_canonical
+
+    return alias_canonical(name) or name
 
 
 def _gazetteer_resolve(name: str) -> tuple[str | None, list[str]]:
