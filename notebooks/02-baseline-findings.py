@@ -460,6 +460,21 @@ else:
         )
         prio = f.priority_table(result.villages, top=10)
     display(f.styled(prio, index=False))
+    quantile = float(result.config.uncertainty.get("priority_quantile", 0.2))
+    display(Markdown(pp.priority_rule_text(result.villages, quantile)))
+
+# %% [markdown]
+# ### Why these villages
+#
+# For each priority village, its rank interval and the two domains that make up most of
+# its index score (a domain's weight times the village's score in it).
+
+# %%
+why = pp.priority_reasons(result.villages, result.meta) if result is not None else None
+if why is None or why.empty:
+    display(Markdown("*No priority village.*"))
+else:
+    display(f.styled(why, index=False))
 
 # %% [markdown]
 # ### Blocks
@@ -472,6 +487,9 @@ if result is None or result.blocks.empty:
     display(Markdown("*No data.*"))
 else:
     display(f.styled(f.cpvi_block_table(result.blocks, result.meta), index=False))
+    order_note = pp.block_order_text(result.blocks, result.meta, block_rates)
+    if order_note:
+        display(Markdown(order_note))
 
 # %% [markdown]
 # ### Which choices move the ranks (sensitivity)
@@ -492,6 +510,7 @@ else:
         "absolute shift of village ranks.",
     )
     display(f.styled(f.sensitivity_table(result.sensitivity), index=False))
+    display(Markdown(pp.sensitivity_sentence(result.sensitivity, result.villages)))
 
 # %% [markdown]
 # ## Glossary

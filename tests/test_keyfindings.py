@@ -220,3 +220,39 @@ def test_glossary_has_the_reports_abbreviations_and_methods():
     assert "Mission Vatsalya" in vlcpc
     md = pp.link_glossary("An AWW, then the AWW and NFHS-5.", CB)
     assert md == "An [AWW](#Glossary), then the AWW and [NFHS-5](#Glossary)."
+
+
+def test_why_a_village_is_a_priority_and_why_a_rank_is_missing(demo):
+    from leheranalysis import cpvi
+    from leheranalysis.present import planning as pp
+
+    p = demo["p"]
+    res = cpvi.compute_cpvi(
+        analysis_observations(p.observations, CB), p.villages, n=300, seed=0, codebook=CB
+    )
+    why = pp.priority_reasons(res.villages, res.meta)
+    prio = res.villages[res.villages["priority"].astype(bool)]
+    assert len(why) == len(prio) > 0
+    domains = {str(x).lower() for x in res.meta.loc[res.meta["level"] == 2, "label"]}
+    for r, (_, v) in zip(why.itertuples(), prio.sort_values("rank").iterrows(), strict=True):
+        assert r.Village == v["village_name"]
+        assert r._4 == f"{v['q05']:.0f}-{v['q95']:.0f}"
+        named = [d for d in domains if d in r._5]
+        assert len(named) == 2, r._5
+        # the two named domains are the two largest weighted domain scores
+        w = res.meta[res.meta["level"] == 2].set_index("code")
+        contrib = {str(w.at[c, "label"]).lower(): w.at[c, "weight"] * v[c] for c in w.index}
+        assert set(named) == set(sorted(contrib, key=contrib.get)[-2:])
+    text = pp.priority_rule_text(res.villages, 0.2)
+    limit = int(0.2 * res.villages["cpvi"].notna().sum())
+    skipped = res.villages[(res.villages["rank"] <= limit) & ~res.villages["priority"]]
+    for rank in skipped["rank"]:
+        assert f"rank {int(rank)} (" in text
+    assert f"ranks 1-{limit} of" in text
+    den = demo["ev"].rates
+    order = pp.block_order_text(res.blocks, res.meta, den)
+    first = res.blocks.sort_values("rank").iloc[0]["block_name"]
+    assert first in order
+    assert pp.sensitivity_sentence(res.sensitivity, res.villages).startswith(
+        "Of the choices behind the index"
+    )

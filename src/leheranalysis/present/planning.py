@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from leheranalysis import keyfindings as kf
@@ -32,6 +33,10 @@ __all__ = [
     "disagreement_phrase",
     "largest_by_direction",
     "reasons_by_issue",
+    "priority_reasons",
+    "priority_rule_text",
+    "block_order_text",
+    "sensitivity_sentence",
 ]
 
 #: the anchor nbconvert gives the report's "## Glossary" heading
@@ -398,3 +403,192 @@ def reasons_by_issue(
             }
         )
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------- why a village is a priority
+_SENS_WORDS = {
+    "weights_L2": "the weights of the indicators within a domain",
+    "weights_L3": "the weights of the four domains",
+    "normalisation": "how indicators are put on one scale (normalisation)",
+    "aggregation": "how indicators are combined (arithmetic or geometric mean)",
+    "winsor_limit": "how extreme values are treated",
+}
+
+
+def _pillars(meta: pd.DataFrame) -> pd.DataFrame:
+    return meta[meta["level"] == 2].set_index("code")[["label", "weight"]]
+
+
+def priority_reasons(
+    villages: pd.DataFrame, meta: pd.DataFrame, code: str = "cpvi", top: int = 2
+) -> pd.DataFrame:
+    """Why each priority village is a priority: rank interval and the domains that drive it.
+
+    A domain's contribution is its weight times the village's domain score (0-100), the
+    share of the arithmetic index it makes up.
+
+    Parameters
+    ----------
+    villages : pandas.DataFrame
+        ``CPVIResult.villages`` (``rank``, ``q05``, ``q95``, ``priority``, domain scores).
+    meta : pandas.DataFrame
+        ``CPVIResult.meta`` (domains are its level-2 rows).
+    code : str
+        Index column.
+    top : int
+        Domains named per village.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Rank``, ``Village``, ``Block``, ``Rank interval (5-95 %)``, ``Why a priority``.
+    """
+    cols = ["Rank", "Village", "Block", "Rank interval (5-95 %)", "Why a priority"]
+    pil = _pillars(meta)
+    v = villages[villages[code].notna() & villages["priority"].astype(bool)]
+    if v.empty or pil.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for _, r in v.sort_values("rank").iterrows():
+        contrib = pd.Series({p: float(pil.at[p, "weight"]) * float(r[p]) for p in pil.index})
+        total = float(contrib.sum())
+        best = contrib.sort_values(ascending=False).head(top)
+        parts = [
+            f"{str(pil.at[p, 'label']).lower()} (score {float(r[p]):.0f} of 100, "
+            f"{100 * c / total:.0f} % of its index)"
+            for p, c in best.items()
+        ]
+        rows.append(
+            {
+                "Rank": int(r["rank"]),
+                "Village": str(r["village_name"]),
+                "Block": str(r["block_name"]),
+                "Rank interval (5-95 %)": f"{r['q05']:.0f}-{r['q95']:.0f}",
+                "Why a priority": "mostly " + " and ".join(parts),
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
+def priority_rule_text(villages: pd.DataFrame, quantile: float = 0.2, code: str = "cpvi") -> str:
+    """How priority is decided, and why some high ranks are not on the priority list.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"cpvi": [9, 8, 7, 6, 5], "rank": [1, 2, 3, 4, 5],
+    ...                   "q05": [1, 1, 1, 3, 4], "q95": [1, 2, 4, 5, 5],
+    ...                   "priority": [True, True, False, False, False],
+    ...                   "village_name": list("ABCDE")})
+    >>> print(priority_rule_text(v, 0.4))  # doctest: +NORMALIZE_WHITESPACE
+    A village is a priority when its whole rank interval (the 5-95 % range of its ranks
+    when the index is recomputed with other reasonable choices) lies within the most
+    vulnerable 40 % of villages, ranks 1-2 of 5. 2 villages qualify. Not on the list
+    although ranked within 1-2 under the standard choices: none.
+    """
+    v = villages[villages[code].notna()]
+    n = len(v)
+    limit = int(np.floor(quantile * n + 1e-9))
+    prio = v["priority"].astype(bool)
+    inside = v[(v["rank"] <= limit + 1e-9) & ~prio].sort_values("rank")
+    missing = (
+        "; ".join(
+            f"rank {int(r['rank'])} ({r['village_name']}: its interval reaches rank {r['q95']:.0f})"
+            for _, r in inside.iterrows()
+        )
+        or "none"
+    )
+    return (
+        "A village is a priority when its whole rank interval (the 5-95 % range of its ranks "
+        "when the index is recomputed with other reasonable choices) lies within the most "
+        f"vulnerable {100 * quantile:.0f} % of villages, ranks 1-{limit:g} of {n}. "
+        f"{int(prio.sum())} villages qualify. Not on the list although ranked within "
+        f"1-{limit:g} under the standard choices: {missing}."
+    )
+
+
+def block_order_text(
+    blocks: pd.DataFrame,
+    meta: pd.DataFrame,
+    rates: pd.DataFrame,
+    code: str = "cpvi",
+) -> str:
+    """Explain when the block order by the index differs from the order by rates.
+
+    Parameters
+    ----------
+    blocks : pandas.DataFrame
+        ``CPVIResult.blocks`` (``rank``, domain scores).
+    meta : pandas.DataFrame
+        ``CPVIResult.meta``.
+    rates : pandas.DataFrame
+        :func:`leheranalysis.indicators.population_weighted_rates` (block rows are used).
+
+    Returns
+    -------
+    str
+        One or two sentences; ``""`` without blocks or rates.
+    """
+    if blocks.empty or rates is None or rates.empty:
+        return ""
+    rb = rates[(rates["scope"] == "block") & rates["rate_per_1000"].notna()]
+    if rb.empty:
+        return ""
+    highest = rb.loc[rb.groupby("indicator")["rate_per_1000"].idxmax(), "block_name"]
+    wins = highest.value_counts()
+    n_rates = int(rb["indicator"].nunique())
+    by_rate = str(wins.index[0])
+    first = blocks.sort_values("rank").iloc[0]
+    by_index = str(first["block_name"])
+    if by_rate == by_index:
+        return (
+            f"{by_index} is the most vulnerable block on the index and has the highest rate "
+            f"on {int(wins.iloc[0])} of {n_rates} rates per 1,000: both orders agree."
+        )
+    pil = _pillars(meta)
+    other = blocks[blocks["block_name"] == by_rate].iloc[0]
+    diff = pd.Series({p: float(first[p]) - float(other[p]) for p in pil.index})
+    drivers = diff[diff > 0].sort_values(ascending=False).head(2)
+    words = " and ".join(
+        f"{str(pil.at[p, 'label']).lower()} ({float(first[p]):.0f} against {float(other[p]):.0f})"
+        for p in drivers.index
+    )
+    return (
+        f"{by_rate} has the highest rate on {int(wins.iloc[0])} of {n_rates} rates per 1,000, "
+        f"yet {by_index} ranks first on the index and {by_rate} "
+        f"{_ordinal(int(other['rank']))}: the index also counts yes/no issues, scores of "
+        f"services and all four domains equally, and {by_index} scores higher on {words}."
+    )
+
+
+def _ordinal(k: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(k, f"{k}th")
+
+
+def sensitivity_sentence(sensitivity: pd.DataFrame, villages: pd.DataFrame | None = None) -> str:
+    """The sensitivity analysis in one plain sentence.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"S1": [0.42, 0.24, 0.0], "ST": [0.75, 0.45, 0.01]},
+    ...                  index=["normalisation", "aggregation", "winsor_limit"])
+    >>> sensitivity_sentence(s)  # doctest: +ELLIPSIS
+    'Of the choices behind the index, how indicators are put on one scale (normalisation) moves village ranks most (42 % of ...'
+    """
+    if sensitivity is None or sensitivity.empty:
+        return ""
+    st = sensitivity["ST"].clip(lower=0)
+    s1 = sensitivity["S1"].clip(lower=0)
+    top = st.idxmax()
+    text = (
+        f"Of the choices behind the index, {_SENS_WORDS.get(top, top)} moves village ranks "
+        f"most ({100 * min(s1[top], st[top]):.0f} % of the variation in ranks on its own, "
+        f"{100 * st[top]:.0f} % with its interactions)"
+    )
+    if villages is not None and "priority" in villages and "mean_abs_shift" in villages:
+        prio = villages[villages["priority"].astype(bool)]
+        if len(prio):
+            text += (
+                f"; the priority villages move on average {prio['mean_abs_shift'].mean():.1f} "
+                "places under the alternatives"
+            )
+    return text + "."
