@@ -40,9 +40,21 @@ def build_fixture_district(root: Path) -> Path:
     district, _notice = gazetteer.load_district_or_synthetic(FIXTURE_DISTRICT)
     slug = config.slugify(FIXTURE_DISTRICT)
     raw = root / "data" / "raw" / "demo" / slug
-    synth.demo_data(district, raw, seed=FIXTURE_SEED, villages=FIXTURE_VILLAGES)
+    dna, _ = synth.demo_data(district, raw, seed=FIXTURE_SEED, villages=FIXTURE_VILLAGES)
     out = root / "data" / "processed" / slug
-    ingest.ingest_district(district, [raw], out_dir=out)
+    ingest.ingest_district(district, [raw], out_dir=out, reference_date="2025-01-15")
+    # a follow-up round, so that the monitoring notebook has two rounds to compare
+    from leheranalysis.synth import followup
+
+    mid = root / "data" / "raw" / "demo" / f"{slug}-midline"
+    followup.write_followup(followup.generate_followup(dna, "midline", seed=1), mid, district)
+    ingest.ingest_district(
+        district,
+        [mid],
+        out_dir=out / "rounds" / "midline",
+        round_name="midline",
+        reference_date="2027-01-15",
+    )
     return out
 
 

@@ -10,8 +10,9 @@ Steps, each a call into the package:
    belongs;
 3. ingest them (:func:`leheranalysis.ingest.ingest_district`) into
    ``data/processed/<district>/``; a processed folder built from real (not synthetic)
-   data is never overwritten by the demo;
-4. run the four report notebooks for every district in parallel and build
+   data is never overwritten by the demo; Madhubani also gets a SYNTHETIC follow-up
+   round (:data:`DEMO_FOLLOWUPS`), so the monitoring report is in the suite;
+4. run the report notebooks for every district in parallel and build
    ``reports/index.html`` (:mod:`leheranalysis.reports`).
 """
 
@@ -36,6 +37,13 @@ DEMO_SEED = 2026
 #: report shows the cleaning log and the village matching at work. No error that
 #: ingestion must reject is added.
 DEMO_DIRT = 0.02
+
+#: Reference date of the demonstration baseline (SYNTHETIC, like its data).
+DEMO_BASELINE_DATE = "2025-01-15"
+
+#: Districts whose demonstration has a SYNTHETIC follow-up round, so that the monitoring
+#: report is in the demo suite: round name and reference date (two years on).
+DEMO_FOLLOWUPS: dict[str, tuple[str, str]] = {"Madhubani": ("midline", "2027-01-15")}
 
 
 @dataclass
@@ -107,7 +115,9 @@ def prepare_district(name, seed: int, echo: Callable[[str], None]) -> str:
     raw = demo_raw_dir(district.name)
     t0 = time.perf_counter()
     dna, files = synth.demo_data(district, raw, seed=seed, dirt=DEMO_DIRT, dirt_errors=False)
-    result = ingest.ingest_district(district, [raw], out_dir=out_dir)
+    result = ingest.ingest_district(
+        district, [raw], out_dir=out_dir, reference_date=DEMO_BASELINE_DATE
+    )
     n_books = sum(str(p).endswith(".xlsx") for p in files.values())
     echo(
         f"  {district.name}: {n_books} SYNTHETIC workbooks in {raw}; ingested "
@@ -116,7 +126,36 @@ def prepare_district(name, seed: int, echo: Callable[[str], None]) -> str:
     )
     for note in dna.notes:
         echo(f"  NOTE: {note}")
+    if district.name in DEMO_FOLLOWUPS:
+        prepare_followup(district, dna, seed, echo)
     return district.name
+
+
+def prepare_followup(district, baseline, seed: int, echo: Callable[[str], None]) -> Path:
+    """Write and ingest the SYNTHETIC follow-up round of a demo district (:data:`DEMO_FOLLOWUPS`).
+
+    The workbooks go to ``data/raw/demo/<slug>-<round>/`` (beside, not inside, the
+    baseline's folder), the processed round to ``data/processed/<slug>/rounds/<round>/``.
+    """
+    from leheranalysis import ingest, rounds
+    from leheranalysis.synth import followup
+
+    name, date = DEMO_FOLLOWUPS[district.name]
+    t0 = time.perf_counter()
+    raw = config.raw_dir() / "demo" / f"{config.slugify(district.name)}-{name}"
+    dna = followup.generate_followup(
+        baseline, name, seed=seed, dirt=DEMO_DIRT, dirt_errors=False, district=district
+    )
+    followup.write_followup(dna, raw, district=district)
+    out = rounds.round_dir(district.name, name)
+    result = ingest.ingest_district(
+        district, [raw], out_dir=out, round_name=name, reference_date=date
+    )
+    echo(
+        f"  {district.name}: SYNTHETIC {name} round of {len(result.villages)} villages in "
+        f"{raw}; ingested into {out} ({time.perf_counter() - t0:.1f} s)"
+    )
+    return out
 
 
 def run_demo(

@@ -6,12 +6,13 @@
 - :mod:`~leheranalysis.present.baseline`: the baseline-findings report
   (``02-baseline-findings``);
 - :mod:`~leheranalysis.present.planning`: that report's planning sections (key findings,
-  Part II commitments, glossary).
+  Part II commitments, glossary);
+- :mod:`~leheranalysis.present.monitoring`: the monitoring report (``05-monitoring``).
 
 Presenters are pure functions from tables to reviewer-ready tables and figures; they
 read and write no files.
 """
 
-from leheranalysis.present import baseline, kit, planning, quality
+from leheranalysis.present import baseline, kit, monitoring, planning, quality
 
-__all__ = ["kit", "quality", "baseline", "planning"]
+__all__ = ["kit", "quality", "baseline", "planning", "monitoring"]

@@ -181,6 +181,19 @@ def _provenance_html(records: list[RunRecord]) -> tuple[str, str]:
     return badge, details
 
 
+def _rounds_html(records: list[RunRecord]) -> str:
+    """`` · rounds: Baseline (2025-01-15, 63 villages), Midline (...)`` when there are two or more."""
+    rounds = max(((r.provenance or {}).get("rounds") or [] for r in records), key=len, default=[])
+    if len(rounds) < 2:
+        return ""
+    parts = []
+    for r in rounds:
+        name = str(r.get("round", "")).replace("_", " ").replace("-", " ").capitalize()
+        when = f"{r['reference_date']}, " if r.get("reference_date") else ""
+        parts.append(f"{name} ({when}{int(r.get('villages') or 0)} villages)")
+    return f" &middot; rounds: {_e(', '.join(parts))}"
+
+
 def _left_out_html(left_out: list[RunRecord], data_roots: list[str] | None) -> str:
     if not left_out:
         return ""
@@ -219,7 +232,7 @@ def index_html(
         items = "".join(_record_html(r) for r in recs)
         sections.append(
             f'<section class="district" id="{_e(config.slugify(district))}">'
-            f'<h2>{_e(district)}{badge}</h2><p class="meta">{status}</p>'
+            f'<h2>{_e(district)}{badge}</h2><p class="meta">{status}{_rounds_html(recs)}</p>'
             f'<ul class="reports">{items}</ul>{details}</section>'
         )
     body = "".join(sections) or "<p>No reports yet: run <code>leher run --all</code>.</p>"

@@ -23,6 +23,7 @@ The data is SYNTHETIC when the manifest, any of its inputs, or any declaration s
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,7 +112,24 @@ def manifest_provenance(data_dir: str | Path) -> dict[str, Any]:
         "environment": environment.describe(),
         "inputs": inputs,
         "sources": [],
+        **_rounds_provenance(data_dir),
     }
+
+
+def _rounds_provenance(data_dir: Path) -> dict[str, Any]:
+    """``rounds`` (name, reference date, villages of each round with processed data) and
+    ``rounds_sha256`` (of every round's manifest: a new follow-up round changes it)."""
+    from leheranalysis import rounds as rounds_mod
+
+    listed = rounds_mod.list_rounds(data_dir)
+    digest = hashlib.sha256()
+    out = []
+    for r in listed.itertuples(index=False):
+        digest.update(f"{r.round}:{file_sha256(store.manifest_path(r.folder))};".encode())
+        out.append(
+            {"round": r.round, "reference_date": r.reference_date, "villages": int(r.villages)}
+        )
+    return {"rounds": out, "rounds_sha256": digest.hexdigest()}
 
 
 def declare_source(

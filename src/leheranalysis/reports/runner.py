@@ -277,6 +277,11 @@ def job_figures(job: Job) -> list[Path]:
     ]
 
 
+#: a notebook declaring this parameter compares rounds: it runs only for districts with
+#: two or more rounds of processed data
+ROUNDS_PARAMETER = "followup_round"
+
+
 def plan_district(
     district: str,
     notebooks: list[Path],
@@ -303,10 +308,18 @@ def plan_district(
         "synthetic": provenance["synthetic"],
     }
     jobs = []
+    n_rounds = len(provenance.get("rounds") or [])
     for nb, (user, declared) in _split_params(notebooks, options.params).items():
+        manifest_sha = provenance["manifest_sha256"]
+        if ROUNDS_PARAMETER in declared:
+            # a report of change between rounds: only for districts with two or more
+            # rounds, and run again when any round's data change
+            if n_rounds < 2:
+                continue
+            manifest_sha = f"{manifest_sha}+{provenance.get('rounds_sha256', '')}"
         values = {**user, **{k: v for k, v in runner_values.items() if k in declared}}
         values = validate_parameters(nb, values, known_districts=[canonical])
-        key = _cache_key(nb, values, provenance["manifest_sha256"], options.kernel_name)
+        key = _cache_key(nb, values, manifest_sha, options.kernel_name)
         jobs.append(
             Job(
                 district=canonical,

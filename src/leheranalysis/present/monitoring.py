@@ -1,0 +1,352 @@
+"""Presenter of the monitoring report (05): reader tables and figures of change between rounds.
+
+Pure functions from the tables of :mod:`leheranalysis.monitoring` to reviewer-ready
+tables (text cells, labels that say what each number counts) and figures. Sensitive
+issues (codebook ``sensitive``): every count of villages or cases between 1 and 4 is
+shown as ``<5``, and a row with such a count shows no rate, ratio or change derived
+from it, so the hidden count cannot be recovered from the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leheranalysis.codebook import Codebook, load_codebook
+from leheranalysis.present.kit import SUPPRESSED, fmt_pct, sensitive_codes
+
+__all__ = [
+    "round_label",
+    "rounds_table",
+    "coverage_table",
+    "change_summary",
+    "change_reader_table",
+    "triangulation_reader_table",
+    "index_reader_table",
+    "plan_reader_table",
+    "plot_rate_ratios",
+    "plot_share_changes",
+]
+
+_DASH = "-"
+_THRESHOLD = 5
+
+_ADJUST = {
+    "bh": "Benjamini-Hochberg (among the changes called, at most 5 % are expected to be noise)",
+    "holm": "Holm (the chance that any unchanged indicator is called changed is at most 5 %)",
+}
+
+_DEN_LABELS = {
+    "children_6_14": "children aged 6-14",
+    "children_5_17": "children aged 5-17",
+    "children_0_17": "children under 18",
+    "girls_10_14": "girls aged 10-14",
+    "girls_15_19": "girls aged 15-19",
+    "births_12m": "births in the last 12 months",
+}
+
+
+def _cb(codebook: Codebook | None) -> Codebook:
+    return codebook if codebook is not None else load_codebook()
+
+
+def round_label(name: str, date: str | None = None) -> str:
+    """``'Midline (2027-01-15)'``: a round's name for readers, with its date when known."""
+    text = str(name).replace("_", " ").replace("-", " ").capitalize()
+    return f"{text} ({date})" if date else text
+
+
+def adjustment_text(adjust: str, alpha: float) -> str:
+    """One sentence naming the adjustment for many indicators and its error rate."""
+    name = _ADJUST.get(adjust, adjust).replace("5 %", f"{100 * alpha:g} %")
+    return f"p-values adjusted for the number of indicators compared: {name}"
+
+
+def rounds_table(rounds: pd.DataFrame) -> pd.DataFrame:
+    """The district's rounds (:func:`leheranalysis.rounds.list_rounds`) for readers."""
+    return pd.DataFrame(
+        {
+            "Round": [round_label(r) for r in rounds["round"]],
+            "Date of the evidence": [d or "not recorded" for d in rounds["reference_date"]],
+            "Villages assessed": rounds["villages"].astype(int).astype(str),
+        }
+    )
+
+
+def coverage_table(coverage: dict[str, Any] | None) -> pd.DataFrame:
+    """Villages not revisited and villages added, by name and block."""
+    rows = []
+    for key, what in (("not_revisited", "not revisited"), ("added", "added (not in the baseline)")):
+        for v in (coverage or {}).get(key, []):
+            rows.append({"Village": v["village_name"], "Block": v["block_name"], "Status": what})
+    return pd.DataFrame(rows, columns=["Village", "Block", "Status"])
+
+
+def _measure(row: pd.Series) -> str:
+    if row["measure"] == "rate per 1,000":
+        return f"per 1,000 {_DEN_LABELS.get(row['denominator'], 'people')}"
+    if row["measure"] == "share of villages":
+        return "% of villages answering yes"
+    if row["measure"] == "mean per cent":
+        return "mean % of group members"
+    if row["measure"] == "mean score":
+        return "mean score (1-5)"
+    return "mean per village"
+
+
+def _value(x: Any, measure: str) -> str:
+    if x is None or pd.isna(x):
+        return _DASH
+    if measure == "share of villages":
+        return fmt_pct(x, 0)
+    if measure == "rate per 1,000":
+        return f"{x:.1f}"
+    return f"{x:.1f}" if abs(x) < 100 else f"{x:.0f}"
+
+
+def _count(n: Any, sensitive: bool) -> str:
+    if n is None or pd.isna(n):
+        return _DASH
+    n = int(n)
+    return SUPPRESSED if sensitive and 1 <= n < _THRESHOLD else str(n)
+
+
+def _hidden(row: pd.Series, sensitive: bool) -> bool:
+    if not sensitive:
+        return False
+    cols = ("reported_baseline", "reported_followup", "newly_reported", "stopped_reporting",
+            "n_fell", "n_rose", "cases_baseline", "cases_followup")  # fmt: skip
+    for c in cols:
+        v = row.get(c)
+        if v is not None and not pd.isna(v) and 1 <= float(v) < _THRESHOLD:
+            return True
+    return False
+
+
+def change_reader_table(changes: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+    """The change table (:func:`leheranalysis.monitoring.change_table`) for readers.
+
+    One row per indicator (its label as the index): the measure, the two rounds' values,
+    the change (ratio and its 95 % interval for rates, difference in percentage points or
+    units otherwise), the villages where the value fell and rose, the villages where the
+    community reported the issue in each round, the adjusted p-value and the verdict.
+    """
+    cb = _cb(codebook)
+    sens = sensitive_codes(cb)
+    rows = []
+    for _, r in changes.iterrows():
+        s = r["indicator"] in sens
+        hide = _hidden(r, s)
+        m = r["measure"]
+        if hide:
+            base = follow = change = "not shown (fewer than 5)"
+        else:
+            base, follow = _value(r["baseline"], m), _value(r["followup"], m)
+            if m == "rate per 1,000":
+                change = (
+                    f"x {r['ratio']:.2f} ({r['ratio_lo']:.2f}-{r['ratio_hi']:.2f})"
+                    if np.isfinite(r["ratio"]) and np.isfinite(r["ratio_hi"])
+                    else _DASH
+                )
+            elif m == "share of villages":
+                change = f"{100 * r['change']:+.0f} points"
+            else:
+                change = f"{r['change']:+.1f}"
+        verdict = {"better": "better", "worse": "worse"}.get(r["verdict"], "no clear change")
+        if r["changed"]:
+            verdict = f"{r['direction']} ({verdict})"
+        rows.append(
+            {
+                "Indicator": r["label"],
+                "Measure": _measure(r),
+                "Baseline": base,
+                "Follow-up": follow,
+                "Change (95 % interval)": change,
+                "Villages where it fell / rose": (
+                    f"{_count(r['n_fell'], s)} / {_count(r['n_rose'], s)}"
+                ),
+                "Villages reporting the issue or a problem, baseline -> follow-up": (
+                    f"{_count(r['reported_baseline'], s)} -> {_count(r['reported_followup'], s)}"
+                    f" of {int(r['n_villages'])}"
+                ),
+                "Adjusted p-value": _p(r["p_adjusted"]),
+                "More than noise?": verdict if r["changed"] else "no clear change",
+            }
+        )
+    cols = ["Indicator", "Measure", "Baseline", "Follow-up", "Change (95 % interval)",
+            "Villages where it fell / rose",
+            "Villages reporting the issue or a problem, baseline -> follow-up",
+            "Adjusted p-value", "More than noise?"]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols).set_index("Indicator")
+
+
+def _p(p: Any) -> str:
+    if p is None or pd.isna(p):
+        return _DASH
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def change_summary(changes: pd.DataFrame) -> list[str]:
+    """Sentences: which indicators changed beyond noise, better or worse."""
+    if changes.empty:
+        return ["No indicator was answered in both rounds: no data."]
+    out = []
+    for verdict, word in (("better", "improved"), ("worse", "worsened")):
+        sel = changes[changes["changed"] & (changes["verdict"] == verdict)]
+        if len(sel):
+            out.append(f"{word.capitalize()} beyond noise: " + "; ".join(sel["label"]) + ".")
+    n = int((~changes["changed"]).sum())
+    out.append(f"No clear change in {n} of {len(changes)} indicators.")
+    return out
+
+
+def triangulation_reader_table(tri: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Agreement of duty bearers' registers with the community, both rounds, for readers."""
+    cb = _cb(codebook)
+    sens = sensitive_codes(cb)
+    names = {"teacher": "Teacher", "aww": "Anganwadi worker", "asha": "ASHA"}
+    rows = []
+    for _, r in tri.iterrows():
+        s = r["indicator"] in sens
+        small = s and any(
+            1 <= int(r[c]) < _THRESHOLD
+            for c in ("agree_baseline", "agree_followup", "came_to_agree", "stopped_agreeing")
+        )
+        n = int(r["n_villages"])
+        if small:
+            b = f = "not shown (fewer than 5)"
+            moved = _DASH
+        else:
+            b = f"{int(r['agree_baseline'])} of {n} ({fmt_pct(r['share_baseline'])})"
+            f = f"{int(r['agree_followup'])} of {n} ({fmt_pct(r['share_followup'])})"
+            moved = f"{int(r['came_to_agree'])} / {int(r['stopped_agreeing'])}"
+        rows.append(
+            {
+                "Indicator": r["label"],
+                "Duty bearer": names.get(r["duty_bearer"], r["duty_bearer"]),
+                "Villages where register and community agree, baseline": b,
+                "Follow-up": f,
+                "Villages that came to agree / stopped agreeing": moved,
+                "Adjusted p-value": _p(r["p_adjusted"]),
+                "More than noise?": r["direction"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def index_reader_table(idx: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """Villages whose vulnerability score changed most, both ways (pooled scale)."""
+    if idx.empty:
+        return pd.DataFrame()
+    pick = pd.concat([idx.head(top), idx.tail(top)]).drop_duplicates("village_id")
+    return pd.DataFrame(
+        {
+            "Village": pick["village_name"].astype(str),
+            "Block": pick["block_name"].astype(str),
+            "Score, baseline (0-100, higher = more vulnerable)": pick["score_baseline"].map(
+                "{:.1f}".format
+            ),
+            "Score, follow-up": pick["score_followup"].map("{:.1f}".format),
+            "Change": pick["score_change"].map("{:+.1f}".format),
+            "Rank among villages, baseline -> follow-up (1 = most vulnerable)": [
+                f"{int(a)} -> {int(b)}"
+                for a, b in zip(pick["rank_baseline"], pick["rank_followup"], strict=True)
+            ],
+            "Rank interval among all village-rounds (5-95 %), baseline | follow-up": [
+                f"{a:.0f}-{b:.0f} | {c:.0f}-{d:.0f}"
+                for a, b, c, d in zip(
+                    pick["pooled_q05_baseline"],
+                    pick["pooled_q95_baseline"],
+                    pick["pooled_q05_followup"],
+                    pick["pooled_q95_followup"],
+                    strict=True,
+                )
+            ],
+        }
+    )
+
+
+def plan_reader_table(track: pd.DataFrame) -> pd.DataFrame:
+    """Plan tracking (:func:`leheranalysis.monitoring.plan_tracking`) for readers."""
+
+    def num(x: Any) -> str:
+        return _DASH if x is None or pd.isna(x) else f"{x:.1f}"
+
+    return pd.DataFrame(
+        {
+            "Issue": track["issue"].astype(str),
+            "Block": track["block"].astype(str),
+            "Monitoring indicator": track["label"].astype(str),
+            "Unit": track["unit"].astype(str),
+            "Baseline (plan)": track["plan_baseline"].map(num),
+            "Follow-up": track["followup"].map(num),
+            "Target": track["target"].map(num),
+            "Target date": track["target_date"].fillna(_DASH).astype(str),
+            "Way to the target covered": track["progress"].map(
+                lambda x: _DASH if pd.isna(x) else fmt_pct(x)
+            ),
+            "Time to the target date elapsed": track["time_elapsed"].map(
+                lambda x: _DASH if pd.isna(x) else fmt_pct(x)
+            ),
+            "Status": track["status"].astype(str),
+        }
+    )
+
+
+def plot_rate_ratios(changes: pd.DataFrame, codebook: Codebook | None = None):
+    """Rate ratio (follow-up / baseline) of every rate with its 95 % interval, log scale.
+
+    Sensitive rates with a count between 1 and 4 are left out.
+    """
+    import matplotlib.pyplot as plt
+
+    from leheranalysis import plotting
+
+    cb = _cb(codebook)
+    sens = sensitive_codes(cb)
+    d = changes[changes["measure"] == "rate per 1,000"].copy()
+    d = d[[not _hidden(r, r["indicator"] in sens) for _, r in d.iterrows()]]
+    d = d[np.isfinite(d["ratio"]) & np.isfinite(d["ratio_hi"]) & (d["ratio"] > 0)]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(d), 2) + 1.6))
+    y = np.arange(len(d))[::-1]
+    colors = plotting.palette(3)
+    col = [colors[0] if c else colors[2] for c in d["changed"]]
+    lo = d["ratio"] - d["ratio_lo"].clip(lower=1e-3)
+    hi = d["ratio_hi"] - d["ratio"]
+    ax.errorbar(d["ratio"], y, xerr=[lo, hi], fmt="none", ecolor="#777777", capsize=3)
+    ax.scatter(d["ratio"], y, c=col, zorder=3, s=36)
+    ax.axvline(1, color="#333333", lw=1)
+    ax.set_xscale("log")
+    ax.set_yticks(y, d["label"])
+    ax.set_xlabel("Rate at follow-up / rate at baseline (1 = no change; below 1 = fewer cases)")
+    plotting.title(
+        ax,
+        "Change of each rate per 1,000 since the baseline",
+        "dot: rate ratio, line: 95 % interval; dark dots: more than noise",
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_share_changes(changes: pd.DataFrame):
+    """Share of villages answering yes at baseline and follow-up (yes/no indicators)."""
+    import matplotlib.pyplot as plt
+
+    from leheranalysis import plotting
+
+    d = changes[changes["measure"] == "share of villages"]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(d), 2) + 1.6))
+    y = np.arange(len(d))[::-1]
+    colors = plotting.palette(2)
+    ax.hlines(y, 100 * d["baseline"], 100 * d["followup"], color="#999999", lw=2)
+    ax.scatter(100 * d["baseline"], y, color=colors[0], label="baseline", zorder=3, s=36)
+    ax.scatter(100 * d["followup"], y, color=colors[1], label="follow-up", zorder=3, s=36)
+    ax.set_yticks(y, d["label"])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of villages where the answer was yes")
+    ax.legend(loc="lower right", frameon=False)
+    plotting.title(ax, "Yes/no answers: baseline and follow-up", "paired villages only")
+    fig.tight_layout()
+    return fig
