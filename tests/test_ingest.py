@@ -1059,3 +1059,60 @@ def test_percent_formatted_count_is_a_located_error(corpus, tmp_path):
         "type",
     )
     assert "formatted as a percentage (it shows 3 %)" in err.message
+
+
+# ============================================================== files not read
+def _folder_with_strays(corpus, folder: Path) -> tuple[Path, dict[str, str]]:
+    good = instruments.save_workbook(mc.small_part1(corpus), folder / "part1.xlsx")
+    strays = {
+        "part1_Ramesh.xlsb": "an Excel binary workbook (.xlsb)",
+        "part2.xlsx.crdownload": "a partial download",
+        "~$part1.xlsx": "an Excel lock file",
+        ".DS_Store": "a hidden file",
+        "notes.pdf": "not a DNA input (.pdf)",
+    }
+    for name in strays:
+        (folder / name).write_bytes(b"PK\x03\x04 not a finished file")
+    (folder / "collation.xlsx").symlink_to(folder / "gone" / "collation.xlsx")
+    strays["collation.xlsx"] = "a broken link"
+    return good, strays
+
+
+def test_every_file_of_an_input_folder_is_read_or_named_with_its_reason(corpus, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _, strays = _folder_with_strays(corpus, folder)
+    out = tmp_path / "out"
+    code, stdout, err = run(["--district", "Madhubani", "--out", out, folder], capsys)
+    assert code == 0, err
+    warned = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warned) == len(strays)
+    for name, reason in strays.items():
+        assert any(f"{folder / name}: not read: {reason}" in w for w in warned), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["not_read"]) == len(strays)
+    assert all(i["file"].startswith("Input path #") for i in manifest["not_read"])
+    assert "Ramesh" not in json.dumps(manifest)
+
+
+def test_strict_makes_a_file_not_read_an_error(corpus, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _, strays = _folder_with_strays(corpus, folder)
+    out = tmp_path / "out"
+    code, _, err = run(["--district", "Madhubani", "--strict", "--out", out, folder], capsys)
+    assert code == 2 and not out.exists()
+    errors = pd.read_csv(tmp_path / "out.validation_errors.csv", dtype=str)
+    assert (errors["rule"] == "unread_file").sum() == len(strays)
+    assert errors["message"].str.contains("(--strict)", regex=False).all()
+
+
+def test_output_folder_inside_the_input_folder_is_not_read_as_input(corpus, tmp_path, capsys):
+    folder = tmp_path / "in"
+    instruments.save_workbook(mc.small_part1(corpus), folder / "part1.xlsx")
+    out = folder / "processed"
+    for _ in range(2):  # the second run finds the first run's outputs in the input folder
+        code, stdout, err = run(["--district", "Madhubani", "--out", out, folder], capsys)
+        assert code == 0, err
+        assert "Ingested 1 file(s)" in stdout
+    assert f"warning: {out}: not read: the output folder of this ingestion" in err

@@ -44,7 +44,9 @@ __all__ = [
 INPUT_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
 #: manifest keys that differ between two runs on the same inputs (not compared)
-_VOLATILE_MANIFEST = ("created", "environment", "package_version")
+#: (``not_read``: the files of the input folders that were not read; a rebuild reads the
+#: recorded inputs alone)
+_VOLATILE_MANIFEST = ("created", "environment", "package_version", "not_read")
 
 #: columns that identify a row, for locating the first differing cell
 _ROW_KEYS = (

@@ -59,6 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="a file in an input folder that is not read (.xlsb, partial download, broken "
+        "link, ...) is an error, not a warning",
+    )
     p.add_argument("--district", required=True, help="district name, e.g. Madhubani")
     p.add_argument(
         "--out", type=Path, default=None, help="output folder (default data/processed/<slug>)"
@@ -171,7 +177,11 @@ def handle(args: argparse.Namespace) -> int:
     rounds.check_date(args.date)
     district = _district(args.district)
     out = args.out if args.out is not None else rounds.round_dir(district.name, round_name)
-    result = ingest.read_district(district, args.inputs, aliases=args.aliases)
+    result = ingest.read_district(
+        district, args.inputs, aliases=args.aliases, strict=args.strict, exclude=[out]
+    )
+    for item in result.not_read:
+        print(f"warning: {item['file']}: not read: {item['reason']}", file=sys.stderr)
     result.manifest["parameters"]["out_dir"] = ingest.stored_path(out)
     cov = rounds.annotate(
         result.manifest,

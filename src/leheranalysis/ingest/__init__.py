@@ -144,6 +144,8 @@ class IngestResult:
         replaced by their neutral labels (see :func:`file_labels`).
     file_labels : dict
         Each input path as typed -> its neutral label (``Part I workbook #3f9a1c``).
+    not_read : list of dict
+        Files of the input folders that were not read: ``file`` (as typed), ``reason``.
     """
 
     district: str
@@ -157,6 +159,7 @@ class IngestResult:
     manifest: dict = field(default_factory=dict)
     written_errors: pd.DataFrame | None = None
     file_labels: dict[str, str] = field(default_factory=dict)
+    not_read: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -348,6 +351,9 @@ def read_district(
     inputs: list[str | Path],
     aliases: str | Path | None = None,
     codebook: Codebook | None = None,
+    *,
+    strict: bool = False,
+    exclude: list[str | Path] | None = None,
 ) -> IngestResult:
     """Read, clean, validate and match every input of a district; write nothing.
 
@@ -364,6 +370,12 @@ def read_district(
         unmatched names.
     codebook : Codebook, optional
         Default: the package codebook.
+    strict : bool
+        A file of an input folder that is not read (an ``.xlsb`` workbook, a partial
+        download, a broken link, ...) is an ``unread_file`` error; by default it is a
+        warning (``not_read``; the manifest's ``not_read`` lists it by label and reason).
+    exclude : list of path, optional
+        Folders never read as inputs (the output folder, when inside an input folder).
 
     Returns
     -------
@@ -376,7 +388,7 @@ def read_district(
     alias_df = read_aliases(aliases, dist, log) if aliases is not None else None
     if not inputs:
         log.error("missing_file", "no input files given")
-    files = discover([Path(p) for p in inputs], log)
+    files = discover([Path(p) for p in inputs], log, exclude=exclude, strict=strict)
     ctx = Context(cb, log)
     records = []
     manifest_inputs = []
@@ -411,6 +423,10 @@ def read_district(
         "district": dist.name,
         "synthetic": synthetic,
         "inputs": manifest_inputs,
+        "not_read": [
+            {"file": log.names.file(item["file"]), "reason": item["reason"]}
+            for item in log.not_read
+        ],
         "codebook_version": cb.version,
         "package_version": __version__,
         "environment": environment.describe(),
@@ -442,6 +458,7 @@ def read_district(
         manifest=manifest,
         written_errors=log.errors_frame(public=True),
         file_labels=dict(log.names.files),
+        not_read=list(log.not_read),
     )
 
 
@@ -501,6 +518,7 @@ def ingest_district(
     codebook: Codebook | None = None,
     round_name: str = "baseline",
     reference_date: str | None = None,
+    strict: bool = False,
 ) -> IngestResult:
     """Ingest a district's filled workbooks, Kobo/ODK exports and CSV files.
 
@@ -524,6 +542,8 @@ def ingest_district(
     reference_date : str, optional
         ``YYYY-MM-DD``, when the round's evidence was collected (manifest
         ``reference_date``).
+    strict : bool
+        A file of an input folder that is not read is an error (see :func:`read_district`).
 
     Returns
     -------
@@ -543,8 +563,11 @@ def ingest_district(
 
     name = rounds.check_round(round_name)
     rounds.check_date(reference_date)
-    result = read_district(district, inputs, aliases=aliases, codebook=codebook)
-    out = Path(out_dir) if out_dir is not None else rounds.round_dir(result.district, name)
+    dist = _load_district(district)
+    out = Path(out_dir) if out_dir is not None else rounds.round_dir(dist.name, name)
+    result = read_district(
+        dist, inputs, aliases=aliases, codebook=codebook, strict=strict, exclude=[out]
+    )
     rounds.annotate(
         result.manifest,
         name,

@@ -98,6 +98,8 @@ class Log:
     changes: list[dict[str, Any]] = field(default_factory=list)
     matches: list[dict[str, Any]] = field(default_factory=list)
     names: Names = field(default_factory=Names)
+    #: files of an input folder that were not read: {file, reason} (warnings)
+    not_read: list[dict[str, str]] = field(default_factory=list)
 
     def error(
         self,

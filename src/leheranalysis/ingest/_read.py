@@ -77,34 +77,62 @@ class RawFile:
     ok: bool = True  # False when the file could not be read (an error is logged)
 
 
-def discover(inputs: list[Path], log: Log) -> list[tuple[Path, str]]:
+#: the folder of a SYNTHETIC demo's answer key, written beside its workbooks (never read)
+SYNTHETIC_KEY_FOLDER = "synthetic_key"
+#: partial downloads: the browser is still writing them, or stopped half-way
+PARTIAL_SUFFIXES = (".crdownload", ".part", ".partial", ".download", ".tmp", ".opdownload")
+
+
+def not_read_reason(path: Path) -> str | None:
+    """Why a file found in an input folder is not read (None: it is read).
+
+    Examples
+    --------
+    >>> not_read_reason(Path("part1.xlsb"))
+    'an Excel binary workbook (.xlsb): open it in Excel and save it as .xlsx'
+    >>> not_read_reason(Path("part1.xlsx")) is None
+    True
+    """
+    name, suffix = path.name, path.suffix.lower()
+    if path.is_symlink() and not path.exists():
+        return "a broken link: the file it points to is missing"
+    if name.startswith("~$"):
+        return "an Excel lock file (the workbook is open in Excel): close Excel and run again"
+    if name.startswith("."):
+        return "a hidden file"
+    if suffix in PARTIAL_SUFFIXES:
+        return "a partial download: download the file again and let it finish"
+    if suffix == ".xlsb":
+        return "an Excel binary workbook (.xlsb): open it in Excel and save it as .xlsx"
+    if suffix in (".fods", ".numbers", ".gsheet", ".tsv", ".txt", ".xltx", ".xltm"):
+        return f"a {suffix} file: save it as .xlsx (Excel Workbook) or .csv (CSV UTF-8)"
+    if suffix not in INPUT_SUFFIXES:
+        return f"not a DNA input ({suffix or 'no file extension'}): ingestion reads .xlsx and .csv"
+    return None
+
+
+def discover(
+    inputs: list[Path], log: Log, exclude: list[Path] | None = None, strict: bool = False
+) -> list[tuple[Path, str]]:
     """Expand folders into input files; report missing paths and unsupported types.
+
+    Every file found in a folder is either returned or named with the reason it is not
+    read (:func:`not_read_reason`): a warning in ``log.not_read``, an ``unread_file``
+    error when ``strict``. Files inside ``exclude`` (the output folder of this ingestion,
+    when it lies inside an input folder) are not read; the folder is named once.
 
     Returns
     -------
     list of (path, display name)
-        Files in the order given; a folder's files sorted by relative path. Lock files
-        (``~$...``) and hidden files are skipped.
+        Files in the order given; a folder's files sorted by relative path.
     """
     out: list[tuple[Path, str]] = []
     seen: set[Path] = set()
+    skip = [Path(p).resolve() for p in exclude or []]
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in INPUT_SUFFIXES
-                and not p.name.startswith(("~$", "."))
-            )
-            if not found:
-                log.error(
-                    "missing_file",
-                    f"folder holds no input file ({', '.join(INPUT_SUFFIXES)})",
-                    file=str(path),
-                )
-            files = [(p, str(p)) for p in found]
+            files = _folder_files(path, log, skip, strict)
         elif path.is_file():
             if path.suffix.lower() not in INPUT_SUFFIXES:
                 log.error(
@@ -124,6 +152,58 @@ def discover(inputs: list[Path], log: Log) -> list[tuple[Path, str]]:
                 seen.add(key)
                 out.append((p, name))
     return out
+
+
+def _folder_files(folder: Path, log: Log, skip: list[Path], strict: bool) -> list[tuple[Path, str]]:
+    found, told = [], set()
+    for p in sorted(folder.rglob("*")):
+        if p.is_dir() and not p.is_symlink():
+            continue
+        inside = next((s for s in skip if _within(p, s)), None)
+        if inside is not None:
+            if inside not in told:
+                told.add(inside)
+                _not_read(log, str(inside), "the output folder of this ingestion", strict)
+            continue
+        key = next((q for q in p.parents if q.name == SYNTHETIC_KEY_FOLDER), None)
+        if key is not None:  # named once, as a folder
+            if key not in told:
+                told.add(key)
+                _not_read(log, str(key), "the answer key of SYNTHETIC demo data", strict)
+            continue
+        reason = not_read_reason(p)
+        if reason is None:
+            found.append((p, str(p)))
+        else:
+            _not_read(log, str(p), reason, strict)
+    if not found:
+        log.error(
+            "missing_file",
+            f"folder holds no input file ({', '.join(INPUT_SUFFIXES)})",
+            file=str(folder),
+        )
+    return found
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        resolved = path.parent.resolve() / path.name
+    except OSError:
+        return False
+    name = folder.name
+    return (
+        resolved == folder
+        or folder in resolved.parents
+        or (resolved.parent == folder.parent and resolved.name.startswith(f".{name}."))
+        or (resolved.parent == folder.parent and resolved.name.startswith(f"{name}."))
+    )
+
+
+def _not_read(log: Log, name: str, reason: str, strict: bool) -> None:
+    if strict:
+        log.error("unread_file", f"not read: {reason} (--strict)", file=name)
+    else:
+        log.not_read.append({"file": name, "reason": reason})
 
 
 def read_file(path: Path, name: str, log: Log) -> RawFile | None:
