@@ -364,6 +364,23 @@ else:
     display(f.styled(f.secondary_table(sec, cb)))
 
 # %% [markdown]
+# ## One issue, several sources
+#
+# Where more than one source speaks to an issue - the children's and adult groups, the
+# duty bearers' own records, NFHS-5 and the departments' figures - they are put side by
+# side, in the groups' unit (per 1,000 children of the age concerned) where a conversion
+# exists. A figure "differs" when it is more than 25 % above or below the groups' figure
+# and the 95 % intervals do not overlap; the last column says what may explain it
+# (reference period, population, registers, sampling).
+
+# %%
+reconciled = kf.reconcile(evidence, cb)
+if reconciled.empty:
+    display(Markdown("*No issue with more than one source: no data.*"))
+else:
+    display(f.styled(pp.reconciliation_table(reconciled), index=False))
+
+# %% [markdown]
 # ## Block officials' response (Part II)
 #
 # The evidence of each block's villages was presented to the block officials (Block

@@ -256,3 +256,39 @@ def test_why_a_village_is_a_priority_and_why_a_rank_is_missing(demo):
     assert pp.sensitivity_sentence(res.sensitivity, res.villages).startswith(
         "Of the choices behind the index"
     )
+
+
+def test_reconciliation_puts_sources_side_by_side_with_a_reason(demo):
+    from leheranalysis.present import planning as pp
+
+    rec = kf.reconcile(demo["ev"], CB)
+    assert (rec.groupby("indicator").size() >= 2).all()
+    births = rec[rec["indicator"] == "births_not_registered"].set_index("source")
+    dna = births.loc["DNA: children's and adult groups"]
+    nfhs = births.loc["NFHS-5 (2019-21), district"]
+    # 81.1 % registered in NFHS-5 is about 189 unregistered per 1,000, in the DNA's unit
+    assert nfhs["same_unit"] and nfhs["value"] == pytest.approx(1000 - 10 * 81.1, abs=0.5)
+    assert dna["value"] < 60 and nfhs["differs"]
+    assert "children under 5" in nfhs["why"] and "12 months" in nfhs["why"]
+    marriage = rec[
+        (rec["indicator"] == "child_marriage_12m") & rec["source"].str.startswith("NFHS")
+    ]
+    assert not marriage["same_unit"].iloc[0]
+    for _, r in rec[rec["indicator"].isin(["sexual_abuse_known", "missing_trafficked"])].iterrows():
+        if r["source"].startswith("DNA"):
+            assert np.isnan(r["value"]) and r["figure"].startswith("not shown")
+    table = pp.reconciliation_table(rec)
+    assert set(table["Compared with the groups"]) <= {
+        "reference",
+        "differs",
+        "about the same",
+        "other unit",
+        "-",
+    }
+
+
+def test_key_findings_fit_two_printed_pages(demo):
+    """Eight findings stay under 900 words: two A4 pages at about 500 words a page."""
+    found = kf.key_findings(demo["ev"], CB, n=8)
+    words = len(kf.key_findings_markdown(found, synthetic=True).split())
+    assert 150 < words < 900, words

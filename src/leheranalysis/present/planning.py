@@ -37,6 +37,7 @@ __all__ = [
     "priority_rule_text",
     "block_order_text",
     "sensitivity_sentence",
+    "reconciliation_table",
 ]
 
 #: the anchor nbconvert gives the report's "## Glossary" heading
@@ -261,27 +262,8 @@ _DIRECTIONS = ("community higher", "duty bearer higher")
 
 
 def with_reasons(tri: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
-    """Add the duty bearer's reason code (``reason``, None when not given) to a triangulation.
-
-    Parameters
-    ----------
-    tri : pandas.DataFrame
-        :func:`leheranalysis.indicators.triangulate`.
-    observations : pandas.DataFrame
-        The ``observations`` table (its ``reason`` column; absent in data ingested before
-        reason codes existed, then every reason is None).
-    """
-    out = tri.copy()
-    if "reason" not in observations or tri.empty:
-        out["reason"] = None
-        return out
-    db = observations[(observations["instrument"] == "village") & observations["reason"].notna()][
-        ["village_id", "indicator", "group", "reason"]
-    ]
-    db = db.rename(columns={"group": "duty_bearer"}).astype({"village_id": "Int64"})
-    out = out.merge(db, on=["village_id", "indicator", "duty_bearer"], how="left")
-    out["reason"] = out["reason"].astype(object).where(out["reason"].notna(), None)
-    return out
+    """See :func:`leheranalysis.keyfindings.with_reasons`."""
+    return kf.with_reasons(tri, observations)
 
 
 def disagreement_phrase(unit: str, higher_is: str, direction: str, who: str = "duty bearer") -> str:
@@ -592,3 +574,38 @@ def sensitivity_sentence(sensitivity: pd.DataFrame, villages: pd.DataFrame | Non
                 "places under the alternatives"
             )
     return text + "."
+
+
+def reconciliation_table(reconciled: pd.DataFrame) -> pd.DataFrame:
+    """Reader table of :func:`leheranalysis.keyfindings.reconcile`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Issue``, ``Source``, ``Figure``, ``Unit``, ``Compared with the groups``,
+        ``Why it may differ``.
+    """
+    cols = ["Issue", "Source", "Figure", "Unit", "Compared with the groups", "Why it may differ"]
+    if reconciled.empty:
+        return pd.DataFrame(columns=cols)
+    first = ~reconciled["indicator"].duplicated()
+
+    def verdict(r: pd.Series) -> str:
+        if r["source"].startswith("DNA: children"):
+            return "reference"
+        if not r["same_unit"]:
+            return "other unit"
+        if pd.isna(r["value"]):
+            return "-"
+        return "differs" if r["differs"] else "about the same"
+
+    return pd.DataFrame(
+        {
+            "Issue": reconciled["issue"].where(first, ""),
+            "Source": reconciled["source"],
+            "Figure": reconciled["figure"],
+            "Unit": reconciled["unit"],
+            "Compared with the groups": reconciled.apply(verdict, axis=1),
+            "Why it may differ": reconciled["why"].replace("", "-"),
+        }
+    )[cols]
