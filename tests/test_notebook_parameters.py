@@ -118,3 +118,38 @@ def test_leher_run_compare_option(capsys, tmp_path, monkeypatch):
     assert "add 04 to --notebooks" in capsys.readouterr().err
     assert main(argv) == 2  # accepted; the run stops at the missing data
     assert "no processed data" in capsys.readouterr().err
+
+
+def test_comparison_report_is_planned_with_the_districts_it_compares(tmp_path):
+    import json
+
+    from leheranalysis.reports.runner import RunOptions, plan_district
+
+    root = tmp_path / "processed"
+
+    def ingest(slug: str, name: str, created: str) -> None:
+        (root / slug).mkdir(parents=True, exist_ok=True)
+        doc = {"district": name, "synthetic": True, "created": created}
+        (root / slug / "manifest.json").write_text(json.dumps(doc))
+
+    ingest("patna", "Patna", "1")
+    ingest("nowgaon", "Nowgaon", "1")
+    nb = [NOTEBOOKS / "04-district-comparison.ipynb"]
+    opts = RunOptions(out_dir=tmp_path / "reports")
+
+    def plan(**params):
+        options = RunOptions(out_dir=opts.out_dir, params=params)
+        (job,) = plan_district("Patna", nb, options, root, with_data=["Patna", "Nowgaon"])
+        return job
+
+    first = plan()
+    assert first.parameters["districts"] == ["Patna", "Nowgaon"]
+    assert plan().cache_key == first.cache_key
+    ingest("kargil", "Kargil", "1")  # a district ingested since
+    second = plan()
+    assert second.parameters["districts"] == ["Patna", "Kargil", "Nowgaon"]
+    assert second.cache_key != first.cache_key
+    ingest("nowgaon", "Nowgaon", "2")  # a compared district re-ingested
+    assert plan().cache_key != second.cache_key
+    given = plan(districts=["Nagaon"])
+    assert given.parameters["districts"] == ["Nagaon"]  # as given; the report resolves it

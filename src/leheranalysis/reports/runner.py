@@ -318,6 +318,8 @@ def plan_district(
                 continue
             manifest_sha = f"{manifest_sha}+{provenance.get('rounds_sha256', '')}"
         values = {**user, **{k: v for k, v in runner_values.items() if k in declared}}
+        if "districts" in declared:
+            values, manifest_sha = _with_compared_districts(values, canonical, folder, manifest_sha)
         values = validate_parameters(nb, values, known_districts=[canonical])
         key = _cache_key(nb, values, manifest_sha, options.kernel_name)
         jobs.append(
@@ -335,6 +337,32 @@ def plan_district(
             )
         )
     return jobs
+
+
+def _with_compared_districts(
+    values: dict[str, Any], district: str, folder: Path, data_key: str
+) -> tuple[dict[str, Any], str]:
+    """Name the districts a comparison report compares, and key its cache on their data.
+
+    Without a ``districts`` value from the user, the report compares every district with
+    processed data beside its own (:func:`leheranalysis.comparison.compared_districts`);
+    the runner writes that list into the parameters, so that the executed notebook
+    records it. The cache key then covers the manifest of every district compared, so
+    a district ingested or re-ingested since reruns the comparison.
+    """
+    from leheranalysis import store
+    from leheranalysis.comparison import compared_districts
+
+    given = values.get("districts")
+    compared = compared_districts(given if isinstance(given, list) else [], district, folder)
+    if given is None:
+        values = {**values, "districts": list(compared)}
+    shas = {
+        name: prov_mod.file_sha256(store.manifest_path(path)) if store.has_manifest(path) else None
+        for name, path in compared.items()
+    }
+    text = json.dumps([data_key, shas], sort_keys=True)
+    return values, hashlib.sha256(text.encode()).hexdigest()
 
 
 def cached_record(job: Job) -> RunRecord | None:
