@@ -683,3 +683,18 @@ def test_cli_names_the_nfhs5_district_and_its_caveats(public_data, capsys):
     assert len(doc["caveats"]) == 1 and "include Patna city" in doc["caveats"][0]
     assert main(["gazetteer", "Synthetic District"]) == 0
     assert "NFHS-5" not in capsys.readouterr().out
+
+
+def test_cli_list_with_nfhs5_districts(public_data, capsys):
+    assert main(["gazetteer", "--list", "--nfhs", "--json", "--data", str(public_data)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 86 and all(r["nfhs_district"] for r in rows)
+    nowgaon = next(r for r in rows if r["district"] == "Nowgaon")
+    assert nowgaon["nfhs_district"] == "Nagaon" and nowgaon["how"] == "alias"
+    assert "Hojai" in nowgaon["caveats"]
+    assert (
+        main(["gazetteer", "--list", "--nfhs", "--state", "Bihar", "--data", str(public_data)]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "boundary" in out.splitlines()[0] and "city: Patna" in out
+    assert main(["gazetteer", "--nfhs"]) == 2

@@ -9,6 +9,7 @@ Examples
     leher gazetteer Madhubani --block Bisfi  # one block and its habitations
     leher gazetteer Budgam --issues        # and every data-quality issue found
     leher gazetteer --list [--state Assam] # every district the gazetteer knows
+    leher gazetteer --list --nfhs          # and its NFHS-5 district, or why none
 """
 
 from __future__ import annotations
@@ -56,12 +57,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--list", action="store_true", help="list the districts known (optionally of --state)"
     )
+    parser.add_argument(
+        "--nfhs",
+        action="store_true",
+        help="with --list: each district's NFHS-5 district (or why it has none) and the "
+        "caveats of comparing the two",
+    )
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.nfhs and not args.list:
+        print("error: --nfhs goes with --list", file=sys.stderr)
+        return 2
     if args.list:
         table = gazetteer.list_districts(args.state, args.data)
+        if args.nfhs:
+            from leheranalysis import nfhs
+
+            table = nfhs.gazetteer_matches(args.state, args.data, args.data)
+            if not args.json:
+                table = table.drop(columns="caveats").assign(
+                    boundary=table["district"].map(_boundary_note)
+                )
         if args.json:
             print(json.dumps(_records(table), indent=2, ensure_ascii=False))
         else:
@@ -88,6 +106,17 @@ def _run(args: argparse.Namespace) -> int:
         if args.issues:
             _print_issues(district, block_id)
     return 0
+
+
+def _boundary_note(district: str) -> str:
+    """Short note of ``data/boundaries.yaml`` for a PMGSY district ('' when none)."""
+    from leheranalysis import nfhs
+
+    table = nfhs.boundaries()
+    parts = [f"split: {new}" for new in table["splits"].get(district) or {}]
+    if district in table["cities"]:
+        parts.append(f"city: {table['cities'][district]}")
+    return "; ".join(parts)
 
 
 def _issue_table(district: gazetteer.District, block_id: int | None) -> pd.DataFrame:
