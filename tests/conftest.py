@@ -15,6 +15,9 @@ from leheranalysis import config
 
 # headless plotting everywhere
 os.environ.setdefault("MPLBACKEND", "Agg")
+# one public data folder for the whole session: a test that moves LEHER_DATA_DIR (or
+# LEHER_HOME) to a temporary project still reads the public data fetched into the checkout
+os.environ.setdefault("LEHER_PUBLIC_DATA", str(config.public_data_dir()))
 
 PMGSY = "pmgsy-geosadak/data"
 NFHS = "nfhs5_factsheets"
