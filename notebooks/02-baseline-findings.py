@@ -40,13 +40,12 @@ key_findings_n: int = 6  # number of key findings at the top of the report (5-8)
 # %%
 from IPython.display import Markdown, display
 
-from leheranalysis import cpvi, plotting
+from leheranalysis import derive, plotting
 from leheranalysis import findings as f
 from leheranalysis import indicators as ind
 from leheranalysis import keyfindings as kf
 from leheranalysis.codebook import load_codebook
 from leheranalysis.comparison import caveat_block
-from leheranalysis.errors import ConfigError, LeherError
 from leheranalysis.present import planning as pp
 from leheranalysis.processed import load_processed
 from leheranalysis.reports import declare_source, declare_synthetic
@@ -62,7 +61,8 @@ declare_source(
     note="village tool, pairwise ranking, duty-bearer interviews, secondary block data",
     synthetic=synthetic,
 )
-cpvi_cfg = cpvi.load_cpvi_config(cpvi_config or None, codebook=cb)
+# the derived tables (computed once after ingestion, or now when stale)
+d = derive.load(p, cpvi_n=cpvi_n, cpvi_seed=cpvi_seed, cpvi_config=cpvi_config)
 shares_den, shares_note = f.district_denominator_shares(p.district or district)
 nfhs_age = "NFHS-5" in shares_note
 declare_source(
@@ -149,7 +149,7 @@ if not geo_synthetic:
 # For each kind of respondent group, the issues reported in the most villages.
 
 # %%
-shares = ind.share_of_villages_reporting(obs, cb) if has_village else None
+shares = d.shares if has_village else None
 if shares is None or shares.empty:
     display(Markdown("*No village answers: no data.*"))
 else:
@@ -185,7 +185,7 @@ ranking = None
 if p.rankings.empty:
     display(Markdown("*No ranking exercise data.*"))
 else:
-    ranking = ind.issue_ranking(f.attach_block_names(p.rankings, p.blocks), cb)
+    ranking = d.ranking
     save(
         f.plot_ranking(ranking),
         "02-issue-ranking",
@@ -239,7 +239,7 @@ else:
 # ### Where they disagree (figure)
 
 # %%
-tri = ind.triangulate(obs, cb, p.villages) if has_village else None
+tri = d.triangulation if has_village else None
 if tri is None or tri.empty:
     display(Markdown("*No duty-bearer evidence to compare: no data.*"))
 else:
@@ -263,7 +263,7 @@ else:
 if tri is None or tri.empty:
     display(Markdown("*No data.*"))
 else:
-    rates_tri = ind.discrepancy_rates(tri, by="district", codebook=cb)
+    rates_tri = d.discrepancy_rates
     display(f.styled(f.triangulation_table(rates_tri, cb), index=False))
 
 # %% [markdown]
@@ -323,9 +323,7 @@ pop_note = (
     else "Village populations come from PMGSY GeoSadak."
 )
 display(Markdown(f"{pop_note} {shares_note}"))
-block_rates = (
-    ind.population_weighted_rates(obs, p.villages, cb, shares=shares_den) if has_village else None
-)
+block_rates = d.block_rates if has_village else None
 if block_rates is None or block_rates.empty:
     display(Markdown("*No counts with a population base: no data.*"))
 else:
@@ -357,7 +355,7 @@ else:
 # and of girls among enrolled children are computed from the counts.
 
 # %%
-sec = ind.secondary_indicators(obs, cb) if len(obs) else None
+sec = d.secondary if len(obs) else None
 if sec is None or sec.empty:
     display(Markdown("*No secondary block data: no data.*"))
 else:
@@ -415,18 +413,12 @@ else:
 # fifth of villages.
 
 # %%
-result = None
-try:
-    result = cpvi.compute_cpvi(
-        obs, p.villages, config=cpvi_cfg, n=cpvi_n, seed=cpvi_seed, codebook=cb
-    )
-except ConfigError:
-    raise
-except LeherError as exc:
-    display(Markdown(f"*The index could not be computed: {exc}*"))
+result = d.cpvi  # None when the data does not allow the index
+if "cpvi" in d.errors:
+    display(Markdown(f"*The index could not be computed: {d.errors['cpvi']}*"))
 if result is not None:
     scored = int(result.villages["cpvi"].notna().sum())
-    dropped = result.data.attrs.get("dropped") or []
+    dropped = result.dropped
     note = f" Left out for lack of data: {', '.join(dropped)}." if dropped else ""
     if cpvi_config:
         note += f" Configuration: {cpvi_config} (edited, not the packaged default)."
@@ -448,7 +440,7 @@ if result is not None:
 if result is None:
     display(Markdown("*No data.*"))
 else:
-    quint = float(result.config.uncertainty.get("priority_quantile", 0.2))
+    quint = result.priority_quantile
     save(
         f.plot_caterpillar(result.villages, priority_quantile=quint),
         "02-cpvi-rank-intervals",
@@ -477,7 +469,7 @@ else:
         )
         prio = f.priority_table(result.villages, top=10)
     display(f.styled(prio, index=False))
-    quantile = float(result.config.uncertainty.get("priority_quantile", 0.2))
+    quantile = result.priority_quantile
     display(Markdown(pp.priority_rule_text(result.villages, quantile)))
 
 # %% [markdown]

@@ -32,17 +32,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from leheranalysis import cpvi, geo, plotting, reports
+from leheranalysis import derive, geo, plotting, reports
 from leheranalysis import findings as f
 from leheranalysis import village_maps as vm
-from leheranalysis.errors import ConfigError, LeherError
 from leheranalysis.processed import load_processed
 
 plotting.use_style()
 pd.set_option("display.max_rows", 200)
 p = load_processed(district, folder=data_dir or None)
 gaz, notice = vm.load_geography(district)
-cpvi_cfg = cpvi.load_cpvi_config(cpvi_config or None)
 shares_den, shares_note = f.district_denominator_shares(p.district or district)
 reports.declare_synthetic(p.synthetic or gaz.synthetic)
 reports.declare_source(
@@ -117,16 +115,20 @@ display(
 # schools, health centres (PHC/CHC) and panchayat offices inside the blocks.
 
 # %%
-try:
-    index = cpvi.compute_cpvi(
-        vm.analysis_observations(p.observations), p.villages, config=cpvi_cfg, n=0
+# the index as derived once for the district (any number of recomputations: the scores
+# do not depend on it)
+derived = derive.load(p, "cpvi", cpvi_config=cpvi_config)
+index = derived.cpvi
+if index is None:
+    index_by_village = None
+    display(
+        Markdown(
+            f"_No index: {derived.errors.get('cpvi', 'not derived')}. The map shows the "
+            "programme villages only._"
+        )
     )
-    index_by_village = vm.index_values(index.villages, index.config.code)
-except ConfigError:
-    raise
-except LeherError as exc:
-    index, index_by_village = None, None
-    display(Markdown(f"_No index: {exc}. The map shows the programme villages only._"))
+else:
+    index_by_village = vm.index_values(index.villages, index.code)
 fig, ax = plt.subplots(figsize=vm.map_figsize(geog.blocks))
 geo.draw_village_map(
     ax,

@@ -32,7 +32,7 @@ cpvi_config: str = ""  # path of an edited CPVI configuration (YAML), empty for 
 import pandas as pd
 from IPython.display import Markdown, display
 
-from leheranalysis import comparison, cpvi, plotting, reports
+from leheranalysis import comparison, cpvi, derive, plotting, reports
 from leheranalysis import findings as f
 
 plotting.use_style()
@@ -126,7 +126,12 @@ if not shares.empty:
 cpvi_cfg = cpvi.load_cpvi_config(cpvi_config or None)
 if cpvi_config:
     display(Markdown(f"Index configuration: {cpvi_config} (edited, not the packaged default)."))
-scores = comparison.index_scores(data.processed, config_=cpvi_cfg)
+# each district's own index as derived once for it; the common scale is computed here
+own = {}
+for name_, p_ in data.processed.items():
+    derived_ = derive.load(p_, "cpvi", cpvi_config=cpvi_config)
+    own[name_] = derived_.cpvi or derived_.errors.get("cpvi")
+scores = comparison.index_scores(data.processed, config_=cpvi_cfg, derived=own)
 for name, reason in scores.attrs.get("skipped", {}).items():
     display(Markdown(f"_No index for {name}: {reason}_"))
 if scores.empty:

@@ -591,6 +591,7 @@ def index_scores(
     data: Mapping[str, Any],
     compute: Callable[..., Any] | None = None,
     config_: Any = None,
+    derived: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """CPVI scores of every programme village, own-district and common scale.
 
@@ -603,6 +604,10 @@ def index_scores(
         ``villages`` table; default :func:`leheranalysis.cpvi.compute_cpvi`.
     config_ : optional
         CPVI configuration (default: the packaged one).
+    derived : mapping, optional
+        District -> its stored index (:class:`leheranalysis.derive.CPVITables`, with
+        ``villages`` and ``code``), used instead of computing the district's own index;
+        None for a district whose index could not be derived (it is skipped).
 
     Returns
     -------
@@ -617,13 +622,23 @@ def index_scores(
     cols = ["district", "village_id", "village_name", "block_name", "scale", "score"]
     parts, skipped, usable = [], {}, {}
     for district, p in data.items():
-        try:
-            res = compute(analysis_observations(p.observations), p.villages, config=config_, n=0)
-        except (IndicatorInputError, DataNotAvailableError, ValueError) as exc:
-            skipped[district] = str(exc)
-            continue
+        if derived is not None and district in derived:
+            own = derived[district]
+            if own is None or isinstance(own, str):
+                skipped[district] = str(own or "the index could not be derived")
+                continue
+            table, code = own.villages, own.code
+        else:
+            try:
+                res = compute(
+                    analysis_observations(p.observations), p.villages, config=config_, n=0
+                )
+            except (IndicatorInputError, DataNotAvailableError, ValueError) as exc:
+                skipped[district] = str(exc)
+                continue
+            table, code = res.villages, res.config.code
         usable[district] = p
-        parts.append(_score_rows(res.villages, district, "own district", res.config.code))
+        parts.append(_score_rows(table, district, "own district", code))
     if len(usable) > 1:
         obs, vil, keys = _pooled_inputs(usable)
         res = compute(obs, vil, config=config_, n=0)

@@ -55,6 +55,7 @@ __all__ = [
     "write_csv",
     "write_parquet",
     "write_json",
+    "read_json",
     "replace_folder",
     "file_sha256",
     "district_folder",
@@ -260,6 +261,29 @@ def write_json(obj: Any, path: str | Path, *, indent: int | None = 2) -> Path:
     """Write JSON (UTF-8, keys in the given order, trailing newline), atomically."""
     text = json.dumps(obj, indent=indent, ensure_ascii=False, default=str)
     return atomic_write(path, text + "\n")
+
+
+def read_json(path: str | Path, *, missing_ok: bool = False) -> Any:
+    """Read a JSON file of the store (None when absent or unreadable and ``missing_ok``).
+
+    Raises
+    ------
+    DataNotAvailableError
+        The file is missing.
+    ConfigError
+        It is not valid JSON (the message names the file).
+    """
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        if missing_ok:
+            return None
+        raise DataNotAvailableError(f"{path} not found") from exc
+    except (OSError, ValueError) as exc:
+        if missing_ok:
+            return None
+        raise ConfigError(f"{path} is not valid JSON: {exc}") from exc
 
 
 def replace_folder(
@@ -492,16 +516,9 @@ def read_manifest(folder: str | Path, *, missing_ok: bool = False) -> dict[str, 
         The manifest is not valid JSON, or not a JSON object.
     """
     path = manifest_path(folder)
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        if missing_ok:
-            return None
-        raise DataNotAvailableError(f"{path} not found") from exc
-    except (OSError, ValueError) as exc:
-        if missing_ok:
-            return None
-        raise ConfigError(f"{path} is not valid JSON: {exc}") from exc
+    manifest = read_json(path, missing_ok=missing_ok)
+    if manifest is None and missing_ok:
+        return None
     if not isinstance(manifest, dict):
         if missing_ok:
             return None

@@ -31,6 +31,7 @@ _COMMAND_MODULES = (
     "gazetteer",
     "templates",
     "ingest",
+    "derive",
     "demo_data",
     "run",
     "plan",

@@ -16,7 +16,7 @@ import pandas as pd
 
 from leheranalysis import store
 from leheranalysis.errors import ConfigError
-from leheranalysis.store import PROCESSED_FILES, ROUNDS_FOLDER
+from leheranalysis.store import DERIVED_FOLDER, PROCESSED_FILES, ROUNDS_FOLDER
 
 __all__ = ["PROCESSED_FILES", "atomic_csv", "write_processed", "failure_paths"]
 
@@ -61,7 +61,7 @@ def write_processed(result, out_dir: Path) -> Path:
         store.write_csv(result.match_report, tmp / "match_report.csv")
         store.write_manifest(tmp, result.manifest)
 
-    return store.replace_folder(out_dir, fill, keep=(ROUNDS_FOLDER,))
+    return store.replace_folder(out_dir, fill, keep=(ROUNDS_FOLDER, DERIVED_FOLDER))
 
 
 def failure_paths(out_dir: Path) -> tuple[Path, Path, Path]:

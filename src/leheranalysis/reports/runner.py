@@ -23,7 +23,6 @@ the caller (``params``) and is validated against the cell before any kernel star
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import logging
@@ -36,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from leheranalysis import __version__, config, environment
+from leheranalysis import __version__, config, derive, environment
 from leheranalysis.errors import ConfigError
 from leheranalysis.reports import provenance as prov_mod
 from leheranalysis.reports.export import export_html
@@ -186,28 +185,21 @@ def find_notebooks(
     return [found[s] for s in sorted(chosen)]
 
 
-@functools.lru_cache(maxsize=1)
 def package_fingerprint() -> str:
-    """Hash of the package's own source and data files (names, sizes, contents).
+    """Hash of the package's own source and data files (:func:`leheranalysis.derive.code_fingerprint`).
 
     Part of every cache key, so a report is re-run after the code or the codebook
     changed, even when the version number did not.
     """
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".csv", ".tpl", ".css"):
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return derive.code_fingerprint()
 
 
-def _cache_key(notebook: Path, parameters: dict[str, Any], manifest_sha: str, kernel: str) -> str:
+def _cache_key(notebook: Path, parameters: dict[str, Any], data_key: str, kernel: str) -> str:
     env = environment.describe()
     payload = {
         "notebook": prov_mod.file_sha256(notebook),
         "parameters": parameters,
-        "manifest": manifest_sha,
+        "data": data_key,
         "package_version": __version__,
         "package_files": package_fingerprint(),
         "kernel": kernel,
@@ -216,6 +208,49 @@ def _cache_key(notebook: Path, parameters: dict[str, Any], manifest_sha: str, ke
     }
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def data_key(
+    folder: Path, district: str, declared: dict[str, Any], values: dict[str, Any]
+) -> dict[str, str]:
+    """Fingerprints of the stored data a report reads (:func:`leheranalysis.derive.fingerprint`).
+
+    Its district's processed folder; for a report of change between rounds (it declares
+    the rounds parameter) every round's folder; for a report that compares districts (it declares a
+    ``districts`` parameter) also the folder of every district it compares, found beside
+    its own (:func:`leheranalysis.comparison.compared_districts`), so re-ingesting one
+    district re-runs every comparison that shows it.
+
+    Returns
+    -------
+    dict of str to str
+        Folder -> fingerprint (``""`` for a compared district without processed data).
+    """
+    keys = {str(folder): derive.fingerprint(folder)}
+    if ROUNDS_PARAMETER in declared:  # a report of change: every round's data
+        from leheranalysis import rounds as rounds_mod
+
+        for r in rounds_mod.list_rounds(folder).itertuples(index=False):
+            keys[f"{folder}#{r.round}"] = derive.fingerprint(r.folder)
+    for other in _compared_folders(folder, district, declared, values):
+        keys[str(Path(other).resolve())] = derive.fingerprint(other)
+    return dict(sorted(keys.items()))
+
+
+def _compared_folders(folder: Path, district: str, declared: dict, values: dict) -> list[str]:
+    """Processed folders of the districts a comparison report shows (none for other reports)."""
+    if "districts" not in declared:
+        return []
+    from leheranalysis.comparison import compared_districts
+
+    names = values.get("districts", declared["districts"].default) or []
+    return list(compared_districts(names, district, folder).values())
+
+
+def _derive_compared(folder: Path, district: str, declared: dict, values: dict) -> None:
+    """Bring the index of every compared district up to date (what the comparison reads)."""
+    for other in _compared_folders(folder, district, declared, values):
+        derive.refresh(other, ["cpvi"])
 
 
 def _split_params(
@@ -301,6 +336,7 @@ def plan_district(
     """
     canonical = resolve_district(district, known_districts, with_data=with_data)
     folder = prov_mod.locate_data_dir(canonical, data_dir)
+    derive.refresh(folder, **{k: v for k, v in options.params.items() if k in derive.DEFAULTS})
     provenance = prov_mod.manifest_provenance(folder)
     runner_values = {
         "district": canonical,
@@ -310,18 +346,17 @@ def plan_district(
     jobs = []
     n_rounds = len(provenance.get("rounds") or [])
     for nb, (user, declared) in _split_params(notebooks, options.params).items():
-        manifest_sha = provenance["manifest_sha256"]
-        if ROUNDS_PARAMETER in declared:
+        if ROUNDS_PARAMETER in declared and n_rounds < 2:
             # a report of change between rounds: only for districts with two or more
-            # rounds, and run again when any round's data change
-            if n_rounds < 2:
-                continue
-            manifest_sha = f"{manifest_sha}+{provenance.get('rounds_sha256', '')}"
+            # rounds (its cache key covers every round's data, see data_key)
+            continue
         values = {**user, **{k: v for k, v in runner_values.items() if k in declared}}
         if "districts" in declared:
-            values, manifest_sha = _with_compared_districts(values, canonical, folder, manifest_sha)
+            values = _with_compared_districts(values, canonical, folder)
         values = validate_parameters(nb, values, known_districts=[canonical])
-        key = _cache_key(nb, values, manifest_sha, options.kernel_name)
+        _derive_compared(folder, canonical, declared, values)
+        reads = data_key(folder, canonical, declared, values)
+        key = _cache_key(nb, values, json.dumps(reads, sort_keys=True), options.kernel_name)
         jobs.append(
             Job(
                 district=canonical,
@@ -339,30 +374,21 @@ def plan_district(
     return jobs
 
 
-def _with_compared_districts(
-    values: dict[str, Any], district: str, folder: Path, data_key: str
-) -> tuple[dict[str, Any], str]:
-    """Name the districts a comparison report compares, and key its cache on their data.
+def _with_compared_districts(values: dict[str, Any], district: str, folder: Path) -> dict[str, Any]:
+    """Name the districts a comparison report compares in its parameters.
 
     Without a ``districts`` value from the user, the report compares every district with
     processed data beside its own (:func:`leheranalysis.comparison.compared_districts`);
     the runner writes that list into the parameters, so that the executed notebook
-    records it. The cache key then covers the manifest of every district compared, so
-    a district ingested or re-ingested since reruns the comparison.
+    records it. The cache key covers the data of every district compared (:func:`data_key`),
+    so a district ingested or re-ingested since reruns the comparison.
     """
-    from leheranalysis import store
     from leheranalysis.comparison import compared_districts
 
     given = values.get("districts")
-    compared = compared_districts(given if isinstance(given, list) else [], district, folder)
-    if given is None:
-        values = {**values, "districts": list(compared)}
-    shas = {
-        name: prov_mod.file_sha256(store.manifest_path(path)) if store.has_manifest(path) else None
-        for name, path in compared.items()
-    }
-    text = json.dumps([data_key, shas], sort_keys=True)
-    return values, hashlib.sha256(text.encode()).hexdigest()
+    if given is not None:
+        return values
+    return {**values, "districts": list(compared_districts([], district, folder))}
 
 
 def cached_record(job: Job) -> RunRecord | None:

@@ -1,0 +1,168 @@
+"""Derive once: the derived tables equal today's computations, stored once, re-derived when stale."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from leheranalysis import comparison, cpvi, derive, store
+from leheranalysis import indicators as ind
+from leheranalysis.codebook import load_codebook
+from leheranalysis.errors import ConfigError
+from leheranalysis.present.kit import attach_block_names, district_denominator_shares
+from leheranalysis.processed import analysis_observations, load_processed
+from tests._suite import build_processed, sandbox
+
+pytestmark = pytest.mark.realdata
+N = 30  # Monte Carlo replications: enough to exercise the uncertainty analysis
+
+
+@pytest.fixture(scope="module")
+def folder(public_data, tmp_path_factory):
+    root = tmp_path_factory.mktemp("derive")
+    with sandbox(root):
+        name = build_processed("Leh", root, seed=3, villages=16)
+        yield store.district_folder(name)
+
+
+@pytest.fixture
+def fresh(folder, tmp_path):
+    """A private copy of the processed folder (derived tables of its own)."""
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    shutil.rmtree(copy / "derived", ignore_errors=True)
+    return copy
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    calls = []
+    real = cpvi.compute_cpvi
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("n"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cpvi, "compute_cpvi", counting)
+    return calls
+
+
+def test_derived_tables_equal_the_computations_of_the_reports(fresh):
+    p = load_processed(folder=fresh)
+    cb = load_codebook()
+    obs = analysis_observations(p.observations, cb)
+    d = derive.load(p, cpvi_n=N, cpvi_seed=0)
+    assert sorted(d.computed) == sorted(derive.REGISTRY) and d.errors == {}
+    shares_den, note = district_denominator_shares(p.district)
+    expected = {
+        "shares": ind.share_of_villages_reporting(obs, cb),
+        "ranking": ind.issue_ranking(attach_block_names(p.rankings, p.blocks), cb),
+        "triangulation": ind.triangulate(obs, cb, p.villages),
+        "block_rates": ind.population_weighted_rates(obs, p.villages, cb, shares=shares_den),
+        "secondary": ind.secondary_indicators(obs, cb),
+    }
+    expected["discrepancy_rates"] = ind.discrepancy_rates(
+        expected["triangulation"], by="district", codebook=cb
+    )
+    for name, table in expected.items():
+        assert len(table) > 0, name
+        pd.testing.assert_frame_equal(d[name].reset_index(drop=True), table, check_dtype=False)
+    assert d.block_rates.attrs["denominator_note"] == note
+    result = cpvi.compute_cpvi(obs, p.villages, n=N, seed=0, codebook=cb)
+    pd.testing.assert_frame_equal(d.cpvi.villages, result.villages, check_dtype=False)
+    pd.testing.assert_frame_equal(d.cpvi.blocks, result.blocks, check_dtype=False)
+    pd.testing.assert_frame_equal(d.cpvi.sensitivity, result.sensitivity, check_dtype=False)
+    assert d.cpvi.code == "cpvi" and d.cpvi.n == N and d.cpvi.priority_quantile == 0.2
+    # the ranking carries block names, so presenters need not join them back
+    assert d.ranking["block_name"].notna().all()
+    # the same tables read back from the store
+    again = derive.load(folder=fresh)
+    assert again.computed == [] and sorted(again.fresh) == sorted(derive.REGISTRY)
+    for name in expected:
+        pd.testing.assert_frame_equal(again[name], d[name])
+
+
+def test_the_index_is_computed_once_per_district_and_parameter_set(fresh, counted):
+    p = load_processed(folder=fresh)
+    derive.derive(processed=p, cpvi_n=N, cpvi_seed=0)  # as `leher run` before the reports
+    # what the baseline report, the map report and the comparison read
+    baseline = derive.load(p, cpvi_n=N, cpvi_seed=0, cpvi_config="")
+    maps = derive.load(p, "cpvi", cpvi_config="")
+    scores = comparison.index_scores({"Leh": p}, derived={"Leh": maps.cpvi})
+    assert counted == [N]
+    assert baseline.cpvi.villages.equals(maps.cpvi.villages)
+    own = scores[scores["scale"] == "own district"].set_index("village_id")["score"]
+    ref = maps.cpvi.villages.dropna(subset=["cpvi"]).set_index("village_id")["cpvi"]
+    pd.testing.assert_series_equal(own.sort_index(), ref.sort_index(), check_names=False)
+    # another parameter set is another computation, once
+    derive.load(p, cpvi_n=N, cpvi_seed=1)
+    derive.load(p, cpvi_n=N, cpvi_seed=1)
+    assert counted == [N, N]
+    assert derive.stale(fresh, cpvi_seed=0) == ["cpvi"] and derive.stale(fresh) == []
+
+
+def test_scores_of_the_index_do_not_depend_on_the_recomputations(fresh):
+    p = load_processed(folder=fresh)
+    obs = analysis_observations(p.observations)
+    with_mc = derive.load(p, "cpvi", cpvi_n=N).cpvi.villages.set_index("village_id")
+    plain = cpvi.compute_cpvi(obs, p.villages, n=0).villages.set_index("village_id")
+    pd.testing.assert_series_equal(with_mc["cpvi"].sort_index(), plain["cpvi"].sort_index())
+
+
+def test_re_ingesting_identical_data_leaves_everything_fresh(folder, tmp_path):
+    from leheranalysis import ingest
+
+    with sandbox(tmp_path):
+        name = build_processed("Leh", tmp_path, seed=3, villages=16)
+        out = store.district_folder(name)
+        derive.derive(folder=out, cpvi_n=N)
+        before = derive.fingerprint(out)
+        raw = tmp_path / "data" / "raw" / "demo" / "leh"
+        ingest.ingest_district("Leh", [raw], out_dir=out)  # same workbooks again
+        assert (out / "derived" / derive.RECORD).is_file()  # kept across re-ingestion
+        assert derive.stale(out) == []
+        assert derive.fingerprint(out) == before
+        # other data: everything that reads the observations is stale
+        obs = pd.read_parquet(out / "observations.parquet")
+        store.write_parquet(obs.iloc[:-5], out / "observations.parquet")
+        assert set(derive.stale(out)) == set(derive.REGISTRY) - {"ranking"}
+        assert derive.fingerprint(out) != before
+
+
+def test_the_registry_takes_new_derived_tables(fresh):
+    @derive.derivation("top_issues", reads=("observations.parquet",), needs=["shares"])
+    def _top(ctx):
+        s = ctx.table("shares")
+        return s.nlargest(3, "share")[["indicator", "share"]].reset_index(drop=True)
+
+    try:
+        d = derive.load(None, "top_issues", folder=fresh)
+        assert d.computed == ["shares", "top_issues"] and len(d.top_issues) == 3
+        assert (fresh / "derived" / "top_issues.parquet").is_file()
+        assert derive.load(None, "top_issues", folder=fresh).computed == []
+    finally:
+        derive.REGISTRY.pop("top_issues")
+
+
+def test_bad_names_and_parameters_are_refused(fresh):
+    with pytest.raises(ConfigError, match="no derivation 'index'"):
+        derive.derive(folder=fresh, names=["index"])
+    with pytest.raises(ConfigError, match="unknown derivation parameter 'cpvi_runs'"):
+        derive.derive(folder=fresh, cpvi_runs=5)
+    with pytest.raises(ConfigError, match="derivation 'shares': already registered"):
+        derive.derivation("shares", reads=())(lambda ctx: None)
+    with pytest.raises(ConfigError, match="needs unregistered derivation"):
+        derive.derivation("x", reads=(), needs=["nothing"])(lambda ctx: None)
+    assert not (fresh / "derived").exists()  # nothing written
+
+
+def test_leher_derive_prints_what_it_did(fresh, capsys):
+    from leheranalysis.cli import main
+
+    assert main(["derive", "--district", "Leh", "--data", str(fresh), "--cpvi-n", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "   derived  cpvi" in out and "7 derived, 0 up to date" in out
+    assert main(["derive", "--district", "Leh", "--data", str(fresh), "--only", "cpvi"]) == 0
+    assert "0 derived, 1 up to date" in capsys.readouterr().out
