@@ -78,6 +78,8 @@ def test_malformed_input(name, corpus, tmp_path, capsys):
     assert first["sheet"] == exp.sheet
     assert first["row"] == ("" if exp.row is None else str(exp.row))
     assert first["column"] == exp.column
+    for text in exp.absent:  # e.g. a person's name typed in an id cell
+        assert text not in err and text not in written, text
     # the message repeats the location it names
     assert first["message"].startswith(first["file"])
     assert first["message"].endswith(f"[{exp.rule}]")
@@ -856,6 +858,29 @@ def test_alias_file_resolves_an_ambiguous_village(corpus, tmp_path, capsys):
     assert ids[1] in set(obs["village_id"].dropna())
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["parameters"]["aliases_sha256"] == sha(aliases)
+
+
+def test_alias_file_saved_as_unicode_text_is_read(corpus, tmp_path):
+    name, block, ids = mc.ambiguous_name(corpus.district)
+    wb = mc.small_part1(corpus)
+    mc.put(wb["Adult groups"], 4, {"block": block, "village": name})
+    path = instruments.save_workbook(wb, tmp_path / "part1.xlsx")
+    aliases = tmp_path / "aliases.txt"  # Excel's "Unicode Text": UTF-16, tab-separated
+    text = f"written_name\tblock\tvillage_id\r\n{name}\t{block}\t{ids[1]}\r\n"
+    aliases.write_bytes(text.encode("utf-16"))
+    res = ingest.read_district("Madhubani", [path], aliases=aliases)
+    assert res.ok, res.errors["message"].tolist()
+    hit = res.match_report[res.match_report["status"] == "alias"]
+    assert hit["village_id"].tolist() == [ids[1]]
+
+
+def test_alias_file_in_another_encoding_is_one_clear_error(corpus, tmp_path):
+    path = instruments.save_workbook(mc.small_part1(corpus), tmp_path / "part1.xlsx")
+    aliases = tmp_path / "aliases.csv"
+    aliases.write_bytes("written_name,block,village_id\nR\xe4mpur,Bisfi,12\n".encode("latin-1"))
+    res = ingest.read_district("Madhubani", [path], aliases=aliases)
+    (msg,) = res.errors["message"]
+    assert "the alias file is not UTF-8 (byte 31); save it as 'CSV UTF-8' [alias]" in msg
 
 
 def test_bad_alias_file_is_a_located_error(corpus, tmp_path):

@@ -174,6 +174,7 @@ class Expect:
     row: int | None = None
     column: str = ""
     file: str = ""  # file name (default: the first input)
+    absent: tuple[str, ...] = ()  # text never echoed (terminal or errors file)
 
 
 Builder = Callable[[Corpus, Path], tuple[list[Path], Expect]]
@@ -549,6 +550,107 @@ def block_written_as_id(cp, folder):
         "unknown_block",
         f"{bid} is the id of block Bisfi ({bid}): write its name",
     )
+
+
+@case
+def conflicting_duplicate_row(cp, folder):
+    wb = small_part1(cp)
+    ws = wb["Children's groups"]
+    for c in range(1, ws.max_column + 1):
+        ws.cell(row=7, column=c, value=ws.cell(row=3, column=c).value)
+    put(ws, 7, {"oosc_6_14": 9})
+    return [_save(wb, folder / "part1.xlsx")], Expect(
+        "duplicate_row",
+        "row 3 gives different values for it (oosc_6_14 9 here, 3 there): keep the right one",
+        "Children's groups",
+        7,
+        letter(ws, "village"),
+    )
+
+
+@case
+def cyrillic_letter_in_block(cp, folder):
+    return _cell_case(
+        folder,
+        cp,
+        "Children's groups",
+        3,
+        "block",
+        "Bisf\u0456",  # a Cyrillic i
+        "unknown_block",
+        "the Cyrillic letter 'і' (U+0456), which looks like the Latin 'i': retype it (with "
+        "Latin letters it reads Bisfi)",
+    )
+
+
+@case
+def person_name_in_block(cp, folder):
+    files, exp = _cell_case(
+        folder, cp, "Children's groups", 3, "block", "Sunita Kumari", "unknown_block",
+        "block not in district Madhubani",
+    )  # fmt: skip
+    exp.absent = ("Sunita", "Kumari")
+    return files, exp
+
+
+@case
+def decimal_comma(cp, folder):
+    return _cell_case(
+        folder,
+        cp,
+        "Children's groups",
+        3,
+        "helpline_1098_aware",
+        "67,40",
+        "type",
+        "a comma is not a decimal point here; write 67.40",
+    )
+
+
+@case
+def password_protected(cp, folder):
+    path = folder / "part1.xlsx"
+    # an encrypted Office file: an OLE compound file holding an EncryptionInfo stream
+    body = b"\x00" * 504 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 1024
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + body)
+    return [path], Expect("password_protected", "the workbook is password-protected")
+
+
+@case
+def csv_sep_line(cp, folder):
+    path = folder / "part2.csv"
+    path.write_text(
+        "sep=;\n"
+        "block;indicator;group;response;timeline_months\n"
+        "Pandaul;child_marriage_12m;cdpo;acknowledged;6\n"
+        "Pandaul;child_labour_5_17;bdo;maybe;3\n",
+        encoding="utf-8",
+    )
+    return [path], Expect("category", "maybe", "", 3, "D [response]")
+
+
+@case
+def csv_field_over_128kb(cp, folder):
+    path = folder / "part2.csv"
+    path.write_text(
+        "block,indicator,group,response,action,timeline_months\n"
+        "Pandaul,child_marriage_12m,cdpo,acknowledged,meet,6\n"
+        f"Pandaul,child_labour_5_17,bdo,acknowledged,{'x' * 200_000},3\n",
+        encoding="utf-8",
+    )
+    return [path], Expect("corrupt_file", "a field is longer than 128 KB", "", 3)
+
+
+@case
+def zip_bomb(cp, folder):
+    path = folder / "part1.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("xl/worksheets/sheet1.xml", "w") as fh:
+            chunk = b"<row/>" * (1 << 17)
+            for _ in range(40):  # 31 MB of one repeated tag: inflates ~1000 times its size
+                fh.write(chunk)
+    return [path], Expect("corrupt_file", "would inflate from")
 
 
 def write_corpus(cp: Corpus, root: Path) -> dict[str, tuple[list[Path], Expect]]:

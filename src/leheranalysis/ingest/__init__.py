@@ -37,7 +37,16 @@ Rules: ``missing_file``, ``wrong_format`` (.xls/.ods: save as .xlsx), ``corrupt_
 ``unknown_group``, ``wrong_group``, ``not_for_group``, ``unknown_block``,
 ``unknown_village``, ``ambiguous_village``, ``wrong_block``, ``duplicate_row``,
 ``duplicate_file`` (a byte-identical copy of another input: one error naming both paths,
-the copy's rows not read), ``alias``.
+the copy's rows not read), ``alias``, ``password_protected`` (an encrypted workbook),
+``unread_file`` (with ``strict``: a file of an input folder that is not read).
+
+Some messages add what to do: a decimal comma (``67,40``: write 67.40), a look-alike
+letter of another script in a block name (a Cyrillic ``і`` in ``Bisfі``), a duplicate row
+that gives different values (which values differ), a CSV field over 128 KB (its row), a
+workbook that would inflate to more than 256 MB or 200 times its size (refused before it is
+inflated). A CSV file may start with Excel's ``sep=;`` line; an alias file may be UTF-16
+("Unicode Text", tab-separated). A block name with no close match that could be a person's
+name is not echoed (``[text removed: 2 words]``).
 
 Choices
 -------
@@ -54,8 +63,10 @@ Choices
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,12 +197,29 @@ def read_aliases(path: str | Path, district, log: Log) -> pd.DataFrame | None:
     if digest:
         log.names.files[name] = f"Alias file #{digest[:HASH_DIGITS]}"
     try:
-        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        data = path.read_bytes()
     except FileNotFoundError:
         log.error("alias", "alias file not found", file=name)
         return None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        log.error("alias", f"alias file cannot be read ({exc})", file=name)
+    except OSError as exc:
+        log.error("alias", f"alias file cannot be read ({exc.strerror or exc})", file=name)
+        return None
+    try:  # Excel saves "Unicode text" as UTF-16 with a byte-order mark
+        utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        text = data.decode("utf-16" if utf16 else "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        log.error(
+            "alias",
+            f"the alias file is not UTF-8 (byte {exc.start}); save it as 'CSV UTF-8'",
+            file=name,
+        )
+        return None
+    try:
+        header = text.split("\n", 1)[0]
+        sep = next((d for d in (",", "\t", ";") if d in header), ",")
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        log.error("alias", f"alias file cannot be read as CSV ({exc})", file=name)
         return None
     df.columns = [str(c).strip().casefold() for c in df.columns]
     missing = [c for c in ("written_name", "block", "village_id") if c not in df.columns]

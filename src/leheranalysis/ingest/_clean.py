@@ -42,7 +42,9 @@ YES_TOKENS = frozenset({"yes", "y", "haan", "haa", "han", "ha", "true", "1", "�
 NO_TOKENS = frozenset({"no", "n", "nahi", "nahin", "nahee", "nahii", "false", "0", "नहीं", "नही"})
 
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{2,3})+(\.\d+)?$")
+# thousands separators: 1,234,567 or the Indian 12,34,567 (the last group has 3 digits)
+_THOUSANDS = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d{1,2}(,\d{2})*,\d{3})(\.\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _YEAR = re.compile(r"^(?:fy\s*)?(\d{4})\s*[-/\u2013\u2014 ]\s*(\d{2}|\d{4})$")
 
 
@@ -195,6 +197,15 @@ class Cleaner:
         try:
             x = float(s)
         except ValueError:
+            if _DECIMAL_COMMA.match(s):
+                point = s.replace(",", ".")
+                return self._error(
+                    at,
+                    "type",
+                    f"expected a number{what}: a comma is not a decimal point here; write "
+                    f"{point} (or, if it is a count, group thousands in threes: 1,234)",
+                    text,
+                )
             return self._error(at, "type", f"expected a number{what}", number_text(text))
         if not (self.csv_source and rule == "text_to_number" and s == text):
             self._change(at, text, x, rule)

@@ -8,6 +8,7 @@ village-level row gets a line in the match report.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ import pandas as pd
 
 from leheranalysis import config
 from leheranalysis.errors import UnknownNameError
-from leheranalysis.ingest._log import Log
+from leheranalysis.ingest._log import Log, number_text
 from leheranalysis.ingest._model import Record
 
 MATCHED = ("exact", "normalised", "fuzzy", "alias")
@@ -45,6 +46,42 @@ def _block_lookup(district) -> dict[str, tuple[int, str]]:
     }
 
 
+#: letters of other scripts that look like Latin ones, and the Latin letter they mimic
+_LOOKALIKES = dict(
+    zip(
+        "аеорсхуіјѕԁһԛԝАВЕКМНОРСТХІЈЅαοινκτΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+        "aeopcxyijsdhqwABEKMHOPCTXIJSaoivktABEZHIKMNOPTYX",
+        strict=True,
+    )
+)
+
+
+def _latin(text: str) -> str:
+    return "".join(_LOOKALIKES.get(ch, ch) for ch in text)
+
+
+def lookalike_hint(text: str) -> str:
+    """A hint when a Latin name holds a letter of another script that looks Latin.
+
+    Examples
+    --------
+    >>> lookalike_hint("Bisfі")  # a Cyrillic i
+    "it contains the Cyrillic letter 'і' (U+0456), which looks like the Latin 'i': retype it"
+    >>> lookalike_hint("Bisfi")
+    ''
+    """
+    if not any("LATIN" in unicodedata.name(ch, "") for ch in text):
+        return ""  # a name written in another script: not a look-alike
+    for ch in text:
+        if ch in _LOOKALIKES:
+            script = unicodedata.name(ch, "").split(" ")[0].title()
+            return (
+                f"it contains the {script} letter '{ch}' (U+{ord(ch):04X}), which looks like "
+                f"the Latin '{_LOOKALIKES[ch]}': retype it"
+            )
+    return ""
+
+
 def resolve_blocks(records: list[Record], district, log: Log) -> dict[int, Place]:
     """Resolve every record's written block; unknown blocks are errors (one per row)."""
     slugs = _block_lookup(district)
@@ -69,6 +106,15 @@ def resolve_blocks(records: list[Record], district, log: Log) -> dict[int, Place
                     by_id = _block_by_id(written, district)
                     if by_id:
                         hint = f"; {written} is the id of block {by_id}: write its name"
+                    lookalike = lookalike_hint(written)
+                    if lookalike:
+                        latin = _latin(written)
+                        try:
+                            meant = district.block_name(district.block_id(latin))
+                            lookalike += f" (with Latin letters it reads {meant})"
+                        except UnknownNameError:
+                            pass
+                        hint = f"; {lookalike}"
                     cache[written] = (
                         f"block not in district {district.name} (its blocks: "
                         f"{', '.join(sorted(names))}){hint}"
@@ -76,7 +122,9 @@ def resolve_blocks(records: list[Record], district, log: Log) -> dict[int, Place
         hit = cache[written]
         if isinstance(hit, str):
             t = rec.table
-            log.error("unknown_block", hit, t.file, t.sheet, rec.row, t.letter("block"), written)
+            # a name with no close block may be a person's: shown only if it cannot be one
+            shown = written if "did you mean" in hit or "; " in hit else number_text(written)
+            log.error("unknown_block", hit, t.file, t.sheet, rec.row, t.letter("block"), shown)
             rec.ok = False
             continue
         places[i] = Place(block_id=hit[0], block_name=hit[1])

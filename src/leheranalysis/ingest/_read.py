@@ -26,6 +26,13 @@ LEGACY_SUFFIXES = (".xls", ".ods")
 INPUT_SUFFIXES = (*XLSX_SUFFIXES, *CSV_SUFFIXES, *LEGACY_SUFFIXES)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+# the stream an encrypted (password-protected) Office file carries, as its name is stored
+_ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
+#: an .xlsx may inflate to at most this many bytes, and at most this many times its size
+MAX_INFLATED = 256 * 1024 * 1024
+MAX_RATIO = 200
+#: the longest CSV field read (a longer one is free text far beyond any DNA answer)
+MAX_CSV_FIELD = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -221,6 +228,16 @@ def read_file(path: Path, name: str, log: Log) -> RawFile | None:
     suffix = path.suffix.lower()
     raw = RawFile(path=path, name=name, sha256=digest, format="csv" if suffix == ".csv" else "xlsx")
     log.names.files[name] = file_label(digest, raw.format)
+    if data.startswith(_OLE_MAGIC) and _ENCRYPTED in data:
+        log.error(
+            "password_protected",
+            "the workbook is password-protected (encrypted), so it cannot be read: open it "
+            "in Excel, remove the password (File > Info > Protect Workbook > Encrypt with "
+            "Password, clear it) and save it as .xlsx",
+            file=name,
+        )
+        raw.ok = False
+        return raw
     if suffix in LEGACY_SUFFIXES or data.startswith(_OLE_MAGIC) or _is_ods(data):
         kind = "an OpenDocument .ods" if (suffix == ".ods" or _is_ods(data)) else "a legacy .xls"
         log.error(
@@ -264,6 +281,10 @@ def _read_xlsx(data: bytes, raw: RawFile, log: Log) -> RawFile | None:
             file=raw.name,
         )
         return None
+    too_big = _inflated_too_much(data)
+    if too_big:
+        log.error("corrupt_file", too_big, file=raw.name)
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -302,6 +323,22 @@ def _read_xlsx(data: bytes, raw: RawFile, log: Log) -> RawFile | None:
     return raw
 
 
+def _inflated_too_much(data: bytes) -> str | None:
+    """Why a zip archive is refused before it is inflated (a "zip bomb"), or None."""
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        return None  # openpyxl reports the corrupt archive
+    total = sum(i.file_size for i in infos)
+    if total > MAX_INFLATED or total > MAX_RATIO * max(len(data), 1):
+        return (
+            f"the workbook would inflate from {len(data) / 1e6:.1f} MB to "
+            f"{total / 1e6:,.0f} MB (more than {MAX_INFLATED // 2**20} MB or {MAX_RATIO} times "
+            "its size): no DNA workbook is that large; it is not read"
+        )
+    return None
+
+
 def _is_synthetic(wb) -> bool:
     props = wb.properties
     for text in (props.keywords, props.subject, props.title):
@@ -314,6 +351,7 @@ def _is_synthetic(wb) -> bool:
     return False
 
 
+_SEP_LINE = re.compile(r"\Asep=(.)[ \t]*\r?\n", re.IGNORECASE)
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Za-z]+[0-9]+):([A-Za-z]+[0-9]+)"')
 
 
@@ -428,18 +466,36 @@ def _read_csv(data: bytes, name: str, log: Log) -> RawSheet | None:
                 file=name,
             )
             return None
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        delim = dialect.delimiter
-    except csv.Error:
-        delim = ","
+    sep = _SEP_LINE.match(text)
+    if sep:  # Excel's "sep=;" line names the delimiter and is not shown as a row
+        delim = sep.group(1)
+        text = text[sep.end() :]
+    else:
+        try:
+            delim = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+        except csv.Error:
+            delim = ","
     rows = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    previous = csv.field_size_limit(MAX_CSV_FIELD)
+    row = 0  # rows as a spreadsheet numbers them: one per record
     try:
-        for i, rec in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delim), 1):
+        for row, rec in enumerate(reader, 1):
             if any(c.strip() for c in rec):
-                rows.append((i, [c if c != "" else None for c in rec]))
+                rows.append((row, [c if c != "" else None for c in rec]))
     except csv.Error as exc:
-        log.error("corrupt_file", f"the CSV file cannot be parsed ({exc})", file=name)
+        row += 1  # the record that failed
+        if "field larger than field limit" in str(exc):
+            log.error(
+                "corrupt_file",
+                f"a field is longer than {MAX_CSV_FIELD // 1024} KB (free text far beyond any DNA "
+                "answer, or a quote that is never closed): shorten it or close the quote",
+                file=name,
+                row=row,
+            )
+        else:
+            log.error("corrupt_file", f"the CSV file cannot be parsed ({exc})", file=name, row=row)
         return None
+    finally:
+        csv.field_size_limit(previous)
     return RawSheet(name="", rows=rows)

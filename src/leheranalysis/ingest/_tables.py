@@ -85,6 +85,23 @@ def _obs_rows(rec: Record, place: Place, cb: Codebook):
             yield "block_official", rec.indicator, None, np.nan, None, rec.response
 
 
+def _differences(rec: Record, first: Record, limit: int = 3) -> str:
+    """``oosc_6_14 3 here, 4 there; ...`` for the values two duplicate rows disagree on."""
+    out = []
+    for name, a, b in (
+        *((k, rec.values.get(k), first.values.get(k)) for k in {*rec.values, *first.values}),
+        *((f"rank_{k}", rec.ranks.get(k), first.ranks.get(k)) for k in {*rec.ranks, *first.ranks}),
+        ("response", rec.response, first.response),
+    ):
+        if a != b and not (a is None and b is None):
+            shown = ["(empty)" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+                     for v in (a, b)]  # fmt: skip
+            out.append(f"{name} {shown[0]} here, {shown[1]} there")
+    out.sort()
+    more = f"; and {len(out) - limit} more" if len(out) > limit else ""
+    return "; ".join(out[:limit]) + more
+
+
 def build_tables(
     records: list[Record],
     places: dict[int, Place],
@@ -117,9 +134,15 @@ def build_tables(
         other = f"row {first.row}" + (f" of sheet '{ft.sheet}'" if ft.sheet != t.sheet else "")
         other += f" of {ft.file}" if ft.file != t.file else ""
         col = t.letter("village") if t.spec.level == "village" else t.letter("block")
+        differ = _differences(rec, first)
+        said = (
+            f"the same data is already given in {other}"
+            if not differ
+            else f"{other} gives different values for it ({differ}): keep the right one"
+        )
         log.error(
             "duplicate_row",
-            f"duplicated {what}: the same data is already given in {other}",
+            f"duplicated {what}: {said}",
             t.file,
             t.sheet,
             rec.row,
