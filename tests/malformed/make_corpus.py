@@ -192,6 +192,15 @@ def _save(wb, path: Path) -> Path:
     return path
 
 
+def _row_copied(cp: Corpus, src: int, dst: int):
+    """A Part I workbook whose Children's groups row ``src`` is copied to row ``dst``."""
+    wb = small_part1(cp)
+    ws = wb["Children's groups"]
+    for c in range(1, ws.max_column + 1):
+        ws.cell(row=dst, column=c, value=ws.cell(row=src, column=c).value)
+    return wb, ws
+
+
 def _cell_case(folder: Path, cp: Corpus, sheet: str, row: int, code: str, value, rule, frag):
     wb = small_part1(cp)
     ws = wb[sheet]
@@ -281,10 +290,7 @@ def fractional_count(cp, folder):
 
 @case
 def duplicated_village_row(cp, folder):
-    wb = small_part1(cp)
-    ws = wb["Children's groups"]
-    for c in range(1, ws.max_column + 1):
-        ws.cell(row=7, column=c, value=ws.cell(row=3, column=c).value)
+    wb, ws = _row_copied(cp, 3, 7)
     return [_save(wb, folder / "part1.xlsx")], Expect(
         "duplicate_row", "already given in row 3", "Children's groups", 7, letter(ws, "village")
     )
@@ -554,10 +560,7 @@ def block_written_as_id(cp, folder):
 
 @case
 def conflicting_duplicate_row(cp, folder):
-    wb = small_part1(cp)
-    ws = wb["Children's groups"]
-    for c in range(1, ws.max_column + 1):
-        ws.cell(row=7, column=c, value=ws.cell(row=3, column=c).value)
+    wb, ws = _row_copied(cp, 3, 7)
     put(ws, 7, {"oosc_6_14": 9})
     return [_save(wb, folder / "part1.xlsx")], Expect(
         "duplicate_row",
