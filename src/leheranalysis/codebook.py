@@ -435,7 +435,7 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
                 raise fail(f"{key}: duplicate code {code!r}")
             seen.add(code)
             recs.append({"code": code, **{f: row.get(f) for f in fields}})
-        return pd.DataFrame.from_records(recs, columns=["code", *fields]).set_index("code")
+        return _frame(recs, ["code", *fields]).set_index("code")
 
     groups = table("groups", _GROUP_FIELDS, ("label", "family", "kind"))
     groups["label_hi"] = [
@@ -489,9 +489,7 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
     seen: set[str] = set()
     for i, row in enumerate(raw_inds, start=1):
         recs.append(_validate_indicator(row, i, seen, domains, denominators, families, fail))
-    indicators = pd.DataFrame.from_records(recs, columns=["code", *INDICATOR_FIELDS]).set_index(
-        "code"
-    )
+    indicators = _frame(recs, ["code", *INDICATOR_FIELDS]).set_index("code")
     indicators = indicators.astype({"sensitive": bool, "part2": bool, "ranked": bool})
 
     # -- ranking
@@ -534,9 +532,7 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
                 "indicator": None if ind is None else str(ind),
             }
         )
-    ranking_issues = pd.DataFrame.from_records(
-        issue_recs, columns=["code", "label", "label_hi", "indicator"]
-    )
+    ranking_issues = _frame(issue_recs, ["code", "label", "label_hi", "indicator"])
 
     years = doc.get("secondary_years") or []
     if not isinstance(years, list) or not all(isinstance(y, str | int) for y in years):
@@ -580,7 +576,21 @@ def _code_list(doc: Mapping, key: str, fields: tuple[str, ...], fail) -> pd.Data
             if row.get(f) in (None, ""):
                 raise fail(f"{key} {name!r}: missing required field {f!r}")
         recs.append({f: ("" if row.get(f) is None else str(row.get(f))) for f in fields})
-    return pd.DataFrame.from_records(recs, columns=list(fields))
+    return _frame(recs, list(fields))
+
+
+def _frame(recs: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """A table of records whose text columns keep None for a missing field.
+
+    pandas 3 stores text in a string dtype whose missing value is NaN; the codebook's
+    tables keep text columns as objects with None (as pandas 2 does), so that
+    ``row["denominator"] is None`` holds under both.
+    """
+    df = pd.DataFrame.from_records(recs, columns=columns)
+    for col in df.columns:
+        if pd.api.types.is_string_dtype(df[col].dtype) and df[col].dtype != object:
+            df[col] = pd.Series([r.get(col) for r in recs], index=df.index, dtype=object)
+    return df
 
 
 def _plan_sections(
