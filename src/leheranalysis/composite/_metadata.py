@@ -192,7 +192,7 @@ def validate_metadata(
                 f"metadata: cycle in the parent links of code {code!r}: {code} -> {code}"
             )
     _check_cycles(parents)
-    m["parent"] = [parents[c] for c in codes]
+    m["parent"] = pd.Series([parents[c] for c in codes], index=m.index, dtype=object)
 
     levels = {c: _parse_level(c, v) for c, v in zip(codes, m["level"], strict=True)}
     m["level"] = [levels[c] for c in codes]
