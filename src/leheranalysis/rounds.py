@@ -140,6 +140,8 @@ def list_rounds(district_folder: str | Path) -> pd.DataFrame:
             }
         )
     df = pd.DataFrame(rows, columns=["round", "reference_date", "folder", "villages", "synthetic"])
+    # a round without a date keeps None (pandas 3 would make it NaN in a string column)
+    df["reference_date"] = pd.Series([r["reference_date"] for r in rows], dtype=object)
     if df.empty:
         return df
     order = df.assign(
