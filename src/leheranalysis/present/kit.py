@@ -386,7 +386,7 @@ def _pair_hidden(d: pd.DataFrame, small: pd.Series) -> pd.Series:
     keys = [k for k in ("scope", "block_id", "indicator", "duty_bearer") if k in d]
     if not small.any():
         return small
-    k = d[keys].astype(str).agg("|".join, axis=1)
+    k = d[keys].map(str).agg("|".join, axis=1)  # str() of each cell: NaN too (pandas 3)
     return k.isin(set(k[small]))
 
 
