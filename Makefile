@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # a local mirror of the public data, used when it exists (upstream download otherwise)
 MIRROR ?= $(wildcard ../shared/data)
 
-.PHONY: setup lock lock-upgrade demo test data bench lint format clean-reports help
+.PHONY: setup lock lock-upgrade test-latest demo test data bench lint format clean-reports help
 
 help:
 	@echo "make demo   - set up, fetch public data, build the demo report suite"
@@ -16,6 +16,7 @@ help:
 	@echo "make setup  - create .venv, install requirements.lock and the package (idempotent)"
 	@echo "make lock   - refresh requirements.lock from pyproject.toml (keeps the pins it can)"
 	@echo "make lock-upgrade - move requirements.lock to the newest releases"
+	@echo "make test-latest - the suite on the newest releases (separate .venv-latest)"
 	@echo "make data   - fetch and verify the public data"
 	@echo "make bench  - run the benchmarks and print the numbers"
 	@echo "make lint   - ruff"
@@ -69,14 +70,30 @@ lock: | $(UV)
 lock-upgrade: | $(UV)
 	$(UV) pip compile $(LOCK_ARGS) --upgrade
 
+# the suite on the newest releases of every dependency, in a separate venv (.venv-latest),
+# past the upper bounds of pyproject.toml that latest-overrides.txt lifts: shows whether
+# the lock can be moved forward (then `make lock-upgrade`)
+LATEST := .venv-latest
+test-latest: | $(UV)
+	@test -x $(LATEST)/bin/python || $(PYTHON) -m venv --without-pip $(LATEST)
+	$(UV) pip install --quiet --python $(LATEST)/bin/python --upgrade \
+	  --override latest-overrides.txt -e '.[test]' pip setuptools wheel
+	$(LATEST)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(UV) pip list --python $(LATEST)/bin/python --format freeze \
+	  | grep -iE '^(numpy|pandas|scipy|geopandas|shapely|pyarrow|matplotlib)=='
+	$(LATEST)/bin/python -m pytest $(PYTEST_ARGS)
+
 data: setup
 	$(LEHER) data fetch $(if $(MIRROR),--mirror $(MIRROR),)
 
 demo: setup
 	$(LEHER) demo $(if $(MIRROR),--mirror $(MIRROR),)
 
+# the suite as `make test` and `make test-latest` run it
+PYTEST_ARGS := -n 2 --dist loadfile --nbval-lax
+
 test: setup
-	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) benchmarks/run_all.py
