@@ -597,6 +597,17 @@ def person_name_in_block(cp, folder):
 
 
 @case
+def person_name_in_group_and_response(cp, folder):
+    wb = small_part1(cp)
+    put(wb["Children's groups"], 4, {"group": "Ramesh Yadav"})
+    put(wb["Duty bearers"], 3, {"response": "Sunita Kumari"})
+    exp = Expect("unknown_group", "unknown group code", "Children's groups", 4, "")
+    exp.column = letter(wb["Children's groups"], "group")
+    exp.absent = ("Ramesh", "Yadav", "Sunita", "Kumari")
+    return [_save(wb, folder / "part1.xlsx")], exp
+
+
+@case
 def decimal_comma(cp, folder):
     return _cell_case(
         folder,
@@ -629,7 +640,7 @@ def csv_sep_line(cp, folder):
         "Pandaul;child_labour_5_17;bdo;maybe;3\n",
         encoding="utf-8",
     )
-    return [path], Expect("category", "maybe", "", 3, "D [response]")
+    return [path], Expect("category", "response must be one of", "", 3, "D [response]")
 
 
 @case

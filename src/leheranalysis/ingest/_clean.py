@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leheranalysis.ingest._layout import norm_text
-from leheranalysis.ingest._log import Log, Shown, number_text
+from leheranalysis.ingest._log import Log, Shown, id_text, number_text
 from leheranalysis.ingest._read import ExcelError, Formula, Percent
 from leheranalysis.privacy import find_personal_data
 
@@ -253,8 +253,8 @@ class Cleaner:
             return v
         text = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
         code = allowed.get(category_key(text))
-        if code is None:
-            return self._error(at, rule, problem, v)
+        if code is None:  # a name typed in the wrong cell is not echoed
+            return self._error(at, rule, problem, id_text(v, [*allowed, *allowed.values()]))
         if code != text:
             self._change(at, text, code, "category_normalised")
         return code

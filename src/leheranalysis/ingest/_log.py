@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +47,31 @@ def number_text(value: Any) -> Any:
         safe = text_in_number_column(value)
         return value if safe == value else Shown(safe)
     return value
+
+
+def id_text(value: Any, choices: Iterable[str] = ()) -> Any:
+    """A value typed in an identifier or answer cell, as messages may show it.
+
+    Shown as it is when it reads like a code (digits or ``_``) or is close to one of
+    ``choices`` (a misspelt block, group or answer); otherwise it could be a person's
+    name typed in the wrong cell and is shown only as :func:`number_text` allows
+    (``[text removed: 2 words]``). The message still names the cell.
+
+    Examples
+    --------
+    >>> id_text("Bisphi", ["Bisfi", "Pandaul"]), id_text("cg_girls_99")
+    ('Bisphi', 'cg_girls_99')
+    >>> str(id_text("Sunita Kumari", ["Bisfi", "Pandaul"]))
+    '[text removed: 2 words]'
+    """
+    if not isinstance(value, str) or isinstance(value, Shown):
+        return value
+    if any(ch.isdigit() or ch == "_" for ch in value):
+        return value
+    key = value.casefold().strip()
+    if difflib.get_close_matches(key, [str(c).casefold() for c in choices], n=1, cutoff=0.6):
+        return value
+    return number_text(value)
 
 
 def show(value: Any, limit: int = 60) -> str:

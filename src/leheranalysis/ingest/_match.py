@@ -16,7 +16,7 @@ import pandas as pd
 
 from leheranalysis import config
 from leheranalysis.errors import UnknownNameError
-from leheranalysis.ingest._log import Log, number_text
+from leheranalysis.ingest._log import Log, id_text
 from leheranalysis.ingest._model import Record
 
 MATCHED = ("exact", "normalised", "fuzzy", "alias")
@@ -122,8 +122,7 @@ def resolve_blocks(records: list[Record], district, log: Log) -> dict[int, Place
         hit = cache[written]
         if isinstance(hit, str):
             t = rec.table
-            # a name with no close block may be a person's: shown only if it cannot be one
-            shown = written if "did you mean" in hit or "; " in hit else number_text(written)
+            shown = id_text(written, names)  # a person's name typed as a block: not echoed
             log.error("unknown_block", hit, t.file, t.sheet, rec.row, t.letter("block"), shown)
             rec.ok = False
             continue

@@ -11,7 +11,7 @@ from typing import Any
 from leheranalysis.codebook import Codebook
 from leheranalysis.ingest import _layout as L
 from leheranalysis.ingest._clean import BAD, Cell, Cleaner, category_key
-from leheranalysis.ingest._log import Log, Shown
+from leheranalysis.ingest._log import Log, Shown, id_text
 from leheranalysis.ingest._model import Record, Table
 from leheranalysis.ingest._names import file_label
 from leheranalysis.ingest._read import RawFile, RawSheet
@@ -575,7 +575,8 @@ def _indicator(raw, at: Cell, spec: L.SheetSpec, cl: Cleaner, ctx: Context) -> A
     if code is None:
         hint = L.suggest(str(v).strip().casefold(), ctx.cb.indicators.index)
         did = f"; did you mean {', '.join(hint)}?" if hint else ""
-        return cl._error(at, "unknown_indicator", f"unknown indicator code{did}", v)
+        shown = id_text(v, ctx.cb.indicators.index)
+        return cl._error(at, "unknown_indicator", f"unknown indicator code{did}", shown)
     ind = ctx.ind[code]
     if spec.indicator_instrument and ind["instrument"] != spec.indicator_instrument:
         return cl._error(
