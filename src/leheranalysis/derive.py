@@ -656,7 +656,7 @@ def tables_sha256(folder: str | Path, names: Iterable[str] | None = None) -> dic
 _VOLATILE = ("created",)
 
 
-def fingerprint(folder: str | Path) -> str:
+def fingerprint(folder: str | Path, names: Iterable[str] | None = None) -> str:
     """What a report reads from a processed folder, as one hash.
 
     The sha256 of every processed file, the manifest without its time of creation, and
@@ -667,6 +667,9 @@ def fingerprint(folder: str | Path) -> str:
     ----------
     folder : str or pathlib.Path
         A processed folder (a district's or one round's).
+    names : iterable of str, optional
+        Only the derived tables of these derivations (default all): a comparison reads
+        only the index of the other districts.
 
     Returns
     -------
@@ -683,18 +686,18 @@ def fingerprint(folder: str | Path) -> str:
             stamp.append((name, st.st_mtime_ns, st.st_size))
         except OSError:
             stamp.append((name, 0, -1))
-    return _fingerprint(folder, tuple(stamp))
+    return _fingerprint(folder, tuple(stamp), None if names is None else tuple(sorted(names)))
 
 
 @functools.lru_cache(maxsize=512)
-def _fingerprint(folder: Path, stamp: tuple) -> str:
+def _fingerprint(folder: Path, stamp: tuple, names: tuple[str, ...] | None) -> str:
     manifest = dict(store.read_manifest(folder))
     for key in _VOLATILE:
         manifest.pop(key, None)
     parts = {
         "manifest": manifest,
         "files": _input_hashes(folder, [f for f in store.PROCESSED_FILES if f != store.MANIFEST]),
-        "derived": tables_sha256(folder),
+        "derived": tables_sha256(folder, names),
     }
     text = json_dumps(parts)
     return hashlib.sha256(text.encode()).hexdigest()

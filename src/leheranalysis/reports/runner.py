@@ -233,7 +233,8 @@ def data_key(
         for r in rounds_mod.list_rounds(folder).itertuples(index=False):
             keys[f"{folder}#{r.round}"] = derive.fingerprint(r.folder)
     for other in _compared_folders(folder, district, declared, values):
-        keys[str(Path(other).resolve())] = derive.fingerprint(other)
+        if Path(other).resolve() != Path(folder).resolve():
+            keys[str(Path(other).resolve())] = derive.fingerprint(other, ["cpvi"])
     return dict(sorted(keys.items()))
 
 
@@ -247,10 +248,13 @@ def _compared_folders(folder: Path, district: str, declared: dict, values: dict)
     return list(compared_districts(names, district, folder).values())
 
 
-def _derive_compared(folder: Path, district: str, declared: dict, values: dict) -> None:
-    """Bring the index of every compared district up to date (what the comparison reads)."""
+def _derive_compared(
+    folder: Path, district: str, declared: dict, values: dict, params: dict[str, Any]
+) -> None:
+    """Bring the index of every compared district up to date (what the comparison reads),
+    with the run's derivation parameters (so that planning that district finds it fresh)."""
     for other in _compared_folders(folder, district, declared, values):
-        derive.refresh(other, ["cpvi"])
+        derive.refresh(other, ["cpvi"], **params)
 
 
 def _split_params(
@@ -336,7 +340,8 @@ def plan_district(
     """
     canonical = resolve_district(district, known_districts, with_data=with_data)
     folder = prov_mod.locate_data_dir(canonical, data_dir)
-    derive.refresh(folder, **{k: v for k, v in options.params.items() if k in derive.DEFAULTS})
+    derive_params = {k: v for k, v in options.params.items() if k in derive.DEFAULTS}
+    derive.refresh(folder, **derive_params)
     provenance = prov_mod.manifest_provenance(folder)
     runner_values = {
         "district": canonical,
@@ -354,7 +359,7 @@ def plan_district(
         if "districts" in declared:
             values = _with_compared_districts(values, canonical, folder)
         values = validate_parameters(nb, values, known_districts=[canonical])
-        _derive_compared(folder, canonical, declared, values)
+        _derive_compared(folder, canonical, declared, values, derive_params)
         reads = data_key(folder, canonical, declared, values)
         key = _cache_key(nb, values, json.dumps(reads, sort_keys=True), options.kernel_name)
         jobs.append(
