@@ -256,6 +256,7 @@ if not cmp.empty:
 #   averaged); see that report for its rank intervals and priority villages.
 # - **NFHS-5**: indicator names are the fact sheets' names with footnote digits and
 #   garbled characters repaired; district names are harmonised with the gazetteer
-#   (NFHS "Badgam" is Budgam, "Leh (Ladakh)" is Leh). District estimates rest on a few
-#   hundred households each; small differences, and the sex ratio at birth in
-#   particular, carry wide sampling error.
+#   (NFHS "Badgam" is Budgam, "Leh (Ladakh)" is Leh, "Nagaon" is PMGSY's Nowgaon; the
+#   block "About the NFHS-5 district figures" says where the areas differ). District
+#   estimates rest on a few hundred households each; small differences, and the sex
+#   ratio at birth in particular, carry wide sampling error.

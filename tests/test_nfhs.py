@@ -402,3 +402,10 @@ def test_renamed_districts_are_calibrated_to_their_own_rates(public_data):
         ), pmgsy
         assert nfhs.synth_rates(pmgsy, root=public_data), pmgsy
     assert nfhs.synth_rates("Aurangabad", root=public_data)
+
+
+def test_published_renames_are_alias_pairs_of_the_gazetteer():
+    from leheranalysis import gazetteer
+
+    for published, harmonised in nfhs.DISTRICT_RENAMES.items():
+        assert gazetteer.alias_canonical(published) == harmonised, published

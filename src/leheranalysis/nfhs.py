@@ -220,7 +220,8 @@ STATE_CODES: dict[str, str] = {
     "WB": "West Bengal",
 }
 
-#: Published district names replaced by the gazetteer's (harmonised) name.
+#: Published district names replaced by the gazetteer's (harmonised) name: alias pairs of
+#: ``data/aliases.yaml`` (the pilot districts); other districts keep their NFHS-5 name.
 DISTRICT_RENAMES: dict[str, str] = {
     "Badgam": "Budgam",
     "Leh (Ladakh)": "Leh",
