@@ -124,3 +124,78 @@ def answer_key_top_issues(key_dir: Path, k: int = 2) -> list[str]:
         if row["unit"] == "count" and row["denominator"]:
             rates[issue.code] = truth[issue.indicator].sum() / truth[row["denominator"]].sum()
     return sorted(rates, key=rates.get, reverse=True)[:k]
+
+
+# Runs in the page after load; writes what it measured into <body data-leher-check="...">.
+_LAYOUT_PROBE = """<script>
+window.addEventListener("load", () => {
+  const vw = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    if (el.closest(".leher-pan") && !el.classList.contains("leher-pan")) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (r.right > vw + 1 || r.left < -1) {
+      wide.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(r.left)}..${Math.round(r.right)}`);
+    }
+  }
+  const images = [...document.images].filter((i) => i.naturalWidth > 200).map(
+    (i) => [i.alt.slice(0, 60), i.getBoundingClientRect().width / i.naturalWidth]);
+  parent.postMessage(JSON.stringify(
+    {viewport: vw, scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 20),
+     images: images}), "*");
+});
+</script>"""
+
+# Headless Chromium has a minimum window width of about 500 px: the page is measured in
+# an iframe of exactly the width asked for, which reports back by postMessage.
+_FRAME = """<!DOCTYPE html><html><body style="margin:0">
+<iframe src="{src}" style="width:{width}px;height:900px;border:0"></iframe>
+<script>window.addEventListener("message", (e) => {{
+  document.body.setAttribute("data-leher-check", e.data); }});</script></body></html>"""
+
+
+def layout_check(page: Path, width: int, tmp: Path) -> dict:
+    """Open ``page`` in headless Chromium, ``width`` px wide, and measure its layout.
+
+    Returns ``viewport`` (px), ``scrollWidth`` (px), ``wide`` (elements outside the
+    viewport; a figure's content inside its sideways-panning frame does not count) and
+    ``images`` ([alt, shown width / pixel width]).
+    """
+    import html as html_mod
+    import json
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    probe = tmp / page.name
+    probe.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", _LAYOUT_PROBE + "</body>"),
+        encoding="utf-8",
+    )
+    frame = tmp / f"frame-{width}.html"
+    frame.write_text(_FRAME.format(src=probe.name, width=width), encoding="utf-8")
+    cmd = [
+        chromium(),
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={tmp / 'profile'}",
+        f"--window-size={width + 40},1000",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        frame.as_uri(),
+    ]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=180).stdout
+    m = re.search(r'data-leher-check="([^"]*)"', dom)
+    assert m, f"chromium did not measure {page.name} at {width} px"
+    return json.loads(html_mod.unescape(m.group(1)))
+
+
+def table_headers(html: str) -> list[str]:
+    """Texts of the column header cells (``<thead>``) of every table in ``html``."""
+    import html as html_mod
+
+    heads = []
+    for thead in re.findall(r"<thead[^>]*>(.*?)</thead>", html, flags=re.S):
+        for cell in re.findall(r"<th[^>]*>(.*?)</th>", thead, flags=re.S):
+            text = " ".join(html_mod.unescape(re.sub(r"<[^>]+>", "", cell)).split())
+            if text:
+                heads.append(text)
+    return heads

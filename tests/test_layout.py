@@ -109,3 +109,47 @@ def test_stylesheet_prints_every_column_and_stacks_tables_on_phones():
     assert 'counter(page) " of " counter(pages)' in css
     phone = css[css.index("@media (max-width: 40rem)") : css.index("@page")]
     assert "content: attr(data-label)" in phone and "display: block" in phone
+
+
+def test_tables_get_a_csv_download_named_after_their_heading():
+    from leheranalysis.reports.layout import table_cells, tables_with_downloads
+
+    html = (
+        '<h2 id="x">Headline table<a class="anchor-link" href="#x">\u00b6</a></h2>'
+        + _styler_html()
+        + "<h3>Blocks</h3><table><tr><th>Block</th><th>Note</th></tr>"
+        "<tr><td>Bisfi</td><td>=1+1</td></tr></table>"
+    )
+    out, files = tables_with_downloads(html, "02-baseline-findings-tables")
+    assert list(files) == ["01-headline-table.csv", "02-blocks.csv"]
+    assert out.count('class="leher-downloads"') == 2
+    assert 'href="02-baseline-findings-tables/01-headline-table.csv" download' in out
+    head = files["01-headline-table.csv"].splitlines()
+    assert head[0] == (
+        "Domain,Issue,Children's groups - Share,Children's groups - Villages,Duty bearers - Share"
+    )
+    assert head[2] == "Education,Child labour,95 %,60 of 63,75 %"  # row span repeated
+    assert "<5" in head[1]  # suppressed stays suppressed, unescaped for the spreadsheet
+    assert files["02-blocks.csv"].splitlines()[1] == "Bisfi,'=1+1"  # no formula runs
+    columns, rows = table_cells(_styler_html())
+    assert columns[:2] == ["Domain", "Issue"] and rows[1][:2] == ["Education", "Child labour"]
+
+
+def test_navigation_bar_lists_the_reports_beside_it(tmp_path):
+    from leheranalysis.reports.export import refresh_navigation
+
+    for stem in ("01-data-quality", "03-village-maps"):
+        # attributes in the order nbconvert's re-serialisation leaves them
+        (tmp_path / f"{stem}.html").write_text(
+            '<body><nav aria-label="Reports" class="leher-nav"><a href="x.html">X</a></nav>'
+            f"<h1>{stem}</h1></body>",
+            encoding="utf-8",
+        )
+    changed = refresh_navigation(tmp_path, "Madhubani <B>")
+    assert len(changed) == 2
+    text = (tmp_path / "03-village-maps.html").read_text(encoding="utf-8")
+    assert text.count("<nav") == 1 and 'href="x.html"' not in text
+    assert '<a href="../index.html">All districts</a><strong>Madhubani &lt;B&gt;:</strong>' in text
+    assert '<a href="01-data-quality.html">Data quality</a>' in text
+    assert '<a href="03-village-maps.html" aria-current="page">Village maps</a>' in text
+    assert refresh_navigation(tmp_path, "Madhubani <B>") == []  # nothing to change

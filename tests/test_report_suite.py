@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -26,8 +27,10 @@ from tests._suite import (
     chromium,
     code_inputs,
     dump_dom,
+    layout_check,
     sandbox,
     screenshot,
+    table_headers,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata, pytest.mark.xdist_group("report-suite")]
@@ -198,3 +201,73 @@ def test_chromium_loads_index_and_report_without_broken_links(madhubani, tmp_pat
         screenshot(page.as_uri(), out, tmp_path / "profile2")
         assert out.is_file() and out.stat().st_size > 10_000, f"no screenshot of {page}"
         shutil.copy(out, ARTIFACTS / shot)
+
+
+# shown width / pixel width of a figure below which its 11 pt text gets too small to read
+READABLE = 0.7
+
+
+@pytest.mark.skipif(
+    chromium() is None and not config.require_data(), reason="chromium not installed"
+)
+def test_reports_read_on_desktop_phone_and_paper(madhubani, tmp_path):
+    """Every report at 1280 and 390 px, and the district PDF that `leher run` printed."""
+    pypdf = pytest.importorskip("pypdf")
+    root = madhubani[0]
+    folder = root / "reports" / "madhubani"
+    ARTIFACTS.mkdir(exist_ok=True)
+    for stem in NOTEBOOK_STEMS:
+        page = folder / f"{stem}.html"
+        for width in (1280, 390):
+            check = layout_check(page, width, tmp_path / f"{stem}-{width}")
+            assert check["viewport"] <= width
+            assert check["scrollWidth"] <= check["viewport"], (stem, width, check["wide"])
+            if width == 390:
+                assert not check["wide"], f"{stem} at 390 px: wider than the screen {check['wide']}"
+            small = [(alt, round(s, 2)) for alt, s in check["images"] if s < READABLE]
+            assert not small, f"{stem} at {width} px: figures shrunk below readable size {small}"
+            shot = tmp_path / f"madhubani-{stem}-{width}.png"
+            screenshot(page.as_uri(), shot, tmp_path / "profile-shots", size=f"{width},2400")
+            assert shot.is_file() and shot.stat().st_size > 10_000, f"no screenshot of {stem}"
+            shutil.copy(shot, ARTIFACTS / shot.name)
+    pdf = folder / "madhubani-reports.pdf"
+    assert pdf.is_file(), "leher run prints the district PDF"
+    shutil.copy(pdf, ARTIFACTS / pdf.name)
+    pages = [p.extract_text() for p in pypdf.PdfReader(str(pdf)).pages]
+    assert all(f"Page {i + 1} of {len(pages)}" in t for i, t in enumerate(pages))
+    text = "".join(unicodedata.normalize("NFKC", "".join(pages)).split())
+    for stem in NOTEBOOK_STEMS:
+        headers = table_headers(_html(root, stem))
+        assert headers, f"{stem}: no table"
+        lost = [h for h in headers if "".join(h.split()) not in text]
+        assert not lost, f"{stem}: column headers missing from the PDF: {lost}"
+
+
+def test_every_table_downloads_as_csv_matching_the_report(madhubani):
+    """Each table a report shows has a CSV (UTF-8 with BOM) with the same cells."""
+    import pandas as pd
+
+    from leheranalysis.reports.layout import table_cells
+
+    root = madhubani[0]
+    folder = root / "reports" / "madhubani"
+    for stem in NOTEBOOK_STEMS:
+        html = _html(root, stem)
+        nav = re.search(r'<nav class="leher-nav".*?</nav>', html, flags=re.S).group(0)
+        assert all(f'href="{s}.html"' in nav for s in NOTEBOOK_STEMS), stem
+        assert 'href="../index.html"' in nav and f'href="{stem}.html" aria-current="page"' in nav
+        tables = re.findall(r"<table\b.*?</table>", html, flags=re.S)
+        links = re.findall(r'<a href="([^"]+\.csv)" download>', html)
+        assert len(links) == len(tables) > 0, stem
+        for table, link in zip(tables, links, strict=True):
+            path = folder / unquote(link)
+            assert path.read_bytes()[:3] == b"\xef\xbb\xbf", f"{link}: no BOM for Excel"
+            df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+            columns, rows = table_cells(table)
+            assert list(df.columns) == [c.strip() for c in columns] or len(df.columns) == len(
+                columns
+            ), link
+            cells = [[c.lstrip("'") for c in row] for row in df.values.tolist()]
+            assert cells == [[c for c in row] for row in rows], link
+    index = (root / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "madhubani/01-data-quality-tables/" in index and "madhubani-reports.pdf" in index

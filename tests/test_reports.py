@@ -448,13 +448,19 @@ def test_build_index_lists_runs_with_status_and_provenance(tmp_path):
     assert '<a href="madhubani/01-data-quality.html">01 Data quality</a>' in text
     assert (
         '02 Baseline findings &middot; <a href="madhubani/02-baseline-findings.ipynb">'
-        "executed notebook (for analysts)</a>"
+        "executed notebook</a>"
     ) in text
     assert "failed at cell 7: KeyError: &#x27;x&#x27;" in text
     assert text.count('class="badge failed"') == 1 and text.count('class="badge ok"') == 2
     madhubani = text.split('id="madhubani"')[1].split("</section>")[0]
-    morigaon = text.split('id="morigaon"')[1].split("</section>")[0]
-    assert "SYNTHETIC" in madhubani and "SYNTHETIC" not in morigaon
+    assert "SYNTHETIC" in madhubani
+    assert "SYNTHETIC" not in text.split('id="morigaon"')[1].split("</section>")[0]
+    # the reader's section names the failed report; its error is for analysts
+    assert "Not available" in madhubani and "KeyError" not in madhubani
+    assert (
+        text.index('id="madhubani"') < text.index('id="morigaon"') < text.index('id="for-analysts"')
+    )
+    morigaon = text.split('id="analysts-morigaon"')[1].split("</section>")[0]
     assert "codebook 1.2.0" in morigaon and "abcdef123456" in morigaon
     assert "unchanged" in morigaon and "4.2 s" in morigaon
     assert "http" not in text and "<script" not in text
@@ -500,7 +506,7 @@ def test_index_splits_dna_data_from_public_sources(tmp_path):
     ]
     add_records(tmp_path, recs)
     text = reports.build_index(tmp_path, data_roots=[processed]).read_text()
-    section = text.split('id="madhubani"')[1].split("</section>")[0]
+    section = text.split('id="analysts-madhubani"')[1].split("</section>")[0]
     dna, public = section.split("DNA data", 1)[1].split("Public sources:", 1)
     assert dna.startswith(" (SYNTHETIC demonstration data):")
     items = re.findall(r"<li>(.*?)</li>", dna)

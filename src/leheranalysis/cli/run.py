@@ -22,8 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run the report notebooks (papermill) and export HTML reports",
         description=(
             "Run the report notebooks for one district (--district) or for every district "
-            "with processed data (--all), export HTML reports without code, and rebuild "
-            "reports/index.html. Unchanged notebooks are skipped unless --force."
+            "with processed data (--all), export HTML reports without code, print one PDF "
+            "per district (headless Chromium; without it the HTML is still built and a "
+            "message says how to get the PDF), and rebuild reports/index.html. Unchanged "
+            "notebooks are skipped unless --force."
         ),
     )
     which = p.add_mutually_exclusive_group(required=True)
@@ -78,6 +80,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kernel", default="python3", help="Jupyter kernel (default: python3)")
     p.add_argument("--timeout", type=float, metavar="S", help="per-cell timeout in seconds")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-pdf",
+        action="store_true",
+        help="do not print the district PDF (reports/<district>/<district>-reports.pdf)",
+    )
+    p.add_argument(
+        "--pdf-reports",
+        nargs="+",
+        metavar="NB",
+        help="the reports the district PDF holds, by number (default: all, e.g. 02 03)",
+    )
     p.set_defaults(func=handle)
 
 
@@ -142,6 +155,8 @@ def handle(args: argparse.Namespace) -> int:
         "dask": args.dask,
         "kernel_name": args.kernel,
         "timeout": args.timeout,
+        "pdf": not args.no_pdf,
+        "pdf_notebooks": args.pdf_reports,
     }
     progress = not args.no_progress
     if args.all:

@@ -5,7 +5,8 @@ Public API
 - :func:`notebook_parameters`, :func:`validate_parameters`, :func:`resolve_district`
 - :func:`run_notebook`, :func:`run_district`, :func:`run_all`, :func:`find_notebooks`
 - :func:`build_index`, :func:`export_html`
-- inside notebooks: :func:`declare_source`, :func:`declare_synthetic`
+- inside notebooks: :func:`declare_source`, :func:`declare_synthetic`,
+  :func:`declare_key_numbers`
 - :class:`RunRecord`, :class:`RunSummary`, :class:`Parameter`
 
 See :mod:`leheranalysis.reports.runner` for the output layout and the parameters the
@@ -26,6 +27,7 @@ from leheranalysis.reports.parameters import (
     validate_parameters,
 )
 from leheranalysis.reports.provenance import (
+    declare_key_numbers,
     declare_source,
     declare_synthetic,
     manifest_provenance,
@@ -47,6 +49,7 @@ __all__ = [
     "RunRecord",
     "RunSummary",
     "build_index",
+    "declare_key_numbers",
     "declare_source",
     "declare_synthetic",
     "execute_jobs",

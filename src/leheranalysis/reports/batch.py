@@ -20,6 +20,7 @@ from leheranalysis import config, store
 from leheranalysis.errors import ConfigError, DataNotAvailableError
 from leheranalysis.reports.index import build_index
 from leheranalysis.reports.parameters import resolve_district
+from leheranalysis.reports.pdf import write_pdfs
 from leheranalysis.reports.records import RunRecord, add_records
 from leheranalysis.reports.runner import (
     Job,
@@ -276,7 +277,9 @@ def run_district(
         Reports folder (default ``config.reports_dir()``).
     **kwargs
         ``notebooks_dir``, ``params``, ``force``, ``workers`` (default 1), ``dask``,
-        ``progress``, ``kernel_name``, ``timeout``, ``known_districts``.
+        ``progress``, ``kernel_name``, ``timeout``, ``known_districts``, ``pdf`` (write
+        ``<slug>/<slug>-reports.pdf``, default True), ``pdf_notebooks`` (the reports the
+        PDF holds, default all).
 
     Returns
     -------
@@ -308,7 +311,7 @@ def run_district(
         progress=kwargs.get("progress", False),
     )
     plans = write_plans(jobs, records, opts.out_dir)
-    return RunSummary(records, build_index(opts.out_dir), plans=plans)
+    return _summary(opts.out_dir, records, kwargs, plans)
 
 
 def plan_path(out_dir: str | Path, district: str) -> Path:
@@ -358,6 +361,17 @@ def write_plans(jobs: list[Job], records: list[RunRecord], out_dir: str | Path) 
     return lines
 
 
+def _summary(
+    out_dir: Path, records: list[RunRecord], kwargs: dict[str, Any], plans: list[str]
+) -> RunSummary:
+    """The district PDFs (unless ``pdf=False``), the index page, and the summary."""
+    pdfs: list[Path] = []
+    notices: list[str] = []
+    if kwargs.get("pdf", True):
+        pdfs, notices = write_pdfs(out_dir, records, notebooks=kwargs.get("pdf_notebooks"))
+    return RunSummary(records, build_index(out_dir), plans=plans, pdfs=pdfs, notices=notices)
+
+
 def _districts_in(data_dir: str | Path) -> list[str]:
     """District names of a processed folder, or of a folder of processed folders."""
     data_dir = Path(data_dir)
@@ -386,7 +400,8 @@ def run_all(
         Show a progress bar.
     **kwargs
         ``notebooks``, ``data_dir``, ``out_dir``, ``notebooks_dir``, ``params``,
-        ``force``, ``dask`` (scheduler address or ``"local"``), ``kernel_name``, ``timeout``.
+        ``force``, ``dask`` (scheduler address or ``"local"``), ``kernel_name``, ``timeout``,
+        ``pdf``, ``pdf_notebooks`` (see :func:`run_district`).
 
     Returns
     -------
@@ -425,7 +440,7 @@ def run_all(
         progress=progress,
     )
     plans = write_plans(jobs, records, opts.out_dir)
-    return RunSummary(records, build_index(opts.out_dir), plans=plans)
+    return _summary(opts.out_dir, records, kwargs, plans)
 
 
 __all__ = ["execute_jobs", "plan_path", "run_all", "run_district", "run_notebook", "write_plans"]

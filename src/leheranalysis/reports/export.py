@@ -6,7 +6,8 @@ loads no external script (MathJax only when the notebook contains maths). Inputs
 prompts are excluded; images are embedded as base64 so each HTML file stands alone.
 The template carries none of JupyterLab's stylesheets: ``report.css`` styles the page
 for screens, phones and print, and :mod:`.layout` makes tables and figures readable on
-each (cards on phones, every column on paper, palette PNGs).
+each (cards on phones, every column on paper, palette PNGs). Every table shown is also
+written as a CSV download in ``<report>-tables/`` beside the HTML and linked under it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from leheranalysis import __version__, config, environment
-from leheranalysis.reports.layout import compact_images, label_tables
+from leheranalysis.reports.layout import compact_images, tables_with_downloads
 from leheranalysis.reports.provenance import strip_declarations
 from leheranalysis.store import atomic_write
 
@@ -46,6 +47,7 @@ _TAG = re.compile(r"<[^>]+>")
 # nbconvert's own notices (e.g. "Alternative text is missing") go here, errors only
 _NBCONVERT_LOG = logging.getLogger("leheranalysis.reports.nbconvert")
 _NBCONVERT_LOG.setLevel(logging.ERROR)
+_NAV = re.compile(r'<nav\b[^>]*\bclass="leher-nav"[^>]*>.*?</nav>', re.S)
 _MATH = re.compile(r"\$[^$\n]+\$|\\\(|\\\[|\\begin\{")
 
 
@@ -215,6 +217,53 @@ def footer_html(prov: dict[str, Any], generated: str) -> str:
     )
 
 
+def report_name(stem: str) -> str:
+    """A report's short name from its file stem.
+
+    >>> report_name("04-district-comparison")
+    'District comparison'
+    """
+    _, _, rest = stem.partition("-")
+    words = (rest or stem).replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def sibling_reports(html_path: Path) -> list[str]:
+    """Stems of the district's reports: the ``NN-name.html`` files beside ``html_path``
+    and this report."""
+    return sorted({html_path.stem, *(p.stem for p in html_path.parent.glob("[0-9]*.html"))})
+
+
+def refresh_navigation(folder: str | Path, district: str) -> list[Path]:
+    """Rewrite the navigation bar of every report in ``folder`` to list exactly the
+    reports there (run after a batch, when all of them exist). Returns the files changed.
+    """
+    folder = Path(folder)
+    stems = sorted(p.stem for p in folder.glob("[0-9]*.html"))
+    changed = []
+    for stem in stems:
+        path = folder / f"{stem}.html"
+        text = path.read_text(encoding="utf-8")
+        bar = nav_html(district, stem, stems)
+        new = _NAV.sub(lambda _m, bar=bar: bar, text, count=1)
+        if new != text:
+            changed.append(atomic_write(path, new))
+    return changed
+
+
+def nav_html(district: str, current: str, stems: list[str]) -> str:
+    """The navigation bar: the index of all districts and this district's reports."""
+    here = ' aria-current="page"'
+    links = "".join(
+        f'<a href="{_e(stem)}.html"{here if stem == current else ""}>{_e(report_name(stem))}</a>'
+        for stem in stems
+    )
+    return (
+        '<nav class="leher-nav" aria-label="Reports"><a href="../index.html">All districts'
+        f"</a><strong>{_e(district)}:</strong>{links}</nav>"
+    )
+
+
 def add_toc(body: str) -> tuple[str, list[tuple[int, str, str]]]:
     """Insert a table of contents built from the headings at :data:`TOC_MARKER`.
 
@@ -285,7 +334,10 @@ def export_html(
     Returns
     -------
     pathlib.Path
-        ``html_path``.
+        ``html_path``. Its tables are also written as CSV files in
+        :func:`tables_folder` (``<report>-tables/``), linked under each table; a
+        navigation bar links the index page and the district's other reports (those
+        beside it; :func:`refresh_navigation` completes it once a batch has run).
     """
     from nbconvert import HTMLExporter
 
@@ -313,11 +365,31 @@ def export_html(
                 title, district, provenance, stamp, show_title=not _opens_with_h1(report_nb)
             ),
             "footer_html": footer_html(provenance, stamp),
+            "nav_html": nav_html(district, html_path.stem, sibling_reports(html_path)),
             "mathjax": has_math,
         },
         "metadata": {"name": title, "path": str(source_dir or html_path.parent)},
     }
     body, _ = exporter.from_notebook_node(report_nb, resources=resources)
-    body, _ = add_toc(compact_images(label_tables(body)))
+    body, tables = tables_with_downloads(body, tables_folder(html_path).name)
+    write_tables(tables, tables_folder(html_path))
+    body, _ = add_toc(compact_images(body))
     atomic_write(html_path, body)
     return html_path
+
+
+def tables_folder(html_path: str | Path) -> Path:
+    """Folder of a report's table downloads: ``<report>-tables/`` beside the HTML."""
+    html_path = Path(html_path)
+    return html_path.with_name(f"{html_path.stem}-tables")
+
+
+def write_tables(tables: dict[str, str], folder: Path) -> list[Path]:
+    """Write each table as CSV (UTF-8 with BOM, so Excel opens it), old files removed."""
+    if folder.is_dir():
+        for old in folder.glob("*.csv"):
+            old.unlink()
+    return [
+        atomic_write(folder / name, ("\ufeff" + text).encode("utf-8"))
+        for name, text in tables.items()
+    ]

@@ -1,10 +1,16 @@
-"""``reports/index.html``: every district's reports with status, run time and provenance.
+"""``reports/index.html``: the reader's page of every district's reports.
 
-Built from ``runs.json`` only (no notebook is opened). Only districts that have processed
-data in the data folder of the latest run are listed; reports of other districts (say,
-from an earlier run on another data folder) are left out, and a note names them. One self-contained page: inline
-CSS, no script, no external asset, a viewport meta tag and a single-column layout on
-narrow screens, so that it reads well on a phone.
+Built from ``runs.json`` (and the report folders' PDF and CSV files); no notebook is
+opened. For readers: districts in programme order (the pilot, Madhubani, first; other
+districts after them, alphabetically), each with its PDF and one line per report saying
+what it answers, its key numbers (declared by the notebook with
+:func:`~leheranalysis.reports.provenance.declare_key_numbers`) and its tables as CSV
+downloads. Run status, run times, checksums, data provenance and the executed notebooks
+are in a last section "For analysts". Only districts that have processed data in the
+data folder of the latest run are listed; reports of other districts (say, from an
+earlier run on another data folder) are left out, and a note names them. One
+self-contained page: inline CSS, no script, no external asset, a single-column layout
+on narrow screens.
 
 Each district's provenance lists its "DNA data" (the input files of the manifest, with a
 short sha256, SYNTHETIC or not) apart from its "Public sources" (PMGSY, NFHS-5, Census, as
@@ -19,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from leheranalysis import __version__, config
+from leheranalysis.reports.export import refresh_navigation, report_name
 from leheranalysis.reports.provenance import SHORT_HASH
 from leheranalysis.reports.records import (
     RunRecord,
@@ -46,12 +53,37 @@ section.district{background:#fff;border:1px solid #ddd;border-radius:6px;padding
 ul.reports{list-style:none;margin:0;padding:0}
 ul.reports li{border-top:1px solid #eee;padding:0.5rem 0;display:grid;grid-template-columns:1fr auto;gap:0.2rem 0.8rem}
 ul.reports a{font-weight:600;word-break:break-word}
+ul.reader{list-style:none;margin:0;padding:0}
+ul.reader>li{border-top:1px solid #eee;padding:0.6rem 0}
+ul.reader .name{font-weight:700;font-size:1.05rem}
+.answers{margin:0.15rem 0}
+ul.keys{margin:0.2rem 0;padding-left:1.1rem}
+ul.keys strong{font-variant-numeric:tabular-nums}
+.pdf{margin:0.2rem 0 0.4rem}
+.dl{font-size:0.88rem;margin-top:0.2rem}
+.dl summary{cursor:pointer}
+.dl ul{columns:2 16rem;margin:0.2rem 0;padding-left:1.1rem}
+section.analysts h2{margin-top:0.4rem}
 .err{grid-column:1/-1;color:#8a2b00;font-size:0.88rem;white-space:pre-wrap;word-break:break-word}
 .time{color:#555;font-size:0.88rem;text-align:right}
 details{font-size:0.88rem;margin-top:0.4rem}
 code{font-size:0.85em;word-break:break-all}
 @media (max-width:40rem){ul.reports li{grid-template-columns:1fr}.time{text-align:left}}
+@media print{details{display:none}}
 """
+
+#: what each report answers, by notebook name without its number (reader's words)
+REPORT_QUESTIONS: dict[str, str] = {
+    "data-quality": "Can the figures be trusted? What was read, what was corrected, how "
+    "village names were matched and what is missing.",
+    "baseline-findings": "What do children, adults and duty bearers report, where do the "
+    "community and the registers disagree, and which villages need attention first?",
+    "village-maps": "Where are the programme villages and the most vulnerable among them, "
+    "and how far are they from a school, a health centre and a panchayat office?",
+    "district-comparison": "How does the district compare with the other DNA districts and "
+    "with NFHS-5 district, state and all-India figures?",
+    "monitoring": "What has changed in the programme villages since the baseline?",
+}
 
 
 def _e(value) -> str:
@@ -67,12 +99,10 @@ def _report_title(notebook: str) -> str:
 
 def _record_html(rec: RunRecord) -> str:
     title = _e(_report_title(rec.notebook))
-    if rec.ok and rec.html:
-        link = f'<a href="{_e(rec.html)}">{title}</a>'
-    elif rec.ipynb:
-        link = f'{title} &middot; <a href="{_e(rec.ipynb)}">executed notebook (for analysts)</a>'
-    else:
-        link = title
+    link = f'<a href="{_e(rec.html)}">{title}</a>' if rec.ok and rec.html else title
+    if rec.ipynb:
+        link += f' &middot; <a href="{_e(rec.ipynb)}">executed notebook</a>'
+
     badges = (
         f'<span class="badge {"ok" if rec.ok else "failed"}">{"ok" if rec.ok else "failed"}</span>'
     )
@@ -207,46 +237,156 @@ def _left_out_html(left_out: list[RunRecord], data_roots: list[str] | None) -> s
     )
 
 
+def programme_order(districts) -> list[str]:
+    """Districts in programme order: the DNA districts as the programme ran them
+    (Madhubani, the pilot, first), then any other, alphabetically.
+
+    >>> programme_order(["Rajouri", "Patna", "Madhubani", "Leh"])
+    ['Madhubani', 'Leh', 'Rajouri', 'Patna']
+    """
+    from leheranalysis.pipeline import DNA_DISTRICTS
+
+    rank = {config.slugify(d): i for i, d in enumerate(DNA_DISTRICTS)}
+    return sorted(
+        districts, key=lambda d: (rank.get(config.slugify(d), len(rank)), str(d).casefold())
+    )
+
+
+def _question(notebook: str) -> str:
+    _, _, name = notebook.partition("-")
+    return REPORT_QUESTIONS.get(name, "")
+
+
+def _downloads_html(reports_dir: Path | None, rec: RunRecord) -> str:
+    """The report's tables as CSV links (files of ``<slug>/<report>-tables/``)."""
+    if reports_dir is None or not rec.html:
+        return ""
+    folder = (reports_dir / rec.html).with_name(f"{Path(rec.html).stem}-tables")
+    files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    if not files:
+        return ""
+    items = "".join(
+        f'<li><a href="{_e(f.relative_to(reports_dir).as_posix())}" download>'
+        f"{_e(f.stem.partition('-')[2].replace('-', ' ') or f.stem)}</a></li>"
+        for f in files
+    )
+    n = len(files)
+    return (
+        f'<details class="dl"><summary>Download the {n} table{"s" if n != 1 else ""} '
+        f"(CSV, opens in Excel)</summary><ul>{items}</ul></details>"
+    )
+
+
+def _reader_item(rec: RunRecord, reports_dir: Path | None) -> str:
+    name = _e(report_name(rec.notebook))
+    question = _question(rec.notebook)
+    answers = f'<p class="answers">{_e(question)}</p>' if question else ""
+    if not (rec.ok and rec.html):
+        return (
+            f'<li><span class="name">{name}</span>{answers}<p class="meta">Not available: '
+            "the report could not be built (see For analysts below).</p></li>"
+        )
+    keys = "".join(
+        f"<li><strong>{_e(value)}</strong> {_e(label)}</li>"
+        for value, label in (rec.provenance or {}).get("key_numbers", []) or []
+    )
+    keys = f'<ul class="keys">{keys}</ul>' if keys else ""
+    return (
+        f'<li><a class="name" href="{_e(rec.html)}">{name}</a>{answers}{keys}'
+        f"{_downloads_html(reports_dir, rec)}</li>"
+    )
+
+
+def _pdf_html(reports_dir: Path | None, slug: str, district: str) -> str:
+    if reports_dir is None:
+        return ""
+    from leheranalysis.reports.pdf import pdf_name
+
+    pdf = reports_dir / slug / pdf_name(slug)
+    if not pdf.is_file():
+        return ""
+    size = pdf.stat().st_size / 1e6
+    return (
+        f'<p class="pdf"><a href="{_e(slug)}/{_e(pdf.name)}">All reports of {_e(district)} '
+        f"as one PDF</a> ({size:.1f} MB, for printing)</p>"
+    )
+
+
+def _analyst_section(district: str, recs: list[RunRecord]) -> str:
+    _, details = _provenance_html(recs)
+    failed = sum(not r.ok for r in recs)
+    status = f"{len(recs) - failed} of {len(recs)} ok"
+    items = "".join(_record_html(r) for r in recs)
+    return (
+        f'<section class="district" id="analysts-{_e(config.slugify(district))}">'
+        f'<h3>{_e(district)}</h3><p class="meta">{status}</p>'
+        f'<ul class="reports">{items}</ul>{details}</section>'
+    )
+
+
 def index_html(
     records: list[RunRecord],
     generated: datetime | None = None,
     *,
     left_out: list[RunRecord] | None = None,
     data_roots: list[str] | None = None,
+    reports_dir: str | Path | None = None,
 ) -> str:
     """The index page for ``records`` (latest record of each report).
 
     ``left_out`` records (districts without processed data in ``data_roots``) are not
-    linked; a note names their districts.
+    linked; a note names their districts. ``reports_dir`` (the folder the page is
+    written to) is where the district PDFs and table downloads are looked up.
     """
+    reports_dir = Path(reports_dir) if reports_dir is not None else None
     stamp = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     by_district: dict[str, list[RunRecord]] = defaultdict(list)
     for rec in records:
         by_district[rec.district].append(rec)
     sections = []
-    for district in sorted(by_district):
+    analysts = []
+    for district in programme_order(by_district):
         recs = sorted(by_district[district], key=lambda r: r.notebook)
-        badge, details = _provenance_html(recs)
-        failed = sum(not r.ok for r in recs)
-        status = f"{len(recs) - failed} of {len(recs)} ok"
-        items = "".join(_record_html(r) for r in recs)
+        badge, _ = _provenance_html(recs)
+        slug = config.slugify(district)
+        items = "".join(_reader_item(r, reports_dir) for r in recs)
+        rounds = _rounds_html(recs).removeprefix(" &middot; ")
+        rounds = f'<p class="meta">Assessment {rounds}</p>' if rounds else ""
         sections.append(
-            f'<section class="district" id="{_e(config.slugify(district))}">'
-            f'<h2>{_e(district)}{badge}</h2><p class="meta">{status}{_rounds_html(recs)}</p>'
-            f'<ul class="reports">{items}</ul>{details}</section>'
+            f'<section class="district" id="{_e(slug)}">'
+            f"<h2>{_e(district)}{badge}</h2>{_pdf_html(reports_dir, recs[0].slug, district)}"
+            f"{rounds}"
+            f'<ul class="reader">{items}</ul></section>'
         )
-    body = "".join(sections) or "<p>No reports yet: run <code>leher run --all</code>.</p>"
-    body += _left_out_html(left_out or [], data_roots)
+        analysts.append(_analyst_section(district, recs))
     n_failed = sum(not r.ok for r in records)
     summary = f"{len(by_district)} districts, {len(records)} reports, {n_failed} failed"
+    body = "".join(sections) or "<p>No reports yet: run <code>leher run --all</code>.</p>"
+    if analysts:
+        body += (
+            '<section class="analysts" id="for-analysts"><h2>For analysts</h2>'
+            f'<p class="meta">{_e(summary)}. Run status and times, executed notebooks, input '
+            "files with their checksums, and the public sources of each district.</p>"
+            f"{''.join(analysts)}</section>"
+        )
+    body += _left_out_html(left_out or [], data_roots)
+    n_ok = len(records) - n_failed
+    summary = f"{len(by_district)} district{'s' if len(by_district) != 1 else ''}, {n_ok} reports"
+    synthetic = any((r.provenance or {}).get("synthetic") for r in records)
+    note = (
+        '<p class="meta"><strong>SYNTHETIC</strong> districts hold generated demonstration '
+        "data: no figure describes real children, villages or services.</p>"
+        if synthetic
+        else ""
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>District Need Assessment reports</title>"
         f"<style>{_CSS}</style></head><body><main>"
         "<h1>District Need Assessment reports</h1>"
-        f'<p class="meta">{_e(summary)} &middot; generated {_e(stamp)} by leheranalysis '
-        f"{_e(__version__)}</p>{body}</main></body></html>\n"
+        f'<p class="meta">{_e(summary)} &middot; updated {_e(stamp)}</p>{note}{body}'
+        f'<p class="meta">Built by leheranalysis {_e(__version__)}.</p></main></body></html>\n'
     )
 
 
@@ -263,6 +403,9 @@ def build_index(
     reports_dir: str | Path | None = None, data_roots: list[str | Path] | None = None
 ) -> Path:
     """Write ``<reports_dir>/index.html`` from ``runs.json`` (atomically).
+
+    The navigation bar of each listed district's reports is brought up to date first
+    (:func:`~leheranalysis.reports.export.refresh_navigation`).
 
     Parameters
     ----------
@@ -286,5 +429,8 @@ def build_index(
     records = latest_records(reports_dir)
     shown = [r for r in records if r.slug in current]
     left_out = [r for r in records if r.slug not in current]
-    page = index_html(shown, left_out=left_out, data_roots=roots)
+    for slug, district in {r.slug: r.district for r in shown if r.ok}.items():
+        if (reports_dir / slug).is_dir():
+            refresh_navigation(reports_dir / slug, district)
+    page = index_html(shown, left_out=left_out, data_roots=roots, reports_dir=reports_dir)
     return atomic_write(reports_dir / INDEX_FILE, page)

@@ -13,6 +13,8 @@ report gets the same treatment whatever presenter made it:
   bytes, no visible change) and gives it a readable width: on a phone the figure keeps
   that width and pans sideways (``<div class="leher-pan">``) instead of shrinking its text
   to a few pixels.
+- :func:`tables_with_downloads` does the same as :func:`label_tables` and links, under
+  each table, a CSV of exactly the cells shown (so suppressed counts stay suppressed).
 """
 
 from __future__ import annotations
@@ -72,6 +74,16 @@ def _column_labels(head_rows) -> dict[int, str]:
     return {c: " - ".join(parts) for c, parts in labels.items()}
 
 
+def _split_rows(table) -> tuple[list, list]:
+    """Header rows (``<thead>``, else a first row of ``<th>`` only) and body rows."""
+    thead = table.find("thead")
+    head_rows = thead.find_all("tr", recursive=False) if thead else []
+    body_rows = [tr for tr in table.find_all("tr") if tr.find_parent("thead") is None]
+    if not head_rows and body_rows and not body_rows[0].find("td"):
+        head_rows, body_rows = body_rows[:1], body_rows[1:]
+    return head_rows, body_rows
+
+
 def _label_table(fragment: str) -> str:
     from bs4 import BeautifulSoup
 
@@ -79,11 +91,7 @@ def _label_table(fragment: str) -> str:
     table = soup.find("table")
     if table is None:
         return fragment
-    thead = table.find("thead")
-    head_rows = thead.find_all("tr", recursive=False) if thead else []
-    body_rows = [tr for tr in table.find_all("tr") if tr.find_parent("thead") is None]
-    if not head_rows and body_rows and not body_rows[0].find("td"):
-        head_rows, body_rows = body_rows[:1], body_rows[1:]
+    head_rows, body_rows = _split_rows(table)
     labels = _column_labels(head_rows)
     for row in _grid(body_rows):
         for c, cell in row:
@@ -91,6 +99,98 @@ def _label_table(fragment: str) -> str:
             if label and not cell.has_attr("data-label"):
                 cell["data-label"] = label
     return f'<div class="leher-table-wrap">{soup.decode(formatter="minimal")}</div>'
+
+
+#: column name in a downloaded table for a row-header column that has no name
+ROW_HEADER = "Item"
+_HEAD_OR_TABLE = re.compile(r"<h([1-4])\b[^>]*>(.*?)</h\1>|<table\b.*?</table>", re.S | re.I)
+
+
+def table_cells(fragment: str) -> tuple[list[str], list[list[str]]]:
+    """``(columns, rows)`` of an HTML table as a reader sees it.
+
+    Columns are the header texts of each column joined over the header rows (a row
+    header column without a name is called :data:`ROW_HEADER`); a cell spanning rows is
+    repeated in each of them.
+
+    Examples
+    --------
+    >>> table_cells("<table><thead><tr><th>Block</th><th>Share</th></tr></thead>"
+    ...             "<tbody><tr><td>Bisfi</td><td>&lt;5</td></tr></tbody></table>")
+    (['Block', 'Share'], [['Bisfi', '<5']])
+    """
+    from bs4 import BeautifulSoup
+
+    table = BeautifulSoup(fragment, "html.parser").find("table")
+    if table is None:
+        return [], []
+    head_rows, body_rows = _split_rows(table)
+    labels = _column_labels(head_rows)
+    grid: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(_grid(body_rows)):
+        for c, cell in row:
+            text = " ".join(cell.get_text(" ", strip=True).split())
+            for dr in range(_span(cell, "rowspan")):
+                for dc in range(_span(cell, "colspan")):
+                    grid[(r + dr, c + dc)] = text
+    ncols = max([c + 1 for _, c in grid] + [c + 1 for c in labels] + [0])
+    columns = [labels.get(c) or ROW_HEADER for c in range(ncols)]
+    rows = [[grid.get((r, c), "") for c in range(ncols)] for r in range(len(body_rows))]
+    return columns, rows
+
+
+def table_csv(fragment: str) -> str:
+    """The table as CSV text (formula-like cells neutralised by
+    :func:`leheranalysis.textsafe.neutralise`; write it as UTF-8 with BOM)."""
+    import csv
+    import io as io_mod
+
+    from leheranalysis.textsafe import neutralise
+
+    columns, rows = table_cells(fragment)
+    buf = io_mod.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([neutralise(c) for c in columns])
+    writer.writerows([neutralise(c) for c in row] for row in rows)
+    return buf.getvalue()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "table"
+
+
+def tables_with_downloads(html: str, folder: str) -> tuple[str, dict[str, str]]:
+    """Label every table (see :func:`label_tables`) and link a CSV download under it.
+
+    Each table is named after the heading above it (``03-headline-table.csv``, numbered in
+    page order). Returns the new HTML and ``{file name: CSV text}``; the links point to
+    ``<folder>/<file name>``. The CSV holds exactly the cells the table shows, so
+    suppressed counts stay suppressed.
+    """
+    files: dict[str, str] = {}
+    heading = ""
+
+    def sub(m: re.Match) -> str:
+        nonlocal heading
+        if m.group(1):
+            heading = re.sub(r"<[^>]+>", "", m.group(2)).replace("\u00b6", "").strip()
+            return m.group(0)
+        name = f"{len(files) + 1:02d}-{_slug(heading)}.csv"
+        files[name] = table_csv(m.group(0))
+        href = f"{folder}/{name}"
+        link = (
+            f'<p class="leher-downloads"><a href="{_escape(href)}" download>Download this table '
+            f"(CSV)</a></p>"
+        )
+        return _label_table(m.group(0)) + link
+
+    return _HEAD_OR_TABLE.sub(sub, html), files
+
+
+def _escape(text: str) -> str:
+    import html as html_mod
+
+    return html_mod.escape(text, quote=True)
 
 
 def label_tables(html: str) -> str:
@@ -158,4 +258,14 @@ def compact_images(html: str) -> str:
     return _IMG.sub(_compact_img, html)
 
 
-__all__ = ["PAN_HINT", "READABLE_SCALE", "compact_images", "compact_png", "label_tables"]
+__all__ = [
+    "PAN_HINT",
+    "READABLE_SCALE",
+    "ROW_HEADER",
+    "compact_images",
+    "compact_png",
+    "label_tables",
+    "table_cells",
+    "table_csv",
+    "tables_with_downloads",
+]

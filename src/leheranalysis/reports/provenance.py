@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,21 @@ def declare_synthetic(synthetic: bool = True) -> None:
     _display({"sources": [], "synthetic": bool(synthetic)})
 
 
+def declare_key_numbers(numbers: Sequence[tuple[str, str]]) -> None:
+    """Declare, from inside a report notebook, its key numbers for the reader's index page.
+
+    Parameters
+    ----------
+    numbers : sequence of (str, str)
+        Two or three ``(value, what it counts)`` pairs in the reader's words, e.g.
+        ``("61 of 63", "villages matched to the official village list")``. Counts of
+        sensitive issues must already be suppressed. A later declaration replaces an
+        earlier one; at most three are shown.
+    """
+    pairs = [[str(value), str(label)] for value, label in numbers][:3]
+    _display({"sources": [], "synthetic": False, "key_numbers": pairs})
+
+
 def _display(payload: dict[str, Any]) -> None:
     try:
         from IPython import get_ipython
@@ -183,15 +199,18 @@ def _display(payload: dict[str, Any]) -> None:
 
 
 def collect_declarations(nb) -> dict[str, Any]:
-    """Gather the notebook's :func:`declare_source` / :func:`declare_synthetic` outputs.
+    """Gather the notebook's :func:`declare_source` / :func:`declare_synthetic` /
+    :func:`declare_key_numbers` outputs.
 
     Returns
     -------
     dict
-        ``sources`` (list of dicts, de-duplicated by name) and ``synthetic`` (bool).
+        ``sources`` (list of dicts, de-duplicated by name), ``synthetic`` (bool) and
+        ``key_numbers`` (the last declared ``[value, label]`` pairs).
     """
     sources: dict[str, dict] = {}
     synthetic = False
+    key_numbers: list[list[str]] = []
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             payload = out.get("data", {}).get(PROVENANCE_MIME)
@@ -202,7 +221,9 @@ def collect_declarations(nb) -> dict[str, Any]:
             synthetic = synthetic or bool(payload.get("synthetic"))
             for src in payload.get("sources", []):
                 sources[src.get("name", "")] = src
-    return {"sources": list(sources.values()), "synthetic": synthetic}
+            if payload.get("key_numbers"):
+                key_numbers = [list(map(str, pair)) for pair in payload["key_numbers"]][:3]
+    return {"sources": list(sources.values()), "synthetic": synthetic, "key_numbers": key_numbers}
 
 
 def strip_declarations(nb) -> None:

@@ -113,6 +113,8 @@ class RunSummary:
     records: list[RunRecord]
     index: Path | None = None
     plans: list[str] = field(default_factory=list)
+    pdfs: list[Path] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[RunRecord]:
@@ -137,6 +139,8 @@ class RunSummary:
         lines += self.plans
         if self.index:
             lines.append(f"index: {self.index}")
+        lines.extend(f"pdf: {p}" for p in self.pdfs)
+        lines.extend(self.notices)
         return "\n".join(lines)
 
 
@@ -573,6 +577,7 @@ def execute_job(job: Job) -> RunRecord:
         declared = prov_mod.collect_declarations(nb)
         provenance["sources"] = declared["sources"]
         provenance["synthetic"] = bool(provenance["synthetic"] or declared["synthetic"])
+        provenance["key_numbers"] = declared["key_numbers"]
         error = locate_error(nb) if exc is not None else None
     record = RunRecord(
         district=job.district,
