@@ -7,6 +7,7 @@ import textwrap
 import pandas as pd
 import pytest
 
+from leheranalysis import config
 from leheranalysis.codebook import INDICATOR_FIELDS, load_codebook, parse_codebook
 from leheranalysis.errors import CodebookError, LeherError, UnknownNameError
 
@@ -414,3 +415,83 @@ def test_bad_yaml_and_missing_file(tmp_path):
     p.write_text(textwrap.dedent(BASE).replace("min: 1, max: 5", "min: 9, max: 5"), "utf-8")
     with pytest.raises(CodebookError, match=r"cb.yaml: indicator 'b_score', field 'min'"):
         load_codebook(p)
+
+
+# ------------------------------------------------------------------ reader labels
+def test_every_village_indicator_has_a_reader_label_agreeing_with_its_direction():
+    from leheranalysis.codebook import reader_label_agrees
+
+    cb = load_codebook()
+    village = cb.indicators[cb.indicators["instrument"] == "village"]
+    assert set(cb.reader_labels) == set(village.index)
+    for code, row in village.iterrows():
+        label = cb.reader_label(code)
+        assert reader_label_agrees(label, row["unit"], row["higher_is"]), (code, label)
+    assert cb.reader_label("vlcpc_exists").startswith("No ")
+    assert "did not meet" in cb.reader_label("vlcpc_met_quarter")
+    assert "under half" in cb.reader_label("helpline_1098_aware").lower()
+    assert "rated poor (1-2 of 5)" in cb.reader_label("awc_functioning")
+
+
+def test_a_reader_label_contradicting_its_direction_is_refused(tmp_path):
+    text = (config.package_data("codebook.yaml")).read_text(encoding="utf-8")
+    bad = text.replace(
+        'vlcpc_exists: "No Village Level Child Protection Committee (VLCPC)"',
+        'vlcpc_exists: "Village Level Child Protection Committee exists"',
+    )
+    assert bad != text
+    path = tmp_path / "codebook.yaml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(CodebookError, match=r"reader_labels 'vlcpc_exists'.*contradicts.*yesno"):
+        load_codebook(path)
+
+
+def _label_counts(label: str, value: float) -> bool:
+    """Whether a village answer is what the reader label describes (read from its words)."""
+    low = label.casefold()
+    if low.startswith("no ") or " did not " in f" {low} ":
+        return value == 0
+    if "under half" in low:
+        return value < 50
+    if "rated poor (1-2" in low:
+        return value <= 2
+    return value > 0  # the issue itself: counted, named or said yes
+
+
+def test_the_share_shown_is_the_share_the_reader_label_describes():
+    """Headline table: the villages counted under a reader label are those whose answer
+    the label describes (decided from the label's words, not from the indicator)."""
+    from leheranalysis import findings
+    from leheranalysis.indicators import share_of_villages_reporting
+
+    cb = load_codebook()
+    village = cb.indicators[cb.indicators["instrument"] == "village"]
+    family_group = {"cg": "cg_girls_10_14", "ag": "ag_women"}
+    rows = []
+    for code, ind in village.iterrows():
+        fam = next(f for f in ind["groups"] if f in family_group)
+        lo, hi = float(ind["min"]), float(ind["max"] if ind["max"] is not None else 10)
+        values = {
+            "yesno": [0, 1, 1, 0, 1, 1, 1, 0, 1, 1],
+            "score": [1, 2, 3, 4, 5, 5, 4, 2, 3, 5],
+            "share": [10, 49, 50, 80, 100, 30, 60, 70, 90, 20],
+        }.get(ind["unit"], [0, 3, 0, 1, 7, 0, 0, 2, 0, 5])
+        values = [min(max(v, lo), hi) for v in values]
+        for vid, v in enumerate(values, start=1):
+            rows.append(
+                {"block_id": 1, "block_name": "Bisfi", "village_id": vid, "instrument": "village",
+                 "group": family_group[fam], "indicator": code, "value": float(v)}
+            )  # fmt: skip
+    obs = pd.DataFrame(rows)
+    shares = share_of_villages_reporting(obs, cb, by="district", kinds=("children", "adults"))
+    table = findings.headline_table(shares, cb, kinds=("children", "adults"))
+    for code, ind in village.iterrows():
+        label = cb.reader_label(code)
+        sub = obs[obs["indicator"] == code]
+        expected = int(sum(_label_counts(label, v) for v in sub["value"]))
+        kind = "Children's groups" if sub["group"].iloc[0].startswith("cg") else "Adult groups"
+        cell = table.loc[(cb.domains.at[ind["domain"], "label"], label), (kind, "Villages")]
+        if ind["sensitive"] and 1 <= expected <= 4:
+            assert cell.startswith("<5"), (code, cell)
+        else:
+            assert cell == f"{expected} of 10", (code, label, cell)

@@ -82,7 +82,7 @@ def test_headline_table_formats_cells_and_suppresses_sensitive_small_counts(two_
     t = cmpmod.headline_table(s)
     assert list(t.columns) == ["Alpha", "Beta"]
     assert t.index.names == ["Issue", "Reported by"]
-    assert t.loc[("Out-of-school children aged 6-14", "Children's groups"), "Alpha"] == (
+    assert t.loc[("Out-of-school children aged 6-14 reported", "Children's groups"), "Alpha"] == (
         f"67{NBSP}% (2/3)"
     )
     # sensitive issue: 1 village of 3 is hidden, share too; zero stays visible

@@ -327,7 +327,7 @@ def _shares():
 
 def test_headline_table_formats_and_suppresses(cb):
     t = f.headline_table(_shares(), cb)
-    key = ("Education and labour", "Out-of-school children aged 6-14")
+    key = ("Education and labour", "Out-of-school children aged 6-14 reported")
     assert t.loc[key, ("Children's groups", "Share")] == "61 %"
     assert t.loc[key, ("Children's groups", "95 % CI")] == "49-72 %"
     assert t.loc[key, ("Children's groups", "Villages")] == "38 of 62"
@@ -361,7 +361,7 @@ def test_headline_from_indicator_tables(cb):
     )
     shares = ind.share_of_villages_reporting(obs, cb)
     t = f.headline_table(shares, cb)
-    row = t.loc[("Education and labour", "Out-of-school children aged 6-14")]
+    row = t.loc[("Education and labour", "Out-of-school children aged 6-14 reported")]
     assert row[("Children's groups", "Villages")] == "1 of 2"
     assert row[("Children's groups", "Share")] == "50 %"
     blk = f.headline_table(shares, cb, block_id=1)
@@ -916,7 +916,7 @@ def test_headline_table_share_never_rounds_to_all(cb):
     oosc = (sh["indicator"] == "oosc_6_14") & (sh["kind"] == "children")
     sh.loc[oosc, ["n_reported", "n_villages", "share"]] = [249, 250, 249 / 250]
     t = f.headline_table(sh, cb)
-    key = ("Education and labour", "Out-of-school children aged 6-14")
+    key = ("Education and labour", "Out-of-school children aged 6-14 reported")
     assert t.loc[key, ("Children's groups", "Share")] == "99 %"
 
 

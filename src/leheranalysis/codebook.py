@@ -146,6 +146,9 @@ class Codebook:
         The library of standard activities: ``code``, ``label``.
     glossary : pandas.DataFrame
         Abbreviations and method terms: ``term``, ``expansion``, ``definition``.
+    reader_labels : dict of str to str
+        Village indicator -> what its share of villages "reporting" counts, in the
+        reader's words (see :meth:`reader_label`); empty when the section is absent.
     """
 
     version: str
@@ -171,6 +174,7 @@ class Codebook:
         default_factory=lambda: pd.DataFrame(columns=["term", "expansion", "definition"]),
         compare=False,
     )
+    reader_labels: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __repr__(self) -> str:
         n_village = int((self.indicators["instrument"] == "village").sum())
@@ -317,6 +321,22 @@ class Codebook:
             return self.responses_hi.get(code, "")
         names = [*self.indicators.index, *self.groups.index, *self.ranking_issues["code"]]
         raise UnknownNameError("code", code, _close(code, [*names, *answers]))
+
+    def reader_label(self, code: str) -> str:
+        """What the share of villages reporting an indicator counts, in the reader's words.
+
+        ``"No Village Level Child Protection Committee (VLCPC)"`` for ``vlcpc_exists``:
+        the villages counted are those where a group said there is none. Falls back to
+        the indicator's label when the codebook has no reader label for it.
+
+        Raises
+        ------
+        UnknownNameError
+            If ``code`` is not an indicator.
+        """
+        if code not in self.indicators.index:
+            raise UnknownNameError("indicator", code, _close(code, self.indicators.index))
+        return self.reader_labels.get(code) or str(self.indicators.at[code, "label"])
 
     def label(self, code: str) -> str:
         """Label of an indicator, group, domain or ranking issue code."""
@@ -555,7 +575,81 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         secondary_years=years,
         responses_hi=responses_hi,
         **_plan_sections(doc, indicators, ranking_issues, groups, fail),
+        reader_labels=_reader_labels(doc, indicators, fail),
     )
+
+
+def reader_label_agrees(label: str, unit: str, higher_is: str) -> bool:
+    """Whether a reader label says what an indicator's share of villages counts.
+
+    Where higher is better, the villages counted are those with the bad answer, so the
+    label must say so (a yes/no: no / not / did not; a score: rated poor; a share: under
+    half); where higher is worse, the label names the issue itself and is not negated.
+
+    Examples
+    --------
+    >>> reader_label_agrees("No VLCPC", "yesno", "better")
+    True
+    >>> reader_label_agrees("VLCPC met in the last quarter", "yesno", "better")
+    False
+    >>> reader_label_agrees("Teachers rated poor (1-2 of 5)", "score", "better")
+    True
+    >>> reader_label_agrees("Births not registered", "count", "worse")
+    True
+    >>> reader_label_agrees("No child marriage reported", "count", "worse")
+    False
+    """
+    low = f" {' '.join(label.casefold().split())} "
+    bad_answer = {
+        "yesno": (" no ", " not ", " did not ", " never "),
+        "score": (" rated poor ",),
+        "share": (" under half ",),
+    }
+    if higher_is == "better":
+        return any(w in low for w in bad_answer.get(unit, ()))
+    negated = low.startswith((" no ", " not ", " never ")) or any(
+        w in low for w in (" did not ", " under half ", " rated poor ")
+    )
+    return not negated
+
+
+def _reader_labels(doc: Mapping, indicators: pd.DataFrame, fail) -> dict[str, str]:
+    """The optional ``reader_labels`` section: one per village indicator, each agreeing
+    with its indicator's direction (:func:`reader_label_agrees`)."""
+    raw = doc.get("reader_labels") or {}
+    if not isinstance(raw, Mapping):
+        raise fail("section 'reader_labels' must be a mapping of indicator code to label")
+    out: dict[str, str] = {}
+    for code, label in raw.items():
+        if code not in indicators.index:
+            hint = _close(str(code), indicators.index)
+            raise fail(
+                f"reader_labels: unknown indicator {code!r}"
+                + (f" (did you mean {', '.join(hint)}?)" if hint else "")
+            )
+        if not isinstance(label, str) or not label.strip():
+            raise fail(f"reader_labels {code!r}: must be a non-empty string")
+        unit, higher = indicators.at[code, "unit"], indicators.at[code, "higher_is"]
+        if not reader_label_agrees(label, unit, higher):
+            raise fail(
+                f"reader_labels {code!r}: {label!r} contradicts the indicator's direction "
+                f"({unit}, higher is {higher}): the share counts villages where "
+                + (
+                    "the answer was bad (say no / not / under half / rated poor)"
+                    if higher == "better"
+                    else "the issue was reported (no negation)"
+                )
+            )
+        out[str(code)] = label.strip()
+    if out:
+        missing = [
+            c for c in indicators.index[indicators["instrument"] == "village"] if c not in out
+        ]
+        if missing:
+            raise fail(
+                f"reader_labels: no reader label for village indicator(s) {', '.join(missing)}"
+            )
+    return out
 
 
 def _code_list(doc: Mapping, key: str, fields: tuple[str, ...], fail) -> pd.DataFrame:

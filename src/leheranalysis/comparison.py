@@ -370,10 +370,8 @@ def data_status(data: DistrictsData, districts: Sequence[str] | None = None) -> 
 
 # ------------------------------------------------------------------- headline shares
 def _issue_label(cb: Codebook, code: str) -> str:
-    label = str(cb.indicator(code)["label"])
-    for suffix in (" (score 1-5)", " (%)"):
-        label = label.removesuffix(suffix)
-    return label
+    """What the share of villages counts (the codebook's reader label, e.g. "No VLCPC")."""
+    return cb.reader_label(code)
 
 
 def headline_shares(

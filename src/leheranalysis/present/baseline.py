@@ -94,7 +94,8 @@ def headline_table(
     Returns
     -------
     pandas.DataFrame
-        Index (``Domain``, ``Issue``); column MultiIndex (kind label, ``Share`` /
+        Index (``Domain``, ``Issue``: the codebook's reader label, what the share counts);
+        column MultiIndex (kind label, ``Share`` /
         ``95 % CI`` / ``Villages``), e.g. ``61 %``, ``49-72 %``, ``38 of 62``. ``-`` where
         the kind is not asked about the issue. For sensitive indicators 1-4 reporting
         villages show as ``<5 of N`` (``<5`` alone when fewer than 5 villages were
@@ -114,7 +115,7 @@ def headline_table(
     codes = [c for c in cb.indicators.index if c in set(sel["indicator"])]
     index = pd.MultiIndex.from_tuples(
         [
-            (str(cb.domains.at[cb.indicators.at[c, "domain"], "label"]), _indicator_label(c, cb))
+            (str(cb.domains.at[cb.indicators.at[c, "domain"], "label"]), cb.reader_label(c))
             for c in codes
         ],
         names=["Domain", "Issue"],
@@ -184,6 +185,10 @@ def headline_sentences(
         hide = _suppressed_mask(sel, "n_reported", cb)
         for (_, row), secret in zip(sel.iterrows(), hide, strict=True):
             text = headline(shares, row["indicator"], kind, block_id=block_id, codebook=cb)
+            if cb.indicators.at[row["indicator"], "higher_is"] == "better":
+                # the villages counted gave the bad answer: say it in the reader's words
+                label = cb.reader_label(row["indicator"])
+                text = f"{text.split(' reported ', 1)[0]}: {label[:1].lower()}{label[1:]}."
             if secret:
                 subject, _, rest = text.partition(" in ")
                 issue = rest.split(" reported ", 1)[1]
