@@ -34,7 +34,7 @@ from leheranalysis import findings as f
 from leheranalysis import plotting
 from leheranalysis.codebook import load_codebook
 from leheranalysis.processed import load_processed
-from leheranalysis.reports import declare_source, declare_synthetic
+from leheranalysis.reports import declare_key_numbers, declare_source, declare_synthetic
 
 plotting.use_style()
 cb = load_codebook()
@@ -63,6 +63,16 @@ else:
 SOURCE = "District Need Assessment" + (" (SYNTHETIC)" if synthetic else "")
 
 # %% [markdown]
+# ## Summary
+
+# %%
+summary, key_numbers = f.quality_summary(
+    p.observations, p.villages, p.match_report, p.cleaning_log, cb
+)
+display(Markdown(summary))
+declare_key_numbers(key_numbers)
+
+# %% [markdown]
 # ## Is this real data?
 
 # %%
@@ -78,7 +88,13 @@ else:
     display(Markdown("The inputs are filled DNA workbooks collected in the field."))
 
 # %% [markdown]
-# ## Inputs and their checksums
+# ## Technical annex
+#
+# The details behind the summary, for analysts and for reviewers who want to check:
+# the input files, validation, every automatic change, the village name matching, the
+# missing answers and the collation template.
+#
+# ### Inputs and their checksums
 #
 # The files ingestion read. The SHA-256 checksum identifies each file exactly: the same
 # checksum means the very same file, so any number in these reports can be traced back
@@ -92,7 +108,7 @@ else:
     display(f.styled(inputs, index=False))
 
 # %% [markdown]
-# ### About this processing run
+# #### About this processing run
 #
 # When and with which versions of the codebook and software the processed tables were
 # built, and how many rows were written.
@@ -101,7 +117,7 @@ else:
 display(f.styled(f.run_facts(p.manifest), index=False))
 
 # %% [markdown]
-# ## Validation
+# ### Validation
 #
 # Ingestion checks every cell against the codebook (types, ranges, yes/no answers,
 # known blocks, villages and groups). The processed tables are written only when no
@@ -123,13 +139,13 @@ else:
     display(f.styled(counts, index=False))
 
 # %% [markdown]
-# ## Cleaning log
+# ### Cleaning log
 #
 # Every automatic change ingestion made (a number typed as text, extra spaces, a "NA"
 # mark, yes/no stored as 1/0, ...) is logged with the old and new value. Raw files are
 # never modified.
 #
-# ### Changes by rule
+# #### Changes by rule
 
 # %%
 by_rule = f.cleaning_by_rule(p.cleaning_log)
@@ -142,7 +158,7 @@ else:
     display(f.styled(by_rule, index=False))
 
 # %% [markdown]
-# ### Changes by file and sheet
+# #### Changes by file and sheet
 #
 # Where the changes were made: one row per file and sheet, one column per rule.
 
@@ -154,7 +170,7 @@ else:
     display(f.styled(by_sheet))
 
 # %% [markdown]
-# ### Examples
+# #### Examples
 #
 # A few logged changes of each rule, so a reviewer can see what each rule does. Personal
 # data is never shown: removed values appear as "[removed]", values of sensitive
@@ -171,7 +187,7 @@ else:
     display(f.styled(examples, index=False))
 
 # %% [markdown]
-# ## Village name matching
+# ### Village name matching
 #
 # Field teams write village names by hand. Each name is matched to the official village
 # list (PMGSY habitations; the invented village list for synthetic geography) within its
@@ -184,7 +200,7 @@ else:
     display(f.styled(f.match_status_counts(p.match_report), index=False))
 
 # %% [markdown]
-# ### Names that were not written exactly
+# #### Names that were not written exactly
 #
 # Names matched after normalising spelling, through the alias list or by closest
 # spelling (fuzzy), and any ambiguous or unmatched names, one row per written form.
@@ -198,14 +214,14 @@ else:
     display(f.styled(exceptions, index=False))
 
 # %% [markdown]
-# ## Missing answers
+# ### Missing answers
 #
 # Each programme village is expected to give an answer for every indicator from each
 # respondent group the codebook asks (the four children's groups, the two adult groups,
 # and the teacher, Anganwadi worker and ASHA). An answer is missing when the cell was
 # blank, marked "not available", or the group did not meet.
 #
-# ### Missingness by indicator and respondent group (figure)
+# #### Missingness by indicator and respondent group (figure)
 
 # %%
 miss = f.missingness(p.observations, p.villages, cb)
@@ -225,7 +241,7 @@ else:
     f.show_figure(fig, caption)
 
 # %% [markdown]
-# ### Missingness by indicator and respondent group (table)
+# #### Missingness by indicator and respondent group (table)
 #
 # The same shares as a table; "-" where the group is not asked about the indicator, and
 # the share over all groups in the last column.
@@ -237,7 +253,7 @@ else:
     display(f.styled(f.missingness_table(miss)))
 
 # %% [markdown]
-# ## Collation template against Part I
+# ### Collation template against Part I
 #
 # The collation template copies, for each village and indicator, the value of the
 # children's groups, the adult groups and each duty bearer. The table compares each

@@ -48,7 +48,7 @@ from leheranalysis.codebook import load_codebook
 from leheranalysis.comparison import caveat_block
 from leheranalysis.present import planning as pp
 from leheranalysis.processed import load_processed
-from leheranalysis.reports import declare_source, declare_synthetic
+from leheranalysis.reports import declare_key_numbers, declare_source, declare_synthetic
 
 plotting.use_style()
 cb = load_codebook()
@@ -484,6 +484,9 @@ if why is None or why.empty:
     display(Markdown("*No priority village.*"))
 else:
     display(f.styled(why, index=False))
+
+# %%
+declare_key_numbers(f.baseline_key_numbers(shares, cb, result.villages if result else None))
 
 # %% [markdown]
 # ### Blocks

@@ -213,6 +213,7 @@ else:
 # %%
 distances = geo.nearest_facility_distances(p.villages, gaz.facilities)
 display(vm.distance_summary(distances).set_index("Nearest").style.format(precision=1, na_rep="-"))
+reports.declare_key_numbers(vm.distance_key_numbers(distances))
 
 # %% [markdown]
 # The distances as maps: each panel shows one kind of facility and colours the

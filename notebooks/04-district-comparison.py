@@ -208,6 +208,7 @@ if not cmp.empty:
 # %%
 if not cmp.empty and district in set(cmp["district"]):
     display(comparison.nfhs_district_table(cmp, district))
+    reports.declare_key_numbers(comparison.nfhs_key_numbers(cmp, district))
 else:
     display(Markdown(f"_No data: {district} is not in the NFHS-5 district fact sheets._"))
 

@@ -439,3 +439,11 @@ def test_a_district_folder_is_found_by_any_spelling(tmp_path):
     assert store.district_folder("Nagaon", base=root) == root / "nowgaon"
     assert store.district_folder("Nowgaon", base=root) == root / "nowgaon"
     assert store.district_folder("Sivasagar", base=root) == root / "sivasagar"  # no data
+
+
+def test_nfhs_key_numbers_for_the_index(five):
+    assert cmpmod.nfhs_key_numbers(five, "Madhubani") == [
+        ("39.2 %", "women 20-24 married before 18 (NFHS-5; Bihar 40.8 %, India 23.3 %)"),
+        ("81.1 %", "under-5 births registered (NFHS-5; Bihar 75.6 %, India 89.1 %)"),
+    ]
+    assert cmpmod.nfhs_key_numbers(five, "Nowhere") == []

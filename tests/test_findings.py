@@ -968,3 +968,43 @@ def test_figure_bundle_carries_alt_text_into_the_html():
 
     assert base64.b64decode(data["image/png"])[:4] == b"\x89PNG"
     assert meta == {"image/png": {"alt": "Share of villages reporting <5 & more"}}
+
+
+def test_quality_summary_paragraph_and_key_numbers(cb):
+    villages = pd.DataFrame({"village_id": [1, 2, 3, 4]})
+    obs = pd.DataFrame(
+        [
+            {"instrument": "village", "village_id": v, "group": g, "indicator": "vlcpc_exists",
+             "value": 1.0}
+            for v in (1, 2, 3, 4)
+            for g in ("ag_women", "ag_men", "aww")
+            if not (g == "aww" and v == 4)
+        ]
+    )  # fmt: skip
+    match = pd.DataFrame(
+        {
+            "written_block": ["Bisfi"] * 5,
+            "written_village": ["Simri", "simri ", "Rampur", "Rampura", "Nowhere"],
+            "status": ["exact", "normalised", "exact", "fuzzy", "unmatched"],
+            "village_id": [1, 1, 2, 3, None],
+        }
+    )
+    log = pd.DataFrame({"rule": ["trim", "trim", "text_to_number", "yes_no", "free_text_removed"]})
+    text, keys = f.quality_summary(obs, villages, match, log, cb)
+    miss = f.missingness(obs, villages, cb)
+    expected = int(miss["n_expected"].sum())
+    given = f.fmt_share(11, expected)
+    assert (
+        f"**Completeness**: 11 of {expected:,} expected village answers were given ({given})"
+        in text
+    )
+    assert "(100 % of villages without an answer)" in text  # the least complete, named
+    assert "3 of 4 programme villages were found in the official village list" in text
+    assert "2 written names differed" in text and "1 by closest spelling" in text
+    assert "1 name could not be matched" in text
+    assert "corrected 3 values, mostly spaces removed" in text and "2 other changes" in text
+    assert keys == [
+        (given, "of the expected village answers were given"),
+        ("3 of 4", "programme villages matched to the official list"),
+        ("3", "values corrected automatically, each logged"),
+    ]

@@ -57,6 +57,7 @@ from leheranalysis.findings import fmt_pct
 from leheranalysis.village_maps import analysis_observations
 
 __all__ = [
+    "nfhs_key_numbers",
     "DNA_DISTRICTS",
     "canonical_name",
     "compared_districts",
@@ -838,6 +839,44 @@ def nfhs_district_table(cmp: pd.DataFrame, district: str) -> pd.DataFrame:
     }  # fmt: skip
     out = pd.DataFrame(rows, index=list(g["label"] + g["unit"].map(_unit_suffix)))
     out.index.name = "Indicator"
+    return out
+
+
+def nfhs_key_numbers(
+    cmp: pd.DataFrame,
+    district: str,
+    codes: Sequence[str] = ("child_marriage", "birth_registration"),
+) -> list[tuple[str, str]]:
+    """Key numbers of the comparison report for the index page: the district's NFHS-5
+    value of each of ``codes`` with its state's and India's in the label.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(value, what it counts)``, e.g. ``("39.2 %", "women 20-24 married before 18
+        (NFHS-5; Bihar 40.8 %, India 23.3 %)")``; empty when the district has no NFHS-5 row.
+    """
+    g = cmp[cmp["district"] == district] if len(cmp) else cmp
+    out = []
+    for code in codes:
+        row = g[g["code"] == code]
+        if row.empty or pd.isna(row["district_nfhs5"].iloc[0]):
+            continue
+        r = row.iloc[0]
+        unit = str(r["unit"])
+        label = str(r["label"])
+        pct = " %" if unit == "%" else ""
+
+        def val(v: Any, unit: str = unit, pct: str = pct) -> str:
+            return format_value(v, unit) + ("" if pd.isna(v) else pct)
+
+        out.append(
+            (
+                val(r["district_nfhs5"]),
+                f"{label[:1].lower()}{label[1:]} (NFHS-5; {r['state']} "
+                f"{val(r['state_nfhs5'])}, India {val(r['india_nfhs5'])})",
+            )
+        )
     return out
 
 

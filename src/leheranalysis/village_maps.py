@@ -50,6 +50,7 @@ __all__ = [
     "SHORT_LABELS",
     "DISTANCE_LABELS",
     "FAR_KM",
+    "distance_key_numbers",
     "ProgrammeGeography",
     "load_geography",
     "programme_geography",
@@ -360,6 +361,31 @@ def distance_summary(distances: pd.DataFrame, far_km: float = FAR_KM) -> pd.Data
             }
         )
     return pd.DataFrame(rows)
+
+
+def distance_key_numbers(distances: pd.DataFrame, far_km: float = FAR_KM) -> list[tuple[str, str]]:
+    """Key numbers of the map report for the index page: programme villages mapped, and
+    for each facility kind with distances the villages farther than ``far_km`` (at most
+    three pairs).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"village_id": [1, 2, 3], "secondary_school": [0.5, 7.0, 6.5]})
+    >>> distance_key_numbers(d)  # doctest: +NORMALIZE_WHITESPACE
+    [('3', 'programme villages mapped'),
+     ('2 of 3', 'villages farther than 5 km from the nearest secondary school')]
+    """
+    out = [(str(int(distances["village_id"].nunique())), "programme villages mapped")]
+    for row in distance_summary(distances, far_km).to_dict("records")[:2]:
+        if row["Villages"]:
+            out.append(
+                (
+                    f"{row[f'Farther than {far_km:g} km']} of {row['Villages']}",
+                    f"villages farther than {far_km:g} km from the nearest "
+                    f"{row['Nearest'][:1].lower()}{row['Nearest'][1:]}",
+                )
+            )
+    return out[:3]
 
 
 def distance_maps(

@@ -42,6 +42,7 @@ from leheranalysis.present.kit import (
 from leheranalysis.privacy import suppress_small
 
 __all__ = [
+    "baseline_key_numbers",
     "headline_table",
     "headline_sentences",
     "ranking_table",
@@ -954,3 +955,46 @@ def plot_sensitivity(sensitivity: pd.DataFrame):
     _title(ax, f"{top} moves village ranks most", "Variance-based sensitivity of the village ranks")
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------- 02: index key numbers
+def baseline_key_numbers(
+    shares: pd.DataFrame | None,
+    codebook: Codebook | None = None,
+    villages: pd.DataFrame | None = None,
+    code: str = "cpvi",
+) -> list[tuple[str, str]]:
+    """Key numbers of the baseline findings for the index page.
+
+    The issue reported in the most villages by children's groups and by adult groups
+    (sensitive issues left out, so no small count can show), and the number of priority
+    villages of the vulnerability index (``CPVIResult.villages``).
+
+    Returns
+    -------
+    list of (str, str)
+        ``(value, what it counts)`` pairs, at most three.
+    """
+    cb = _cb(codebook)
+    out: list[tuple[str, str]] = []
+    if shares is not None and len(shares):
+        sens = sensitive_codes(cb)
+        dist = shares[(shares["scope"] == "district") & ~shares["indicator"].isin(sens)]
+        order = {c: i for i, c in enumerate(cb.indicators.index)}
+        for kind in ("children", "adults"):
+            sel = dist[(dist["kind"] == kind) & (dist["n_villages"] > 0)].copy()
+            if sel.empty:
+                continue
+            sel["_o"] = sel["indicator"].map(order)
+            row = sel.sort_values(["share", "_o"], ascending=[False, True]).iloc[0]
+            label = cb.reader_label(row["indicator"])
+            out.append(
+                (
+                    f"{int(row['n_reported'])} of {int(row['n_villages'])} villages",
+                    f"{KIND_LABELS.get(kind, kind)}: {label[:1].lower()}{label[1:]}",
+                )
+            )
+    if villages is not None and code in villages and "priority" in villages:
+        n = int(villages.loc[villages[code].notna(), "priority"].astype(bool).sum())
+        out.append((str(n), "priority villages, surely among the most vulnerable fifth"))
+    return out[:3]

@@ -42,6 +42,7 @@ __all__ = [
     "missingness_table",
     "plot_missingness",
     "collation_agreement",
+    "quality_summary",
 ]
 
 
@@ -670,3 +671,111 @@ def collation_agreement(
         }
     )
     return out[cols]
+
+
+# ------------------------------------------------------------- 01: summary for readers
+_MATCHED = ("exact", "normalised", "alias", "fuzzy")
+#: cleaning-log rules that record bookkeeping or privacy, not a corrected value
+_ROUTINE_RULES = (
+    "yes_no",
+    "free_text_removed",
+    "pii_removed",
+    "metadata_column_ignored",
+    "sheet_ignored",
+)
+
+
+def _lower_first(text: str) -> str:
+    """``Teacher`` -> ``teacher``; names and abbreviations (``ASHA``, ``Anganwadi``) kept."""
+    first = text.split(" ", 1)[0]
+    if first.isupper() or first in ("Anganwadi",):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
+
+
+def quality_summary(
+    observations: pd.DataFrame,
+    villages: pd.DataFrame,
+    match_report: pd.DataFrame,
+    cleaning_log: pd.DataFrame,
+    codebook: Codebook | None = None,
+) -> tuple[str, list[tuple[str, str]]]:
+    """The reader's summary of the data-quality report and its key numbers.
+
+    One paragraph on completeness (expected village answers given, the least complete
+    indicator and group), matching (programme villages found in the official list, names
+    matched automatically, names left unmatched) and corrections (automatic changes by
+    their most frequent kinds, raw files untouched).
+
+    Returns
+    -------
+    (str, list of (str, str))
+        The paragraph (Markdown) and three ``(value, what it counts)`` pairs for the index.
+    """
+    cb = _cb(codebook)
+    parts: list[str] = []
+    keys: list[tuple[str, str]] = []
+    miss = missingness(observations, villages, cb)
+    if len(miss):
+        expected, missing = int(miss["n_expected"].sum()), int(miss["n_missing"].sum())
+        given = fmt_share(expected - missing, expected)
+        worst = miss.sort_values("share_missing", ascending=False, kind="stable").iloc[0]
+        text = (
+            f"**Completeness**: {expected - missing:,} of {expected:,} expected village "
+            f"answers were given ({given})."
+        )
+        if worst["n_missing"] > 0:
+            text += (
+                f' The least complete is "{worst["label"]}" from the '
+                f"{_lower_first(str(worst['group_label']))} "
+                f"({fmt_pct(worst['share_missing'])} of villages "
+                "without an answer)."
+            )
+        parts.append(text)
+        keys.append((given, "of the expected village answers were given"))
+    n_vil = int(pd.Series(villages["village_id"]).nunique()) if len(villages) else 0
+    if len(match_report) and n_vil:
+        ok = match_report[match_report["status"].isin(_MATCHED)]
+        ids = set(ok["village_id"].dropna().astype(int))
+        found = len(ids & set(pd.Series(villages["village_id"]).astype(int)))
+        names = match_report[["written_block", "written_village", "status"]].drop_duplicates()
+        differ = int(names["status"].isin(("normalised", "alias", "fuzzy")).sum())
+        fuzzy = int((names["status"] == "fuzzy").sum())
+        left = int(names["status"].isin(("ambiguous", "unmatched")).sum())
+        text = (
+            f"**Matching**: {found} of {n_vil} programme villages were found in the official "
+            f"village list; {_plural(differ, 'written name')} differed from the official "
+            "spelling and were matched automatically"
+        )
+        text += f" ({fuzzy} by closest spelling: check them below)" if fuzzy else ""
+        text += (
+            f"; {_plural(left, 'name')} could not be matched."
+            if left
+            else "; no name was left unmatched."
+        )
+        parts.append(text)
+        keys.append((f"{found} of {n_vil}", "programme villages matched to the official list"))
+    routine = cleaning_log["rule"].isin(_ROUTINE_RULES) if len(cleaning_log) else []
+    fixes = cleaning_log[~routine] if len(cleaning_log) else cleaning_log
+    n_fix = len(fixes)
+    if n_fix:
+        top = fixes["rule"].value_counts().head(2)
+        kinds = " and ".join(
+            f"{CLEANING_RULES.get(rule, 'other changes')} ({n:,})" for rule, n in top.items()
+        )
+        text = f"**Corrections**: ingestion corrected {_plural(n_fix, 'value')}, mostly {kinds}"
+    else:
+        text = "**Corrections**: no value needed correcting"
+    n_routine = len(cleaning_log) - n_fix
+    if n_routine:
+        text += (
+            f"; {_plural(n_routine, 'other change')} were routine (yes/no answers stored "
+            "as 1/0, free text and personal data removed)"
+        )
+    parts.append(f"{text}. Each change is logged below; the raw files were not modified.")
+    keys.append((f"{n_fix:,}", "values corrected automatically, each logged"))
+    return " ".join(parts), keys
