@@ -110,9 +110,13 @@ display(
 # %% [markdown]
 # ## Map: the vulnerability index of each programme village
 #
-# Programme villages coloured by the Child Protection Vulnerability Index (0-100;
-# yellow = most vulnerable, dark purple = least), with block boundaries, secondary
-# schools, health centres (PHC/CHC) and panchayat offices inside the blocks.
+# Programme villages coloured by the Child Protection Vulnerability Index (0-100): the
+# darker the village, the more vulnerable; light yellow is the least vulnerable. The
+# priority villages (those whose whole rank interval lies in the most vulnerable fifth,
+# as in the baseline findings) are outlined in black and labelled with their rank and
+# name. Block boundaries, secondary schools, health centres (PHC/CHC) and panchayat
+# offices inside the blocks help to find one's way; the small map on the left shows where
+# the programme blocks lie in the district.
 
 # %%
 # the index as derived once for the district (any number of recomputations: the scores
@@ -138,13 +142,20 @@ geo.draw_village_map(
     values=index_by_village,
     facilities=gaz.facilities,
     title=f"{district}: vulnerability of the programme villages",
-    cmap="viridis",
-    value_label="Vulnerability index (0-100, higher = more vulnerable)",
+    cmap=plotting.PROBLEM,
+    value_label="Vulnerability index (0-100): darker = more vulnerable",
     credit=CREDIT,
 )
+priority = vm.priority_villages(index.villages) if index is not None else None
+if priority is not None and len(priority):
+    vm.label_priority_villages(ax, geog.blocks, cells, priority)
+if not gaz.synthetic:
+    vm.district_inset(ax, gaz.blocks, geog.blocks["block_id"])
 caption = (
     "Catchments of the habitations of the programme blocks; programme villages "
-    "coloured by the vulnerability index, others grey; facilities inside the blocks."
+    "coloured by the vulnerability index (darker = more vulnerable), others grey; "
+    "priority villages outlined and labelled with rank and name; facilities inside the "
+    "blocks; small map: the programme blocks (dark) in the district."
 )
 plotting.save_figure(
     fig,
@@ -182,14 +193,15 @@ else:
         values,
         titles=vm.indicator_titles(values.columns),
         ncols=2,
-        cmap="viridis",
+        cmap=plotting.PROBLEM,
         panel_size=vm.map_figsize(geog.blocks, width=5.6, extra_height=0.9),
         credit=CREDIT,
     )
     caption = (
-        "Programme villages coloured by the community's evidence: the largest count "
-        "any children's or adult group gave, per 1,000 children of the age band "
-        f"(village population x age share); violence at home: 1 = reported. {shares_note}"
+        "Programme villages coloured by the community's evidence (darker = more): the "
+        "largest count any children's or adult group gave, per 1,000 children of the age "
+        "band (village population x age share); violence at home: dark (1) = reported, "
+        f"light (0) = not reported. {shares_note}"
     )
     plotting.save_figure(
         fig,

@@ -252,3 +252,47 @@ def test_village_rates_use_the_district_age_shares(tables, monkeypatch):
     # a younger district has more children per head: lower rates by 30.76 / 34.7
     assert own.loc[1, "oosc_6_14"] == pytest.approx(national.loc[1, "oosc_6_14"] * 0.3076 / 0.347)
     assert "34.7 %" in note
+
+
+def test_priority_labels_name_exactly_the_priority_villages_without_colliding(synthetic):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    d = synthetic
+    block = d.blocks.iloc[[0]]
+    habs = d.villages[d.villages["block_id"] == block["block_id"].iloc[0]].head(12)
+    prog = habs.rename(columns={"name": "village_name"})[
+        ["village_id", "village_name", "block_id", "population", "geometry"]
+    ]
+    g = vm.programme_geography(d, block, prog)
+    cells = geo.catchments(g.habitations, g.blocks)
+    ranks = pd.DataFrame(
+        {
+            "village_id": prog["village_id"].to_numpy(),
+            "village_name": ["VILLAGE " + str(i).upper() for i in range(len(prog))],
+            "cpvi": np.linspace(90, 10, len(prog)),
+            "rank": np.arange(1, len(prog) + 1),
+            "priority": [True] * 5 + [False] * (len(prog) - 5),
+        }
+    )
+    prio = vm.priority_villages(ranks)
+    assert prio["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert prio["name"].tolist() == [f"Village {i}" for i in range(5)]  # one case for readers
+    fig, ax = plt.subplots(figsize=(6, 5))
+    geo.draw_village_map(
+        ax, g.blocks, cells, g.programme_ids, values=ranks.set_index("village_id")["cpvi"]
+    )
+    vm.district_inset(ax, d.blocks, block["block_id"])
+    texts = vm.label_priority_villages(ax, g.blocks, cells, prio)
+    fig.canvas.draw()
+    drawn = [a for a in ax.texts if a.get_gid() == vm.PRIORITY_LABEL_GID]
+    assert sorted(t.get_text() for t in drawn) == [f"{r} Village {r - 1}" for r in range(1, 6)]
+    assert [t.get_text() for t in texts] == [t.get_text() for t in drawn]
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in drawn]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), "priority labels collide"
+    plt.close(fig)

@@ -5,7 +5,8 @@
   kept as text.
 - Palettes are colour-blind safe: :data:`OKABE_ITO` (categorical, Okabe & Ito 2008),
   :data:`SEQUENTIAL` (``viridis``), :data:`SEQUENTIAL_ALT` (``cividis``) and
-  :data:`DIVERGING` (``PuOr``).
+  :data:`DIVERGING` (``PuOr``); :data:`PROBLEM` (reversed ``viridis``) is the one
+  palette of maps and heatmaps: darker means more of a problem.
 - :func:`save_figure` writes ``figures/<slug>/<name>.png`` (and ``.svg``) with the
   caption and source drawn under the plot and, for synthetic data, a "SYNTHETIC DATA"
   watermark and label.
@@ -54,6 +55,10 @@ OKABE_ITO_NAMES: dict[str, str] = dict(
     )
 )
 SEQUENTIAL = "viridis"
+#: the one sequential palette for "how much of a problem" on maps and heatmaps alike:
+#: reversed viridis, so darker always means more of a problem (more vulnerable, farther,
+#: more missing); colour-blind safe and readable in grey print
+PROBLEM = "viridis_r"
 SEQUENTIAL_ALT = "cividis"
 DIVERGING = "PuOr"
 NEUTRAL = "#BBBBBB"  # context features (e.g. non-programme villages on maps)
@@ -139,7 +144,7 @@ def sequential_cmap(name: str = SEQUENTIAL, n: int | None = None):
     """A colour-blind-safe sequential colour map (``viridis`` or ``cividis``)."""
     import matplotlib as mpl
 
-    if name not in (SEQUENTIAL, SEQUENTIAL_ALT, DIVERGING):
+    if name not in (SEQUENTIAL, SEQUENTIAL_ALT, DIVERGING, PROBLEM):
         raise ConfigError(
             f"colour map {name!r} is not one of the safe maps "
             f"{SEQUENTIAL}, {SEQUENTIAL_ALT}, {DIVERGING}"

@@ -41,8 +41,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from leheranalysis import geo
 from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.errors import IndicatorInputError
+from leheranalysis.present.kit import display_name
 from leheranalysis.processed import analysis_observations
 
 __all__ = [
@@ -51,6 +53,11 @@ __all__ = [
     "DISTANCE_LABELS",
     "FAR_KM",
     "distance_key_numbers",
+    "PRIORITY_LABEL_GID",
+    "display_name",
+    "district_inset",
+    "label_priority_villages",
+    "priority_villages",
     "ProgrammeGeography",
     "load_geography",
     "programme_geography",
@@ -395,11 +402,12 @@ def distance_maps(
     distances: pd.DataFrame,
     facilities: gpd.GeoDataFrame | None = None,
     panel_size: tuple[float, float] | None = None,
-    cmap: str = "viridis",
+    cmap: str = "viridis_r",
     ncols: int = 2,
     credit: str | None = None,
 ):
-    """One map per facility kind: programme villages coloured by the distance in km.
+    """One map per facility kind: programme villages coloured by the distance in km
+    (darker = farther, the palette :data:`leheranalysis.plotting.PROBLEM`).
 
     Panels on a grid of ``ncols`` columns; each shows the facilities of its kind only (drawn by
     :func:`leheranalysis.geo.draw_village_map`, on one common colour scale from 0 to
@@ -435,7 +443,8 @@ def distance_maps(
         geo.draw_village_map(
             ax, blocks, cells, programme_ids, values=dist[k], facilities=facilities,
             title=f"Distance to {_DISTANCE_TITLES.get(k, k.replace('_', ' '))}",
-            value_label="km (straight line)", vmin=0.0, vmax=vmax, label_blocks=False,
+            value_label="km (straight line): darker = farther", vmin=0.0, vmax=vmax,
+            label_blocks=False,
             credit=None, legend=True, cmap=cmap,
             facility_kinds={k: levels} if levels else {},
         )  # fmt: skip
@@ -477,3 +486,144 @@ def map_figsize(
         width = max(min_width, width * (max_height - extra_height) / (height - extra_height))
         height = max_height
     return float(width), float(max(4.0, height))
+
+
+# ------------------------------------------------------------ maps that guide action
+#: gid of the priority-village labels drawn by :func:`label_priority_villages`
+PRIORITY_LABEL_GID = "priority-village-label"
+
+
+def priority_villages(cpvi_villages: pd.DataFrame, code: str = "cpvi") -> pd.DataFrame:
+    """The priority villages of a :class:`~leheranalysis.cpvi.CPVIResult`, by rank:
+    ``village_id``, ``name`` (:func:`display_name`), ``rank``."""
+    v = cpvi_villages[cpvi_villages[code].notna() & cpvi_villages["priority"].astype(bool)]
+    v = v.sort_values("rank")
+    return pd.DataFrame(
+        {
+            "village_id": v["village_id"].astype("int64").to_numpy(),
+            "name": [display_name(n) for n in v["village_name"]],
+            "rank": v["rank"].astype(int).to_numpy(),
+        }
+    )
+
+
+def _overlaps(box, boxes, pad: float = 2.0) -> bool:
+    return any(
+        box.x0 - pad < b.x1 and b.x0 - pad < box.x1 and box.y0 - pad < b.y1 and b.y0 - pad < box.y1
+        for b in boxes
+    )
+
+
+def label_priority_villages(
+    ax, blocks: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, priority: pd.DataFrame
+) -> list:
+    """Label each priority village on a map drawn by :func:`geo.draw_village_map`.
+
+    Each label ("3 Simri": rank and name) is placed near its village at the first of a
+    ring of positions where it overlaps no other label and stays inside the map, joined
+    to the village by a thin line; the village gets a black outline.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The map (drawn in the metric projection of ``blocks``).
+    blocks, cells : geopandas.GeoDataFrame
+        As given to :func:`geo.draw_village_map`.
+    priority : pandas.DataFrame
+        ``village_id``, ``name``, ``rank`` (:func:`priority_villages`).
+
+    Returns
+    -------
+    list of matplotlib.text.Text
+        The labels (``gid`` :data:`PRIORITY_LABEL_GID`), in rank order.
+    """
+    crs = geo.metric_crs(blocks)
+    cm = cells.to_crs(crs)
+    cm = cm[cm["village_id"].astype("int64").isin(list(priority["village_id"]))]
+    where = {int(r.village_id): r.geometry for r in cm.itertuples()}
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    placed: list = []
+    texts = []
+    ring = [(dx, dy) for r in (14, 26, 40, 56) for dx, dy in
+            ((r, r * 0.6), (-r, r * 0.6), (r, -r * 0.6), (-r, -r * 0.6), (0, r), (0, -r),
+             (r * 1.3, 0), (-r * 1.3, 0))]  # fmt: skip
+    for row in priority.sort_values("rank").itertuples():
+        geom = where.get(int(row.village_id))
+        if geom is None:
+            continue
+        pt = geom.representative_point()
+        ax.add_collection(mpl_collection([geom], edgecolor="#000000", linewidth=1.4, zorder=7))
+        text = ax.annotate(
+            f"{row.rank} {row.name}",
+            xy=(pt.x, pt.y),
+            xytext=ring[0],
+            textcoords="offset points",
+            fontsize=7.5,
+            fontweight="bold",
+            color="#111111",
+            ha="center",
+            va="center",
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "#555555", "pad": 1.2,
+                  "linewidth": 0.5},
+            arrowprops={"arrowstyle": "-", "color": "#333333", "linewidth": 0.6},
+            zorder=9,
+            gid=PRIORITY_LABEL_GID,
+        )  # fmt: skip
+        for offset in ring:
+            text.set_position(offset)
+            box = text.get_window_extent(renderer)
+            inside = (
+                box.x0 >= frame.x0
+                and box.x1 <= frame.x1
+                and box.y0 >= frame.y0
+                and (box.y1 <= frame.y1)
+            )
+            if inside and not _overlaps(box, placed):
+                break
+        placed.append(text.get_window_extent(renderer))
+        texts.append(text)
+    return texts
+
+
+def mpl_collection(geoms: Sequence[Any], **kw: Any):
+    """An outline-only matplotlib collection of polygons (for highlighting)."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.path import Path as MplPath
+
+    paths = []
+    for g in geoms:
+        for poly in getattr(g, "geoms", [g]):
+            paths.append(MplPath(np.asarray(poly.exterior.coords)))
+    return PathCollection(paths, facecolor="none", **kw)
+
+
+def district_inset(ax, district_blocks: gpd.GeoDataFrame, programme_block_ids: Iterable[int]):
+    """A small map beside ``ax`` (upper left, outside the map): the whole district (all
+    its blocks, grey, and its outline) with the programme blocks dark, to locate them.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The inset axes.
+    """
+    crs = geo.metric_crs(district_blocks)
+    db = district_blocks.to_crs(crs)
+    ids = {int(i) for i in programme_block_ids}
+    inset = ax.inset_axes([-0.3, 0.7, 0.27, 0.3])  # left of the map: covers no village
+    prog = db["block_id"].astype("int64").isin(ids).to_numpy()
+    db[~prog].plot(ax=inset, color="#E5E5E5", edgecolor="#999999", linewidth=0.3)
+    if prog.any():
+        db[prog].plot(ax=inset, color="#555555", edgecolor="#222222", linewidth=0.4)
+    shapely_union = db.geometry.union_all()
+    gpd.GeoSeries([shapely_union], crs=crs).boundary.plot(ax=inset, color="#000000", linewidth=0.8)
+    inset.set_aspect("equal")
+    inset.set_xlabel("")
+    inset.set_ylabel("")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    for side in inset.spines.values():
+        side.set_edgecolor("#888888")
+    inset.set_title("Programme blocks (dark)\nin the district", fontsize=6.5, pad=2)
+    return inset

@@ -34,6 +34,7 @@ from leheranalysis.present.kit import (
     _suppressed_of,
     _title,
     _wrap,
+    display_name,
     fmt_interval,
     fmt_pct,
     group_short_label,
@@ -535,7 +536,7 @@ def discrepancy_table(largest: pd.DataFrame, codebook: Codebook | None = None) -
 
     out = pd.DataFrame(
         {
-            "Village": t["village_name"].astype(str),
+            "Village": t["village_name"].map(display_name),
             "Block": t["block_name"].astype(str),
             "Indicator": [_indicator_label(c, cb) for c in t["indicator"]],
             "Duty bearer": [_DUTY_LABELS.get(g, g) for g in t["duty_bearer"]],
@@ -739,7 +740,7 @@ def priority_table(
     out = pd.DataFrame(
         {
             "Rank": v["rank"].astype(int).to_numpy(),
-            "Village": v["village_name"].astype(str).to_numpy(),
+            "Village": [display_name(n) for n in v["village_name"]],
             "Block": v["block_name"].astype(str).to_numpy(),
             "Index (0-100)": [f"{x:.1f}" for x in v[code]],
             "Rank interval (5-95 %)": [
@@ -839,7 +840,10 @@ def plot_caterpillar(
         ax.hlines(y, v["q05"], v["q95"], colors=cols, lw=2.2, alpha=0.85)
     ax.scatter(v["rank"], y, c=cols, s=18, zorder=3, edgecolors="white", linewidths=0.4)
     if n <= label_limit:
-        names = [f"{a} ({b})" for a, b in zip(v["village_name"], v["block_name"], strict=True)]
+        names = [
+            f"{display_name(a)} ({b})"
+            for a, b in zip(v["village_name"], v["block_name"], strict=True)
+        ]
         ax.set_yticks(y, names, fontsize=7.5)
         for tick, p in zip(ax.get_yticklabels(), prio, strict=True):
             if p:

@@ -34,6 +34,7 @@ from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.processed import analysis_observations
 
 __all__ = [
+    "display_name",
     "KIND_LABELS",
     "SUPPRESSED",
     "SUPPRESSED_FILL",
@@ -473,3 +474,20 @@ def district_denominator_shares(district: str, root: Any = None) -> tuple[dict[s
         f"Age shares: Census 2011 age pattern scaled to {district}'s NFHS-5 (2019-21) share "
         f"of the population under 15, {value:.1f} % (India in 2011: {census})."
     )
+
+
+def display_name(name: Any) -> str:
+    """A village name in one consistent case for readers (first letter of each word
+    capital, the rest small), whatever case it was published or written in.
+
+    Examples
+    --------
+    >>> display_name("azrakwe Simri"), display_name("FATEHPUR"), display_name("singiyon")
+    ('Azrakwe Simri', 'Fatehpur', 'Singiyon')
+    >>> display_name("Rampur-TOLA (east)")
+    'Rampur-Tola (East)'
+    """
+    import re
+
+    text = " ".join(str(name).split())
+    return re.sub(r"[^\W\d_]+", lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), text)
