@@ -215,17 +215,23 @@ else:
 # %% [markdown]
 # ## Change from NFHS-4 (2015-16) to NFHS-5 (2019-21)
 #
-# For every district, its state and India: the grey dot is NFHS-4, the coloured dot
-# NFHS-5 - blue when the change is for the better, vermillion when for the worse. For
-# the sex ratio at birth "better" means closer to the natural ratio of about 952 girls
-# per 1,000 boys (dotted green line).
+# For every district, its state and India: the light grey dot is NFHS-4, the other dot
+# NFHS-5 - blue when the change is for the better, vermillion when for the worse, dark
+# grey when it lies within sampling noise. The fact sheets publish no standard errors,
+# so a change is called better or worse only when it exceeds the 95 % noise band of two
+# independent surveys of the area's approximate size (a district survey counts about 150
+# women aged 20-24 or 450 births, so a district's change of a few points is not
+# evidence; see `comparison.change_noise`). For the sex ratio at birth "better" means
+# closer to the natural ratio of about 952 girls per 1,000 boys (dotted green line), in
+# every table and figure.
 
 # %%
 if not cmp.empty:
     fig = comparison.change_figure(change, highlight=district)
     caption = (
-        "Change from NFHS-4 (2015-16, grey) to NFHS-5 (2019-21; blue better, "
-        "vermillion worse) for the DNA districts, their states and India."
+        "Change from NFHS-4 (2015-16, light grey) to NFHS-5 (2019-21; blue better, "
+        "vermillion worse, dark grey within sampling noise) for the DNA districts, their "
+        "states and India."
     )
     plotting.save_figure(
         fig,
@@ -239,7 +245,7 @@ if not cmp.empty:
 
 # %% [markdown]
 # The change as a table: NFHS-4 value, arrow, NFHS-5 value, and whether it is for the
-# better or the worse.
+# better or the worse, or within sampling noise.
 
 # %%
 if not cmp.empty:

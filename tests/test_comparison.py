@@ -306,19 +306,24 @@ def test_nfhs_wide_orders_districts_states_india_and_marks_parentheses():
         cmpmod.nfhs_wide(_compare_frame(), "nfhs6")
 
 
-def test_nfhs_change_direction_and_natural_sex_ratio():
+def test_nfhs_change_direction_beyond_noise_and_natural_sex_ratio():
     ch = cmpmod.nfhs_change(_compare_frame())
     assert ch["area"].unique().tolist() == ["A", "S1", "B", "India"]
     d = ch.set_index(["area", "code"])["direction"]
     assert d[("A", "child_marriage")] == ""  # NFHS-4 missing
-    assert d[("B", "child_marriage")] == "better"  # 35 -> 30, lower is better
-    assert d[("S1", "child_marriage")] == "worse"  # 11 -> 12
-    # sex ratio at birth: closer to 952 is better, whatever the sign
-    assert d[("A", "sex_ratio_at_birth")] == "better"  # 900 -> 1000: |-52| -> |48|
-    assert d[("B", "sex_ratio_at_birth")] == "better"  # 1010 -> 940
+    # a district survey is small: 35 -> 30 % and 900 -> 1000 are within sampling noise
+    assert d[("B", "child_marriage")] == "within noise"
+    assert d[("A", "sex_ratio_at_birth")] == "within noise"
+    assert d[("S1", "child_marriage")] == "within noise"  # 11 -> 12 %, state
+    # sex ratio at birth: closer to 952 is better, whatever the sign, here as everywhere
     assert d[("S1", "sex_ratio_at_birth")] == "worse"  # 990 -> 1100, though higher
+    assert d[("India", "sex_ratio_at_birth")] == "within noise"  # 919 -> 929: about +-14
+    assert d[("India", "child_marriage")] == "better"  # 26.8 -> 23.3, a national sample
+    noise = ch.set_index(["area", "code"])["noise"]
+    assert noise[("B", "child_marriage")] > 5 > noise[("India", "child_marriage")]
     table = cmpmod.nfhs_change_table(ch)
-    assert table.loc["Married before 18 (%)", "B"] == f"35.0{NBSP}→{NBSP}30.0 (better)"
+    assert table.loc["Married before 18 (%)", "B"] == f"35.0{NBSP}→{NBSP}30.0 (within noise)"
+    assert table.loc["Married before 18 (%)", "India"] == f"26.8{NBSP}→{NBSP}23.3 (better)"
 
 
 def test_nfhs_district_table_and_unknown_district():
@@ -327,6 +332,7 @@ def test_nfhs_district_table_and_unknown_district():
                                "Better is"]  # fmt: skip
     assert t.iloc[0].tolist() == ["30.0", "35.0", "-5.0", "12.0", "23.3", "lower"]
     assert t.iloc[1, 2] == "-70"
+    assert t.iloc[1, -1] == "closer to 952"  # the sex ratio at birth, judged one way
     with pytest.raises(IndicatorInputError, match="'Z' not in the comparison"):
         cmpmod.nfhs_district_table(_compare_frame(), "Z")
 
@@ -367,9 +373,13 @@ def test_change_of_the_five_districts(five):
                                             "India"]  # fmt: skip
     assert len(ch) == 10 * len(nfhs.KEY_INDICATORS)
     d = ch.set_index(["area", "code"])
-    assert d.loc[("Madhubani", "child_marriage"), "direction"] == "better"  # 42.7 -> 39.2
-    assert d.loc[("Madhubani", "sex_ratio_at_birth"), "direction"] == "worse"  # 954 -> 805
+    # 42.7 -> 39.2 and 954 -> 805 lie within a district survey's sampling noise
+    assert d.loc[("Madhubani", "child_marriage"), "direction"] == "within noise"
+    assert d.loc[("Madhubani", "sex_ratio_at_birth"), "direction"] == "within noise"
     assert d.loc[("Madhubani", "birth_registration"), "change"] == pytest.approx(27.4)
+    assert d.loc[("Madhubani", "birth_registration"), "direction"] == "better"
+    assert d.loc[("Bihar", "child_marriage"), "direction"] == "within noise"  # 42.5 -> 40.8
+    assert d.loc[("Bihar", "stunting"), "direction"] == "better"  # 48.3 -> 42.9, a state sample
     assert d.loc[("Ladakh", "sex_ratio_at_birth"), "direction"] == "worse"  # 823 -> 1125
     fig = cmpmod.change_figure(ch, highlight="Madhubani")
     level = cmpmod.nfhs_level_figure(ch, highlight="Madhubani")

@@ -57,6 +57,8 @@ from leheranalysis.findings import fmt_pct
 from leheranalysis.village_maps import analysis_observations
 
 __all__ = [
+    "NFHS_DISTRICT_BASES",
+    "change_noise",
     "nfhs_key_numbers",
     "DNA_DISTRICTS",
     "canonical_name",
@@ -809,7 +811,8 @@ def nfhs_district_table(cmp: pd.DataFrame, district: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index ``Indicator``; columns ``<district> NFHS-5``, ``<district> NFHS-4``,
-        ``Change``, ``<state> NFHS-5``, ``India NFHS-5``, ``Better is`` (text).
+        ``Change``, ``<state> NFHS-5``, ``India NFHS-5``, ``Better is`` (text; for the
+        sex ratio at birth "closer to 952", as in :func:`nfhs_change`).
 
     Raises
     ------
@@ -835,7 +838,11 @@ def nfhs_district_table(cmp: pd.DataFrame, district: str) -> pd.DataFrame:
         f"{state} NFHS-5": [fmt(v, u) for v, u in zip(g["state_nfhs5"], g["unit"],
                                                           strict=True)],
         "India NFHS-5": [fmt(v, u) for v, u in zip(g["india_nfhs5"], g["unit"], strict=True)],
-        "Better is": g["better"].map({"lower": "lower", "higher": "higher"}).fillna("").tolist(),
+        "Better is": [
+            f"closer to {NATURAL_SEX_RATIO_AT_BIRTH:g}" if c == "sex_ratio_at_birth" else b
+            for c, b in zip(g["code"], g["better"].map({"lower": "lower", "higher": "higher"})
+                            .fillna(""), strict=True)
+        ],
     }  # fmt: skip
     out = pd.DataFrame(rows, index=list(g["label"] + g["unit"].map(_unit_suffix)))
     out.index.name = "Indicator"
@@ -887,6 +894,59 @@ def _signed(value: Any, unit: str) -> str:
     return f"+{text}" if value > 0 else f"-{text}" if value < 0 else text
 
 
+#: Approximate unweighted base of each NFHS indicator in one district survey (women,
+#: children or births in the denominator; NFHS-4 and NFHS-5 each interviewed about 900
+#: households per district). The fact sheets publish no standard errors, so the change
+#: between rounds is judged against these bases with a design effect of 2 (cluster
+#: sampling); a state's base is taken as 30 districts', India's as 600 districts'.
+NFHS_DISTRICT_BASES: dict[str, int] = {
+    "child_marriage": 150,  # women 20-24
+    "teen_pregnancy": 180,  # women 15-19
+    "women_school_10y": 900,  # women 15-49
+    "female_school": 2000,  # girls and women 6+ in the households
+    "birth_registration": 450,  # children under 5
+    "stunting": 400,  # children under 5 measured
+    "underweight": 400,
+    "sex_ratio_at_birth": 450,  # births in the last five years
+}
+NFHS_DESIGN_EFFECT = 2.0
+_AREA_DISTRICTS = {"district": 1, "state": 30, "india": 600}
+_DEFAULT_BASE = 500
+
+
+def change_noise(
+    nfhs4: Any, nfhs5: Any, unit: str, code: str, area_type: str = "district"
+) -> float:
+    """Half-width of the 95 % sampling-noise band of an NFHS-4 to NFHS-5 change.
+
+    For a percentage p with base n: SE = sqrt(deff * p (1 - p) / n) per round; for the sex
+    ratio at birth R (females per 1,000 males) the share of girls f = R / (1000 + R) gives
+    SE(R) = 1000 SE(f) / (1 - f)^2. The band is 1.96 * sqrt(SE4^2 + SE5^2). Bases:
+    :data:`NFHS_DISTRICT_BASES` times the districts of the area.
+
+    Examples
+    --------
+    >>> round(change_noise(42.7, 39.2, "%", "child_marriage"), 1)
+    15.7
+    >>> round(change_noise(42.7, 39.2, "%", "child_marriage", "india"), 1)
+    0.6
+    >>> change_noise(805, 868, "females per 1,000 males", "sex_ratio_at_birth") > 63
+    True
+    """
+    n = NFHS_DISTRICT_BASES.get(code, _DEFAULT_BASE) * _AREA_DISTRICTS.get(area_type, 1)
+    variances = []
+    for v in (nfhs4, nfhs5):
+        v = float(v)
+        if code == "sex_ratio_at_birth":
+            f = v / (1000.0 + v)
+            se_f = np.sqrt(NFHS_DESIGN_EFFECT * f * (1 - f) / n)
+            variances.append((1000.0 * se_f / (1 - f) ** 2) ** 2)
+        else:
+            q = min(max(v / 100.0, 0.0), 1.0)
+            variances.append(100.0**2 * NFHS_DESIGN_EFFECT * q * (1 - q) / n)
+    return float(1.96 * np.sqrt(sum(variances)))
+
+
 def nfhs_change(cmp: pd.DataFrame) -> pd.DataFrame:
     """Long table of the NFHS-4 to NFHS-5 change for districts, states and India.
 
@@ -900,11 +960,13 @@ def nfhs_change(cmp: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         ``area``, ``area_type`` (``district``, ``state``, ``india``), ``district`` (the
         district the row belongs to; states and India once each), ``code``, ``label``,
-        ``unit``, ``better``, ``nfhs4``, ``nfhs5``, ``change``, ``direction``
-        (``better``, ``worse``, ``no change`` or ``""`` when unknown; for the sex ratio
-        at birth, better means closer to :data:`NATURAL_SEX_RATIO_AT_BIRTH`, since a
-        ratio far above it is no improvement either). Areas in order:
-        each district then its state (first time it appears), then India.
+        ``unit``, ``better``, ``nfhs4``, ``nfhs5``, ``change``, ``noise`` (half-width of
+        the 95 % sampling-noise band, :func:`change_noise`), ``direction`` (``better`` or
+        ``worse`` only when the change exceeds the noise, else ``within noise``; ``""``
+        when unknown; for the sex ratio at birth, here as everywhere, better means closer
+        to :data:`NATURAL_SEX_RATIO_AT_BIRTH`, since a ratio far above it is no
+        improvement either). Areas in order: each district then its state (first time it
+        appears), then India.
     """
     rows = []
     seen: set[str] = set()
@@ -925,8 +987,16 @@ def nfhs_change(cmp: pd.DataFrame) -> pd.DataFrame:
         out["nfhs5"] - NATURAL_SEX_RATIO_AT_BIRTH
     ).abs()
     score = score.where(~srb, closer)
+    out["noise"] = [
+        change_noise(a, b, u, c, k) if pd.notna(a) and pd.notna(b) else np.nan
+        for a, b, u, c, k in zip(out["nfhs4"], out["nfhs5"], out["unit"], out["code"],
+                                 out["area_type"], strict=True)
+    ]  # fmt: skip
+    clear = out["change"].abs() > out["noise"]
     out["direction"] = np.select(
-        [score > 0, score < 0, score == 0], ["better", "worse", "no change"], default=""
+        [score.notna() & ~clear, clear & (score > 0), clear & (score < 0)],
+        ["within noise", "better", "worse"],
+        default="",
     )
     return out
 
@@ -1069,7 +1139,7 @@ def change_figure(change: pd.DataFrame, highlight: str | None = None, ncols: int
     areas = _area_labels(change)
     codes, fig, axes, ypos = _area_grid(change, areas, ncols)
     colours = {"better": plotting.OKABE_ITO[0], "worse": plotting.OKABE_ITO[3],
-               "no change": "#555555", "": "#555555"}  # fmt: skip
+               "within noise": "#555555", "": "#555555"}  # fmt: skip
     for ax, code in zip(axes, codes, strict=True):
         sub = change[change["code"] == code]
         for _, r in sub.iterrows():
@@ -1082,7 +1152,9 @@ def change_figure(change: pd.DataFrame, highlight: str | None = None, ncols: int
                Line2D([], [], marker="o", ls="", color=colours["better"],
                       label="NFHS-5 (2019-21), better"),
                Line2D([], [], marker="o", ls="", color=colours["worse"],
-                      label="NFHS-5 (2019-21), worse")]  # fmt: skip
-    fig.legend(handles=handles, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 1.02))
+                      label="NFHS-5 (2019-21), worse"),
+               Line2D([], [], marker="o", ls="", color=colours["within noise"],
+                      label="NFHS-5 (2019-21), within sampling noise")]  # fmt: skip
+    fig.legend(handles=handles, loc="upper center", ncol=2, bbox_to_anchor=(0.5, 1.04))
     fig.tight_layout()
     return fig
