@@ -281,4 +281,4 @@ def test_every_table_downloads_as_csv_matching_the_report(madhubani):
     assert "programme villages matched to the official list" in madhubani
     assert "women 20-24 married before 18 (NFHS-5; Bihar 40.8 %, India 23.3 %)" in madhubani
     quality = _html(root, "01-data-quality")
-    assert quality.index("<strong>Completeness</strong>") < quality.index("Technical annex")
+    assert quality.index("<strong>Completeness</strong>") < quality.index('id="Technical-annex"')
