@@ -1141,3 +1141,41 @@ def test_output_folder_inside_the_input_folder_is_not_read_as_input(corpus, tmp_
         assert code == 0, err
         assert "Ingested 1 file(s)" in stdout
     assert f"warning: {out}: not read: the output folder of this ingestion" in err
+
+
+# ============================================================== cross-checks (warnings)
+def test_cross_checks_give_located_warnings_and_write_the_data(corpus, tmp_path, capsys):
+    v0 = corpus.village("Bisfi", 0)
+    wb = mc.small_part1(corpus)
+    rk = wb["Ranking"]
+    issues = list(corpus.cb.ranking_issues["code"])
+    mc.put(rk, 4, {"block": "Bisfi", "village": v0, "group": "cg_boys_10_14",
+                   **{f"rank_{c}": 1 for c in issues}})  # fmt: skip
+    part1 = instruments.save_workbook(wb, tmp_path / "in" / "part1.xlsx")
+    col = corpus.book("collation")
+    ws = col["Collation"]
+    # the children's groups count 3 out-of-school children (largest of their rows), the
+    # adult groups 4 (women) and 4 (men): the collation copies one wrongly
+    mc.put(ws, instruments.FIRST_DATA_ROW,
+           {"block": "Bisfi", "village": v0, "indicator": "oosc_6_14", "cg": 5, "ag": 4})  # fmt: skip
+    collation = instruments.save_workbook(col, tmp_path / "in" / "collation.xlsx")
+    out = tmp_path / "out"
+    code, _, err = run(["--district", "Madhubani", "--out", out, part1, collation], capsys)
+    assert code == 0, err
+    warned = [line for line in err.splitlines() if line.startswith("warning: ")]
+    row = instruments.FIRST_DATA_ROW
+    assert sorted(warned) == [
+        f"warning: {collation}, sheet 'Collation', row {row}, column {mc.letter(ws, 'cg')}: "
+        "the collation gives 5 for oosc_6_14 from the children's groups, but the children's "
+        "groups' own rows in the village tool give 3: check which is right [collation_differs]",
+        f"warning: {part1}, sheet 'Ranking', row 4, column {mc.letter(rk, f'rank_{issues[0]}')}: "
+        f"every one of the {len(issues)} issues is ranked 1: a pairwise ranking orders the "
+        "issues, so this row was most likely filled in without the exercise; check it with "
+        "the facilitator [ranking_all_equal]",
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted((w["rule"], w["sheet"], w["row"]) for w in manifest["warnings"]) == [
+        ("collation_differs", "Collation", row),
+        ("ranking_all_equal", "Ranking", 4),
+    ]
+    assert all(" #" in w["file"] and "xlsx" not in w["message"] for w in manifest["warnings"])

@@ -182,6 +182,12 @@ def handle(args: argparse.Namespace) -> int:
     )
     for item in result.not_read:
         print(f"warning: {item['file']}: not read: {item['reason']}", file=sys.stderr)
+    shown = result.warnings.head(SHOW_ERRORS) if result.warnings is not None else []
+    for message in getattr(shown, "message", []):
+        print(f"warning: {message}", file=sys.stderr)
+    if result.warnings is not None and len(result.warnings) > SHOW_ERRORS:
+        more = len(result.warnings) - SHOW_ERRORS
+        print(f"warning: ... and {more} more (manifest.json, warnings)", file=sys.stderr)
     result.manifest["parameters"]["out_dir"] = ingest.stored_path(out)
     cov = rounds.annotate(
         result.manifest,

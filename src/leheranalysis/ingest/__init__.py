@@ -48,6 +48,14 @@ inflated). A CSV file may start with Excel's ``sep=;`` line; an alias file may b
 ("Unicode Text", tab-separated). A block name with no close match that could be a person's
 name is not echoed (``[text removed: 2 words]``).
 
+Warnings
+--------
+Cross-checks between sheets do not stop ingestion; each is a located warning printed by
+``leher ingest`` and kept in the manifest's ``warnings`` (files by label):
+``collation_differs`` (the collation template gives another value than the village
+tool's own rows), ``ranking_all_equal`` (every issue of a ranking row has the same rank).
+Files of an input folder that are not read are named with their reason (``not_read``).
+
 Choices
 -------
 - Empty cells and missing tokens give no observation (the tidy table holds what was
@@ -77,6 +85,7 @@ from leheranalysis import __version__, config, environment
 from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.errors import ValidationError
 from leheranalysis.ingest import _layout as layout
+from leheranalysis.ingest._checks import cross_check
 from leheranalysis.ingest._log import CLEANING_COLUMNS, ERROR_COLUMNS, MATCH_COLUMNS, Log
 from leheranalysis.ingest._match import match_records, resolve_blocks
 from leheranalysis.ingest._names import HASH_DIGITS
@@ -157,6 +166,9 @@ class IngestResult:
         Each input path as typed -> its neutral label (``Part I workbook #3f9a1c``).
     not_read : list of dict
         Files of the input folders that were not read: ``file`` (as typed), ``reason``.
+    warnings : pandas.DataFrame
+        Located warnings of the cross-checks (columns of ``errors``, names as typed); the
+        manifest's ``warnings`` holds them with labels.
     """
 
     district: str
@@ -171,6 +183,7 @@ class IngestResult:
     written_errors: pd.DataFrame | None = None
     file_labels: dict[str, str] = field(default_factory=dict)
     not_read: list[dict[str, str]] = field(default_factory=list)
+    warnings: pd.DataFrame | None = None
 
     @property
     def ok(self) -> bool:
@@ -443,6 +456,7 @@ def read_district(
     places = resolve_blocks(records, dist, log)
     match_records(records, places, dist, alias_df, log)
     observations, rankings = build_tables(records, places, dist.name, cb, log)
+    cross_check(observations, records, cb, log)
     villages, blocks = geo_tables(dist, observations, rankings)
     observations = _labelled(observations, log)
     rankings = _labelled(rankings, log)
@@ -455,6 +469,7 @@ def read_district(
             {"file": log.names.file(item["file"]), "reason": item["reason"]}
             for item in log.not_read
         ],
+        "warnings": _manifest_warnings(log),
         "codebook_version": cb.version,
         "package_version": __version__,
         "environment": environment.describe(),
@@ -487,7 +502,24 @@ def read_district(
         written_errors=log.errors_frame(public=True),
         file_labels=dict(log.names.files),
         not_read=list(log.not_read),
+        warnings=log.warnings_frame(),
     )
+
+
+def _manifest_warnings(log: Log) -> list[dict[str, Any]]:
+    """The cross-check warnings as the manifest keeps them (files and sheets by label)."""
+    df = log.warnings_frame(public=True)
+    return [
+        {
+            "file": r.file,
+            "sheet": r.sheet,
+            "row": None if pd.isna(r.row) else int(r.row),
+            "column": r.column,
+            "rule": r.rule,
+            "message": r.message,
+        }
+        for r in df.itertuples(index=False)
+    ]
 
 
 def _sha256(path: str | Path | None) -> str | None:

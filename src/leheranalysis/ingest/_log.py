@@ -117,6 +117,24 @@ def where(file: str, sheet: str, row: int | None, column: str) -> str:
     return ", ".join(parts)
 
 
+def _entry(
+    rule: str, problem: str, file: str, sheet: str, row: int | None, column: str, value: Any
+) -> dict[str, Any]:
+    loc = where(file, sheet, row, column)
+    shown = show(value)
+    val = f" (value {shown})" if value is not None and shown != "(empty)" else ""
+    return {
+        "file": file,
+        "sheet": sheet,
+        "row": row,
+        "column": column,
+        "value": "" if value is None else shown,
+        "rule": rule,
+        "message": f"{loc}: {problem}{val} [{rule}]" if loc else f"{problem} [{rule}]",
+        "problem": problem,
+    }
+
+
 @dataclass
 class Log:
     """Everything one ingestion has to report (append-only)."""
@@ -125,6 +143,8 @@ class Log:
     changes: list[dict[str, Any]] = field(default_factory=list)
     matches: list[dict[str, Any]] = field(default_factory=list)
     names: Names = field(default_factory=Names)
+    #: located warnings of the cross-checks (the fields of an error)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     #: files of an input folder that were not read: {file, reason} (warnings)
     not_read: list[dict[str, str]] = field(default_factory=list)
 
@@ -139,21 +159,27 @@ class Log:
         value: Any = None,
     ) -> None:
         """Record a fatal error; ``problem`` says what is wrong and how to fix it."""
-        loc = where(file, sheet, row, column)
-        shown = show(value)
-        val = f" (value {shown})" if value is not None and shown != "(empty)" else ""
-        self.errors.append(
-            {
-                "file": file,
-                "sheet": sheet,
-                "row": row,
-                "column": column,
-                "value": "" if value is None else shown,
-                "rule": rule,
-                "message": f"{loc}: {problem}{val} [{rule}]" if loc else f"{problem} [{rule}]",
-                "problem": problem,
-            }
-        )
+        self.errors.append(_entry(rule, problem, file, sheet, row, column, value))
+
+    def warn(
+        self,
+        rule: str,
+        problem: str,
+        file: str = "",
+        sheet: str = "",
+        row: int | None = None,
+        column: str = "",
+        value: Any = None,
+    ) -> None:
+        """Record a located warning (the data is still written): a cross-check failed."""
+        self.warnings.append(_entry(rule, problem, file, sheet, row, column, value))
+
+    def warnings_frame(self, public: bool = False) -> pd.DataFrame:
+        """The warnings (``public``: file and sheet names as their labels)."""
+        rows = [self._public_error(e) for e in self.warnings] if public else self.warnings
+        df = pd.DataFrame(rows, columns=[*ERROR_COLUMNS, "problem"])
+        df["row"] = df["row"].astype("Int64")
+        return df
 
     def change(
         self, file: str, sheet: str, row: int | None, column: str, old: Any, new: Any, rule: str
