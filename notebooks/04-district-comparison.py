@@ -32,8 +32,10 @@ cpvi_config: str = ""  # path of an edited CPVI configuration (YAML), empty for 
 import pandas as pd
 from IPython.display import Markdown, display
 
-from leheranalysis import comparison, cpvi, derive, plotting, reports
+from leheranalysis import comparison, cpvi, derive, monitoring, plotting, reports
 from leheranalysis import findings as f
+from leheranalysis.present import monitoring as pm
+from leheranalysis.processed import latest_round
 
 plotting.use_style()
 pd.set_option("display.max_colwidth", 80)
@@ -155,6 +157,29 @@ if not scores.empty:
         synthetic=dna_synthetic,
     )
     f.show_figure(fig, caption)
+
+# %% [markdown]
+# ## Follow-up rounds: the latest round of each district against its baseline
+#
+# Districts assessed again (midline, endline): the latest round, the villages assessed in
+# both rounds, and the issues that changed beyond noise since the baseline (paired test
+# of each village against itself, adjusted for the number of indicators compared with
+# Benjamini-Hochberg, 5 %). The district's own monitoring report gives the detail.
+
+# %%
+round_pairs = {}
+for name, proc in data.processed.items():
+    later = latest_round(proc.folder)
+    if later is not None:
+        round_pairs[name] = (
+            monitoring.RoundData.from_processed(proc),
+            monitoring.RoundData.from_processed(later),
+        )
+if not round_pairs:
+    display(Markdown("*No district has a follow-up round yet: no data.*"))
+else:
+    latest = monitoring.latest_round_changes(round_pairs)
+    display(f.styled(pm.latest_rounds_reader_table(latest), index=False))
 
 # %% [markdown]
 # ## NFHS-5: the districts, their states and India

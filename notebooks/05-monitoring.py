@@ -118,8 +118,9 @@ changes = None
 if follow is None:
     display(Markdown("*No data.*"))
 else:
+    pairs = monitoring.paired_values(base, follow, cb)
     changes = monitoring.change_table(base, follow, cb, alpha=alpha, adjust=adjust,
-                                      shares=shares_den)  # fmt: skip
+                                      shares=shares_den, pairs=pairs)  # fmt: skip
     display(Markdown("\n".join(f"- {s}" for s in pm.change_summary(changes))))
     display(Markdown(f"*{pm.adjustment_text(adjust, alpha)}; rates per 1,000 use "
                      f"{shares_note.rstrip('.')}.*"))  # fmt: skip
@@ -164,7 +165,7 @@ if follow is None:
     display(Markdown("*No data.*"))
 else:
     by_block = monitoring.block_changes(base, follow, cb, alpha=alpha, adjust=adjust,
-                                        shares=shares_den)  # fmt: skip
+                                        shares=shares_den, pairs=pairs)  # fmt: skip
     for name, g in by_block.groupby("block_name", sort=True):
         display(Markdown(f"### {html.escape(str(name))}"))
         display(f.styled(pm.change_reader_table(g.drop(columns=["block_id", "block_name"]), cb)))

@@ -152,6 +152,20 @@ def test_triangulation_change_counts_villages_that_came_to_agree(rounds):
     assert row["p_value"] == pytest.approx(0.5)
 
 
+def test_latest_round_changes_across_districts(rounds):
+    base, mid = rounds
+    base.reference_date, mid.reference_date = "2025-01-01", "2026-01-01"
+    latest = monitoring.latest_round_changes({"Toy": (base, mid)})
+    row = latest.iloc[0]
+    assert (row["district"], row["round"], row["reference_date"]) == (
+        "Toy",
+        "midline",
+        "2026-01-01",
+    )
+    assert row["villages"] == 4 and row["indicators"] == 2
+    assert row["better"] + row["worse"] + row["no_clear_change"] == 2
+
+
 def test_block_changes_per_block(rounds):
     base, mid = rounds
     bc = monitoring.block_changes(base, mid)

@@ -102,3 +102,90 @@ def test_the_index_lists_the_rounds(suite):
     index = (root / "reports" / "index.html").read_text(encoding="utf-8")
     assert "rounds: Baseline (2025-01-15, 30 villages), Midline (2027-01-15," in index
     assert "05-monitoring.html" in index
+
+
+def fill_targets(path: Path, out: Path) -> Path:
+    """The draft plan of ``leher plan`` with every target 20 % better than its baseline."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Plan"]
+    codes = {str(c.value).rsplit("[", 1)[-1].rstrip("]"): c.column for c in ws[1] if c.value}
+    for row in range(2, ws.max_row + 1):
+        base = ws.cell(row, codes["baseline"]).value
+        if isinstance(base, int | float):
+            ws.cell(row, codes["target"]).value = round(0.8 * base, 1)
+            ws.cell(row, codes["target_date"]).value = "2029-01-15"
+    wb.save(out)
+    return out
+
+
+def test_plan_targets_of_the_dcpp_workbook_are_tracked(suite, tmp_path):
+    root, _, _, _ = suite
+    folder = root / "data" / "processed" / "madhubani"
+    draft = tmp_path / "dcpp.xlsx"
+    with sandbox(root):
+        assert leher(["plan", "--district", "Madhubani", "--data", str(folder),
+                      "--out", str(draft)]) == 0  # fmt: skip
+    filled = fill_targets(draft, tmp_path / "dcpp-filled.xlsx")
+    plan = monitoring.read_plan(filled)
+    base = monitoring.RoundData.from_processed(processed.load_processed(folder=folder))
+    mid = monitoring.RoundData.from_processed(
+        processed.load_processed(folder=folder, round_name="midline")
+    )
+    from leheranalysis import findings
+
+    shares, _ = findings.district_denominator_shares("Madhubani")
+    changes = monitoring.change_table(base, mid, shares=shares)
+    blocks = monitoring.block_changes(base, mid, shares=shares)
+    track = monitoring.plan_tracking(
+        plan, changes, blocks, baseline_date="2025-01-15", followup_date="2027-01-15"
+    )
+    with_target = plan["target"].notna().sum()
+    assert with_target >= 5 and len(track) == with_target
+    assert set(track["status"]) <= {"met", "on track", "not met"}
+    assert track["time_elapsed"].round(3).eq(round(731 / 1461, 3)).all()
+    for r in track.itertuples():
+        b = blocks[(blocks["block_name"] == r.block) & (blocks["indicator"] == r.indicator)]
+        expected = b["followup"].iloc[0]
+        if "village" in str(r.unit):
+            expected = 100 * b["share_followup"].iloc[0]
+        assert r.followup == pytest.approx(expected), (r.block, r.indicator)
+    # the report shows the same statuses when given the plan
+    with sandbox(root):
+        code = leher(["run", "--district", "Madhubani", "--data", str(root / "data" / "processed"),
+                      "--out", str(tmp_path / "reports"), "--notebooks-dir", str(NOTEBOOKS),
+                      "--notebooks", "05", "-p", f"plan_file={filled}"])  # fmt: skip
+    assert code == 0
+    html = (tmp_path / "reports" / "madhubani" / "05-monitoring.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    table = next(t for t in soup.find_all("table") if "Way to the target" in t.get_text())
+    statuses = [
+        tr.find_all("td")[-1].get_text(strip=True) for tr in table.find("tbody").find_all("tr")
+    ]
+    assert statuses == list(track["status"])
+
+
+def test_the_comparison_report_shows_the_latest_round(suite, tmp_path):
+    root, _, _, _ = suite
+    folder = root / "data" / "processed" / "madhubani"
+    with sandbox(root):
+        code = leher(["run", "--district", "Madhubani", "--data", str(root / "data" / "processed"),
+                      "--out", str(tmp_path / "reports"), "--notebooks-dir", str(NOTEBOOKS),
+                      "--notebooks", "04"])  # fmt: skip
+    assert code == 0
+    html = (tmp_path / "reports" / "madhubani" / "04-district-comparison.html").read_text(
+        encoding="utf-8"
+    )
+    base = monitoring.RoundData.from_processed(processed.load_processed(folder=folder))
+    later = processed.latest_round(folder)
+    assert later.round == "midline"
+    latest = monitoring.latest_round_changes(
+        {"Madhubani": (base, monitoring.RoundData.from_processed(later))}
+    )
+    expected = pm.latest_rounds_reader_table(latest).iloc[0]
+    soup = BeautifulSoup(html, "html.parser")
+    table = next(t for t in soup.find_all("table") if "Latest round" in t.get_text())
+    cells = [td.get_text(" ", strip=True) for td in table.find("tbody").find_all("td")]
+    assert cells == list(expected)
+    assert expected["Latest round"] == "Midline (2027-01-15)"

@@ -90,6 +90,7 @@ def test_a_followup_round_never_touches_the_baseline_and_back(workbooks, tmp_pat
     p = processed.load_processed(folder=base_dir, round_name="midline")
     assert (p.round, p.reference_date) == ("midline", "2027-07-01")
     assert processed.load_processed(folder=base_dir).round == "baseline"
+    assert processed.latest_round(base_dir).round == "midline"
 
 
 def test_coverage_names_villages_not_revisited_and_added(workbooks, tmp_path, capsys):

@@ -80,6 +80,7 @@ __all__ = [
     "paired_values",
     "change_table",
     "block_changes",
+    "latest_round_changes",
     "triangulation_change",
     "index_across_rounds",
     "read_plan",
@@ -447,6 +448,7 @@ def change_table(
     adjust: str = "bh",
     level: float = 0.95,
     shares: Mapping[str, float] | None = None,
+    pairs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """What changed between two rounds, indicator by indicator, over the paired villages.
 
@@ -463,6 +465,8 @@ def change_table(
         Level of the rate ratios' intervals.
     shares : mapping, optional
         Denominator shares (:func:`leheranalysis.indicators.denominator_shares`).
+    pairs : pandas.DataFrame, optional
+        :func:`paired_values` of the two rounds, when already computed.
 
     Returns
     -------
@@ -482,7 +486,7 @@ def change_table(
     if not 0 < alpha < 1:
         raise ConfigError(f"alpha must be between 0 and 1, got {alpha}")
     cb = load_codebook() if codebook is None else codebook
-    pairs = paired_values(baseline, followup, cb)
+    pairs = paired_values(baseline, followup, cb) if pairs is None else pairs
     bases = _bases(baseline.villages, shares)
     out = _summarise(pairs, cb, bases, level)
     if out.empty:
@@ -511,11 +515,13 @@ def block_changes(
     alpha: float = ALPHA,
     adjust: str = "bh",
     shares: Mapping[str, float] | None = None,
+    pairs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """:func:`change_table` per block (the p-values of all blocks and indicators adjusted
-    together); column ``block_id`` and ``block_name`` first."""
+    together); column ``block_id`` and ``block_name`` first. ``pairs``: as in
+    :func:`change_table`."""
     cb = load_codebook() if codebook is None else codebook
-    pairs = paired_values(baseline, followup, cb)
+    pairs = paired_values(baseline, followup, cb) if pairs is None else pairs
     bases = _bases(baseline.villages, shares)
     parts = []
     for (bid, bname), g in pairs.groupby(["block_id", "block_name"], sort=True):
@@ -531,6 +537,56 @@ def block_changes(
     out = _verdicts(out, alpha, adjust)
     out.attrs.update(alpha=alpha, adjust=adjust)
     return out[["block_id", "block_name", *CHANGE_COLUMNS]]
+
+
+def latest_round_changes(
+    pairs: Mapping[str, tuple[RoundData, RoundData]],
+    codebook: Codebook | None = None,
+    *,
+    alpha: float = ALPHA,
+    adjust: str = "bh",
+) -> pd.DataFrame:
+    """Across districts: each district's latest round against its baseline, in one row.
+
+    Parameters
+    ----------
+    pairs : mapping
+        District -> (baseline, latest round), for districts with a follow-up round.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``district``, ``round``, ``reference_date``, ``baseline_date``, ``villages``
+        (compared), ``indicators``, ``better``, ``worse``, ``no_clear_change`` (counts),
+        ``improved`` and ``worsened`` (indicator labels, ``; ``-joined), ``synthetic``.
+    """
+    cb = load_codebook() if codebook is None else codebook
+    rows = []
+    for district, (base, follow) in pairs.items():
+        t = change_table(base, follow, cb, alpha=alpha, adjust=adjust)
+        better = t[t["changed"] & (t["verdict"] == "better")]
+        worse = t[t["changed"] & (t["verdict"] == "worse")]
+        rows.append(
+            {
+                "district": district,
+                "round": follow.name,
+                "reference_date": follow.reference_date,
+                "baseline_date": base.reference_date,
+                "villages": int(t.attrs.get("villages", 0)),
+                "indicators": len(t),
+                "better": len(better),
+                "worse": len(worse),
+                "no_clear_change": int(len(t) - len(better) - len(worse)),
+                "improved": "; ".join(better["label"]),
+                "worsened": "; ".join(worse["label"]),
+                "synthetic": bool(base.synthetic or follow.synthetic),
+            }
+        )
+    cols = ["district", "round", "reference_date", "baseline_date", "villages", "indicators",
+            "better", "worse", "no_clear_change", "improved", "worsened", "synthetic"]  # fmt: skip
+    out = pd.DataFrame(rows, columns=cols)
+    out.attrs.update(alpha=alpha, adjust=adjust)
+    return out
 
 
 # ----------------------------------------------------------------------- triangulation

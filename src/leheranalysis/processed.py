@@ -159,3 +159,18 @@ def load_processed(
         match_report=store.read_csv_table(folder / "match_report.csv"),
         manifest=manifest,
     )
+
+
+def latest_round(folder: str | Path) -> Processed | None:
+    """The latest follow-up round of a district's processed folder, None without one.
+
+    Rounds are ordered by :func:`leheranalysis.rounds.list_rounds` (reference date, then
+    name); the baseline is never returned.
+    """
+    from leheranalysis.rounds import BASELINE, list_rounds
+
+    listed = list_rounds(folder)
+    later = listed[listed["round"] != BASELINE] if len(listed) else listed
+    if later.empty:
+        return None
+    return load_processed(folder=folder, round_name=str(later["round"].iloc[-1]))

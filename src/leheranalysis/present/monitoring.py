@@ -26,6 +26,7 @@ __all__ = [
     "triangulation_reader_table",
     "index_reader_table",
     "plan_reader_table",
+    "latest_rounds_reader_table",
     "plot_rate_ratios",
     "plot_share_changes",
 ]
@@ -350,3 +351,26 @@ def plot_share_changes(changes: pd.DataFrame):
     plotting.title(ax, "Yes/no answers: baseline and follow-up", "paired villages only")
     fig.tight_layout()
     return fig
+
+
+def latest_rounds_reader_table(latest: pd.DataFrame) -> pd.DataFrame:
+    """Across districts: the latest round of each and what changed since its baseline."""
+    return pd.DataFrame(
+        {
+            "District": latest["district"].astype(str),
+            "Latest round": [
+                round_label(r, d)
+                for r, d in zip(latest["round"], latest["reference_date"], strict=True)
+            ],
+            "Baseline date": latest["baseline_date"].fillna("not recorded").astype(str),
+            "Villages compared": latest["villages"].astype(int).astype(str),
+            "Indicators better / worse / no clear change": [
+                f"{b} / {w} / {n}"
+                for b, w, n in zip(
+                    latest["better"], latest["worse"], latest["no_clear_change"], strict=True
+                )
+            ],
+            "Improved beyond noise": latest["improved"].replace("", _DASH),
+            "Worsened beyond noise": latest["worsened"].replace("", _DASH),
+        }
+    )
