@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -91,6 +92,15 @@ def test_a_followup_round_never_touches_the_baseline_and_back(workbooks, tmp_pat
     assert (p.round, p.reference_date) == ("midline", "2027-07-01")
     assert processed.load_processed(folder=base_dir).round == "baseline"
     assert processed.latest_round(base_dir).round == "midline"
+
+    # reports that show rounds are run again when a round changes: their cache key has it
+    from leheranalysis.reports import runner
+
+    keys = runner.data_key(base_dir, "Madhubani", {"followup_round": None}, {})
+    assert f"{base_dir}#midline" in keys
+    declared = {"districts": SimpleNamespace(default=[])}
+    keys = runner.data_key(base_dir, "Madhubani", declared, {"districts": ["Madhubani"]})
+    assert any(k.endswith("#midline") for k in keys)
 
 
 def test_coverage_names_villages_not_revisited_and_added(workbooks, tmp_path, capsys):

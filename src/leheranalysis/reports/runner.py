@@ -222,23 +222,31 @@ def data_key(
     Its district's processed folder; for a report of change between rounds (it declares
     the rounds parameter) every round's folder; for a report that compares districts (it declares a
     ``districts`` parameter) also the folder of every district it compares, found beside
-    its own (:func:`leheranalysis.comparison.compared_districts`), so re-ingesting one
-    district re-runs every comparison that shows it.
+    its own (:func:`leheranalysis.comparison.compared_districts`), and their follow-up
+    rounds (it shows each district's latest round), so re-ingesting one district or
+    round re-runs every comparison that shows it.
 
     Returns
     -------
     dict of str to str
         Folder -> fingerprint (``""`` for a compared district without processed data).
     """
-    keys = {str(folder): derive.fingerprint(folder)}
-    if ROUNDS_PARAMETER in declared:  # a report of change: every round's data
-        from leheranalysis import rounds as rounds_mod
+    from leheranalysis import rounds as rounds_mod
 
-        for r in rounds_mod.list_rounds(folder).itertuples(index=False):
-            keys[f"{folder}#{r.round}"] = derive.fingerprint(r.folder)
+    def with_rounds(where: Path | str, name: str) -> None:
+        # the comparison shows each district's latest round too
+        for r in rounds_mod.list_rounds(where).itertuples(index=False):
+            if r.round != rounds_mod.BASELINE:
+                keys[f"{name}#{r.round}"] = derive.fingerprint(r.folder)
+
+    keys = {str(folder): derive.fingerprint(folder)}
+    if ROUNDS_PARAMETER in declared or "districts" in declared:  # every round's data
+        with_rounds(folder, str(folder))
     for other in _compared_folders(folder, district, declared, values):
         if Path(other).resolve() != Path(folder).resolve():
             keys[str(Path(other).resolve())] = derive.fingerprint(other, ["cpvi"])
+            if other:
+                with_rounds(other, str(Path(other).resolve()))
     return dict(sorted(keys.items()))
 
 
