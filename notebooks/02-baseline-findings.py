@@ -385,7 +385,8 @@ else:
 # Development Officer, Child Development Project Officer, Block Education Officer, Medical
 # Officer in charge, police, Labour Enforcement Officer, Block Level Child Protection
 # Committee). For each issue: the block's community figure, who answered, whether they
-# acknowledged it, partly or not, and within how many months they committed to act.
+# acknowledged it, partly or not, within how many months they committed to act, and the
+# activity they committed to, chosen from the codebook's library of standard activities.
 # Their written actions are not kept (free text may name people).
 
 # %%

@@ -117,7 +117,8 @@ def test_design_columns(blank):
         "reason", "comment",
     ]  # fmt: skip
     assert _codes(blank["part2"]["Block duty bearers"]) == [
-        "block", "indicator", "group", "evidence", "response", "action", "timeline_months",
+        "block", "indicator", "group", "evidence", "response", "action", "action_code",
+        "timeline_months",
     ]  # fmt: skip
     assert _codes(blank["collation"]["Collation"]) == [
         "block", "village", "indicator", "cg", "ag", "teacher", "aww", "asha", "block_response",

@@ -188,6 +188,7 @@ def test_part2_commitments_per_block_with_community_evidence(demo):
         "Block official",
         "Response",
         "Committed timeline",
+        "Committed activity",
     ]
     assert len(t) == (c["block"] == "Pandaul").sum()
 

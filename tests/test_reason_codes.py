@@ -10,6 +10,7 @@ import pytest
 
 from leheranalysis import gazetteer, ingest, instruments, synth
 from leheranalysis import indicators as ind
+from leheranalysis import keyfindings as kf
 from leheranalysis.codebook import load_codebook
 from leheranalysis.present import planning as pp
 from leheranalysis.processed import analysis_observations
@@ -147,3 +148,26 @@ def test_reasons_by_issue_both_directions_and_small_counts(ingested):
             assert set(t["Reason given"]) <= {*CB.reason_codes["label"], "-"}
             first = "the community" if direction == "community higher" else "the "
             assert t["What differs"].str.startswith(first).all()
+
+
+def test_part2_committed_activity_is_a_library_code_kept_by_ingestion(raw, ingested):
+    _, folder = raw
+    wb = openpyxl.load_workbook(folder / instruments.FILE_NAMES["part2"])
+    ws = wb["Block duty bearers"]
+    _, cols = instruments.header_map(ws)
+    assert cols["action_code"] == cols["action"] + 1
+    letter = openpyxl.utils.get_column_letter(cols["action_code"])
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert any(str(r).startswith(letter) for dv in lists for r in dv.sqref.ranges)
+    form = instruments.build_xlsforms(CB)["part2"]
+    names = [r[1] for r in form["survey"].iter_rows(min_row=2, values_only=True)]
+    assert "child_marriage_12m_action_code" in names
+    obs = ingested.observations
+    p2 = obs[obs["instrument"] == "part2"]
+    assert p2["action"].notna().sum() > 5
+    assert set(p2["action"].dropna()) <= set(CB.activities["code"])
+    assert obs.loc[obs["instrument"] != "part2", "action"].isna().all()
+    ev = kf.build_evidence(obs, ingested.villages, ingested.rankings, None, CB)
+    c = pp.part2_commitments(ev, CB)
+    labels = set(CB.activities["label"]) | {"-"}
+    assert set(c["action"]) <= labels and (c["action"] != "-").any()

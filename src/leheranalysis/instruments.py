@@ -41,7 +41,8 @@ XLSForm naming (for ingestion of Kobo/ODK exports)
   ``db/<code>_response``, ``db/<code>_reason`` (a reason code, asked unless the
   response is the first answer, agree) and ``db/<code>_comment``; ranking ``rank/rank_<issue>``;
 - secondary: ``sec/<code>``; Part II: ``p2/<code>_evidence``, ``p2/<code>_response``,
-  ``p2/<code>_action``, ``p2/<code>_timeline_months``; collation: ``<source>/<code>`` with
+  ``p2/<code>_action``, ``p2/<code>_action_code`` (an activity of the library),
+  ``p2/<code>_timeline_months``; collation: ``<source>/<code>`` with
   source ``cg``, ``ag``, ``teacher``, ``aww``, ``asha``, ``block_response``;
 - choice values: yes/no ``yes``/``no``; responses with spaces replaced by ``_``
   (``partly_agree``); group codes as in the codebook; blocks and villages by
@@ -177,6 +178,7 @@ _FIXED: dict[str, tuple[str, str, int]] = {
     "community_value": ("Community's value", "numyes", 14),
     "response": ("Response", "response", 18),
     "reason": ("Reason if the figures differ", "reason", 26),
+    "action_code": ("Committed activity (code)", "activity", 26),
     "comment": ("Comment", "text", 40),
     "evidence": ("Evidence presented", "text", 40),
     "action": ("Action committed", "text", 40),
@@ -478,6 +480,7 @@ def _add_column_validation(
         "response",
         "response_block",
         "reason",
+        "activity",
     }:
         values = choices.get(kind, [])
         ref = lists.ref((list_names or {}).get(kind, kind), values)
@@ -492,6 +495,7 @@ def _add_column_validation(
             "response": "Choose the response: " + " / ".join(values),
             "response_block": "Choose the response: " + " / ".join(values),
             "reason": "If the figures differ, choose why (no names).",
+            "activity": "Choose the activity committed to (Instructions: activity library).",
         }[kind]
         if kind == "village" and block_letter and lists.village_table:
             # the villages of the row's block (all villages while the block is empty)
@@ -792,14 +796,19 @@ def _instructions(
                 hi = " / ".join(cb.responses_hi.get(v, v) for v in vals)
                 ws.cell(row=r, column=3, value=hi)
             r += 1
-    if key == "part1" and len(cb.reason_codes):
+    code_lists = {
+        "part1": ("Reasons a duty bearer's figure differs (column reason)", cb.reason_codes),
+        "part2": ("Activity library (column action_code)", cb.activities),
+    }
+    if key in code_lists and len(code_lists[key][1]):
+        title, table = code_lists[key]
         r += 1
-        section("Reasons a duty bearer's figure differs (column reason)")
-        for row in cb.reason_codes.itertuples(index=False):
-            ws.cell(row=r, column=1, value=row.code)
-            ws.cell(row=r, column=2, value=row.label)
-            if row.label_hi:
-                ws.cell(row=r, column=3, value=row.label_hi)
+        section(title)
+        for row in table.to_dict("records"):
+            ws.cell(row=r, column=1, value=row["code"])
+            ws.cell(row=r, column=2, value=row["label"])
+            if row.get("label_hi"):
+                ws.cell(row=r, column=3, value=row["label_hi"])
             r += 1
     if key == "part1":
         r += 1
@@ -826,6 +835,7 @@ _FIXED_NOTES = {
     "community_value": "number, or yes / no",
     "response": "from the list",
     "reason": "from the list, when the figures differ",
+    "action_code": "activity code from the list (library below)",
     "block_response": "from the list",
     "comment": "free text, no names of persons",
     "evidence": "free text, no names of persons",
@@ -920,6 +930,7 @@ def _choices(cb: Codebook, geo: Geography, key: str) -> dict[str, list[str]]:
     )
     out["response_block"] = cb.responses["block_official"]
     out["reason"] = list(cb.reason_codes["code"])
+    out["activity"] = list(cb.activities["code"])
     out["indicator"] = _long_indicator_codes(cb, key)
     out["group"] = _groups_used(key, fams)
     return out
@@ -1128,6 +1139,7 @@ def block_tool(
         _fixed("evidence", *band),
         _fixed("response", *band),
         _fixed("action", *band),
+        _fixed("action_code", *band),
         _fixed("timeline_months", *band),
     ]
     sheets = {"Block duty bearers": cols}
@@ -1826,6 +1838,11 @@ def build_xlsforms(
     _xf_geo(f, geo, village=False)
     _xf_groups(f, cb, "block_officials", fams.get("block_official", []))
     _xf_responses(f, cb, "block_official", cb.responses["block_official"])
+    if len(cb.activities):
+        f.add_list(
+            "activity",
+            [{"name": a.code, "label": a.label} for a in cb.activities.itertuples(index=False)],
+        )
     f.q("select_one block_officials", "group", "Block official", required="yes")
     f.q("begin_group", "p2", "Issues presented")
     for code in cb.indicators_for("part2"):
@@ -1845,6 +1862,13 @@ def build_xlsforms(
         )
         answered = f"${{{code}_response}} != ''"
         f.q("text", f"{code}_action", "Action committed (no names of persons)", relevant=answered)
+        if len(cb.activities):
+            f.q(
+                "select_one activity",
+                f"{code}_action_code",
+                "Committed activity (from the library)",
+                relevant=answered,
+            )
         f.q(
             "integer",
             f"{code}_timeline_months",

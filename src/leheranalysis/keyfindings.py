@@ -291,7 +291,9 @@ def build_evidence(
     sec = ind.secondary_indicators(obs, cb) if (obs["instrument"] == "secondary").any() else empty
     return Evidence(
         district=district,
-        rates=ind.population_weighted_rates(obs, villages, cb, shares=dict(shares or {}))
+        rates=ind.population_weighted_rates(
+            obs, villages, cb, shares=dict(shares) if shares else None
+        )
         if has_village
         else empty,
         shares=ind.share_of_villages_reporting(obs, cb, kinds=("community", "duty_bearer"))
@@ -306,7 +308,7 @@ def build_evidence(
         nfhs=dict(nfhs_values or {}),
         part2=part2,
         duty_rates=ind.population_weighted_rates(
-            obs, villages, cb, source="duty_bearer", shares=dict(shares or {})
+            obs, villages, cb, source="duty_bearer", shares=dict(shares) if shares else None
         )
         if has_village
         else empty,

@@ -262,14 +262,20 @@ def _department_block(ev: kf.Evidence, cb: Codebook, code: str) -> dict[int, str
     return out
 
 
-def _part2(ev: kf.Evidence, cb: Codebook, issue: str, code: str) -> dict[int, tuple[str, Any]]:
-    """Per block: the officials' responses to the issue's indicators and the timeline."""
+def _part2(
+    ev: kf.Evidence, cb: Codebook, issue: str, code: str
+) -> dict[int, tuple[str, Any, str | None]]:
+    """Per block: the officials' responses to the issue's indicators (with the activity
+    they committed to), the timeline and the committed activity code of the monitoring
+    indicator (else of the issue's first indicator with one)."""
     p2 = ev.part2
     if p2 is None or p2.empty:
         return {}
     inds = cb.plan_issues[issue]["indicators"]
     rows = p2[p2["indicator"].isin(inds) & p2["group"].isin(list(cb.groups.index))]
-    out: dict[int, tuple[str, Any]] = {}
+    acts = dict(zip(cb.activities["code"], cb.activities["label"], strict=True))
+    has_action = "action" in rows
+    out: dict[int, tuple[str, Any, str | None]] = {}
     for bid, g in rows.groupby("block_id"):
         g = g.assign(_o=g["indicator"].map({c: i for i, c in enumerate(inds)})).sort_values("_o")
         parts = []
@@ -278,11 +284,17 @@ def _part2(ev: kf.Evidence, cb: Codebook, issue: str, code: str) -> dict[int, tu
             what = str(cb.indicators.at[r.indicator, "label"])
             resp = r.response if isinstance(r.response, str) else "no response recorded"
             months = "" if pd.isna(r.value) else f", within {float(r.value):.0f} months"
-            parts.append(f"{who} on {what.lower()}: {resp}{months}")
+            act = getattr(r, "action", None) if has_action else None
+            act = f" ({acts.get(act, act)})" if isinstance(act, str) else ""
+            parts.append(f"{who} on {what.lower()}: {resp}{months}{act}")
         lead = g[g["indicator"] == code]
         months = lead["value"].dropna() if len(lead) else g["value"].dropna()
         timeline = float(months.min()) if len(months) else None
-        out[int(bid)] = ("; ".join(parts), timeline)
+        committed = None
+        if has_action:
+            codes = [*lead["action"].dropna(), *g["action"].dropna()]
+            committed = str(codes[0]) if codes else None
+        out[int(bid)] = ("; ".join(parts), timeline, committed)
     return out
 
 
@@ -362,9 +374,10 @@ def plan_table(
             ),
             "",
         )
-        activity = spec["activities"][0] if spec["activities"] else ""
+        default = spec["activities"][0] if spec["activities"] else ""
         for b in base.itertuples(index=False):
-            part2 = p2.get(b.block_id, ("no Part II response recorded", None))
+            part2 = p2.get(b.block_id, ("no Part II response recorded", None, None))
+            activity = part2[2] or default
             rows.append(
                 {
                     "priority": int(it.priority),

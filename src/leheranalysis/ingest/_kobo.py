@@ -28,7 +28,7 @@ PREFIXES = frozenset(
 )
 TOP = ("block", "village", "group", "participants", "year")
 DB_SUFFIXES = ("_community", "_response", "_reason", "_comment")
-P2_SUFFIXES = ("_evidence", "_response", "_action", "_timeline_months")
+P2_SUFFIXES = ("_evidence", "_response", "_action_code", "_action", "_timeline_months")
 
 
 def split_header(name: str) -> tuple[str | None, str]:
@@ -245,6 +245,8 @@ def _slices(kind, file, sheet, hr, top, roles, names, rows, ctx) -> list[Table]:
                 cols["response"] = r["response"]
             if "timeline_months" in r:
                 cols["timeline_months"] = r["timeline_months"]
+            if "action_code" in r:
+                cols["action_code"] = r["action_code"]
             pres = tuple(c for c in ("response", "timeline_months") if c in cols)
             out.append(table("block_duty_bearers", cols, rows, {"indicator": code}, pres))
         return out

@@ -43,6 +43,7 @@ COUNT = "count"  # a plain non-negative integer (participants, timeline_months)
 RANK = "rank"
 RESPONSE = "response"
 REASON = "reason"  # a reason code of the codebook's reason_codes (code or label)
+ACTION = "action_code"  # an activity code of the codebook's activity library
 FREE_TEXT = "free_text"
 IGNORED = "ignored"  # validated by the row's indicator but not imported (community_value)
 IGNORED_TEXT = "ignored_text"  # text not imported (department: fixed by the codebook)
@@ -221,6 +222,7 @@ def build_specs(cb: Codebook) -> dict[str, SheetSpec]:
             col("evidence", FREE_TEXT, "Evidence", required=False),
             col("response", RESPONSE, "Response", scale="block_official"),
             col("action", FREE_TEXT, "Action", required=False),
+            col("action_code", ACTION, "Committed activity", required=False),
             col("timeline_months", COUNT, "Timeline (months)", max=TIMELINE_MAX),
         ],
         families=("block_official",),

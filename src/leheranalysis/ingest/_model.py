@@ -54,4 +54,5 @@ class Record:
     ranks: dict[str, int] = field(default_factory=dict)
     response: str | None = None
     reason: str | None = None
+    action_code: str | None = None
     ok: bool = True

@@ -44,6 +44,7 @@ class Context:
         self.reasons = {category_key(c): c for c in cb.reason_codes["code"]}
         for c, lab in zip(cb.reason_codes["code"], cb.reason_codes["label"], strict=True):
             self.reasons[category_key(lab)] = c
+        self.activities = {category_key(c): c for c in cb.activities["code"]}
         inds = cb.indicators
         self.indicators = {category_key(c): c for c in inds.index}
         self.issues = list(cb.ranking_issues["code"])
@@ -535,6 +536,8 @@ def _record(
             rec.response = v
         elif col.type == L.REASON:
             rec.reason = v
+        elif col.type == L.ACTION:
+            rec.action_code = v
         elif col.type != L.IGNORED:
             rec.values[code] = float(v)
     return rec
@@ -610,6 +613,14 @@ def _value(
     ctx: Context,
 ) -> Any:
     cb = ctx.cb
+    if col.type == L.ACTION:
+        return cl.category(
+            raw,
+            at,
+            ctx.activities,
+            "category",
+            "committed activity must be a code of the activity library (Instructions sheet)",
+        )
     if col.type == L.REASON:
         codes = ", ".join(cb.reason_codes["code"])
         return cl.category(raw, at, ctx.reasons, "category", f"reason must be one of: {codes}")

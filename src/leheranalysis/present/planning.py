@@ -124,7 +124,8 @@ def part2_commitments(evidence: kf.Evidence, codebook: Codebook | None = None) -
         One row per block, indicator and official: ``block_id``, ``block``,
         ``indicator``, ``issue`` (indicator label), ``evidence`` (the block's community
         figure in words; sensitive counts of 1-4 hidden), ``official``, ``response``,
-        ``timeline_months`` (float or NaN).
+        ``timeline_months`` (float or NaN), ``action`` (the committed activity from the
+        library, ``-`` when none was recorded).
     """
     from leheranalysis.plan import _block_baseline
 
@@ -138,6 +139,7 @@ def part2_commitments(evidence: kf.Evidence, codebook: Codebook | None = None) -
         "official",
         "response",
         "timeline_months",
+        "action",
     ]
     p2 = evidence.part2
     if p2 is None or p2.empty or evidence.shares.empty:
@@ -157,6 +159,7 @@ def part2_commitments(evidence: kf.Evidence, codebook: Codebook | None = None) -
                 text = f"{b.baseline:g} {b.unit}; {where}"
             texts[(b.block_id, code)] = text
     order = {c: i for i, c in enumerate(cb.indicators.index)}
+    acts = dict(zip(cb.activities["code"], cb.activities["label"], strict=True))
     rows = []
     for r in p2.itertuples(index=False):
         rows.append(
@@ -169,6 +172,9 @@ def part2_commitments(evidence: kf.Evidence, codebook: Codebook | None = None) -
                 "official": str(cb.groups.at[r.group, "label"]),
                 "response": r.response if isinstance(r.response, str) else "not recorded",
                 "timeline_months": float(r.value) if pd.notna(r.value) else float("nan"),
+                "action": acts.get(a, a)
+                if isinstance(a := getattr(r, "action", None), str)
+                else "-",
                 "_o": order[r.indicator],
             }
         )
@@ -222,7 +228,7 @@ def part2_block_table(commitments: pd.DataFrame, block: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``Issue``, ``Community evidence (block)``, ``Block official``, ``Response``,
-        ``Committed timeline``.
+        ``Committed timeline``, ``Committed activity``.
     """
     g = commitments[commitments["block"] == block]
     return pd.DataFrame(
@@ -234,6 +240,7 @@ def part2_block_table(commitments: pd.DataFrame, block: str) -> pd.DataFrame:
             "Committed timeline": [
                 "-" if pd.isna(m) else f"within {m:.0f} months" for m in g["timeline_months"]
             ],
+            "Committed activity": g["action"].to_numpy(),
         }
     )
 

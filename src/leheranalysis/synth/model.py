@@ -865,6 +865,16 @@ _ACTIONS = [
 ]
 
 
+def _issue_activities(codebook: Codebook, code: str) -> list[str]:
+    """Activity codes an official may commit to for an indicator (its plan issue's list,
+    else the child protection system's activities)."""
+    for spec in codebook.plan_issues.values():
+        if code in spec["indicators"]:
+            return list(spec["activities"])
+    known = set(codebook.activities["code"])
+    return [a for a in ("sy_vlcpc_activation", "sy_helpline_awareness") if a in known]
+
+
 def part2_sheet(
     truth: pd.DataFrame,
     community: Mapping[str, Mapping[str, np.ndarray]],
@@ -911,9 +921,12 @@ def part2_sheet(
             group = PART2_OFFICIALS.get(code, "bdo")
             if group not in known_groups:
                 group = "bdo"
-            action = (
-                None if resp == "not acknowledged" else _ACTIONS[int(rng.integers(len(_ACTIONS)))]
-            )
+            action, action_code = None, None
+            if resp != "not acknowledged":
+                k = int(rng.integers(len(_ACTIONS)))
+                action = _ACTIONS[k]
+                options = _issue_activities(codebook, code)
+                action_code = options[k % len(options)] if options else None
             rows.append(
                 {
                     "block_id": b.block_id,
@@ -923,6 +936,7 @@ def part2_sheet(
                     "evidence": evidence,
                     "response": resp,
                     "action": action,
+                    "action_code": action_code,
                     "timeline_months": None if action is None else int(rng.choice([3, 6, 12])),
                 }
             )
