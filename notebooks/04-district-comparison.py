@@ -146,7 +146,7 @@ if not scores.empty:
     fig = comparison.index_figure(scores, highlight=district)
     caption = (
         "Vulnerability index of the programme villages: within each district (right) "
-        "and on a common scale over all districts (left)."
+        f"and on a common scale over all districts (left); {district} in reddish purple."
     )
     plotting.save_figure(
         fig,
@@ -202,8 +202,8 @@ else:
     display(comparison.nfhs_wide(cmp))
 
 # %% [markdown]
-# The same NFHS-5 values as a figure: districts as dots (the report's district in
-# vermillion), states as open diamonds, India as the dashed line; for the sex ratio at
+# The same NFHS-5 values as a figure: districts as grey dots (the report's district in
+# reddish purple), states as open diamonds, India as the dashed line; for the sex ratio at
 # birth the dotted green line is the natural ratio of about 952 girls per 1,000 boys.
 
 # %%

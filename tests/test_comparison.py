@@ -457,3 +457,32 @@ def test_nfhs_key_numbers_for_the_index(five):
         ("81.1 %", "under-5 births registered (NFHS-5; Bihar 75.6 %, India 89.1 %)"),
     ]
     assert cmpmod.nfhs_key_numbers(five, "Nowhere") == []
+
+
+def test_one_colour_language_in_the_nfhs_figures():
+    """Vermillion means "worse" only; the district in focus is reddish purple."""
+    import matplotlib.colors as mcolors
+
+    from leheranalysis import plotting
+
+    ch = cmpmod.nfhs_change(_compare_frame())
+    level = cmpmod.nfhs_level_figure(ch, highlight="B")
+    change = cmpmod.change_figure(ch, highlight="B")
+    try:
+
+        def colours(fig):
+            return {
+                mcolors.to_hex(line.get_color())
+                for ax in fig.axes
+                for line in ax.get_lines()
+                if line.get_marker() == "o"
+            }
+
+        in_level = colours(level)
+        assert mcolors.to_hex(plotting.HIGHLIGHT) in in_level
+        assert mcolors.to_hex(plotting.WORSE) not in in_level
+        assert mcolors.to_hex(plotting.BETTER) not in in_level
+        assert mcolors.to_hex(plotting.HIGHLIGHT) not in colours(change)
+    finally:
+        plt.close(level)
+        plt.close(change)

@@ -733,7 +733,7 @@ def index_figure(scores: pd.DataFrame, highlight: str | None = None, seed: int =
                    boxprops={"color": "#555555"}, whiskerprops={"color": "#555555"},
                    capprops={"color": "#555555"}, **_HORIZONTAL)  # fmt: skip
         for i, (d, vals) in enumerate(zip(districts, data, strict=True)):
-            colour = plotting.OKABE_ITO[3] if d == highlight else plotting.OKABE_ITO[0]
+            colour = plotting.HIGHLIGHT if d == highlight else plotting.OTHER
             y = i + rng.uniform(-0.18, 0.18, len(vals))
             ax.scatter(vals, y, s=14, alpha=0.7, color=colour, zorder=3, lw=0)
         ax.set_yticks(range(len(districts)), districts)
@@ -1102,7 +1102,7 @@ def nfhs_level_figure(change: pd.DataFrame, highlight: str | None = None, ncols:
         sub = change[change["code"] == code]
         for _, r in sub[sub["area_type"] != "india"].iterrows():
             is_d = r["area_type"] == "district"
-            colour = plotting.OKABE_ITO[3] if r["area"] == highlight else plotting.OKABE_ITO[0]
+            colour = plotting.HIGHLIGHT if r["area"] == highlight else plotting.OTHER
             ax.plot([r["nfhs5"]], [ypos[r["area"]]], "o" if is_d else "D", ms=6 if is_d else 5,
                     color=colour if is_d else "#555555", mfc=colour if is_d else "white")  # fmt: skip
         india = sub.loc[sub["area_type"] == "india", "nfhs5"]
@@ -1138,7 +1138,7 @@ def change_figure(change: pd.DataFrame, highlight: str | None = None, ncols: int
 
     areas = _area_labels(change)
     codes, fig, axes, ypos = _area_grid(change, areas, ncols)
-    colours = {"better": plotting.OKABE_ITO[0], "worse": plotting.OKABE_ITO[3],
+    colours = {"better": plotting.BETTER, "worse": plotting.WORSE,
                "within noise": "#555555", "": "#555555"}  # fmt: skip
     for ax, code in zip(axes, codes, strict=True):
         sub = change[change["code"] == code]

@@ -6,7 +6,9 @@
 - Palettes are colour-blind safe: :data:`OKABE_ITO` (categorical, Okabe & Ito 2008),
   :data:`SEQUENTIAL` (``viridis``), :data:`SEQUENTIAL_ALT` (``cividis``) and
   :data:`DIVERGING` (``PuOr``); :data:`PROBLEM` (reversed ``viridis``) is the one
-  palette of maps and heatmaps: darker means more of a problem.
+  palette of maps and heatmaps: darker means more of a problem; :data:`BETTER` and
+  :data:`WORSE` (blue, vermillion) are kept for changes, :data:`HIGHLIGHT` (reddish
+  purple) for the district in focus, against :data:`OTHER` (grey) districts.
 - :func:`save_figure` writes ``figures/<slug>/<name>.png`` (and ``.svg``) with the
   caption and source drawn under the plot and, for synthetic data, a "SYNTHETIC DATA"
   watermark and label.
@@ -62,6 +64,12 @@ PROBLEM = "viridis_r"
 SEQUENTIAL_ALT = "cividis"
 DIVERGING = "PuOr"
 NEUTRAL = "#BBBBBB"  # context features (e.g. non-programme villages on maps)
+#: the categorical pair for a change: blue for the better, vermillion for the worse
+BETTER = OKABE_ITO[0]
+WORSE = OKABE_ITO[3]
+#: the district in focus (reddish purple: neither better nor worse); other districts grey
+HIGHLIGHT = OKABE_ITO[5]
+OTHER = "#777777"
 SYNTHETIC_LABEL = "SYNTHETIC DATA"
 _CAPTION_WIDTH = 110  # characters per caption line at the default width
 
