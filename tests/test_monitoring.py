@@ -63,8 +63,16 @@ def test_paired_test_matches_full_enumeration_of_sign_flips():
     observed = abs(d.sum())
     sums = [abs((np.array(s) * np.abs(d)).sum()) for s in itertools.product([-1, 1], repeat=len(d))]
     exact = np.mean(np.array(sums) >= observed)
-    assert monitoring.paired_test(before, after) == pytest.approx(exact, abs=0.01)
-    assert monitoring.paired_test(before, after) == monitoring.paired_test(before, after)
+    # whole-number differences (counts): every sign flip enumerated, exactly
+    assert monitoring.paired_test(before, after) == pytest.approx(exact)
+    # other differences (means of groups' scores): random sign flips, seeded
+    mc = monitoring.paired_test(before + 0.25 * (before % 2), after)
+    assert mc == monitoring.paired_test(before + 0.25 * (before % 2), after)
+    d2 = (after - before - 0.25 * (before % 2))[after != before + 0.25 * (before % 2)]
+    sums2 = [
+        abs((np.array(s) * np.abs(d2)).sum()) for s in itertools.product([-1, 1], repeat=len(d2))
+    ]
+    assert mc == pytest.approx(np.mean(np.array(sums2) >= abs(d2.sum()) - 1e-9), abs=0.01)
     # yes/no answers: the exact McNemar test
     b = np.array([1] * 9 + [0] * 3)
     a = np.array([0] * 8 + [1] * 4)

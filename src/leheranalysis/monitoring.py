@@ -159,6 +159,31 @@ FLIP_LIMIT = 400
 FLIPS = 10_000
 
 
+#: largest sum of whole-number differences whose sign-flip distribution is enumerated
+EXACT_LIMIT = 200_000
+
+
+def _exact_flip_p(mag: np.ndarray, observed: float) -> float:
+    """Exact two-sided p-value of the sum of ``+-mag`` (whole numbers, each sign 1/2).
+
+    The sum is ``2 T - M`` with ``T`` the sum of the magnitudes given a plus sign; the
+    distribution of ``T`` is built by adding one magnitude at a time.
+    """
+    total = int(mag.sum())
+    dist = np.zeros(total + 1)
+    dist[0] = 1.0
+    reach = 0
+    for k in mag:
+        k = int(k)
+        new = dist.copy()
+        new[k : reach + k + 1] += dist[: reach + 1]
+        dist = new / 2.0
+        reach += k
+    t = np.arange(total + 1)
+    extreme = np.abs(2 * t - total) >= observed - 1e-9
+    return float(min(1.0, dist[extreme].sum()))
+
+
 def paired_test(before: Any, after: Any, seed: int = 0) -> float:
     """Two-sided paired test of no change: sign-flip randomisation of the village differences.
 
@@ -166,9 +191,11 @@ def paired_test(before: Any, after: Any, seed: int = 0) -> float:
     is as likely to have either sign. The statistic is the sum of the differences (for
     counts over a common base: the change of the pooled rate). When all non-zero
     differences have the same size (yes/no answers) the test is the exact sign test
-    (:func:`mcnemar_exact`); otherwise ``FLIPS`` random sign flips give the p-value
+    (:func:`mcnemar_exact`); when the differences are whole numbers (counts) the
+    distribution of all sign flips is enumerated exactly; otherwise (means of groups'
+    scores and shares) ``FLIPS`` random sign flips give the p-value
     ``(1 + #{|sum| >= |observed|}) / (1 + FLIPS)`` (a valid p-value however few the
-    draws), and beyond ``FLIP_LIMIT`` villages the normal approximation of the flip
+    draws); beyond ``FLIP_LIMIT`` villages the normal approximation of the flip
     distribution (mean 0, variance the sum of the squared differences).
 
     Parameters
@@ -197,6 +224,8 @@ def paired_test(before: Any, after: Any, seed: int = 0) -> float:
     if np.allclose(mag, mag[0]):
         return float(sign_test(int((d < 0).sum()), int((d > 0).sum())))
     observed = abs(float(d.sum()))
+    if np.allclose(mag, np.round(mag)) and mag.sum() <= EXACT_LIMIT and m <= FLIP_LIMIT:
+        return _exact_flip_p(np.round(mag).astype(np.int64), observed)
     if m > FLIP_LIMIT:
         z = observed / float(np.sqrt((d**2).sum()))
         return float(min(1.0, 2 * stats.norm.sf(z)))
@@ -353,13 +382,16 @@ def _summarise(pairs: pd.DataFrame, cb: Codebook, bases: pd.DataFrame, level: fl
     """One row per indicator of ``pairs`` (both values present): values, tests, ratio."""
     ind = cb.indicators
     rows = []
+    pairs = pairs.dropna(subset=["baseline", "followup"])
+    pairs = pairs.assign(
+        _rb=_reported(pairs["baseline"], pairs["indicator"], cb).fillna(False).to_numpy(bool),
+        _rf=_reported(pairs["followup"], pairs["indicator"], cb).fillna(False).to_numpy(bool),
+    )
     for code, g in pairs.groupby("indicator", sort=False):
-        g = g.dropna(subset=["baseline", "followup"])
         unit = ind.at[code, "unit"]
         den = ind.at[code, "denominator"]
         b, f = g["baseline"].to_numpy(float), g["followup"].to_numpy(float)
-        rb = _reported(g["baseline"], g["indicator"], cb).fillna(False).to_numpy(bool)
-        rf = _reported(g["followup"], g["indicator"], cb).fillna(False).to_numpy(bool)
+        rb, rf = g["_rb"].to_numpy(bool), g["_rf"].to_numpy(bool)
         row = {
             "indicator": code,
             "unit": unit,
