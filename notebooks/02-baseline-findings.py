@@ -62,7 +62,9 @@ declare_source(
     synthetic=synthetic,
 )
 # the derived tables (computed once after ingestion, or now when stale)
-d = derive.load(p, cpvi_n=cpvi_n, cpvi_seed=cpvi_seed, cpvi_config=cpvi_config)
+d = derive.load(
+    p, cpvi_n=cpvi_n, cpvi_seed=cpvi_seed, cpvi_config=cpvi_config, key_findings_n=key_findings_n
+)
 shares_den, shares_note = f.district_denominator_shares(p.district or district)
 nfhs_age = "NFHS-5" in shares_note
 declare_source(
@@ -133,7 +135,9 @@ evidence = kf.build_evidence(
     kf.nfhs_reference(p.district or district),
     synthetic=synthetic,
 )
-key = kf.key_findings(evidence, cb, n=key_findings_n)
+key = d["key_findings"]
+if key is None:  # the data do not allow it: computed here to show why
+    key = kf.key_findings(evidence, cb, n=key_findings_n)
 glossary_seen: set[str] = set()
 display(Markdown(pp.key_findings_section(key, synthetic, cb, glossary_seen)))
 if not geo_synthetic:
@@ -372,7 +376,9 @@ else:
 # (reference period, population, registers, sampling).
 
 # %%
-reconciled = kf.reconcile(evidence, cb)
+reconciled = d["reconciliation"]
+if reconciled is None:
+    reconciled = kf.reconcile(evidence, cb)
 if reconciled.empty:
     display(Markdown("*No issue with more than one source: no data.*"))
 else:

@@ -163,6 +163,6 @@ def test_leher_derive_prints_what_it_did(fresh, capsys):
 
     assert main(["derive", "--district", "Leh", "--data", str(fresh), "--cpvi-n", "0"]) == 0
     out = capsys.readouterr().out
-    assert "   derived  cpvi" in out and "7 derived, 0 up to date" in out
+    assert "   derived  cpvi" in out and f"{len(derive.REGISTRY)} derived, 0 up to date" in out
     assert main(["derive", "--district", "Leh", "--data", str(fresh), "--only", "cpvi"]) == 0
     assert "0 derived, 1 up to date" in capsys.readouterr().out

@@ -73,6 +73,7 @@ DEFAULTS: dict[str, Any] = {
     "cpvi_n": 1000,  # Monte Carlo replications of the index's uncertainty analysis
     "cpvi_seed": 0,  # random seed of the uncertainty analysis
     "cpvi_config": "",  # path of an edited CPVI configuration (YAML); "" for the packaged one
+    "key_findings_n": 6,  # number of key findings (5-8)
 }
 
 
@@ -288,6 +289,43 @@ def _cpvi(ctx: Context) -> dict[str, pd.DataFrame]:
         "cpvi_blocks": result.blocks,
         "cpvi_sensitivity": result.sensitivity,
         "cpvi_meta": result.meta,
+    }
+
+
+def _evidence(ctx: Context):
+    from leheranalysis import keyfindings as kf
+    from leheranalysis.present.kit import district_denominator_shares
+
+    p = ctx.processed
+    shares, _ = district_denominator_shares(ctx.district)
+    return kf.build_evidence(
+        p.observations,
+        p.villages,
+        p.rankings,
+        p.blocks,
+        ctx.codebook,
+        shares,
+        ctx.district,
+        kf.nfhs_reference(ctx.district),
+        synthetic=bool(p.synthetic),
+    )
+
+
+@derivation(
+    "key_findings",
+    reads=("observations.parquet", "villages.parquet", "rankings.parquet", "blocks.parquet"),
+    tables=("key_findings", "reconciliation"),
+    params=("key_findings_n",),
+)
+def _key_findings(ctx: Context) -> dict[str, pd.DataFrame]:
+    from leheranalysis import keyfindings as kf
+
+    if not ctx.has_village:
+        return {"key_findings": pd.DataFrame(), "reconciliation": pd.DataFrame()}
+    ev = _evidence(ctx)
+    return {
+        "key_findings": kf.key_findings(ev, ctx.codebook, n=int(ctx.params["key_findings_n"])),
+        "reconciliation": kf.reconcile(ev, ctx.codebook),
     }
 
 
