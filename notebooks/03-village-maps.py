@@ -268,6 +268,23 @@ display(
 )
 
 # %% [markdown]
+# ## Village profiles
+#
+# Every programme village on one line, most vulnerable first: its vulnerability index
+# with rank and rank interval, the two domains that make up most of its index, in how
+# many of the compared indicators the community's evidence and a duty bearer's record
+# disagree (sensitive issues left out), and its distances to the nearest facilities.
+# The table can be downloaded (CSV) to plan visits.
+
+# %%
+if index is None:
+    display(Markdown("_No data: without the index there is no village profile._"))
+else:
+    tri = derive.load(p, "triangulation").triangulation
+    profile = vm.village_profile(index.villages, index.meta, distances, tri)
+    display(f.styled(profile, index=False))
+
+# %% [markdown]
 # ## Notes
 #
 # - **Catchments** are Voronoi cells of all PMGSY habitations of the programme blocks,

@@ -11,6 +11,7 @@ from shapely.geometry import Point, box
 
 from leheranalysis import geo
 from leheranalysis import village_maps as vm
+from leheranalysis.codebook import load_codebook
 from leheranalysis.errors import IndicatorInputError
 from leheranalysis.indicators import CENSUS2011_SHARES
 
@@ -296,3 +297,57 @@ def test_priority_labels_name_exactly_the_priority_villages_without_colliding(sy
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), "priority labels collide"
     plt.close(fig)
+
+
+def test_village_profile_one_line_per_village_most_vulnerable_first():
+    cb = load_codebook()
+    villages = pd.DataFrame(
+        {
+            "village_id": [1, 2, 3],
+            "village_name": ["SIMRI", "rampur tola", "Bela"],
+            "block_name": ["Bisfi", "Pandaul", "Bisfi"],
+            "cpvi": [40.0, 71.4, np.nan],
+            "rank": [2, 1, 3],
+            "q05": [1.0, 1.0, np.nan],
+            "q95": [2.0, 2.0, np.nan],
+            "education_labour": [80.0, 20.0, np.nan],
+            "services_systems": [10.0, 90.0, np.nan],
+        }
+    )
+    meta = pd.DataFrame(
+        {
+            "code": ["education_labour", "services_systems"],
+            "label": ["Education and labour", "Services and systems"],
+            "level": [2, 2],
+            "weight": [0.5, 0.5],
+        }
+    )
+    distances = pd.DataFrame(
+        {
+            "village_id": [1, 2, 3],
+            "secondary_school": [0.25, 6.0, 1.0],
+            "panchayat": [1.0, np.nan, 2.0],
+        }
+    )
+    tri = pd.DataFrame(
+        {
+            "village_id": [1, 1, 1, 2],
+            "indicator": ["oosc_6_14", "oosc_6_14", "sexual_abuse_known", "child_marriage_12m"],
+            "agreement": ["agree", "community higher", "duty bearer higher", "agree"],
+        }
+    )
+    t = vm.village_profile(villages, meta, distances, tri, cb)
+    assert t["Village"].tolist() == ["Rampur Tola", "Simri"]  # scored villages, rank order
+    assert t.columns.tolist() == [
+        "Rank", "Village", "Block", "Index (0-100)", "Rank interval (5-95 %)", "Main drivers",
+        "Community and records disagree (indicators)", "Secondary school (km)",
+        "Panchayat office (km)",
+    ]  # fmt: skip
+    first, second = t.iloc[0], t.iloc[1]
+    assert first["Index (0-100)"] == "71" and first["Rank interval (5-95 %)"] == "1-2"
+    assert first["Main drivers"] == "Services and systems, Education and labour"
+    assert second["Main drivers"] == "Education and labour, Services and systems"
+    # oosc: one teacher agrees, one record disagrees -> flagged; sensitive issue left out
+    assert second["Community and records disagree (indicators)"] == "1 of 1"
+    assert first["Community and records disagree (indicators)"] == "0 of 1"
+    assert second["Secondary school (km)"] == "0.2" and first["Panchayat office (km)"] == "-"

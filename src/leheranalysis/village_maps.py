@@ -58,6 +58,7 @@ __all__ = [
     "district_inset",
     "label_priority_villages",
     "priority_villages",
+    "village_profile",
     "ProgrammeGeography",
     "load_geography",
     "programme_geography",
@@ -627,3 +628,99 @@ def district_inset(ax, district_blocks: gpd.GeoDataFrame, programme_block_ids: I
         side.set_edgecolor("#888888")
     inset.set_title("Programme blocks (dark)\nin the district", fontsize=6.5, pad=2)
     return inset
+
+
+def village_profile(
+    cpvi_villages: pd.DataFrame,
+    meta: pd.DataFrame | None,
+    distances: pd.DataFrame,
+    triangulation: pd.DataFrame | None = None,
+    codebook: Codebook | None = None,
+    code: str = "cpvi",
+) -> pd.DataFrame:
+    """One row per programme village for readers and planners, most vulnerable first.
+
+    Village (one case), block, index (0-100) with rank and 5-95 % rank interval, the two
+    domains that make up most of its index (weight times domain score), the triangulation
+    flags (indicators where the community's evidence and a duty bearer's record
+    disagree beyond tolerance, of those compared; sensitive issues left out) and the
+    distances to the nearest secondary school, health centre and panchayat office. No
+    count of a sensitive issue appears.
+
+    Parameters
+    ----------
+    cpvi_villages : pandas.DataFrame
+        ``CPVIResult.villages`` (``village_id``, ``village_name``, ``block_name``,
+        ``rank``, optional ``q05``/``q95``, domain score columns).
+    meta : pandas.DataFrame or None
+        ``CPVIResult.meta`` (domains are its level-2 rows); None: no drivers.
+    distances : pandas.DataFrame
+        :func:`leheranalysis.geo.nearest_facility_distances`.
+    triangulation : pandas.DataFrame, optional
+        :func:`leheranalysis.indicators.triangulate`.
+    codebook : Codebook, optional
+    code : str
+        Index column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Rank``, ``Village``, ``Block``, ``Index (0-100)``, ``Rank interval (5-95 %)``,
+        ``Main drivers``, ``Community and records disagree (indicators)`` (``"6 of 13"``),
+        then one ``<facility> (km)`` column per
+        distance.
+    """
+    cb = load_codebook() if codebook is None else codebook
+    v = cpvi_villages[cpvi_villages[code].notna()].sort_values("rank")
+    pillars = (
+        meta[meta["level"] == 2].set_index("code")[["label", "weight"]]
+        if meta is not None and len(meta)
+        else pd.DataFrame(columns=["label", "weight"])
+    )
+    flags: dict[int, str] = {}
+    if triangulation is not None and len(triangulation):
+        sens = set(cb.indicators.index[cb.indicators["sensitive"].astype(bool)])
+        t = triangulation[~triangulation["indicator"].isin(sens)]
+        t = t[t["agreement"].astype(str) != "no data"]
+        for vid, g in t.groupby("village_id"):
+            per = g.groupby("indicator")["agreement"].apply(
+                lambda s: bool((s.astype(str) != "agree").any())
+            )
+            flags[int(vid)] = f"{int(per.sum())} of {len(per)}"
+    dist = distances.set_index(distances["village_id"].astype("int64"))
+    rows = []
+    for r in v.itertuples(index=False):
+        row = r._asdict()
+        vid = int(row["village_id"])
+        drivers = ""
+        if len(pillars):
+            contrib = pd.Series(
+                {
+                    p: float(pillars.at[p, "weight"]) * float(row.get(p, np.nan))
+                    for p in pillars.index
+                }
+            ).dropna()
+            if len(contrib):
+                drivers = ", ".join(
+                    str(pillars.at[p, "label"])
+                    for p in contrib.sort_values(ascending=False).index[:2]
+                )
+        interval = (
+            f"{row['q05']:.0f}-{row['q95']:.0f}"
+            if pd.notna(row.get("q05")) and pd.notna(row.get("q95"))
+            else "-"
+        )
+        out = {
+            "Rank": int(row["rank"]),
+            "Village": display_name(row["village_name"]),
+            "Block": str(row["block_name"]),
+            "Index (0-100)": f"{float(row[code]):.0f}",
+            "Rank interval (5-95 %)": interval,
+            "Main drivers": drivers or "-",
+            "Community and records disagree (indicators)": flags.get(vid, "-"),
+        }
+        for k in (c for c in distances.columns if c != "village_id"):
+            km = dist[k].get(vid, np.nan) if vid in dist.index else np.nan
+            out[f"{DISTANCE_LABELS.get(k, k)} (km)"] = "-" if pd.isna(km) else f"{float(km):.1f}"
+        rows.append(out)
+    return pd.DataFrame(rows)
