@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Baseline findings
 #
-# The District Need Assessment (DNA) baseline of child protection in the programme
+# The [District Need Assessment (DNA)](#Glossary) baseline of child protection in the programme
 # villages: which issues children, adults and duty bearers report, how the community
 # ranks them, where the community's evidence and the duty bearers' registers disagree,
 # how blocks compare, what the departments' own figures say, and which villages are the
@@ -117,7 +117,7 @@ def save(fig, name: str, caption: str, source: str = SOURCE) -> None:
 # on its size (severity), the share of villages where it was reported (spread), how often
 # the community counted more than the duty bearers' registers (register gap) and how high
 # children and adults ranked it; the best are listed, at most two per domain and one
-# about services. Each gives its size with a 95 % confidence interval, the block where it
+# about services. Each gives its size with a [95 % confidence interval](#Glossary), the block where it
 # is worst, what the duty bearers' records say, and NFHS-5 and departmental figures where
 # they speak to it. The draft District Child Protection Plan workbook beside this report
 # turns them into one row per priority issue and block. Abbreviations and methods are
@@ -164,7 +164,7 @@ else:
 # ### Headline table
 #
 # Share of programme villages where at least one group of each kind reported the issue,
-# with its 95 % confidence interval (Wilson) and the number of villages. For services
+# with its 95 % confidence interval ([Wilson](#Glossary)) and the number of villages. For services
 # (scores, shares, yes/no where "yes" is good) "reported" means a problem was reported:
 # a score of 2 or less, under half aware, "no". "-": the group is not asked.
 
@@ -178,7 +178,7 @@ else:
 # ## Issue ranking from the pairwise exercise
 #
 # Each children's and adult group ranked the child-protection issues against each other.
-# The Borda score sums the places each issue earned (1 = every group ranked it first);
+# The [Borda score](#Glossary) sums the places each issue earned (1 = every group ranked it first);
 # the mean rank is over the groups that ranked it; "top 3" is the share of groups that
 # put it among their three most serious issues.
 #
@@ -237,7 +237,7 @@ else:
 # ## Triangulation: community against duty bearers
 #
 # The evidence of the children's and adult groups was presented to the village teacher,
-# Anganwadi worker (AWW) and ASHA, who gave their own figures. The two agree when they
+# Anganwadi worker ([AWW](#Glossary)) and ASHA, who gave their own figures. The two agree when they
 # differ by no more than the codebook's tolerance; otherwise one side reported more.
 #
 # ### Where they disagree (figure)
@@ -314,7 +314,7 @@ else:
 #
 # Counts reported by the community (children's and adult groups combined: the largest
 # count) per 1,000 children of the relevant age, pooled over each block's villages and
-# weighted by their population, with exact 95 % Poisson intervals. The number of
+# weighted by their population, with exact 95 % [Poisson intervals](#Glossary). The number of
 # children of each age is the village population times the share of that age group;
 # the sentence below says which age shares were used.
 #
@@ -415,8 +415,8 @@ else:
 # weights, arithmetic means.
 # Higher means more vulnerable; rank 1 is the most vulnerable village. To show how much a
 # rank depends on these choices, the index is recomputed many times with other weights,
-# scalings, means and outlier limits; the 5-95 % range of a village's ranks is its rank
-# interval. **Priority villages** have their whole interval within the most vulnerable
+# scalings, means and outlier limits; the 5-95 % range of a village's ranks is its [rank
+# interval](#Glossary). **[Priority villages](#Glossary)** have their whole interval within the most vulnerable
 # fifth of villages.
 
 # %%
