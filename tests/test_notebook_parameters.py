@@ -131,9 +131,10 @@ def test_comparison_report_is_planned_with_the_districts_it_compares(tmp_path):
 
     root = tmp_path / "processed"
 
-    def ingest(slug: str, name: str, created: str) -> None:
+    def ingest(slug: str, name: str, inputs: str) -> None:
+        # the inputs' checksum stands for the data: a re-ingest of other workbooks
         (root / slug).mkdir(parents=True, exist_ok=True)
-        doc = {"district": name, "synthetic": True, "created": created}
+        doc = {"district": name, "synthetic": True, "inputs": [{"sha256": inputs}]}
         (root / slug / "manifest.json").write_text(json.dumps(doc))
 
     ingest("patna", "Patna", "1")
@@ -153,7 +154,9 @@ def test_comparison_report_is_planned_with_the_districts_it_compares(tmp_path):
     second = plan()
     assert second.parameters["districts"] == ["Patna", "Kargil", "Nowgaon"]
     assert second.cache_key != first.cache_key
-    ingest("nowgaon", "Nowgaon", "2")  # a compared district re-ingested
+    ingest("nowgaon", "Nowgaon", "1")  # the same workbooks ingested again: nothing to re-run
+    assert plan().cache_key == second.cache_key
+    ingest("nowgaon", "Nowgaon", "2")  # a compared district re-ingested from other workbooks
     assert plan().cache_key != second.cache_key
     given = plan(districts=["Nagaon"])
     assert given.parameters["districts"] == ["Nagaon"]  # as given; the report resolves it
