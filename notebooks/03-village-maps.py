@@ -114,9 +114,9 @@ display(
 # darker the village, the more vulnerable; light yellow is the least vulnerable. The
 # priority villages (those whose whole rank interval lies in the most vulnerable fifth,
 # as in the baseline findings) are outlined in black and labelled with their rank and
-# name. Block boundaries, secondary schools, health centres (PHC/CHC) and panchayat
-# offices inside the blocks help to find one's way; the small map on the left shows where
-# the programme blocks lie in the district.
+# name. Block boundaries and headquarters (black stars), secondary schools, health
+# centres (PHC/CHC) and panchayat offices inside the blocks help to find one's way; the
+# small map on the left shows where the programme blocks lie in the district.
 
 # %%
 # the index as derived once for the district (any number of recomputations: the scores
@@ -141,6 +141,7 @@ geo.draw_village_map(
     geog.programme_ids,
     values=index_by_village,
     facilities=gaz.facilities,
+    facility_kinds={**geo.DEFAULT_DISTANCE_KINDS, "block_hq": ("block_hq",)},
     title=f"{district}: vulnerability of the programme villages",
     cmap=plotting.PROBLEM,
     value_label="Vulnerability index (0-100): darker = more vulnerable",
@@ -154,8 +155,9 @@ if not gaz.synthetic:
 caption = (
     "Catchments of the habitations of the programme blocks; programme villages "
     "coloured by the vulnerability index (darker = more vulnerable), others grey; "
-    "priority villages outlined and labelled with rank and name; facilities inside the "
-    "blocks; small map: the programme blocks (dark) in the district."
+    "priority villages outlined and labelled with rank and name; block headquarters "
+    "(stars) and facilities inside the blocks; small map: the programme blocks (dark) "
+    "in the district."
 )
 plotting.save_figure(
     fig,

@@ -351,3 +351,25 @@ def test_village_profile_one_line_per_village_most_vulnerable_first():
     assert second["Community and records disagree (indicators)"] == "1 of 1"
     assert first["Community and records disagree (indicators)"] == "0 of 1"
     assert second["Secondary school (km)"] == "0.2" and first["Panchayat office (km)"] == "-"
+
+
+def test_map_marks_block_headquarters_for_orientation(public_data):
+    d, _ = vm.load_geography("Madhubani")
+    blocks = d.blocks[d.blocks["block_name"].isin(["Bisfi", "Pandaul", "Rajnagar"])]
+    prog = (
+        d.villages[d.villages["block_id"].isin(blocks["block_id"])]
+        .head(5)
+        .rename(columns={"name": "village_name"})
+    )
+    g = vm.programme_geography(d, blocks, prog)
+    cells = geo.catchments(g.habitations, g.blocks)
+    fig, ax = plt.subplots()
+    try:
+        geo.draw_village_map(
+            ax, g.blocks, cells, g.programme_ids, facilities=d.facilities,
+            facility_kinds={"block_hq": ("block_hq",)},
+        )  # fmt: skip
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert "Block headquarters (3)" in labels  # one per programme block
+    finally:
+        plt.close(fig)

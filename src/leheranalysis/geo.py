@@ -57,6 +57,7 @@ _FACILITY_STYLE = {
     "secondary_school": {"marker": "^", "color": "#0072B2", "label": "Secondary school"},
     "health_centre": {"marker": "P", "color": "#D55E00", "label": "Health centre (PHC/CHC)"},
     "panchayat": {"marker": "s", "color": "#009E73", "label": "Panchayat office"},
+    "block_hq": {"marker": "*", "color": "#000000", "label": "Block headquarters"},
 }
 
 
