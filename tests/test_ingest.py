@@ -73,6 +73,8 @@ def test_malformed_input(name, corpus, tmp_path, capsys):
     target = next(p for p in inputs if p.name == (exp.file or inputs[0].name))
     assert first["file"].endswith(f" #{sha(target)[:6]}"), first["file"]
     written = (tmp_path / "out.validation_errors.csv").read_text(encoding="utf-8")
+    for kind in ("match_report", "cleaning_log"):  # the other files of a failed run
+        written += (tmp_path / f"out.{kind}.csv").read_text(encoding="utf-8")
     assert not [p.name for p in inputs if p.name in written]
     assert str(folder) not in written
     assert first["sheet"] == exp.sheet
