@@ -196,14 +196,15 @@ else:
         titles=vm.indicator_titles(values.columns),
         ncols=2,
         cmap=plotting.PROBLEM,
+        categories=vm.yes_no_categories(values.columns),
         panel_size=vm.map_figsize(geog.blocks, width=5.6, extra_height=0.9),
         credit=CREDIT,
     )
     caption = (
         "Programme villages coloured by the community's evidence (darker = more): the "
         "largest count any children's or adult group gave, per 1,000 children of the age "
-        "band (village population x age share); violence at home: dark (1) = reported, "
-        f"light (0) = not reported. {shares_note}"
+        "band (village population x age share); violence at home: dark = reported by "
+        f"any group, light = not reported. {shares_note}"
     )
     plotting.save_figure(
         fig,

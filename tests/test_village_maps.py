@@ -88,7 +88,7 @@ def test_sensitive_and_unknown_indicators_are_never_mapped(tables):
 def test_indicator_titles_name_the_unit():
     t = vm.indicator_titles(["child_marriage_12m", "violence_at_home", "teacher_attendance"])
     assert t["child_marriage_12m"] == "Child marriages (12 months)\nper 1,000 girls 15-19"
-    assert t["violence_at_home"].endswith("1 = yes, 0 = no")
+    assert t["violence_at_home"].endswith("by any group")
     assert t["teacher_attendance"].endswith("score 1-5")
 
 
@@ -371,5 +371,31 @@ def test_map_marks_block_headquarters_for_orientation(public_data):
         )  # fmt: skip
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         assert "Block headquarters (3)" in labels  # one per programme block
+    finally:
+        plt.close(fig)
+
+
+def test_yes_no_map_says_its_colours_in_words(synthetic):
+    d = synthetic
+    block = d.blocks.iloc[[0]]
+    habs = d.villages[d.villages["block_id"] == block["block_id"].iloc[0]].head(6)
+    prog = habs.rename(columns={"name": "village_name"})
+    g = vm.programme_geography(d, block, prog)
+    cells = geo.catchments(g.habitations, g.blocks)
+    ids = prog["village_id"].astype(int).tolist()
+    values = pd.DataFrame(
+        {"violence_at_home": [1.0, 0.0, 1.0, 0.0, 1.0, 0.0], "child_labour_5_17": range(6)},
+        index=pd.Index(ids, name="village_id"),
+    )
+    fig = geo.small_multiples(
+        g.blocks, cells, g.programme_ids, values, ncols=2, cmap="viridis_r",
+        categories=vm.yes_no_categories(values.columns),
+    )  # fmt: skip
+    try:
+        yes_no = fig.axes[0]
+        words = [t.get_text() for t in yes_no.get_legend().get_texts()]
+        assert words == ["not reported", "reported"]
+        # only the count panel has a colour bar (an extra axes); the yes/no one has none
+        assert len(fig.axes) == 3
     finally:
         plt.close(fig)

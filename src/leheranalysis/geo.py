@@ -463,6 +463,7 @@ def draw_village_map(
     credit: str | None = SOURCE_CREDIT,
     facility_kinds: Mapping[str, Iterable[str]] | None = None,
     legend: bool = True,
+    categories: Mapping[float, str] | None = None,
 ):
     """Draw the catchments of a district's programme villages on a matplotlib axes.
 
@@ -501,6 +502,9 @@ def draw_village_map(
         Source credit written in the lower right corner.
     facility_kinds : mapping, optional
         Marker groups (name -> levels), as in :func:`nearest_facility_distances`.
+    categories : mapping, optional
+        For values that are categories (a yes/no answer as 1/0): value -> words; the
+        colours are then explained by a legend of these words, not a colour bar.
 
     Returns
     -------
@@ -556,10 +560,20 @@ def draw_village_map(
             handles.append(
                 Patch(facecolor="white", edgecolor="#333333", hatch="///", label="No value")
             )
-        sm = mpl.cm.ScalarMappable(norm=norm, cmap=colormap)
-        bar = ax.figure.colorbar(sm, ax=ax, shrink=0.6, pad=0.01)
-        bar.set_label(value_label or "value", fontsize=9)
-        bar.ax.tick_params(labelsize=8)
+        if categories:
+            keys = [
+                Patch(facecolor=colormap(norm(float(v))), edgecolor="#333333", label=str(words))
+                for v, words in categories.items()
+            ]
+            ax.add_artist(
+                ax.legend(handles=keys, loc="upper left", fontsize=7, frameon=True,
+                          title=value_label, title_fontsize=7)
+            )  # fmt: skip
+        else:
+            sm = mpl.cm.ScalarMappable(norm=norm, cmap=colormap)
+            bar = ax.figure.colorbar(sm, ax=ax, shrink=0.6, pad=0.01)
+            bar.set_label(value_label or "value", fontsize=9)
+            bar.ax.tick_params(labelsize=8)
     elif len(prog):
         _add_polygons(ax, geoms[is_prog], _HIGHLIGHT, edgecolors="#333333", linewidths=0.5)
         handles.append(Patch(facecolor=_HIGHLIGHT, edgecolor="#333333", label="Programme villages"))
@@ -661,6 +675,7 @@ def small_multiples(
     panel_size: tuple[float, float] = (4.2, 4.0),
     suptitle: str | None = None,
     credit: str | None = SOURCE_CREDIT,
+    categories: Mapping[str, Mapping[float, str]] | None = None,
 ):
     """One village map per column of ``values`` (indexed by ``village_id``).
 
@@ -681,6 +696,9 @@ def small_multiples(
     credit : str or None
         Source credit written once below the panels (None: no credit, e.g. when the
         caller credits a synthetic geography itself).
+    categories : mapping, optional
+        Column -> {value: words} for columns of categories (yes/no): those panels get a
+        legend in words instead of a colour bar.
 
     Returns
     -------
@@ -716,6 +734,9 @@ def small_multiples(
             label_blocks=False,
             credit=None,
             legend=False,
+            categories=(categories or {}).get(column),
+            vmin=0.0 if (categories or {}).get(column) else None,
+            vmax=1.0 if (categories or {}).get(column) else None,
         )
     for ax in axes.ravel()[n:]:
         ax.set_axis_off()

@@ -59,6 +59,7 @@ __all__ = [
     "label_priority_villages",
     "priority_villages",
     "village_profile",
+    "yes_no_categories",
     "ProgrammeGeography",
     "load_geography",
     "programme_geography",
@@ -269,6 +270,25 @@ def village_indicator_values(
     return out
 
 
+def yes_no_categories(
+    codes: Iterable[str], codebook: Codebook | None = None
+) -> dict[str, dict[float, str]]:
+    """``{code: {0: "not reported", 1: "reported"}}`` for the yes/no indicators of ``codes``
+    (their maps get a legend in words instead of a 0-1 colour bar).
+
+    Examples
+    --------
+    >>> yes_no_categories(["violence_at_home", "child_labour_5_17"])
+    {'violence_at_home': {0.0: 'not reported', 1.0: 'reported'}}
+    """
+    cb = load_codebook() if codebook is None else codebook
+    return {
+        c: {0.0: "not reported", 1.0: "reported"}
+        for c in codes
+        if c in cb.indicators.index and cb.indicators.at[c, "unit"] == "yesno"
+    }
+
+
 def indicator_titles(codes: Iterable[str], codebook: Codebook | None = None) -> dict[str, str]:
     """Short two-line panel titles: the issue, then the unit of the mapped value.
 
@@ -277,7 +297,7 @@ def indicator_titles(codes: Iterable[str], codebook: Codebook | None = None) -> 
     >>> indicator_titles(["child_labour_5_17"])["child_labour_5_17"]
     'Child labour\\nper 1,000 children 5-17'
     >>> indicator_titles(["violence_at_home"])["violence_at_home"]
-    'Violence at home reported\\n1 = yes, 0 = no'
+    'Violence at home reported\\nby any group'
     """
     import textwrap
 
@@ -291,7 +311,7 @@ def indicator_titles(codes: Iterable[str], codebook: Codebook | None = None) -> 
             band = str(cb.denominators.at[base, "label"])
             out[code] = f"{label}\nper 1,000 {band[0].lower()}{band[1:]}"
         elif row["unit"] == "yesno":
-            out[code] = f"{label}\n1 = yes, 0 = no"
+            out[code] = f"{label}\nby any group"
         elif row["unit"] == "score":
             out[code] = f"{label}\nscore 1-5"
         else:
