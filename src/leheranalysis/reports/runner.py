@@ -436,17 +436,22 @@ def cached_record(job: Job) -> RunRecord | None:
     )
 
 
-@contextlib.contextmanager
-def _kernel_environment(job: Job) -> Iterator[None]:
+def _kernel_env(job: Job) -> dict[str, str]:
     """Environment for the kernel: inline figures, the package importable, quiet debugger,
     figures saved under the run's figures folder (``LEHER_FIGURES_DIR``)."""
     src = str(Path(__file__).resolve().parents[2])
-    wanted = {
+    return {
         "LEHER_FIGURES_DIR": str(job.figures_dir or config.figures_dir()),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p),
     }
+
+
+@contextlib.contextmanager
+def _kernel_environment(job: Job) -> Iterator[None]:
+    """This process's environment set for the kernel while papermill runs (see _kernel_env)."""
+    wanted = _kernel_env(job)
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
     try:
@@ -534,6 +539,15 @@ def _kernel_arguments(kernel_name: str) -> dict[str, Any]:
     return {}
 
 
+def _engine(job: Job) -> dict[str, Any]:
+    """papermill's engine: a warm kept kernel (:mod:`.kernels`) unless fresh ones are asked for."""
+    from leheranalysis.reports import kernels
+
+    if not kernels.enabled():
+        return {}
+    return {"engine_name": kernels.register_engine(), "leher_env": _kernel_env(job)}
+
+
 def _papermill(job: Job, input_path: Path, output_path: Path) -> BaseException | None:
     """Execute with papermill; return the exception raised (None on success)."""
     import papermill
@@ -552,6 +566,7 @@ def _papermill(job: Job, input_path: Path, output_path: Path) -> BaseException |
                 request_save_on_cell_execute=False,
                 execution_timeout=job.timeout,
                 **_kernel_arguments(job.kernel_name),
+                **_engine(job),
             )
     except Exception as exc:  # papermill, nbclient and jupyter_client raise many kinds
         return exc
