@@ -18,6 +18,11 @@ Three safeguards live here:
    value can be linked across tables without being readable.
 3. **Small-cell suppression** (:func:`suppress_small`) for counts shown in reports.
 
+File, sheet and folder names are personal data too (a file named after a respondent):
+ingestion stores and shows them only as neutral labels (``Part I workbook #3f9a1c``, see
+``leheranalysis.ingest._names``); text typed in an identifier or answer cell is echoed in
+messages only when it reads like a code or is close to an allowed value.
+
 Examples
 --------
 >>> find_personal_data("call 98765 43210 after 5")
