@@ -24,7 +24,8 @@
 #
 # Counts of sensitive issues (sexual abuse, missing and trafficked children) between 1
 # and 4 are shown as "<5", and nothing derived from them is shown, to protect the
-# children concerned.
+# children concerned; a district figure that would give such a block count back by
+# subtraction is "not shown" either.
 
 # %% tags=["parameters"]
 district: str = "Madhubani"  # district name as in the gazetteer
@@ -121,10 +122,12 @@ else:
     pairs = monitoring.paired_values(base, follow, cb)
     changes = monitoring.change_table(base, follow, cb, alpha=alpha, adjust=adjust,
                                       shares=shares_den, pairs=pairs)  # fmt: skip
+    by_block = monitoring.block_changes(base, follow, cb, alpha=alpha, adjust=adjust,
+                                        shares=shares_den, pairs=pairs)  # fmt: skip
     display(Markdown("\n".join(f"- {s}" for s in pm.change_summary(changes))))
     display(Markdown(f"*{pm.adjustment_text(adjust, alpha)}; rates per 1,000 use "
                      f"{shares_note.rstrip('.')}.*"))  # fmt: skip
-    display(f.styled(pm.change_reader_table(changes, cb)))
+    display(f.styled(pm.change_reader_table(changes, cb, blocks=by_block)))
 
 # %% [markdown]
 # ### Change of each rate (figure)
@@ -134,7 +137,7 @@ if changes is None or not (changes["measure"] == "rate per 1,000").any():
     display(Markdown("*No data.*"))
 else:
     save(
-        pm.plot_rate_ratios(changes, cb),
+        pm.plot_rate_ratios(changes, cb, blocks=by_block),
         "05-rate-ratios",
         "Rate at follow-up divided by the rate at baseline for each issue counted per 1,000, "
         "with 95 % intervals, in the villages assessed in both rounds.",
@@ -164,8 +167,6 @@ else:
 if follow is None:
     display(Markdown("*No data.*"))
 else:
-    by_block = monitoring.block_changes(base, follow, cb, alpha=alpha, adjust=adjust,
-                                        shares=shares_den, pairs=pairs)  # fmt: skip
     for name, g in by_block.groupby("block_name", sort=True):
         display(Markdown(f"### {html.escape(str(name))}"))
         display(f.styled(pm.change_reader_table(g.drop(columns=["block_id", "block_name"]), cb)))

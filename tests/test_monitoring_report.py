@@ -88,7 +88,10 @@ def test_the_report_table_is_the_analysis(suite):
     from leheranalysis import findings
 
     shares, _ = findings.district_denominator_shares("Madhubani")
-    expected = pm.change_reader_table(monitoring.change_table(base, mid, shares=shares))
+    expected = pm.change_reader_table(
+        monitoring.change_table(base, mid, shares=shares),
+        blocks=monitoring.block_changes(base, mid, shares=shares),
+    )
     shown = _change_table(html)
     assert list(shown) == list(expected.index)
     for label, cells in shown.items():

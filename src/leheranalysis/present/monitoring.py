@@ -3,8 +3,10 @@
 Pure functions from the tables of :mod:`leheranalysis.monitoring` to reviewer-ready
 tables (text cells, labels that say what each number counts) and figures. Sensitive
 issues (codebook ``sensitive``): every count of villages or cases between 1 and 4 is
-shown as ``<5``, and a row with such a count shows no rate, ratio or change derived
-from it, so the hidden count cannot be recovered from the others.
+shown as ``<5``, and no rate, ratio or change derived from such a count is shown; a
+district count or rate whose block counts include one between 1 and 4 is "not shown"
+either (complementary suppression), so that subtracting the other blocks from the
+district cannot give the hidden count back.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "coverage_table",
     "change_summary",
     "change_reader_table",
+    "block_small_counts",
     "triangulation_reader_table",
     "index_reader_table",
     "plan_reader_table",
@@ -107,57 +110,170 @@ def _value(x: Any, measure: str) -> str:
     return f"{x:.1f}" if abs(x) < 100 else f"{x:.0f}"
 
 
-def _count(n: Any, sensitive: bool) -> str:
+def _small(v: Any) -> bool:
+    return v is not None and not pd.isna(v) and 1 <= float(v) < _THRESHOLD
+
+
+#: the counts a reader sees in the change table (villages)
+_SHOWN_COUNTS = ("n_fell", "n_rose", "reported_baseline", "reported_followup")
+_CASES = ("cases_baseline", "cases_followup")
+
+#: what a district cell hidden to protect a block's small count shows
+NOT_SHOWN = "not shown"
+_BLOCK_NOTE = "(a block's count is under 5)"
+
+
+def _count(n: Any, sensitive: bool, block_small: bool = False) -> str:
     if n is None or pd.isna(n):
         return _DASH
     n = int(n)
-    return SUPPRESSED if sensitive and 1 <= n < _THRESHOLD else str(n)
+    if sensitive and 1 <= n < _THRESHOLD:
+        return SUPPRESSED
+    return NOT_SHOWN if sensitive and block_small else str(n)
 
 
-def _hidden(row: pd.Series, sensitive: bool) -> bool:
+def block_small_counts(blocks: pd.DataFrame | None, codebook: Codebook | None = None) -> dict:
+    """Per sensitive indicator, the columns in which some block has a count between 1 and 4.
+
+    The district's count is the sum of its blocks' counts: shown next to the blocks, it
+    would give a hidden block count back by subtraction, so the district cell of such a
+    column is hidden too (complementary suppression).
+
+    Parameters
+    ----------
+    blocks : pandas.DataFrame or None
+        :func:`leheranalysis.monitoring.block_changes`.
+    codebook : Codebook, optional
+
+    Returns
+    -------
+    dict
+        Indicator code -> set of column names (counts of villages and of cases).
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"indicator": ["sexual_abuse_known", "sexual_abuse_known"],
+    ...                   "n_rose": [3, 5], "reported_followup": [5, 7]})
+    >>> block_small_counts(b)
+    {'sexual_abuse_known': {'n_rose'}}
+    """
+    out: dict[str, set[str]] = {}
+    if blocks is None or blocks.empty:
+        return out
+    sens = sensitive_codes(_cb(codebook))
+    for _, r in blocks[blocks["indicator"].isin(sens)].iterrows():
+        for c in (*_SHOWN_COUNTS, *_CASES):
+            if _small(r.get(c)):
+                out.setdefault(r["indicator"], set()).add(c)
+    return out
+
+
+def _value_reasons(
+    row: pd.Series, sensitive: bool, block_small: set[str]
+) -> tuple[str | None, str | None]:
+    """Why the baseline and the follow-up value of a row are hidden (``None``: shown).
+
+    A rate is hidden when its round counts 1-4 cases, a share of villages when 1-4
+    villages answered yes, and a district value when a block's count is 1-4 (the
+    district value together with the blocks' would give it back); a mean hides both
+    rounds when any count of its row is 1-4.
+    """
     if not sensitive:
-        return False
-    cols = ("reported_baseline", "reported_followup", "newly_reported", "stopped_reporting",
-            "n_fell", "n_rose", "cases_baseline", "cases_followup")  # fmt: skip
+        return None, None
+    measure = row["measure"]
+    if measure == "rate per 1,000":
+        cols, unit = _CASES, "cases"
+    elif measure == "share of villages":
+        cols, unit = ("reported_baseline", "reported_followup"), "villages"
+    else:
+        every = (*_SHOWN_COUNTS, *_CASES)
+        if any(_small(row.get(c)) for c in every):
+            return (f"{NOT_SHOWN} (fewer than 5 villages)",) * 2
+        if block_small & set(every):
+            return (f"{NOT_SHOWN} (fewer than 5 villages in a block)",) * 2
+        return None, None
+    out = []
     for c in cols:
-        v = row.get(c)
-        if v is not None and not pd.isna(v) and 1 <= float(v) < _THRESHOLD:
-            return True
-    return False
+        if _small(row.get(c)):
+            out.append(f"{NOT_SHOWN} (fewer than 5 {unit})")
+        elif c in block_small:
+            out.append(f"{NOT_SHOWN} (fewer than 5 {unit} in a block)")
+        else:
+            out.append(None)
+    return out[0], out[1]
 
 
-def change_reader_table(changes: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+def _hidden(row: pd.Series, sensitive: bool, block_small: set[str] | None = None) -> bool:
+    """True when the change of a row is hidden (either round's value is)."""
+    return any(_value_reasons(row, sensitive, block_small or set()))
+
+
+def change_reader_table(
+    changes: pd.DataFrame,
+    codebook: Codebook | None = None,
+    blocks: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The change table (:func:`leheranalysis.monitoring.change_table`) for readers.
 
     One row per indicator (its label as the index): the measure, the two rounds' values,
     the change (ratio and its 95 % interval for rates, difference in percentage points or
     units otherwise), the villages where the value fell and rose, the villages where the
     community reported the issue in each round, the adjusted p-value and the verdict.
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        :func:`leheranalysis.monitoring.change_table` (the district) or one block's rows
+        of :func:`leheranalysis.monitoring.block_changes`.
+    codebook : Codebook, optional
+    blocks : pandas.DataFrame, optional
+        :func:`leheranalysis.monitoring.block_changes` when ``changes`` is the district's
+        table shown beside the blocks': a district count (or a rate) whose column has a
+        block count of 1-4 for the same sensitive indicator is shown as ``not shown``, so
+        that it cannot give the block's count back by subtraction.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     cb = _cb(codebook)
     sens = sensitive_codes(cb)
+    comp = block_small_counts(blocks, cb)
     rows = []
     for _, r in changes.iterrows():
         s = r["indicator"] in sens
-        hide = _hidden(r, s)
+        bs = comp.get(r["indicator"], set()) if s else set()
         m = r["measure"]
-        if hide:
-            base = follow = change = "not shown (fewer than 5)"
+        why_b, why_f = _value_reasons(r, s, bs)
+        base = why_b or _value(r["baseline"], m)
+        follow = why_f or _value(r["followup"], m)
+        if why_b or why_f:
+            change = why_b or why_f
+        elif m == "rate per 1,000":
+            change = (
+                f"x {r['ratio']:.2f} ({r['ratio_lo']:.2f}-{r['ratio_hi']:.2f})"
+                if np.isfinite(r["ratio"]) and np.isfinite(r["ratio_hi"])
+                else _DASH
+            )
+        elif m == "share of villages":
+            change = f"{100 * r['change']:+.0f} points"
         else:
-            base, follow = _value(r["baseline"], m), _value(r["followup"], m)
-            if m == "rate per 1,000":
-                change = (
-                    f"x {r['ratio']:.2f} ({r['ratio_lo']:.2f}-{r['ratio_hi']:.2f})"
-                    if np.isfinite(r["ratio"]) and np.isfinite(r["ratio_hi"])
-                    else _DASH
-                )
-            elif m == "share of villages":
-                change = f"{100 * r['change']:+.0f} points"
-            else:
-                change = f"{r['change']:+.1f}"
+            change = f"{r['change']:+.1f}"
         verdict = {"better": "better", "worse": "worse"}.get(r["verdict"], "no clear change")
         if r["changed"]:
             verdict = f"{r['direction']} ({verdict})"
+        fell_rose = (
+            f"{_count(r['n_fell'], s, 'n_fell' in bs)} / {_count(r['n_rose'], s, 'n_rose' in bs)}"
+        )
+        if NOT_SHOWN in fell_rose:
+            fell_rose += f" {_BLOCK_NOTE}"
+        reported = (
+            f"{_count(r['reported_baseline'], s, 'reported_baseline' in bs)} -> "
+            f"{_count(r['reported_followup'], s, 'reported_followup' in bs)}"
+            f" of {int(r['n_villages'])}"
+        )
+        if NOT_SHOWN in reported:
+            reported += f" {_BLOCK_NOTE}"
         rows.append(
             {
                 "Indicator": r["label"],
@@ -165,13 +281,8 @@ def change_reader_table(changes: pd.DataFrame, codebook: Codebook | None = None)
                 "Baseline": base,
                 "Follow-up": follow,
                 "Change (95 % interval)": change,
-                "Villages where it fell / rose": (
-                    f"{_count(r['n_fell'], s)} / {_count(r['n_rose'], s)}"
-                ),
-                "Villages reporting the issue or a problem, baseline -> follow-up": (
-                    f"{_count(r['reported_baseline'], s)} -> {_count(r['reported_followup'], s)}"
-                    f" of {int(r['n_villages'])}"
-                ),
+                "Villages where it fell / rose": fell_rose,
+                "Villages reporting the issue or a problem, baseline -> follow-up": reported,
                 "Adjusted p-value": _p(r["p_adjusted"]),
                 "More than noise?": verdict if r["changed"] else "no clear change",
             }
@@ -296,10 +407,13 @@ def plan_reader_table(track: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def plot_rate_ratios(changes: pd.DataFrame, codebook: Codebook | None = None):
+def plot_rate_ratios(
+    changes: pd.DataFrame, codebook: Codebook | None = None, blocks: pd.DataFrame | None = None
+):
     """Rate ratio (follow-up / baseline) of every rate with its 95 % interval, log scale.
 
-    Sensitive rates with a count between 1 and 4 are left out.
+    Sensitive rates with a count between 1 and 4 are left out, and so are the district's
+    when a block counts 1-4 cases (``blocks``: as in :func:`change_reader_table`).
     """
     import matplotlib.pyplot as plt
 
@@ -308,7 +422,10 @@ def plot_rate_ratios(changes: pd.DataFrame, codebook: Codebook | None = None):
     cb = _cb(codebook)
     sens = sensitive_codes(cb)
     d = changes[changes["measure"] == "rate per 1,000"].copy()
-    d = d[[not _hidden(r, r["indicator"] in sens) for _, r in d.iterrows()]]
+    comp = block_small_counts(blocks, cb)
+    d = d[
+        [not _hidden(r, r["indicator"] in sens, comp.get(r["indicator"])) for _, r in d.iterrows()]
+    ]
     d = d[np.isfinite(d["ratio"]) & np.isfinite(d["ratio_hi"]) & (d["ratio"] > 0)]
     fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(d), 2) + 1.6))
     y = np.arange(len(d))[::-1]
