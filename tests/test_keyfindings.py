@@ -154,7 +154,14 @@ def test_codebook_rules_and_plan_sections_are_validated():
     text = config.package_data("codebook.yaml").read_text(encoding="utf-8")
     cb = parse_codebook(text)
     assert cb.key_findings["n"] == 6
-    assert set(cb.plan_issues) == set(cb.ranking_issues["code"])
+    assert set(cb.ranking_issues["code"]) < set(cb.plan_issues)
+    assert cb.plan_issues["vlcpc"]["label"] == "Village Level Child Protection Committees"
+    bad = text.replace('    label: "Village Level Child Protection Committees"\n', "", 1)
+    with pytest.raises(CodebookError, match="'vlcpc': not a ranking issue.*needs a 'label'"):
+        parse_codebook(bad)
+    bad = text.replace("  midday_meal: os_smc_monitoring\n", "  midday_meal: os_nothing\n", 1)
+    with pytest.raises(CodebookError, match="finding_activities 'midday_meal': unknown activity"):
+        parse_codebook(bad)
     assert "register_not_updated" in set(cb.reason_codes["code"])
     bad = text.replace("  n: 6\n", "  n: 12\n", 1)
     with pytest.raises(CodebookError, match="key_findings: 'n' must be a whole number from 5 to 8"):

@@ -11,6 +11,7 @@ import pytest
 
 from leheranalysis import pipeline, plan
 from leheranalysis.cli import main
+from leheranalysis.codebook import load_codebook
 from leheranalysis.instruments import is_synthetic
 from tests._suite import answer_key_top_issues, build_processed, sandbox
 
@@ -24,7 +25,9 @@ def demo(public_data, tmp_path_factory):
         build_processed("Madhubani", root, seed=pipeline.DEMO_SEED)
         out = root / "dcpp.xlsx"
         assert main(["plan", "--district", "Madhubani", "--out", str(out)]) == 0
-        table, info = plan.build_district_plan("Madhubani", n_issues=8)
+        table, info = plan.build_district_plan(
+            "Madhubani", n_issues=len(load_codebook().plan_issues)
+        )
         yield {"root": root, "xlsx": out, "all": table, "info": info}
 
 
@@ -37,15 +40,16 @@ def _read(path) -> tuple[list[str], pd.DataFrame]:
     return codes, pd.DataFrame(rows[1:], columns=codes)
 
 
-def test_workbook_reads_back_every_column_one_row_per_issue_and_block(demo):
+def test_workbook_reads_back_every_column_one_row_per_finding_and_block(demo):
     codes, df = _read(demo["xlsx"])
     assert codes == list(plan.COLUMNS)
     assert set(REQUIRED) <= set(codes)
     blocks = {"Bisfi", "Pandaul", "Rajnagar"}
     assert set(df["block"]) == blocks
-    assert df["issue"].nunique() == 5
-    assert len(df) == 5 * len(blocks)
-    assert not df.duplicated(["issue", "block"]).any()
+    n = len(demo["info"]["findings"])
+    assert df["priority"].nunique() == n
+    assert len(df) == n * len(blocks)
+    assert not df.duplicated(["indicator", "block"]).any()
     assert df["baseline"].map(lambda v: isinstance(v, int | float)).all()
     assert df[["target", "target_date", "budget", "responsible_person"]].isna().all().all()
     for col in ("department", "officer", "activity", "activity_label", "unit", "part2_response"):
@@ -131,3 +135,85 @@ def test_bad_output_name_is_exit_2_and_nothing_written(demo, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "use a .xlsx name" in err and "no processed data" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_key_finding_has_a_plan_row_in_every_block(demo):
+    cb = load_codebook()
+    found = demo["info"]["findings"]
+    _, df = _read(demo["xlsx"])
+    services = {"helpline_1098_aware", "girls_dropout_after_primary", "adolescent_pregnancy"}
+    assert services & set(found["indicator"]), "the demo's findings include a service finding"
+    for k, code in enumerate(found["indicator"], start=1):
+        rows = df[df["indicator"] == code]
+        assert set(rows["block"]) == {"Bisfi", "Pandaul", "Rajnagar"}, code
+        assert (rows["priority"] == k).all(), code
+        issue = rows["issue"].iloc[0]
+        assert code in cb.plan_issues[issue]["indicators"]
+        assert (rows["department"] == cb.plan_issues[issue]["department"]).all()
+        assert rows["activity"].isin(set(cb.activities["code"])).all()
+        assert (rows["activity_label"].str.len() > 20).all()
+    # only the findings: no other issue is added unless asked for
+    assert set(df["indicator"]) == set(found["indicator"])
+    helpline = df[df["indicator"] == "helpline_1098_aware"]
+    if len(helpline):
+        assert (helpline["issue"] == "helpline_awareness").all()
+        assert (helpline["activity"] == "sy_helpline_awareness").all()
+        assert (helpline["unit"] == "% of group members").all()
+
+
+def test_every_service_finding_maps_to_a_department_and_activity():
+    cb = load_codebook()
+    for code in ("helpline_1098_aware", "vlcpc_exists", "vlcpc_met_quarter", "awc_functioning"):
+        issue = plan.issue_of(cb)[code]
+        assert cb.plan_issues[issue]["label"], code
+        assert plan.proposed_activity(code, cb) in set(cb.activities["code"])
+    acts = plan.finding_actions(
+        pd.DataFrame({"indicator": ["awc_functioning", "adolescent_pregnancy"]}), cb
+    )
+    assert list(acts["activity"]) == ["aw_centre_review", "cm_adolescent_groups"]
+    assert list(acts["department"]) == [
+        "Women and Child Development (ICDS)",
+        cb.plan_issues["child_marriage"]["department"],
+    ]
+
+
+def test_instructions_say_how_rows_were_chosen(demo):
+    wb = openpyxl.load_workbook(demo["xlsx"])
+    text = " ".join(str(c.value) for c in wb["Instructions"]["A"] if c.value)
+    assert "every key finding of the baseline-findings report gets one row per block" in text
+    assert "only when more issues were asked for" in text
+    assert "committed to in Part II for the same indicator" in text
+
+
+def test_plan_sheet_prints_landscape_one_page_wide_with_the_header_on_every_page(demo):
+    ws = openpyxl.load_workbook(demo["xlsx"])[plan.SHEET]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0
+    assert ws.print_title_rows == "$1:$1"
+    long_cols = [
+        i + 1 for i, c in enumerate(plan.COLUMNS) if c in ("part2_response", "activity_label")
+    ]
+    for j in long_cols:
+        assert ws.cell(row=2, column=j).alignment.wrap_text is True
+        assert ws.cell(row=1, column=j).alignment.wrap_text is True
+
+
+def test_monitoring_reads_the_plan_and_tracks_a_filled_target(demo, tmp_path):
+    from leheranalysis import monitoring
+
+    wb = openpyxl.load_workbook(demo["xlsx"])
+    ws = wb[plan.SHEET]
+    col = {c: i + 1 for i, c in enumerate(plan.COLUMNS)}
+    ws.cell(row=2, column=col["target"], value=60)
+    ws.cell(row=2, column=col["target_date"], value=dt.date(2027, 3, 31))
+    filled = tmp_path / "filled.xlsx"
+    wb.save(filled)
+    read = monitoring.read_plan(filled)
+    _, df = _read(demo["xlsx"])
+    assert len(read) == len(df)
+    assert list(read["indicator"]) == list(df["indicator"])
+    track = monitoring.plan_tracking(read, pd.DataFrame())
+    assert len(track) == 1
+    assert track.loc[0, "indicator"] == df.loc[0, "indicator"]
+    assert track.loc[0, "target"] == 60 and track.loc[0, "status"] == "no data"

@@ -139,9 +139,14 @@ class Codebook:
         Reasons a duty bearer gives for a different figure: ``code``, ``label``,
         ``label_hi``; empty when the section is absent.
     plan_issues : dict of str to dict
-        Ranking issue -> ``indicators`` (list, the first is the default monitoring
-        indicator), ``department``, ``officer``, ``officials`` (block-official group
-        codes), ``activities`` (activity codes) for the plan workbook.
+        Ranking issue (or an issue of the child protection system) -> ``label`` (None
+        for a ranking issue, whose label is the ranking's), ``indicators`` (list, the
+        first is the default monitoring indicator), ``department``, ``officer``,
+        ``officials`` (block-official group codes), ``activities`` (activity codes) for
+        the plan workbook.
+    finding_activities : dict of str to str
+        Indicator -> the activity proposed for a key finding on it when it is not the
+        first activity of its plan issue.
     activities : pandas.DataFrame
         The library of standard activities: ``code``, ``label``.
     glossary : pandas.DataFrame
@@ -170,6 +175,7 @@ class Codebook:
     activities: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["code", "label"]), compare=False
     )
+    finding_activities: dict[str, str] = field(default_factory=dict, compare=False)
     glossary: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["term", "expansion", "definition"]),
         compare=False,
@@ -714,10 +720,14 @@ def _plan_sections(
     plan: dict[str, dict[str, Any]] = {}
     for issue, spec in raw.items():
         where = f"plan_issues {issue!r}"
-        if issue not in issues:
-            raise fail(f"{where}: not a ranking issue (known: {', '.join(sorted(issues))})")
         if not isinstance(spec, Mapping):
             raise fail(f"{where}: must be a mapping")
+        label = spec.get("label")
+        if issue not in issues and (not isinstance(label, str) or not label.strip()):
+            raise fail(
+                f"{where}: not a ranking issue (known: {', '.join(sorted(issues))}), so it "
+                "needs a 'label'"
+            )
         inds = list(spec.get("indicators") or [])
         if not inds:
             raise fail(f"{where}: field 'indicators' must list at least one indicator")
@@ -736,14 +746,25 @@ def _plan_sections(
             if a not in set(activities["code"]):
                 raise fail(f"{where}: field 'activities' names unknown activity {a!r}")
         plan[str(issue)] = {
+            "label": str(label).strip() if isinstance(label, str) and label.strip() else None,
             "indicators": [str(c) for c in inds],
             "department": str(spec["department"]).strip(),
             "officer": str(spec["officer"]).strip(),
             "officials": [str(g) for g in officials],
             "activities": [str(a) for a in acts],
         }
+    known_acts = set(activities["code"])
+    finding_acts = doc.get("finding_activities") or {}
+    if not isinstance(finding_acts, Mapping):
+        raise fail("section 'finding_activities' must be a mapping of indicator to activity")
+    for code, act in finding_acts.items():
+        if code not in indicators.index:
+            raise fail(f"finding_activities: unknown indicator {code!r}")
+        if act not in known_acts:
+            raise fail(f"finding_activities {code!r}: unknown activity {act!r}")
     return {
         "key_findings": dict(rules),
+        "finding_activities": {str(k): str(v) for k, v in finding_acts.items()},
         "reason_codes": reasons,
         "plan_issues": plan,
         "activities": activities,

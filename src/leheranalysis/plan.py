@@ -1,7 +1,7 @@
 """The draft District Child Protection Plan (DCPP) workbook.
 
 The DNA is the evidence base of the district's child protection plan. This module turns
-a district's processed data into a draft plan: one row per priority issue and block with
+a district's processed data into a draft plan: one row per key finding and block with
 the evidence, the priority villages, who is responsible, what the block officials
 committed to in Part II, a proposed activity from the codebook's library, and a
 monitoring indicator with its baseline value and an empty target for the district to
@@ -9,15 +9,22 @@ fill. The filled workbook is what a follow-up round is measured against.
 
 Priority issues
 ---------------
-The ranking issues of the key findings (:func:`leheranalysis.keyfindings.key_findings`,
-through the codebook's ``plan_issues`` indicators), in the order of their first finding;
-then the other issues in order of their best indicator score, until ``n_issues``
-(default 5). Every programme block gets a row for every priority issue.
+Every key finding (:func:`leheranalysis.keyfindings.key_findings`), in the findings'
+order, with its plan issue (the codebook's ``plan_issues``: the ranking issues and the
+issues of the child protection system, such as helpline awareness, the VLCPC and the
+Anganwadi services). When ``n_issues`` asks for more issues than the findings cover, the
+other issues follow in order of their best indicator score. Every programme block gets
+a row for every priority issue.
+
+Proposed activity
+-----------------
+The activity the block officials committed to in Part II for the finding's indicator,
+else the codebook's ``finding_activities`` entry for it, else its issue's first activity.
 
 Monitoring indicator
 --------------------
-The first of the issue's ``plan_issues`` indicators that is among the key findings, else
-the issue's first indicator. Its baseline is the block's value: the rate per 1,000 for a
+The finding's indicator (for an issue added by ``n_issues``, the issue's first
+indicator). Its baseline is the block's value: the rate per 1,000 for a
 count with a population base, the mean for a score or a share of group members, else
 the share of villages where children or adults reported the issue (per cent).
 
@@ -25,7 +32,7 @@ Workbook contract (read back by the monitoring of later rounds)
 ---------------------------------------------------------------
 Sheet ``Plan``, one header row (row 1), every header ending in its code in square
 brackets: :data:`COLUMNS`. ``[baseline]``, ``[target]`` and ``[part2_timeline_months]``
-are numbers, ``[target_date]`` a date; ``[issue]`` a ranking-issue code, ``[block]`` a
+are numbers, ``[target_date]`` a date; ``[issue]`` a ``plan_issues`` code, ``[block]`` a
 block name, ``[indicator]`` a codebook indicator code.
 """
 
@@ -47,6 +54,9 @@ from leheranalysis.textsafe import put_cell
 __all__ = [
     "COLUMNS",
     "SHEET",
+    "issue_of",
+    "proposed_activity",
+    "finding_actions",
     "priority_issues",
     "plan_table",
     "plan_workbook",
@@ -86,77 +96,138 @@ COLUMNS: dict[str, str] = {
     "data": "Data",
 }
 _EDITABLE = ("activity", "target", "target_date", "budget", "responsible_person")
-_DEFAULT_ISSUES = 5
 
 
 def _cb(codebook: Codebook | None) -> Codebook:
     return codebook if codebook is not None else load_codebook()
 
 
+def issue_of(codebook: Codebook | None = None) -> dict[str, str]:
+    """Village indicator -> the plan issue whose evidence it gives."""
+    cb = _cb(codebook)
+    return {c: i for i, spec in cb.plan_issues.items() for c in spec["indicators"]}
+
+
+def proposed_activity(code: str, codebook: Codebook | None = None) -> str | None:
+    """The activity code proposed for a key finding on indicator ``code``.
+
+    The codebook's ``finding_activities`` entry for the indicator, else the first
+    activity of its plan issue; None when the indicator belongs to no plan issue.
+    """
+    cb = _cb(codebook)
+    if code in cb.finding_activities:
+        return cb.finding_activities[code]
+    issue = issue_of(cb).get(code)
+    if issue is None or not cb.plan_issues[issue]["activities"]:
+        return None
+    return cb.plan_issues[issue]["activities"][0]
+
+
+def finding_actions(findings: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+    """The proposed action of each key finding: what the plan workbook proposes.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        :func:`leheranalysis.keyfindings.key_findings` (``indicator``).
+    codebook : Codebook, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per finding with a plan issue: ``indicator``, ``issue``, ``activity``
+        (code), ``activity_label``, ``department``, ``officer``.
+    """
+    cb = _cb(codebook)
+    of = issue_of(cb)
+    acts = cb.activities.set_index("code")["label"]
+    rows = []
+    for code in findings["indicator"] if len(findings) else []:
+        issue = of.get(code)
+        if issue is None:
+            continue
+        act = proposed_activity(code, cb) or ""
+        spec = cb.plan_issues[issue]
+        rows.append(
+            {
+                "indicator": code,
+                "issue": issue,
+                "activity": act,
+                "activity_label": str(acts.get(act, "")),
+                "department": spec["department"],
+                "officer": spec["officer"],
+            }
+        )
+    cols = ["indicator", "issue", "activity", "activity_label", "department", "officer"]
+    return pd.DataFrame(rows, columns=cols)
+
+
 def priority_issues(
     evidence: kf.Evidence,
     codebook: Codebook | None = None,
-    n_issues: int = _DEFAULT_ISSUES,
+    n_issues: int | None = None,
     findings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The plan's priority issues and their monitoring indicators, in order.
+
+    One entry per key finding, in the order of the findings, with the finding's
+    indicator as the monitoring indicator (two findings of the same issue give two
+    entries); then, when ``n_issues`` asks for more issues than the findings cover,
+    the other issues in order of their best indicator score.
 
     Parameters
     ----------
     evidence : keyfindings.Evidence
     codebook : Codebook, optional
-    n_issues : int
-        How many issues (at least those of the key findings).
+    n_issues : int, optional
+        How many distinct issues at least (default: those of the key findings only).
     findings : pandas.DataFrame, optional
         :func:`leheranalysis.keyfindings.key_findings` (computed when omitted).
 
     Returns
     -------
     pandas.DataFrame
-        ``priority``, ``issue``, ``indicator`` (monitoring indicator), ``score`` (best
-        indicator score), ``in_key_findings`` (bool).
+        ``priority``, ``issue``, ``indicator`` (monitoring indicator), ``score`` (the
+        indicator's score), ``in_key_findings`` (bool).
     """
     cb = _cb(codebook)
-    if n_issues < 1:
+    if n_issues is not None and n_issues < 1:
         raise ConfigError(f"the plan needs at least 1 issue, got n_issues={n_issues}")
+    cols = ["priority", "issue", "indicator", "score", "in_key_findings"]
     scores = kf.score_issues(evidence, cb)
     if scores.empty or not cb.plan_issues:
-        return pd.DataFrame(columns=["priority", "issue", "indicator", "score", "in_key_findings"])
+        return pd.DataFrame(columns=cols)
     found = kf.key_findings(evidence, cb) if findings is None else findings
-    found_codes = list(found["indicator"])
     best = scores.set_index("indicator")["score"]
-    issue_of = {c: i for i, spec in cb.plan_issues.items() for c in spec["indicators"]}
-    order: list[str] = []
-    for code in found_codes:
-        issue = issue_of.get(code)
-        if issue and issue not in order:
-            order.append(issue)
-    in_findings = set(order)
+    of = issue_of(cb)
+    entries: list[tuple[str, str, bool]] = []
+    for code in found["indicator"] if len(found) else []:
+        if code in of and (of[code], code) not in [(i, c) for i, c, _ in entries]:
+            entries.append((of[code], code, True))
+    covered = {i for i, _, _ in entries}
     rest = {
         i: max(
             (float(best.get(c, np.nan)) for c in spec["indicators"] if c in best), default=np.nan
         )
         for i, spec in cb.plan_issues.items()
-        if i not in in_findings
+        if i not in covered
     }
     rest = {i: s for i, s in rest.items() if np.isfinite(s)}
-    order += sorted(rest, key=lambda i: -rest[i])[: max(0, n_issues - len(order))]
-    rows = []
-    for k, issue in enumerate(order, start=1):
+    extra = max(0, (n_issues or 0) - len(covered))
+    for issue in sorted(rest, key=lambda i: -rest[i])[:extra]:
         inds = [c for c in cb.plan_issues[issue]["indicators"] if c in best.index]
-        if not inds:
-            continue
-        chosen = next((c for c in inds if c in found_codes), inds[0])
-        rows.append(
-            {
-                "priority": k,
-                "issue": issue,
-                "indicator": chosen,
-                "score": float(max(best[c] for c in inds)),
-                "in_key_findings": issue in in_findings,
-            }
-        )
-    return pd.DataFrame(rows)
+        entries.append((issue, inds[0], False))
+    rows = [
+        {
+            "priority": k,
+            "issue": issue,
+            "indicator": code,
+            "score": float(best.get(code, np.nan)),
+            "in_key_findings": in_found,
+        }
+        for k, (issue, code, in_found) in enumerate(entries, start=1)
+    ]
+    return pd.DataFrame(rows, columns=cols)
 
 
 # ----------------------------------------------------------------------- baselines
@@ -266,8 +337,8 @@ def _part2(
     ev: kf.Evidence, cb: Codebook, issue: str, code: str
 ) -> dict[int, tuple[str, Any, str | None]]:
     """Per block: the officials' responses to the issue's indicators (with the activity
-    they committed to), the timeline and the committed activity code of the monitoring
-    indicator (else of the issue's first indicator with one)."""
+    they committed to), the timeline and the activity code they committed to for the
+    monitoring indicator itself (None without one)."""
     p2 = ev.part2
     if p2 is None or p2.empty:
         return {}
@@ -292,7 +363,7 @@ def _part2(
         timeline = float(months.min()) if len(months) else None
         committed = None
         if has_action:
-            codes = [*lead["action"].dropna(), *g["action"].dropna()]
+            codes = list(lead["action"].dropna())
             committed = str(codes[0]) if codes else None
         out[int(bid)] = ("; ".join(parts), timeline, committed)
     return out
@@ -332,10 +403,10 @@ def plan_table(
     evidence: kf.Evidence,
     codebook: Codebook | None = None,
     cpvi_villages: pd.DataFrame | None = None,
-    n_issues: int = _DEFAULT_ISSUES,
+    n_issues: int | None = None,
     findings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The plan rows: one per priority issue and block.
+    """The plan rows: one per key finding (priority issue) and block.
 
     Parameters
     ----------
@@ -343,8 +414,8 @@ def plan_table(
     codebook : Codebook, optional
     cpvi_villages : pandas.DataFrame, optional
         ``CPVIResult.villages`` (``priority``, ``rank``); without it no village is listed.
-    n_issues : int
-        Number of priority issues (:func:`priority_issues`).
+    n_issues : int, optional
+        Distinct issues at least (:func:`priority_issues`; default the key findings').
     findings : pandas.DataFrame, optional
         The key findings (computed when omitted).
 
@@ -374,7 +445,7 @@ def plan_table(
             ),
             "",
         )
-        default = spec["activities"][0] if spec["activities"] else ""
+        default = proposed_activity(code, cb) or ""
         for b in base.itertuples(index=False):
             part2 = p2.get(b.block_id, ("no Part II response recorded", None, None))
             activity = part2[2] or default
@@ -382,7 +453,7 @@ def plan_table(
                 {
                     "priority": int(it.priority),
                     "issue": it.issue,
-                    "issue_label": str(labels.get(it.issue, it.issue)),
+                    "issue_label": str(spec["label"] or labels.get(it.issue, it.issue)),
                     "block": b.block,
                     "indicator": code,
                     "indicator_label": kf._plain_label(cb, code),
@@ -424,12 +495,17 @@ def _instructions(ws, district: str, synthetic: bool, created: str, n_rows: int)
         f"Draft District Child Protection Plan (DCPP): {district}",
         "",
         "What this is: the District Need Assessment (DNA) baseline turned into a draft plan. "
-        "Each row of the Plan sheet is one priority issue in one block.",
+        "Each row of the Plan sheet is one key finding in one block.",
         f"Built from the processed DNA data of {created or 'an unknown date'}; {n_rows} rows.",
         "",
-        "How priority issues are chosen: the issues of the report's key findings (scored on "
-        "severity, spread, the gap between community and registers, and the community's own "
-        "ranking), then the next issues by the same score.",
+        "How rows are chosen: every key finding of the baseline-findings report gets one row "
+        "per block, in the report's order (Priority is the finding's number; findings are "
+        "scored on severity, spread, the gap between community and registers, and the "
+        "community's own ranking). The finding's indicator is the monitoring indicator. "
+        "Rows after the last key finding appear only when more issues were asked for "
+        "(leher plan --issues N): the next issues by the same score.",
+        "Proposed activity: the activity the block officials committed to in Part II for "
+        "the same indicator, else the activity the codebook proposes for the finding.",
         "Baseline: the block's figure in the DNA, in the unit of the Unit column (a rate per "
         "1,000 children of the age concerned, a mean score, or the share of villages).",
         "Priority villages: villages of the block whose whole rank interval on the Child "
@@ -456,6 +532,19 @@ def _instructions(ws, district: str, synthetic: bool, created: str, n_rows: int)
         mark_synthetic(ws.parent)
 
 
+def _print_setup(ws) -> None:
+    """Print the plan sheet landscape on A4, one page wide, the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "Page &P of &N"
+
+
 def plan_workbook(
     table: pd.DataFrame,
     district: str,
@@ -480,7 +569,8 @@ def plan_workbook(
     -------
     openpyxl.Workbook
         Sheets ``Instructions``, ``Plan`` (frozen header and first columns, drop-downs,
-        number and date validation), ``Activities`` (the library), ``Lists`` (hidden).
+        number and date validation; printed landscape, one page wide, the header row on
+        every page, long text wrapped), ``Activities`` (the library), ``Lists`` (hidden).
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -558,6 +648,7 @@ def plan_workbook(
     for r in range(2, last + 1):
         ws[f"{col['target_date']}{r}"].number_format = "yyyy-mm-dd"
     ws.auto_filter.ref = f"A1:{col[codes[-1]]}{last}"
+    _print_setup(ws)
     acts = wb.create_sheet("Activities")
     acts.append(["Activity code [activity]", "Activity [activity_label]", "Issues [issues]"])
     for c in acts[1]:
@@ -621,7 +712,7 @@ def build_district_plan(
     district: str | None = None,
     data_dir: str | Path | None = None,
     codebook: Codebook | None = None,
-    n_issues: int = _DEFAULT_ISSUES,
+    n_issues: int | None = None,
     cpvi_n: int = 1000,
     seed: int = 0,
     cpvi_config: str | Path | None = None,
@@ -635,8 +726,8 @@ def build_district_plan(
     data_dir : str or pathlib.Path, optional
         The processed folder instead.
     codebook : Codebook, optional
-    n_issues : int
-        Priority issues.
+    n_issues : int, optional
+        Distinct issues at least (default: those of the key findings).
     cpvi_n, seed : int
         Monte Carlo replications and seed of the index's rank intervals (as in the
         baseline-findings report, so that both name the same priority villages).

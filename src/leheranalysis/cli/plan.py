@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="draft District Child Protection Plan workbook from a district's DNA",
         description=(
             "Write the draft District Child Protection Plan (DCPP) of a district as an Excel "
-            "workbook: one row per priority issue and block with the DNA evidence, priority "
+            "workbook: one row per key finding and block with the DNA evidence, priority "
             "villages, responsible department and officer, the block officials' Part II "
             "commitment, a proposed activity and a monitoring indicator with its baseline "
             "and an empty target for the district to fill in."
@@ -37,7 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", required=True, metavar="FILE.xlsx", help="workbook to write")
     p.add_argument(
-        "--issues", type=int, default=5, metavar="N", help="number of priority issues (default 5)"
+        "--issues",
+        type=int,
+        default=None,
+        metavar="N",
+        help="at least N distinct issues: after the key findings' issues, the next by score "
+        "(default: the key findings only)",
     )
     p.set_defaults(func=handle)
 
@@ -48,17 +53,17 @@ def handle(args: argparse.Namespace) -> int:
 
     if not str(args.out).lower().endswith(".xlsx"):
         raise ConfigError(f"--out {args.out}: the plan is an Excel workbook; use a .xlsx name")
-    if args.issues < 1:
+    if args.issues is not None and args.issues < 1:
         raise ConfigError(f"--issues must be at least 1, got {args.issues}")
     table, info = plan.build_district_plan(args.district, args.data, n_issues=args.issues)
     path = plan.write_plan(
         table, args.out, info["district"], info["synthetic"], created=info["created"]
     )
-    issues = table["issue"].nunique() if len(table) else 0
+    issues = table["priority"].nunique() if len(table) else 0
     blocks = table["block"].nunique() if len(table) else 0
     mark = " (SYNTHETIC)" if info["synthetic"] else ""
     print(
         f"{path}: draft DCPP of {info['district']}{mark}, {len(table)} rows "
-        f"({issues} priority issues x {blocks} blocks)"
+        f"({issues} key findings or issues x {blocks} blocks)"
     )
     return 0
