@@ -184,7 +184,7 @@ def test_part2_commitments_per_block_with_community_evidence(demo):
     sens = c[c["indicator"].isin(["sexual_abuse_known", "missing_trafficked"])]
     for text in sens["evidence"]:
         assert "per 1,000" not in text or "not shown" in text
-        first = text.split("reported in ")[1].split()[0]
+        first = text.split(": ")[1].split()[0]
         assert first == "<5" or not 1 <= int(first) <= 4, text
     lines = pp.part2_summary(c)
     assert len(lines) == 3 and lines[0].startswith("Bisfi: of 17 issues presented")
@@ -198,6 +198,35 @@ def test_part2_commitments_per_block_with_community_evidence(demo):
         "Committed activity",
     ]
     assert len(t) == (c["block"] == "Pandaul").sum()
+
+
+def test_commitments_say_what_their_count_counts_as_the_headline_table_does(demo):
+    from leheranalysis.present import baseline as pb
+    from leheranalysis.present import planning as pp
+
+    ev = demo["ev"]
+    c = pp.part2_commitments(ev, CB)
+    blocks = ev.shares[ev.shares["scope"] == "block"][["block_id", "block_name"]]
+    ids = dict(zip(blocks["block_name"], blocks["block_id"], strict=False))
+    checked = 0
+    for r in c.itertuples(index=False):
+        head = pb.headline_table(ev.shares, CB, kinds=("community",), block_id=ids[r.block])
+        row = head.xs(CB.reader_label(r.indicator), level="Issue")
+        villages = row.iloc[0][(pb.KIND_LABELS["community"], "Villages")]
+        assert r.evidence.startswith(f"{CB.reader_label(r.indicator)}: {villages} villages"), (
+            r.block,
+            r.evidence,
+        )
+        checked += 1
+    assert checked == len(c) > 0
+    t = pp.part2_block_table(c, "Bisfi").set_index("Issue")["Community evidence (block)"]
+    assert t["Village Level Child Protection Committee exists"].startswith(
+        "No Village Level Child Protection Committee (VLCPC): "
+    )
+    assert t["VLCPC met in the last quarter"].startswith("VLCPC did not meet in the last quarter: ")
+    assert t["Anganwadi centre functioning"].startswith("Anganwadi centre rated poor (1-2 of 5): ")
+    assert "mean score " in t["Anganwadi centre functioning"]
+    assert not any("reported in" in x for x in c["evidence"])
 
 
 def test_glossary_has_the_reports_abbreviations_and_methods():

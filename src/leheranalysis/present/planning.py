@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,8 +123,10 @@ def part2_commitments(evidence: kf.Evidence, codebook: Codebook | None = None) -
     -------
     pandas.DataFrame
         One row per block, indicator and official: ``block_id``, ``block``,
-        ``indicator``, ``issue`` (indicator label), ``evidence`` (the block's community
-        figure in words; sensitive counts of 1-4 hidden), ``official``, ``response``,
+        ``indicator``, ``issue`` (indicator label), ``evidence`` (what the villages
+        counted said, in the codebook's reader label, how many of the block's villages -
+        the headline table's count - and the block's rate or mean; sensitive counts of
+        1-4 hidden), ``official``, ``response``,
         ``timeline_months`` (float or NaN), ``action`` (the committed activity from the
         library, ``-`` when none was recorded).
     """
@@ -149,15 +152,9 @@ def part2_commitments(evidence: kf.Evidence, codebook: Codebook | None = None) -
     for code in dict.fromkeys(p2["indicator"]):
         if code not in set(evidence.shares["indicator"]):
             continue
+        counted = cb.reader_label(code)
         for b in _block_baseline(evidence, cb, code).itertuples(index=False):
-            where = f"reported in {b.villages_reporting} villages"
-            if b.baseline is None or pd.isna(b.baseline):
-                text = f"figure not shown (fewer than 5); {where}"
-            elif b.unit == "% of villages":
-                text = f"{where} ({b.baseline:.0f} %)"
-            else:
-                text = f"{b.baseline:g} {b.unit}; {where}"
-            texts[(b.block_id, code)] = text
+            texts[(b.block_id, code)] = _evidence_text(counted, b)
     order = {c: i for i, c in enumerate(cb.indicators.index)}
     acts = dict(zip(cb.activities["code"], cb.activities["label"], strict=True))
     rows = []
@@ -181,6 +178,34 @@ def part2_commitments(evidence: kf.Evidence, codebook: Codebook | None = None) -
     out = pd.DataFrame(rows)
     out = out.sort_values(["block", "_o"], kind="stable").drop(columns="_o")
     return out[cols].reset_index(drop=True)
+
+
+def _evidence_text(counted: str, b: Any) -> str:
+    """``'No VLCPC: 13 of 21 villages (62 %)'``: what the villages counted said, how many,
+    and the block's figure (a rate, a mean) after it.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as B
+    >>> _evidence_text("Anganwadi centre rated poor (1-2 of 5)",
+    ...                B(villages_reporting="5 of 21", baseline=3.6, baseline_ci="3.2-4.0",
+    ...                  unit="mean score (1-5)"))
+    'Anganwadi centre rated poor (1-2 of 5): 5 of 21 villages; mean score 3.6 (1-5)'
+    >>> _evidence_text("No VLCPC", B(villages_reporting="13 of 21", baseline=61.9,
+    ...                baseline_ci="40-80", unit="% of villages"))
+    'No VLCPC: 13 of 21 villages (62 %)'
+    """
+    where = f"{counted}: {b.villages_reporting} villages"
+    if b.baseline is None or pd.isna(b.baseline):
+        why = str(b.baseline_ci or "")
+        if why.startswith("not shown"):
+            return f"{where}; figure {why}"
+        return f"{where}; figure not shown (fewer than 5)" if "<5" in where else where
+    if b.unit == "% of villages":
+        return f"{where} ({b.baseline:.0f} %)"
+    if str(b.unit).startswith("mean score"):
+        return f"{where}; mean score {b.baseline:g}{str(b.unit)[len('mean score') :]}"
+    return f"{where}; {b.baseline:g} {b.unit}"
 
 
 def part2_summary(commitments: pd.DataFrame, codebook: Codebook | None = None) -> list[str]:
