@@ -34,16 +34,24 @@ LOCK_ARGS := pyproject.toml requirements-tools.in --extra test --universal \
 	--python-version $(LOCK_PYTHON) --generate-hashes --custom-compile-command "make lock" \
 	--quiet -o $(LOCK)
 
-UV_DIR := $(VENV)/uv-tool
+# the installer, with the version and hashes the lock gives it, installed once per machine
+# and version by the system Python's pip into the user's cache folder (a new checkout then
+# starts at once); the venv itself is made without pip: uv installs pip from the lock
+UV_VERSION := $(shell sed -n 's/^uv==\([^ ;]*\).*/\1/p' $(LOCK))
+UV_HOME := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/leheranalysis/uv-$(UV_VERSION)
 
-# the installer, with the version and hashes the lock gives it, put beside the venv by the
-# system Python's pip (the venv itself is made without pip: uv installs pip from the lock)
 $(UV):
 	@test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
-	awk '/^uv==/ {p = 1; print; next} p && /^ / {print; next} {p = 0}' $(LOCK) > $(VENV)/uv-requirement.txt
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --require-hashes --no-deps \
-	  --target $(UV_DIR) -r $(VENV)/uv-requirement.txt
-	ln -sf ../uv-tool/bin/uv $(UV)
+	@if ! test -x $(UV_HOME)/bin/uv; then \
+	  mkdir -p $(dir $(UV_HOME)) && \
+	  awk '/^uv==/ {p = 1; print; next} p && /^ / {print; next} {p = 0}' $(LOCK) \
+	    > $(VENV)/uv-requirement.txt && \
+	  tmp=$$(mktemp -d $(UV_HOME).XXXXXX) && \
+	  $(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+	    --require-hashes --no-deps --target $$tmp -r $(VENV)/uv-requirement.txt && \
+	  { mv -T $$tmp $(UV_HOME) 2>/dev/null || rm -rf $$tmp; }; \
+	fi
+	ln -sf $(UV_HOME)/bin/uv $(UV)
 
 $(STAMP): pyproject.toml $(LOCK)
 	@if [ "$(INSTALLER)" = uv ] && $(MAKE) --no-print-directory $(UV); then \
