@@ -25,6 +25,7 @@ def built(public_data, tmp_path_factory):
         args = ["--district", "Leh", "--out", str(raw), "--villages", "6", "--seed", "3"]
         assert main(["demo-data", *args]) == 0
         assert main(["ingest", "--district", "Leh", str(raw)]) == 0
+        assert main(["derive", "--district", "Leh", "--cpvi-n", "50"]) == 0
     return root
 
 
@@ -47,10 +48,16 @@ def _copy_processed(project: Path, tmp_path: Path) -> Path:
     return folder
 
 
+def _tables(project: Path) -> int:
+    """Processed files (7) and derived tables of the built run."""
+    return 7 + len(list((project / "data/processed/leh/derived").glob("*.parquet")))
+
+
 def test_the_stored_run_rebuilds_identically(project, capsys):
+    assert _tables(project) > 10  # the derived tables are compared too
     code, out = _verify(["Leh"], capsys)
     assert code == 0, out
-    assert out.startswith("identical: all 7 tables of Leh (baseline)")
+    assert out.startswith(f"identical: all {_tables(project)} tables of Leh (baseline)")
     assert "environment: the same as recorded" in out
     manifest = json.loads((project / "data/processed/leh/manifest.json").read_text())
     assert manifest["environment"]["libraries"]["pandas"] == pd.__version__
@@ -68,13 +75,14 @@ def test_a_changed_input_value_is_named_with_its_table_and_cell(project, tmp_pat
     wb.save(book)
     code, out = _verify(["Leh", "--inputs", raw], capsys)
     assert code == 1, out
-    assert out.startswith("different: 3 of 7 tables of Leh (baseline)")
+    assert out.startswith("different: ") and f" of {_tables(project)} tables of Leh" in out
     assert "  inputs: 1 recorded input(s) not found by their sha256 - Part I workbook #" in out
     line = next(x for x in out.splitlines() if x.startswith("  observations.parquet: "))
     assert "1 of " in line and "rows differ in column(s) value;" in line
     assert "indicator 'oosc_6_14'" in line
     assert f"value {float(old)} stored, {float(old + 7)} rebuilt" in line
     assert "  manifest.json: differs in inputs" in out
+    assert "  derived/block_rates.parquet: " in out  # derived again from the changed value
     # the stored run itself was not touched
     assert _verify(["Leh"], capsys)[0] == 0
 
@@ -91,6 +99,20 @@ def test_a_changed_stored_table_is_named(project, tmp_path, capsys):
         "  villages.parquet: 1 of 6 rows differ in column(s) population"
     )
     assert "inputs:" not in out and "observations.parquet" not in out
+
+
+def test_a_changed_derived_table_is_named(project, tmp_path, capsys):
+    folder = _copy_processed(project, tmp_path)
+    path = folder / "derived" / "cpvi_villages.parquet"
+    table = pd.read_parquet(path)
+    table.loc[table.index[0], "cpvi"] = table["cpvi"].iloc[0] + 0.5
+    table.to_parquet(path)
+    code, out = _verify([folder, "--inputs", project / "data/raw/demo/leh"], capsys)
+    assert code == 1, out
+    assert out.splitlines()[1].startswith(
+        "  derived/cpvi_villages.parquet: 1 of 6 rows differ in column(s) cpvi"
+    )
+    assert len(out.splitlines()) == 3  # verdict, the one table, the environment line
 
 
 def test_environment_differences_are_listed(project, tmp_path, capsys):
