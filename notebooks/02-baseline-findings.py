@@ -40,7 +40,7 @@ key_findings_n: int = 6  # number of key findings at the top of the report (5-8)
 # %%
 from IPython.display import Markdown, display
 
-from leheranalysis import derive, plotting
+from leheranalysis import derive, plan, plotting
 from leheranalysis import findings as f
 from leheranalysis import indicators as ind
 from leheranalysis import keyfindings as kf
@@ -119,9 +119,10 @@ def save(fig, name: str, caption: str, source: str = SOURCE) -> None:
 # children and adults ranked it; the best are listed, at most two per domain and one
 # about services. Each gives its size with a [95 % confidence interval](#Glossary), the block where it
 # is worst, what the duty bearers' records say, and NFHS-5 and departmental figures where
-# they speak to it. The draft District Child Protection Plan workbook beside this report
-# turns them into one row per priority issue and block. Abbreviations and methods are
-# explained in the [glossary](#Glossary).
+# they speak to it, and ends with the proposed action and who is responsible. The draft
+# District Child Protection Plan workbook beside this report (linked below the list) turns
+# them into one row per key finding and block. Abbreviations and methods are explained in
+# the [glossary](#Glossary).
 
 # %%
 evidence = kf.build_evidence(
@@ -139,7 +140,8 @@ key = d["key_findings"]
 if key is None:  # the data do not allow it: computed here to show why
     key = kf.key_findings(evidence, cb, n=key_findings_n)
 glossary_seen: set[str] = set()
-display(Markdown(pp.key_findings_section(key, synthetic, cb, glossary_seen)))
+plan_file = plan.plan_filename(p.district or district)
+display(Markdown(pp.key_findings_section(key, synthetic, cb, glossary_seen, plan_file)))
 if not geo_synthetic:
     caveats = caveat_block([p.district or district])
     if caveats:

@@ -329,3 +329,29 @@ def test_key_findings_fit_two_printed_pages(demo):
     found = kf.key_findings(demo["ev"], CB, n=8)
     words = len(kf.key_findings_markdown(found, synthetic=True).split())
     assert 150 < words < 900, words
+
+
+def test_each_finding_ends_with_its_proposed_action_and_the_plan_is_linked(demo):
+    from leheranalysis import plan
+    from leheranalysis.present import planning as pp
+    from leheranalysis.reports.batch import plan_path
+
+    found = kf.key_findings(demo["ev"], CB, n=8)
+    name = plan.plan_filename("Madhubani")
+    assert name == plan_path("reports", "Madhubani").name
+    md = pp.key_findings_section(found, True, CB, set(), name)
+    actions = plan.finding_actions(found, CB).set_index("indicator")
+    items = [line for line in md.splitlines() if re.match(r"\d+\. ", line)]
+    assert len(items) == len(found) == len(actions)
+    for line, code in zip(items, found["indicator"], strict=True):
+        tail = re.sub(r"\[([^\]]+)\]\(#Glossary\)", r"\1", line.split("*Proposed action:*")[1])
+        label = actions.at[code, "activity_label"]
+        assert tail.strip().startswith(label.replace("_", r"\_")[:40]), (code, tail)
+        assert "responsible:" in tail and tail.endswith(".")
+    assert md.startswith("**SYNTHETIC")
+    assert f"]({name})" in md and "one row per block" in md
+    assert len(md.split()) < 900, "the findings with their actions fit two printed pages"
+    # the plan gives each finding the same activity where no Part II commitment differs
+    assert "helpline_1098_aware" not in actions.index or (
+        actions.at["helpline_1098_aware", "activity"] == "sy_helpline_awareness"
+    )

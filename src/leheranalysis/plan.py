@@ -54,6 +54,7 @@ from leheranalysis.textsafe import put_cell
 __all__ = [
     "COLUMNS",
     "SHEET",
+    "plan_filename",
     "issue_of",
     "proposed_activity",
     "finding_actions",
@@ -100,6 +101,19 @@ _EDITABLE = ("activity", "target", "target_date", "budget", "responsible_person"
 
 def _cb(codebook: Codebook | None) -> Codebook:
     return codebook if codebook is not None else load_codebook()
+
+
+def plan_filename(district: str) -> str:
+    """File name of a district's plan workbook, ``<slug>-dcpp-plan.xlsx``.
+
+    Examples
+    --------
+    >>> plan_filename("Madhubani")
+    'madhubani-dcpp-plan.xlsx'
+    """
+    from leheranalysis import config
+
+    return f"{config.slugify(district)}-dcpp-plan.xlsx"
 
 
 def issue_of(codebook: Codebook | None = None) -> dict[str, str]:

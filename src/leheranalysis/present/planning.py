@@ -91,8 +91,12 @@ def key_findings_section(
     synthetic: bool = False,
     codebook: Codebook | None = None,
     seen: set[str] | None = None,
+    plan_file: str | None = None,
 ) -> str:
     """The report's opening "Key findings" list, abbreviations linked to the glossary.
+
+    Each finding ends with its proposed action: the activity the draft plan proposes for
+    it and the responsible department (:func:`leheranalysis.plan.finding_actions`).
 
     Parameters
     ----------
@@ -102,13 +106,51 @@ def key_findings_section(
     codebook : Codebook, optional
     seen : set of str, optional
         Glossary terms already linked (updated).
+    plan_file : str, optional
+        File name of the plan workbook beside the report
+        (:func:`leheranalysis.plan.plan_filename`): a paragraph after the list links it
+        and says what it is.
 
     Returns
     -------
     str
         Markdown.
     """
-    return link_glossary(kf.key_findings_markdown(findings, synthetic), codebook, seen=seen)
+    from leheranalysis.plan import finding_actions
+
+    cb = _cb(codebook)
+    if findings.empty:
+        return link_glossary(kf.key_findings_markdown(findings, synthetic), cb, seen=seen)
+    actions = finding_actions(findings, cb).set_index("indicator")
+    lines = []
+    for i in range(len(findings)):
+        row = findings.iloc[[i]]
+        text = kf.key_findings_markdown(row, False).rstrip()
+        code = row["indicator"].iloc[0]
+        if code in actions.index:
+            a = actions.loc[code]
+            text += (
+                f" *Proposed action:* {kf._md(a['activity_label'])}; "
+                f"responsible: {kf._md(a['department'])}."
+            )
+        lines.append(text)
+    body = "\n".join(lines)
+    if synthetic:
+        first = kf.key_findings_markdown(findings.iloc[[0]], False)
+        head = kf.key_findings_markdown(findings.iloc[[0]], True).removesuffix(first)
+        body = head + body
+    if plan_file:
+        name = kf._md(plan_file)
+        body += (
+            f"\n\nThe draft District Child Protection Plan (DCPP) workbook [{name}]({plan_file}) "
+            "(Excel, in the folder of this report) turns each finding into one row per "
+            "block: the monitoring indicator and its baseline, the responsible department "
+            "and officer, the block officials' Part II commitment and the proposed activity, "
+            "with empty columns for the district's target, target date, budget and "
+            "responsible post. `leher run` writes it with the reports; "
+            "`leher plan` writes it on its own."
+        )
+    return link_glossary(body, cb, seen=seen)
 
 
 def part2_commitments(evidence: kf.Evidence, codebook: Codebook | None = None) -> pd.DataFrame:
