@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pandas as pd
@@ -82,6 +83,25 @@ def test_derived_tables_equal_the_computations_of_the_reports(fresh):
     assert again.computed == [] and sorted(again.fresh) == sorted(derive.REGISTRY)
     for name in expected:
         pd.testing.assert_frame_equal(_text_as_object(again[name]), _text_as_object(d[name]))
+    # the index's sensitivity is about named choices, also when read back from the store
+    pd.testing.assert_frame_equal(
+        again.cpvi.sensitivity, result.sensitivity, check_dtype=False, check_index_type=False
+    )
+    assert set(again.cpvi.sensitivity.index) == {
+        "weights_L2", "weights_L3", "normalisation", "aggregation", "winsor_limit"
+    }  # fmt: skip
+    from leheranalysis.present import baseline as pb
+    from leheranalysis.present import planning as pp
+
+    choices = pb.sensitivity_table(again.cpvi.sensitivity)["Choice"].tolist()
+    assert "Normalisation method" in choices and not any(c.isdigit() for c in choices)
+    fig = pb.plot_sensitivity(again.cpvi.sensitivity)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert sorted(ticks) == sorted(choices)
+    assert fig.axes[0].get_title(loc="left").removesuffix(" moves village ranks most") in choices
+    sentence = pp.sensitivity_sentence(again.cpvi.sensitivity, again.cpvi.villages)
+    assert sentence.startswith("Of the choices behind the index, ")
+    assert not re.search(r"index, \d", sentence), sentence
 
 
 def _text_as_object(df: pd.DataFrame) -> pd.DataFrame:

@@ -287,7 +287,8 @@ def _cpvi(ctx: Context) -> dict[str, pd.DataFrame]:
     return {
         "cpvi_villages": villages,
         "cpvi_blocks": result.blocks,
-        "cpvi_sensitivity": result.sensitivity,
+        # Parquet keeps no index: the uncertain input each row is about is a column
+        "cpvi_sensitivity": result.sensitivity.rename_axis("input").reset_index(),
         "cpvi_meta": result.meta,
     }
 
@@ -327,6 +328,19 @@ def _key_findings(ctx: Context) -> dict[str, pd.DataFrame]:
         "key_findings": kf.key_findings(ev, ctx.codebook, n=int(ctx.params["key_findings_n"])),
         "reconciliation": kf.reconcile(ev, ctx.codebook),
     }
+
+
+def _by_input(sensitivity: pd.DataFrame) -> pd.DataFrame:
+    """The stored sensitivity table indexed again by the uncertain input's name.
+
+    Examples
+    --------
+    >>> _by_input(pd.DataFrame({"input": ["aggregation"], "S1": [0.2], "ST": [0.4]})).index.tolist()
+    ['aggregation']
+    """
+    if "input" not in sensitivity.columns:
+        return sensitivity
+    return sensitivity.set_index("input")
 
 
 # ----------------------------------------------------------- fingerprints, record
@@ -456,7 +470,7 @@ class Derived:
         return CPVITables(
             villages=villages,
             blocks=self.tables["cpvi_blocks"],
-            sensitivity=self.tables["cpvi_sensitivity"],
+            sensitivity=_by_input(self.tables["cpvi_sensitivity"]),
             meta=self.tables["cpvi_meta"],
             code=str(villages.attrs.get("code", "cpvi")),
             priority_quantile=float(villages.attrs.get("priority_quantile", 0.2)),
