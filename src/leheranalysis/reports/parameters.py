@@ -91,6 +91,35 @@ def read_notebook(path: str | Path):
         raise ReportError(f"cannot read notebook {path}: {exc}") from exc
 
 
+class _Cell(dict):
+    """A notebook cell read as plain JSON, with attribute access like nbformat's."""
+
+    __getattr__ = dict.get
+
+
+def _cells_only(path: Path):
+    """The cells of a notebook, for reading its parameters.
+
+    An ``.ipynb`` is read as plain JSON (no nbformat, jupytext or schema validation to
+    import: ``leher run`` on unchanged reports stays fast); other formats through
+    :func:`read_notebook`.
+    """
+    path = Path(path)
+    if path.suffix != ".ipynb":
+        return read_notebook(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        cells = [_Cell(c) for c in raw["cells"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if not path.is_file():
+            raise ReportError(f"notebook {path} does not exist") from None
+        raise ReportError(f"cannot read notebook {path}: {exc}") from exc
+    for cell in cells:
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+    return _Cell(cells=cells)
+
+
 def _parameters_cell(nb, path: Path):
     cells = [
         c
@@ -197,7 +226,7 @@ def notebook_parameters(path: str | Path) -> dict[str, Parameter]:
         assignment, or an unsupported annotation.
     """
     path = Path(path)
-    cell = _parameters_cell(read_notebook(path), path)
+    cell = _parameters_cell(_cells_only(path), path)
     where = f"notebook {path.name}, parameters cell"
     try:
         tree = ast.parse(cell.source)
