@@ -55,7 +55,9 @@ def test_five_to_eight_findings_with_magnitude_interval_and_block(demo):
     assert list(found["order"]) == list(range(1, len(found) + 1))
     assert found["score"].is_monotonic_decreasing
     for r in found.itertuples():
-        assert r.worst_block, r.indicator
+        assert r.worst_block or r.worst.startswith(("similar in all blocks", "highest in ")), (
+            r.indicator
+        )
         assert re.search(r"95 % CI \d", r.magnitude), r.magnitude
         assert np.isfinite(r.value) and r.lo <= r.value <= r.hi
     # at most two per domain, one service
@@ -97,8 +99,42 @@ def test_every_block_named_is_the_worst_in_the_processed_data(demo):
             expected = _block_rate_argmax(demo["p"], r.indicator, demo["shares"])
         else:
             expected = _block_share_argmax(demo["p"], r.indicator)
+        if r.worst_block is None:  # no block clearly ahead: none named worst
+            assert r.worst.startswith(("similar in all blocks", "highest in ")), r.worst
+            assert f"in {expected}" in r.worst or r.worst.startswith("similar"), r.worst
+            continue
         assert r.worst_block == expected, r.indicator
         assert f"in {expected}" in r.worst
+
+
+def test_a_block_is_named_worst_only_when_it_is_ahead_beyond_the_intervals(demo):
+    ev = demo["ev"]
+    w = kf.worst_blocks(ev, CB).set_index("indicator")
+    d = kf.describe(ev, list(w.index), CB).set_index("indicator")
+    shares = ev.shares[(ev.shares["scope"] == "block") & (ev.shares["kind"] == "community")]
+    rates = ev.rates[ev.rates["scope"] == "block"]
+    named = similar = 0
+    for code, r in d.iterrows():
+        if w.at[code, "hidden"]:
+            continue
+        if w.at[code, "measure"] == "rate":
+            b = rates[rates["indicator"] == code].set_index("block_name")
+            lo, hi, value = b["rate_lo"], b["rate_hi"], b["rate_per_1000"]
+        else:
+            b = shares[shares["indicator"] == code].set_index("block_name")
+            lo, hi, value = b["share_lo"], b["share_hi"], b["share"]
+        top = value.idxmax()
+        ahead = bool((lo[top] > hi.drop(top)).all())
+        if r["worst_block"] is not None:
+            named += 1
+            assert ahead and r["worst_block"] == top, (code, r["worst"])
+        else:
+            assert not ahead, (code, r["worst"])
+            if (hi >= lo.max()).all():  # every interval reaches the highest lower bound
+                similar += 1
+                assert r["worst"].startswith("similar in all blocks ("), r["worst"]
+            assert "most often in" not in r["worst"], r["worst"]
+    assert named and similar, (named, similar)
 
 
 def test_findings_include_what_the_answer_key_makes_most_prevalent(demo):

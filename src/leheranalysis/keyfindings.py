@@ -502,7 +502,10 @@ def worst_blocks(evidence: Evidence, codebook: Codebook | None = None) -> pd.Dat
         ``share``), ``value`` (rate per 1,000 or share 0-1), ``rate_lo``, ``rate_hi``,
         ``count`` (cases, rates only), ``n_villages``, ``n_reported`` (villages where the
         community reported it), ``hidden`` (a sensitive count of 1-4 makes the block's
-        figures unpublishable).
+        figures unpublishable), ``clear`` (the block is ahead of every other beyond the
+        95 % intervals: its interval lies above theirs), ``close`` (the blocks whose
+        interval reaches the top block's, the top block first), ``all_blocks`` (every
+        block is close) and ``low`` (the lowest block's value).
     """
     cb = _cb(codebook)
     sens = set(cb.indicators.index[cb.indicators["sensitive"]])
@@ -529,6 +532,8 @@ def worst_blocks(evidence: Evidence, codebook: Codebook | None = None) -> pd.Dat
             )
             top = m.iloc[0]
             count = float(top["count"])
+            # blocks whose interval reaches the top block's: not clearly below it
+            close = m[m["rate_hi"].astype(float) >= float(top["rate_lo"])]
             hidden = code in sens and (
                 bool(((r["count"] >= 1) & (r["count"] < _THRESHOLD)).any())
                 or 1 <= int(top["n_reported"]) < _THRESHOLD
@@ -546,6 +551,10 @@ def worst_blocks(evidence: Evidence, codebook: Codebook | None = None) -> pd.Dat
                     "n_villages": int(top["n_villages"]),
                     "n_reported": int(top["n_reported"]),
                     "hidden": hidden,
+                    "clear": len(close) == 1,
+                    "close": [str(b) for b in close["block_name"]],
+                    "all_blocks": len(close) == len(m) and len(m) > 1,
+                    "low": float(m["rate_per_1000"].min()),
                 }
             )
             continue
@@ -556,6 +565,7 @@ def worst_blocks(evidence: Evidence, codebook: Codebook | None = None) -> pd.Dat
         hidden = code in sens and bool(
             ((g["n_reported"] >= 1) & (g["n_reported"] < _THRESHOLD)).any()
         )
+        close = g[g["share_hi"].astype(float) >= float(top["share_lo"])]
         rows.append(
             {
                 "indicator": code,
@@ -569,6 +579,10 @@ def worst_blocks(evidence: Evidence, codebook: Codebook | None = None) -> pd.Dat
                 "n_villages": int(top["n_villages"]),
                 "n_reported": int(top["n_reported"]),
                 "hidden": hidden,
+                "clear": len(close) == 1,
+                "close": [str(b) for b in close["block_name"]],
+                "all_blocks": len(close) == len(g) and len(g) > 1,
+                "low": float(g["share"].min()),
             }
         )
     return pd.DataFrame(rows)
@@ -702,7 +716,20 @@ def _worst_text(cb: Codebook, code: str, w: pd.Series | None) -> str:
     vil = _villages(int(w["n_reported"]), int(w["n_villages"]), sens)
     if w["hidden"]:
         return f"block figures are not shown: a block has fewer than 5 {'cases' if w['measure'] == 'rate' else 'villages'}"
-    if w["measure"] == "rate":
+    rate = w["measure"] == "rate"
+    if not w.get("clear", True):
+        if rate:
+            span = f"{per_1000(w['low'])}-{per_1000(w['value'])} per 1,000"
+        else:
+            span = f"{100 * w['low']:.0f}-{100 * w['value']:.0f} % of villages"
+        if w.get("all_blocks"):
+            return f"similar in all blocks ({span}; the blocks' 95 % intervals overlap)"
+        names = list(w["close"])
+        return (
+            f"highest in {', '.join(names[:-1])} and {names[-1]}, which do not differ beyond "
+            "their 95 % intervals"
+        )
+    if rate:
         return (
             f"highest in {w['block_name']}: {per_1000(w['value'])} per 1,000 (95 % CI "
             f"{per_1000(w['rate_lo'])}-{per_1000(w['rate_hi'])}; reported in {vil})"
@@ -816,7 +843,8 @@ def key_findings(
     pandas.DataFrame
         One row per finding, in order: ``order``, ``indicator``, ``issue``, ``domain``,
         ``title``, ``magnitude`` (sentence part), ``value``, ``lo``, ``hi``, ``unit``,
-        ``worst_block``, ``worst_block_id``, ``worst`` (sentence part), ``duty_bearers``,
+        ``worst_block``, ``worst_block_id`` (None unless one block is ahead of the others
+        beyond the 95 % intervals), ``worst`` (sentence part), ``duty_bearers``,
         ``nfhs``, ``department`` (sentences, ``""`` when nothing to say), ``score`` and
         the four criteria. Nothing in it reveals a sensitive count of 1-4.
 
@@ -891,6 +919,8 @@ def describe(
         code = c.indicator
         w = worst.loc[code] if len(worst) and code in worst.index else None
         hidden_total = bool(w is not None and w["hidden"])
+        # a block is named worst only when it is ahead of the others beyond the intervals
+        named = None if w is None or w["hidden"] or not w.get("clear", True) else w
         mag = _magnitude(cb, code, evidence, hidden_total)
         rows.append(
             {
@@ -904,8 +934,8 @@ def describe(
                 "lo": mag["lo"],
                 "hi": mag["hi"],
                 "unit": mag["unit"],
-                "worst_block": None if w is None or w["hidden"] else str(w["block_name"]),
-                "worst_block_id": None if w is None or w["hidden"] else int(w["block_id"]),
+                "worst_block": None if named is None else str(named["block_name"]),
+                "worst_block_id": None if named is None else int(named["block_id"]),
                 "worst": _worst_text(cb, code, w),
                 "duty_bearers": _duty_text(cb, code, evidence.triangulation),
                 "nfhs": _nfhs_text(code, evidence, evidence.district),
