@@ -33,7 +33,7 @@ data_dir: str = ""  # processed folder of the baseline; empty means data/process
 synthetic: bool = False  # set by the runner from manifest.json
 baseline_round: str = "baseline"  # the round compared against
 followup_round: str = ""  # the later round; empty means the latest round after the baseline
-plan_file: str = ""  # filled DCPP workbook (sheet Plan) with targets; empty means no targets
+plan_file: str = ""  # filled DCPP workbook (sheet Plan) with targets; empty: the district's plan beside the reports
 alpha: float = 0.05  # error rate of the calls of change, after adjustment
 adjust: str = "bh"  # adjustment for many indicators, bh (Benjamini-Hochberg) or holm
 cpvi_n: int = 200  # Monte Carlo replications of the index's rank intervals (0 for none)
@@ -217,11 +217,17 @@ else:
 # to the target as the time elapsed towards the target date), or not met.
 
 # %%
-if follow is None or not plan_file:
-    display(Markdown("*No plan workbook was given (parameter plan_file): no targets to "
-                     "track.*"))  # fmt: skip
+# without a plan_file, the district's plan workbook written beside the reports
+plan_path = (
+    Path(plan_file) if plan_file else monitoring.district_plan_file(base_p.district or district)
+)
+plan = monitoring.read_plan(plan_path) if plan_path is not None else None
+if follow is None:
+    display(Markdown("*No follow-up round: no progress to track.*"))
 else:
-    plan = monitoring.read_plan(plan_file)
+    note = pm.plan_note(plan, plan_path.name if plan_path else None, found=not plan_file)
+    display(Markdown(f"*{html.escape(note)}*"))
+if follow is not None and plan is not None:
     track = monitoring.plan_tracking(
         plan,
         changes,
@@ -230,7 +236,5 @@ else:
         followup_date=follow.reference_date,
         codebook=cb,
     )
-    if track.empty:
-        display(Markdown("*The plan has no row with a target: no data.*"))
-    else:
+    if len(track):
         display(f.styled(pm.plan_reader_table(track), index=False))

@@ -92,3 +92,60 @@ def test_small_count_columns_of_blocks_are_listed(column):
     blocks.loc[1, column] = 3
     small = pm.block_small_counts(blocks)
     assert small["sexual_abuse_known"] == {column, "cases_baseline"}
+
+
+def test_the_plan_beside_the_reports_is_found_and_named_by_its_file_name(tmp_path, monkeypatch):
+    from leheranalysis import monitoring
+
+    monkeypatch.setenv("LEHER_REPORTS_DIR", str(tmp_path))
+    assert monitoring.district_plan_file("Madhubani") is None
+    assert pm.plan_note(None, None) == (
+        "No plan workbook of the district was found beside the reports: no targets to track yet."
+    )
+    path = tmp_path / "madhubani" / "madhubani-dcpp-plan.xlsx"
+    path.parent.mkdir()
+    path.write_bytes(b"")
+    assert monitoring.district_plan_file("Madhubani") == path
+    draft = pd.DataFrame({"indicator": ["child_marriage_12m"], "target": [None]})
+    note = pm.plan_note(draft, path.name, found=True)
+    assert note == (
+        "The district's plan workbook (madhubani-dcpp-plan.xlsx) has no targets yet: the "
+        "targets are still to be set by the district."
+    )
+    assert "plan_file" not in note and str(tmp_path) not in note
+    filled = draft.assign(target=[20.0])
+    assert pm.plan_note(filled, "dcpp.xlsx") == (
+        "Targets from the plan workbook (dcpp.xlsx): 1 row(s) with a target."
+    )
+
+
+def test_reports_that_read_the_plan_run_after_the_plan_is_written(monkeypatch):
+    from types import SimpleNamespace
+
+    from leheranalysis.reports import batch
+
+    calls: list[tuple[str, list[str]]] = []
+
+    def job(stem: str, reads_plan: bool = False):
+        return SimpleNamespace(slug="madhubani", notebook=SimpleNamespace(stem=stem),
+                               reads_plan=reads_plan)  # fmt: skip
+
+    def execute(jobs, **kw):
+        calls.append(("run", [j.notebook.stem for j in jobs]))
+        return [SimpleNamespace(slug=j.slug, notebook=j.notebook.stem) for j in jobs]
+
+    def plans(jobs, records, out):
+        calls.append(("plan", [j.notebook.stem for j in jobs]))
+        return ["plan: x"]
+
+    monkeypatch.setattr(batch, "execute_jobs", execute)
+    monkeypatch.setattr(batch, "write_plans", plans)
+    jobs = [job("01-data-quality"), job("02-baseline-findings"), job("05-monitoring", True)]
+    records, lines = batch._execute_and_plan(jobs, "out")
+    assert calls == [
+        ("run", ["01-data-quality", "02-baseline-findings"]),
+        ("plan", ["01-data-quality", "02-baseline-findings"]),
+        ("run", ["05-monitoring"]),
+    ]
+    assert [r.notebook for r in records] == [j.notebook.stem for j in jobs]
+    assert lines == ["plan: x"]

@@ -192,3 +192,25 @@ def test_the_comparison_report_shows_the_latest_round(suite, tmp_path):
     cells = [td.get_text(" ", strip=True) for td in table.find("tbody").find_all("td")]
     assert cells == list(expected)
     assert expected["Latest round"] == "Midline (2027-01-15)"
+
+
+def test_without_a_plan_file_the_report_reads_the_districts_plan_beside_it(suite, tmp_path):
+    root, _, _, _ = suite
+    folder = root / "data" / "processed" / "madhubani"
+    out = tmp_path / "reports"
+    draft = out / "madhubani" / "madhubani-dcpp-plan.xlsx"
+    draft.parent.mkdir(parents=True)
+    with sandbox(root):
+        assert leher(["plan", "--district", "Madhubani", "--data", str(folder),
+                      "--out", str(draft)]) == 0  # fmt: skip
+        code = leher(["run", "--district", "Madhubani", "--data", str(root / "data" / "processed"),
+                      "--out", str(out), "--notebooks-dir", str(NOTEBOOKS),
+                      "--notebooks", "05"])  # fmt: skip
+    assert code == 0
+    html = (out / "madhubani" / "05-monitoring.html").read_text(encoding="utf-8")
+    text = " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+    assert (
+        "The district's plan workbook (madhubani-dcpp-plan.xlsx) has no targets yet: the "
+        "targets are still to be set by the district." in text
+    )
+    assert "plan_file" not in text and str(tmp_path) not in text

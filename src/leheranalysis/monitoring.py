@@ -84,6 +84,7 @@ __all__ = [
     "triangulation_change",
     "index_across_rounds",
     "read_plan",
+    "district_plan_file",
     "plan_tracking",
 ]
 
@@ -768,6 +769,28 @@ def index_across_rounds(
 
 # ------------------------------------------------------------------------------- plan
 _CODE = re.compile(r"\[([A-Za-z0-9_]+)\]\s*$")
+
+
+def district_plan_file(district: str, reports: str | Path | None = None) -> Path | None:
+    """The district's plan workbook beside its reports, when there is one.
+
+    ``<reports>/<slug>/<slug>-dcpp-plan.xlsx``, as ``leher run`` writes it; ``reports``
+    defaults to the folder the runner writes the reports to (``LEHER_REPORTS_DIR``), else
+    the project's reports folder.
+
+    Examples
+    --------
+    >>> district_plan_file("Madhubani", "/nonexistent") is None
+    True
+    """
+    import os
+
+    from leheranalysis import config
+
+    base = reports or os.environ.get("LEHER_REPORTS_DIR") or config.reports_dir()
+    slug = config.slugify(district)
+    path = Path(base) / slug / f"{slug}-dcpp-plan.xlsx"
+    return path if path.is_file() else None
 
 
 def read_plan(path: str | Path) -> pd.DataFrame:

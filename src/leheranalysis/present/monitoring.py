@@ -29,6 +29,7 @@ __all__ = [
     "triangulation_reader_table",
     "index_reader_table",
     "plan_reader_table",
+    "plan_note",
     "latest_rounds_reader_table",
     "plot_rate_ratios",
     "plot_share_changes",
@@ -84,7 +85,13 @@ def coverage_table(coverage: dict[str, Any] | None) -> pd.DataFrame:
     rows = []
     for key, what in (("not_revisited", "not revisited"), ("added", "added (not in the baseline)")):
         for v in (coverage or {}).get(key, []):
-            rows.append({"Village": v["village_name"], "Block": v["block_name"], "Status": what})
+            rows.append(
+                {
+                    "Village": v["village_name"],
+                    "Block": v["block_name"],
+                    "Status": what,
+                }
+            )
     return pd.DataFrame(rows, columns=["Village", "Block", "Status"])
 
 
@@ -378,6 +385,40 @@ def index_reader_table(idx: pd.DataFrame, top: int = 10) -> pd.DataFrame:
             ],
         }
     )
+
+
+def plan_note(plan: pd.DataFrame | None, name: str | None, found: bool = False) -> str:
+    """What the progress section says about the plan it tracks, by the file's name only.
+
+    Parameters
+    ----------
+    plan : pandas.DataFrame or None
+        :func:`leheranalysis.monitoring.read_plan`; None when there is no plan.
+    name : str or None
+        The workbook's file name.
+    found : bool
+        The workbook is the district's plan found beside the reports (not one given).
+
+    Examples
+    --------
+    >>> plan_note(None, None)
+    'No plan workbook of the district was found beside the reports: no targets to track yet.'
+    >>> plan_note(pd.DataFrame({"target": [None, ""]}), "madhubani-dcpp-plan.xlsx", found=True)
+    "The district's plan workbook (madhubani-dcpp-plan.xlsx) has no targets yet: the targets are still to be set by the district."
+    """
+    if plan is None:
+        return (
+            "No plan workbook of the district was found beside the reports: no targets to "
+            "track yet."
+        )
+    whose = "The district's plan workbook" if found else "The plan workbook"
+    target = plan["target"] if "target" in plan else pd.Series(dtype=object)
+    filled = target.map(lambda v: v is not None and not pd.isna(v) and str(v).strip() != "")
+    if not filled.any():
+        return (
+            f"{whose} ({name}) has no targets yet: the targets are still to be set by the district."
+        )
+    return f"Targets from the {whose[4:]} ({name}): {int(filled.sum())} row(s) with a target."
 
 
 def plan_reader_table(track: pd.DataFrame) -> pd.DataFrame:

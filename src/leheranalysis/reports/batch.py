@@ -27,6 +27,7 @@ from leheranalysis.reports.runner import (
     RunOptions,
     RunSummary,
     cached_record,
+    district_plan_path,
     execute_job_safely,
     find_notebooks,
     plan_district,
@@ -303,21 +304,36 @@ def run_district(
         kwargs.get("known_districts"),
         with_data=_districts_in(data_dir) if data_dir is not None else None,
     )
-    records = execute_jobs(
+    records, plans = _execute_and_plan(
         jobs,
+        opts.out_dir,
         force=opts.force,
         workers=kwargs.get("workers", 1),
         dask=kwargs.get("dask"),
         progress=kwargs.get("progress", False),
     )
-    plans = write_plans(jobs, records, opts.out_dir)
     return _summary(opts.out_dir, records, kwargs, plans)
 
 
 def plan_path(out_dir: str | Path, district: str) -> Path:
     """Where the draft plan of a district goes: ``<out>/<slug>/<slug>-dcpp-plan.xlsx``."""
-    slug = config.slugify(district)
-    return Path(out_dir) / slug / f"{slug}-dcpp-plan.xlsx"
+    return district_plan_path(out_dir, district)
+
+
+def _execute_and_plan(
+    jobs: list[Job], out_dir: str | Path, **kwargs: Any
+) -> tuple[list[RunRecord], list[str]]:
+    """Run the jobs and write the draft plans, the plans before the reports that read them
+    (the monitoring report tracks the plan beside the reports)."""
+    first = [j for j in jobs if not j.reads_plan]
+    then = [j for j in jobs if j.reads_plan]
+    records = execute_jobs(first, **kwargs)
+    plans = write_plans(first, records, out_dir)
+    if then:
+        records = records + execute_jobs(then, **kwargs)
+        order = {(j.slug, j.notebook.stem): i for i, j in enumerate(jobs)}
+        records.sort(key=lambda r: order[(r.slug, r.notebook)])
+    return records, plans
 
 
 def write_plans(jobs: list[Job], records: list[RunRecord], out_dir: str | Path) -> list[str]:
@@ -432,14 +448,14 @@ def run_all(
         jobs += plan_district(name, selected, opts, available[name], known_districts=[name])
     if not jobs:
         raise ConfigError("nothing to run")
-    records = execute_jobs(
+    records, plans = _execute_and_plan(
         jobs,
+        opts.out_dir,
         force=opts.force,
         workers=workers or os.cpu_count() or 1,
         dask=kwargs.get("dask"),
         progress=progress,
     )
-    plans = write_plans(jobs, records, opts.out_dir)
     return _summary(opts.out_dir, records, kwargs, plans)
 
 

@@ -99,6 +99,8 @@ class Job:
     kernel_name: str = "python3"
     timeout: float | None = None
     figures_dir: Path | None = None
+    #: the notebook reads the district's plan workbook beside the reports (no plan_file given)
+    reads_plan: bool = False
 
     @property
     def slug(self) -> str:
@@ -331,6 +333,14 @@ def job_figures(job: Job) -> list[Path]:
 #: a notebook declaring this parameter compares rounds: it runs only for districts with
 #: two or more rounds of processed data
 ROUNDS_PARAMETER = "followup_round"
+#: the parameter of a report that tracks the targets of a plan workbook
+PLAN_PARAMETER = "plan_file"
+
+
+def district_plan_path(out_dir: str | Path, district: str) -> Path:
+    """Where a district's draft plan workbook goes: ``<out>/<slug>/<slug>-dcpp-plan.xlsx``."""
+    slug = config.slugify(district)
+    return Path(out_dir) / slug / f"{slug}-dcpp-plan.xlsx"
 
 
 def plan_district(
@@ -373,6 +383,10 @@ def plan_district(
         values = validate_parameters(nb, values, known_districts=[canonical])
         _derive_compared(folder, canonical, declared, values, derive_params)
         reads = data_key(folder, canonical, declared, values)
+        reads_plan = PLAN_PARAMETER in declared and not values.get(PLAN_PARAMETER)
+        if reads_plan:  # a filled plan beside the reports re-runs the report
+            plan = district_plan_path(options.out_dir, canonical)
+            reads["plan"] = prov_mod.file_sha256(plan) if plan.is_file() else ""
         key = _cache_key(nb, values, json.dumps(reads, sort_keys=True), options.kernel_name)
         jobs.append(
             Job(
@@ -386,6 +400,7 @@ def plan_district(
                 kernel_name=options.kernel_name,
                 timeout=options.timeout,
                 figures_dir=figures_root(options.out_dir),
+                reads_plan=reads_plan,
             )
         )
     return jobs
@@ -442,6 +457,7 @@ def _kernel_env(job: Job) -> dict[str, str]:
     src = str(Path(__file__).resolve().parents[2])
     return {
         "LEHER_FIGURES_DIR": str(job.figures_dir or config.figures_dir()),
+        "LEHER_REPORTS_DIR": str(job.out_dir),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p),
