@@ -49,6 +49,7 @@ import pandas as pd
 from leheranalysis import keyfindings as kf
 from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.errors import ConfigError
+from leheranalysis.present.kit import display_name
 from leheranalysis.textsafe import put_cell
 
 __all__ = [
@@ -408,7 +409,8 @@ def _priority_villages(
     out: dict[int, str] = {}
     for bid, g in prio.groupby("block_id"):
         out[int(bid)] = "; ".join(
-            f"{n} (rank {int(r)})" for n, r in zip(g["village_name"], g["rank"], strict=True)
+            f"{display_name(n)} (rank {int(r)})"
+            for n, r in zip(g["village_name"], g["rank"], strict=True)
         )
     return out
 

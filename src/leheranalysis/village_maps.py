@@ -357,8 +357,12 @@ def distance_table(
     t = t.sort_values(
         ["block_name", "village_name"], key=lambda c: c.astype(str).str.casefold(), kind="stable"
     )
-    out = pd.DataFrame({"Block": t["block_name"].to_numpy(), "Village": t["village_name"]
-                        .to_numpy()})  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "Block": t["block_name"].to_numpy(),
+            "Village": t["village_name"].map(display_name).to_numpy(),
+        }
+    )
     for k in kinds:
         out[f"{DISTANCE_LABELS.get(k, k.replace('_', ' '))} (km)"] = (
             t[k].astype(float).round(decimals).to_numpy()

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from leheranalysis.codebook import Codebook, load_codebook
-from leheranalysis.present.kit import SUPPRESSED, fmt_pct, sensitive_codes
+from leheranalysis.present.kit import SUPPRESSED, display_name, fmt_pct, sensitive_codes
 
 __all__ = [
     "round_label",
@@ -87,7 +87,7 @@ def coverage_table(coverage: dict[str, Any] | None) -> pd.DataFrame:
         for v in (coverage or {}).get(key, []):
             rows.append(
                 {
-                    "Village": v["village_name"],
+                    "Village": display_name(v["village_name"]),
                     "Block": v["block_name"],
                     "Status": what,
                 }
@@ -362,7 +362,7 @@ def index_reader_table(idx: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     pick = pd.concat([idx.head(top), idx.tail(top)]).drop_duplicates("village_id")
     return pd.DataFrame(
         {
-            "Village": pick["village_name"].astype(str),
+            "Village": pick["village_name"].map(display_name),
             "Block": pick["block_name"].astype(str),
             "Score, baseline (0-100, higher = more vulnerable)": pick["score_baseline"].map(
                 "{:.1f}".format

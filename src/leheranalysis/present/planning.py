@@ -21,6 +21,7 @@ import pandas as pd
 
 from leheranalysis import keyfindings as kf
 from leheranalysis.codebook import Codebook, load_codebook
+from leheranalysis.present.kit import display_name
 
 __all__ = [
     "GLOSSARY_ANCHOR",
@@ -517,7 +518,7 @@ def priority_reasons(
         rows.append(
             {
                 "Rank": int(r["rank"]),
-                "Village": str(r["village_name"]),
+                "Village": display_name(r["village_name"]),
                 "Block": str(r["block_name"]),
                 "Rank interval (5-95 %)": f"{r['q05']:.0f}-{r['q95']:.0f}",
                 "Why a priority": "mostly " + " and ".join(parts),
@@ -548,7 +549,7 @@ def priority_rule_text(villages: pd.DataFrame, quantile: float = 0.2, code: str 
     inside = v[(v["rank"] <= limit + 1e-9) & ~prio].sort_values("rank")
     missing = (
         "; ".join(
-            f"rank {int(r['rank'])} ({r['village_name']}: its interval reaches rank {r['q95']:.0f})"
+            f"rank {int(r['rank'])} ({display_name(r['village_name'])}: its interval reaches rank {r['q95']:.0f})"
             for _, r in inside.iterrows()
         )
         or "none"
