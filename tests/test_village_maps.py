@@ -117,7 +117,7 @@ def test_distance_table_and_summary():
     )
     t = vm.distance_table(villages, dist)
     assert list(t.columns) == ["Block", "Village", "Secondary school (km)", "Panchayat office (km)"]
-    assert t["Village"].tolist() == ["ALPHA", "Gamma", "beta"]  # by block, case-blind
+    assert t["Village"].tolist() == ["Alpha", "Gamma", "Beta"]  # by block, case-blind, one case
     assert t["Secondary school (km)"].tolist()[:2] == [6.3, pytest.approx(np.nan, nan_ok=True)]
     s = vm.distance_summary(dist).set_index("Nearest")
     assert s.loc["Secondary school", "Villages"] == 2
