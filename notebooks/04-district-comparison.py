@@ -246,7 +246,7 @@ else:
 # so a change is called better or worse only when it exceeds the 95 % noise band of two
 # independent surveys of the area's approximate size (a district survey counts about 150
 # women aged 20-24 or 450 births, so a district's change of a few points is not
-# evidence; see `comparison.change_noise`). For the sex ratio at birth "better" means
+# evidence). For the sex ratio at birth "better" means
 # closer to the natural ratio of about 952 girls per 1,000 boys (dotted green line), in
 # every table and figure.
 

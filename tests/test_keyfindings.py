@@ -287,8 +287,13 @@ def test_glossary_has_the_reports_abbreviations_and_methods():
         "DCPP",
         "NFHS-5",
         "95 % CI",
+        "rate per 1,000",
     ):
         assert t in terms, t
+    # every entry whole: a term is never cut at a comma
+    g = pp.glossary_table(CB)
+    assert "rate per 1" not in terms
+    assert g["Stands for"].map(bool).all() and g["Meaning"].map(bool).all()
     vlcpc = CB.glossary.set_index("term").at["VLCPC", "definition"]
     assert "Mission Vatsalya" in vlcpc
     md = pp.link_glossary("An AWW, then the AWW and NFHS-5.", CB)
