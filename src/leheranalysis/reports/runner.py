@@ -262,6 +262,20 @@ def _compared_folders(folder: Path, district: str, declared: dict, values: dict)
     return list(compared_districts(names, district, folder).values())
 
 
+def _derive_parameters(split: dict, user: dict[str, Any]) -> dict[str, Any]:
+    """Every derivation parameter as the reports will ask for it: the user's value, else
+    the default of a notebook declaring it, else :data:`leheranalysis.derive.DEFAULTS`.
+
+    Deriving with exactly these values means no notebook derives again while it runs
+    (which would change the data other reports' cache keys were computed from).
+    """
+    out = {}
+    for name, default in derive.DEFAULTS.items():
+        declared = [d[name].default for _, d in split.values() if name in d]
+        out[name] = user[name] if name in user else (declared[0] if declared else default)
+    return out
+
+
 def _derive_compared(
     folder: Path, district: str, declared: dict, values: dict, params: dict[str, Any]
 ) -> None:
@@ -362,7 +376,8 @@ def plan_district(
     """
     canonical = resolve_district(district, known_districts, with_data=with_data)
     folder = prov_mod.locate_data_dir(canonical, data_dir)
-    derive_params = {k: v for k, v in options.params.items() if k in derive.DEFAULTS}
+    split = _split_params(notebooks, options.params)
+    derive_params = _derive_parameters(split, options.params)
     derive.refresh(folder, **derive_params)
     provenance = prov_mod.manifest_provenance(folder)
     runner_values = {
@@ -372,7 +387,7 @@ def plan_district(
     }
     jobs = []
     n_rounds = len(provenance.get("rounds") or [])
-    for nb, (user, declared) in _split_params(notebooks, options.params).items():
+    for nb, (user, declared) in split.items():
         if ROUNDS_PARAMETER in declared and n_rounds < 2:
             # a report of change between rounds: only for districts with two or more
             # rounds (its cache key covers every round's data, see data_key)
