@@ -153,3 +153,27 @@ def test_navigation_bar_lists_the_reports_beside_it(tmp_path):
     assert '<a href="01-data-quality.html">Data quality</a>' in text
     assert '<a href="03-village-maps.html" aria-current="page">Village maps</a>' in text
     assert refresh_navigation(tmp_path, "Madhubani <B>") == []  # nothing to change
+
+
+def test_table_downloads_have_distinct_whole_readable_names():
+    from leheranalysis.reports.index import table_label
+    from leheranalysis.reports.layout import tables_with_downloads
+
+    table = "<table><tr><th>A</th></tr><tr><td>1</td></tr></table>"
+    long = "Distance to the nearest secondary school, health centre and panchayat office"
+    html = f"<h2>The rounds</h2>{table}{table}<h2>{long}</h2>{table}<h2>Rates per 1,000</h2>{table}"
+    _, files = tables_with_downloads(html, "05-monitoring-tables")
+    assert list(files) == [
+        "01-the-rounds.csv",
+        "02-the-rounds-table-2.csv",
+        "03-distance-to-the-nearest-secondary-school-health-centre-and-panchayat-office.csv",
+        "04-rates-per-1000.csv",
+    ]
+    labels = [table_label(name.removesuffix(".csv")) for name in files]
+    assert labels == [
+        "The rounds",
+        "The rounds, table 2",
+        "Distance to the nearest secondary school health centre and panchayat office",
+        "Rates per 1000",
+    ]
+    assert len(set(labels)) == len(labels)

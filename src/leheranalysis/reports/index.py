@@ -20,6 +20,7 @@ the notebooks declare them), the latter merged under one short name each.
 from __future__ import annotations
 
 import html
+import re
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -257,6 +258,19 @@ def _question(notebook: str) -> str:
     return REPORT_QUESTIONS.get(name, "")
 
 
+def table_label(stem: str) -> str:
+    """The name of a table download for readers, from its file name.
+
+    Examples
+    --------
+    >>> table_label("02-the-rounds-table-2"), table_label("09-rates-per-1000-by-block-table")
+    ('The rounds, table 2', 'Rates per 1000 by block table')
+    """
+    words = (stem.partition("-")[2] or stem).replace("-", " ")
+    words = re.sub(r" table (\d+)$", r", table \1", words)
+    return words[:1].upper() + words[1:]
+
+
 def _downloads_html(reports_dir: Path | None, rec: RunRecord) -> str:
     """The report's tables as CSV links (files of ``<slug>/<report>-tables/``)."""
     if reports_dir is None or not rec.html:
@@ -267,7 +281,7 @@ def _downloads_html(reports_dir: Path | None, rec: RunRecord) -> str:
         return ""
     items = "".join(
         f'<li><a href="{_e(f.relative_to(reports_dir).as_posix())}" download>'
-        f"{_e(f.stem.partition('-')[2].replace('-', ' ') or f.stem)}</a></li>"
+        f"{_e(table_label(f.stem))}</a></li>"
         for f in files
     )
     n = len(files)

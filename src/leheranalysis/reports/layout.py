@@ -155,27 +155,48 @@ def table_csv(fragment: str) -> str:
     return buf.getvalue()
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "table"
+def _slug(text: str, limit: int = 90) -> str:
+    """A file-name slug of a heading, cut at a word (never inside one) within ``limit``.
+
+    Examples
+    --------
+    >>> _slug("Rates per 1,000 by block (table)")
+    'rates-per-1000-by-block-table'
+    >>> _slug("Distance to the nearest secondary school, health centre and panchayat office")
+    'distance-to-the-nearest-secondary-school-health-centre-and-panchayat-office'
+    >>> _slug("Do the duty bearers' registers agree with the community", limit=30)
+    'do-the-duty-bearers-registers'
+    """
+    text = re.sub(r"(\d),(\d{3})\b", r"\1\2", text.casefold())
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    if len(slug) > limit:
+        cut = slug[: limit + 1]
+        slug = cut[: cut.rfind("-")] if "-" in cut else slug[:limit]
+    return slug or "table"
 
 
 def tables_with_downloads(html: str, folder: str) -> tuple[str, dict[str, str]]:
     """Label every table (see :func:`label_tables`) and link a CSV download under it.
 
     Each table is named after the heading above it (``03-headline-table.csv``, numbered in
-    page order). Returns the new HTML and ``{file name: CSV text}``; the links point to
+    page order; a second table under the same heading ``04-headline-table-table-2.csv``;
+    a long heading cut at a word). Returns the new HTML and ``{file name: CSV text}``; the links point to
     ``<folder>/<file name>``. The CSV holds exactly the cells the table shows, so
     suppressed counts stay suppressed.
     """
     files: dict[str, str] = {}
     heading = ""
+    under: dict[str, int] = {}  # tables so far under each heading
 
     def sub(m: re.Match) -> str:
         nonlocal heading
         if m.group(1):
             heading = re.sub(r"<[^>]+>", "", m.group(2)).replace("\u00b6", "").strip()
             return m.group(0)
-        name = f"{len(files) + 1:02d}-{_slug(heading)}.csv"
+        under[heading] = under.get(heading, 0) + 1
+        k = under[heading]
+        title = heading if k == 1 else f"{heading} table {k}"
+        name = f"{len(files) + 1:02d}-{_slug(title)}.csv"
         files[name] = table_csv(m.group(0))
         href = f"{folder}/{name}"
         link = (
