@@ -149,3 +149,21 @@ def test_reports_that_read_the_plan_run_after_the_plan_is_written(monkeypatch):
     ]
     assert [r.notebook for r in records] == [j.notebook.stem for j in jobs]
     assert lines == ["plan: x"]
+
+
+def test_changes_are_words_a_spreadsheet_reads_as_text():
+    from leheranalysis.reports.layout import table_csv
+
+    share = DISTRICT.assign(
+        indicator="vlcpc_exists", label="Village Level Child Protection Committee exists",
+        sensitive=False, measure="share of villages", baseline=0.49, followup=0.78,
+        change=0.29, cases_baseline=None, cases_followup=None,
+    )  # fmt: skip
+    score = share.assign(
+        indicator="awc_functioning", label="Anganwadi centre functioning (score 1-5)",
+        measure="mean score", baseline=3.9, followup=3.3, change=-0.6,
+    )  # fmt: skip
+    t = pm.change_reader_table(pd.concat([share, score], ignore_index=True))
+    assert t["Change (95 % interval)"].tolist() == ["29 points higher", "0.6 lower"]
+    csv = table_csv(t.reset_index().to_html(index=False))
+    assert "29 points higher" in csv and "'" not in csv and ",+" not in csv and ",-" not in csv

@@ -25,6 +25,7 @@ __all__ = [
     "coverage_table",
     "change_summary",
     "change_reader_table",
+    "change_words",
     "block_small_counts",
     "triangulation_reader_table",
     "index_reader_table",
@@ -115,6 +116,22 @@ def _value(x: Any, measure: str) -> str:
     if measure == "rate per 1,000":
         return f"{x:.1f}"
     return f"{x:.1f}" if abs(x) < 100 else f"{x:.0f}"
+
+
+def change_words(x: Any, digits: int = 1, unit: str = "") -> str:
+    """A change in words that a spreadsheet reads as text (no leading ``+`` or ``-``).
+
+    Examples
+    --------
+    >>> change_words(29.4, 0, " points"), change_words(-0.61), change_words(0.02)
+    ('29 points higher', '0.6 lower', 'no change')
+    """
+    if x is None or pd.isna(x):
+        return _DASH
+    text = f"{abs(float(x)):.{digits}f}"
+    if float(text) == 0:
+        return "no change"
+    return f"{text}{unit} {'higher' if x > 0 else 'lower'}"
 
 
 def _small(v: Any) -> bool:
@@ -263,9 +280,9 @@ def change_reader_table(
                 else _DASH
             )
         elif m == "share of villages":
-            change = f"{100 * r['change']:+.0f} points"
+            change = change_words(100 * r["change"], 0, " points")
         else:
-            change = f"{r['change']:+.1f}"
+            change = change_words(r["change"], 1)
         verdict = {"better": "better", "worse": "worse"}.get(r["verdict"], "no clear change")
         if r["changed"]:
             verdict = f"{r['direction']} ({verdict})"
@@ -368,7 +385,7 @@ def index_reader_table(idx: pd.DataFrame, top: int = 10) -> pd.DataFrame:
                 "{:.1f}".format
             ),
             "Score, follow-up": pick["score_followup"].map("{:.1f}".format),
-            "Change": pick["score_change"].map("{:+.1f}".format),
+            "Change": pick["score_change"].map(lambda x: change_words(x, 1)),
             "Rank among villages, baseline -> follow-up (1 = most vulnerable)": [
                 f"{int(a)} -> {int(b)}"
                 for a, b in zip(pick["rank_baseline"], pick["rank_followup"], strict=True)
