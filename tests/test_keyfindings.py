@@ -13,6 +13,7 @@ from leheranalysis import indicators as ind
 from leheranalysis import keyfindings as kf
 from leheranalysis.codebook import load_codebook, parse_codebook
 from leheranalysis.errors import CodebookError
+from leheranalysis.present.kit import display_name
 from leheranalysis.processed import analysis_observations, load_processed
 from tests._suite import answer_key_top_issues, sandbox
 
@@ -133,6 +134,7 @@ def test_a_block_is_named_worst_only_when_it_is_ahead_beyond_the_intervals(demo)
             if (hi >= lo.max()).all():  # every interval reaches the highest lower bound
                 similar += 1
                 assert r["worst"].startswith("similar in all blocks ("), r["worst"]
+                assert not re.search(r"\b(\d+)-\1 ", r["worst"]), r["worst"]  # no '100-100 %'
             assert "most often in" not in r["worst"], r["worst"]
     assert named and similar, (named, similar)
 
@@ -313,7 +315,7 @@ def test_why_a_village_is_a_priority_and_why_a_rank_is_missing(demo):
     assert len(why) == len(prio) > 0
     domains = {str(x).lower() for x in res.meta.loc[res.meta["level"] == 2, "label"]}
     for r, (_, v) in zip(why.itertuples(), prio.sort_values("rank").iterrows(), strict=True):
-        assert r.Village == v["village_name"]
+        assert r.Village == display_name(v["village_name"])
         assert r._4 == f"{v['q05']:.0f}-{v['q95']:.0f}"
         named = [d for d in domains if d in r._5]
         assert len(named) == 2, r._5

@@ -719,9 +719,11 @@ def _worst_text(cb: Codebook, code: str, w: pd.Series | None) -> str:
     rate = w["measure"] == "rate"
     if not w.get("clear", True):
         if rate:
-            span = f"{per_1000(w['low'])}-{per_1000(w['value'])} per 1,000"
+            low, high, unit = per_1000(w["low"]), per_1000(w["value"]), " per 1,000"
         else:
-            span = f"{100 * w['low']:.0f}-{100 * w['value']:.0f} % of villages"
+            low, high = f"{100 * w['low']:.0f}", f"{100 * w['value']:.0f}"
+            unit = " % of villages"
+        span = f"{high}{unit} in every block" if low == high else f"{low}-{high}{unit}"
         if w.get("all_blocks"):
             return f"similar in all blocks ({span}; the blocks' 95 % intervals overlap)"
         names = list(w["close"])
