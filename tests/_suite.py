@@ -141,9 +141,12 @@ window.addEventListener("load", () => {
   }
   const images = [...document.images].filter((i) => i.naturalWidth > 200).map(
     (i) => [i.alt.slice(0, 60), i.getBoundingClientRect().width / i.naturalWidth]);
+  const figures = [...document.images].filter((i) => i.naturalWidth > 200).map(
+    (i) => [i.alt.slice(0, 60), Math.round(i.getBoundingClientRect().width), i.naturalWidth,
+            i.parentElement.tagName === "PICTURE" && i.currentSrc !== i.src]);
   parent.postMessage(JSON.stringify(
     {viewport: vw, scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 20),
-     images: images}), "*");
+     images: images, figures: figures}), "*");
 });
 </script>"""
 
@@ -160,7 +163,9 @@ def layout_check(page: Path, width: int, tmp: Path) -> dict:
 
     Returns ``viewport`` (px), ``scrollWidth`` (px), ``wide`` (elements outside the
     viewport; a figure's content inside its sideways-panning frame does not count) and
-    ``images`` ([alt, shown width / pixel width]).
+    ``images`` ([alt, shown width / pixel width]) and ``figures`` ([alt, shown width in
+    px, pixel width of the image shown, whether it is the phone version of a
+    ``<picture>``]).
     """
     import html as html_mod
     import json
@@ -199,3 +204,23 @@ def table_headers(html: str) -> list[str]:
             if text:
                 heads.append(text)
     return heads
+
+
+def split_header_words(headers: list[str], pdf_text: str, html_text: str) -> list[str]:
+    """Header words that the PDF shows broken across lines (``"Shar"`` + ``"e"``).
+
+    A header word is split when a piece of it (three letters or more, from its start or
+    up to its end) stands as a word of the PDF text that is no word of the reports
+    (``html_text``: the text of every report the PDF prints), whatever its case.
+    """
+    words = re.compile(r"[^\W_]+")
+    pdf_words = {w.casefold() for w in words.findall(pdf_text)}
+    vocabulary = {w.casefold() for w in words.findall(html_text)}
+    broken = []
+    for header in headers:
+        for word in words.findall(header):
+            w = word.casefold()
+            pieces = {w[:k] for k in range(3, len(w))} | {w[k:] for k in range(1, len(w) - 2)}
+            if any(p in pdf_words and p not in vocabulary for p in pieces):
+                broken.append(word)
+    return sorted(set(broken))

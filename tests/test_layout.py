@@ -56,7 +56,10 @@ def test_table_without_thead_uses_its_first_row_as_header():
     out = label_tables(
         "<table><tr><th>Block</th><th>Villages</th></tr><tr><td>Bisfi</td><td>21</td></tr></table>"
     )
-    assert '<td data-label="Block">Bisfi</td>' in out and '<td data-label="Villages">21</td>' in out
+    assert (
+        '<td data-label="Block">Bisfi</td>' in out
+        and '<td class="leher-num" data-label="Villages">21</td>' in out
+    )
 
 
 def _figure_png(width_in: float = 6.0) -> bytes:
@@ -177,3 +180,84 @@ def test_table_downloads_have_distinct_whole_readable_names():
         "Rates per 1000",
     ]
     assert len(set(labels)) == len(labels)
+
+
+def test_numbers_and_wide_tables_are_marked_for_print():
+    out = label_tables(_styler_html())
+    nums = re.findall(r'<td[^>]*class="([^"]*)"[^>]*>([^<]*)</td>', out)
+    assert {text for cls, text in nums if "leher-num" in cls.split()} == {
+        "97 %", "61 of 63", "&lt;5", "95 %", "60 of 63", "75 %"
+    }  # fmt: skip
+    assert "leher-wide" not in out  # 2 + 3 columns
+    head = "".join(f"<th>Column {i}</th>" for i in range(9))
+    body = "".join(f"<td>{i} %</td>" for i in range(8))
+    wide = label_tables(f"<table><tr>{head}</tr><tr><th>Bisfi</th>{body}</tr></table>")
+    assert '<table class="leher-wide">' in wide and "leher-xwide" not in wide
+    head = "".join(f"<th>Column {i}</th>" for i in range(12))
+    assert 'class="leher-xwide"' in label_tables(f"<table><tr>{head}</tr></table>")
+    words = label_tables("<table><tr><th>Block</th></tr><tr><td>Bisfi 12</td></tr></table>")
+    assert "leher-num" not in words
+
+
+def test_a_figure_with_a_phone_version_fits_the_phone_and_prints_the_desktop_png():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from leheranalysis.present.kit import PHONE_WIDTH_IN, figure_bundle
+
+    fig, ax = plt.subplots(figsize=(10, 3), dpi=100)
+    ax.barh(["Out-of-school children aged 6-14", "Child labour"], [0.97, 0.95])
+    ax.set_title("Share of villages reporting each issue")
+    data, _ = figure_bundle(fig, "Two <bars>")
+    assert tuple(fig.get_size_inches()) == (10, 3)  # the figure keeps its size
+    plt.close(fig)
+    picture = data["text/html"]
+    assert picture.startswith('<picture><source media="screen and (max-width: 40rem)" srcset=')
+    assert 'alt="Two &lt;bars&gt;"' in picture and picture.endswith("</picture>")
+    pngs = re.findall(r"base64,([^\"]+)", picture)
+    assert len(pngs) == 2 and pngs[1] == data["image/png"]  # <img> (paper): the desktop PNG
+    sizes = []
+    for b64 in pngs:
+        with Image.open(io.BytesIO(base64.b64decode(b64))) as im:
+            sizes.append(im.size)
+    (phone_w, phone_h), (desk_w, desk_h) = sizes
+    # phone version: about 4.2 inches wide at 144 dpi, at most twice a 359 px screen
+    assert 0.8 * PHONE_WIDTH_IN * 144 <= phone_w <= 1.1 * PHONE_WIDTH_IN * 144 <= 2 * 359
+    assert desk_w > 900 and phone_h > desk_h  # same height in inches, drawn at 144 dpi
+    out = compact_images(f"<p>before</p>{picture}<p>after</p>")
+    assert out.startswith('<p>before</p><div class="leher-fig"><picture><source media=')
+    assert PAN_HINT not in out and out.endswith("</picture></div><p>after</p>")
+    assert re.search(r'<img width="\d+" src="data:image/png;base64,', out)
+    for old, new in zip(pngs, re.findall(r"base64,([^\"]+)", out), strict=True):
+        assert len(base64.b64decode(new)) < len(base64.b64decode(old))  # palette PNGs
+
+
+def test_split_header_words_finds_words_broken_across_lines():
+    from tests._suite import split_header_words
+
+    html = "Share Villages 61 of 63 Share of villages"
+    assert split_header_words(["Share", "Villages"], "Shar 95 % Villag\ne es", html) == [
+        "Share",
+        "Villages",
+    ]
+    assert split_header_words(["Share", "Villages"], "Share\nVillages of 63", html) == []
+
+
+def test_long_snake_case_headers_may_break_after_underscores():
+    out = label_tables(
+        "<table><thead><tr><th>free_text_removed</th><th>trim</th></tr></thead>"
+        "<tbody><tr><td>3</td><td>4</td></tr></tbody></table>"
+    )
+    assert "<th>free_<wbr/>text_<wbr/>removed</th><th>trim</th>" in out
+    assert 'data-label="free_text_removed"' in out  # the label keeps the plain text
+    from leheranalysis.reports.layout import table_cells
+
+    assert table_cells(out)[0] == ["free_text_removed", "trim"]  # the CSV's header
+
+
+def test_text_that_names_a_picture_element_is_left_alone():
+    html = "<style>/* a phone version (<picture>) fills the screen */</style><p>x</p>"
+    assert compact_images(html) == html

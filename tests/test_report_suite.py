@@ -30,6 +30,7 @@ from tests._suite import (
     layout_check,
     sandbox,
     screenshot,
+    split_header_words,
     table_headers,
 )
 
@@ -206,6 +207,9 @@ def test_chromium_loads_index_and_report_without_broken_links(madhubani, tmp_pat
 
 # shown width / pixel width of a figure below which its 11 pt text gets too small to read
 READABLE = 0.7
+# on a phone: pixel width of the figure shown / shown width, at most (phone versions are
+# drawn about 4.2 inches wide at 144 dpi, 605 px shown 359 px wide: 11 pt text is 13 px)
+PHONE_PIXELS = 2.0
 
 
 @pytest.mark.skipif(
@@ -217,6 +221,7 @@ def test_reports_read_on_desktop_phone_and_paper(madhubani, tmp_path):
     root = madhubani[0]
     folder = root / "reports" / "madhubani"
     ARTIFACTS.mkdir(exist_ok=True)
+    phone_figures: dict[str, int] = {}
     for stem in NOTEBOOK_STEMS:
         page = folder / f"{stem}.html"
         for width in (1280, 390):
@@ -225,23 +230,50 @@ def test_reports_read_on_desktop_phone_and_paper(madhubani, tmp_path):
             assert check["scrollWidth"] <= check["viewport"], (stem, width, check["wide"])
             if width == 390:
                 assert not check["wide"], f"{stem} at 390 px: wider than the screen {check['wide']}"
-            small = [(alt, round(s, 2)) for alt, s in check["images"] if s < READABLE]
+            phone = [f for f in check["figures"] if f[3]]
+            if width == 390:
+                # a figure's phone version fits the screen and is drawn for it: at most
+                # twice the shown width, so its text is at least ~11 px high
+                wide = [f for f in phone if f[1] > check["viewport"]]
+                assert not wide, f"{stem} at 390 px: figures wider than the screen {wide}"
+                small = [f for f in phone if f[2] > PHONE_PIXELS * f[1]]
+                assert not small, f"{stem} at 390 px: phone figures shrunk too far {small}"
+                phone_figures[stem] = len(phone)
+            else:
+                assert not phone, f"{stem} at {width} px: phone figures on a desktop {phone}"
+            # a figure without a phone version keeps a readable size (and pans on a phone)
+            alone = {f[0] for f in check["figures"] if not f[3]}
+            small = [
+                (alt, round(s, 2)) for alt, s in check["images"] if alt in alone and s < READABLE
+            ]
             assert not small, f"{stem} at {width} px: figures shrunk below readable size {small}"
             shot = tmp_path / f"madhubani-{stem}-{width}.png"
             screenshot(page.as_uri(), shot, tmp_path / "profile-shots", size=f"{width},2400")
             assert shot.is_file() and shot.stat().st_size > 10_000, f"no screenshot of {stem}"
             shutil.copy(shot, ARTIFACTS / shot.name)
+    # one-panel charts (the issue ranking, the priority villages, ...) have a phone version
+    assert phone_figures["02-baseline-findings"] >= 2, phone_figures
+    assert sum(phone_figures.values()) >= 3, phone_figures
     pdf = folder / "madhubani-reports.pdf"
     assert pdf.is_file(), "leher run prints the district PDF"
     shutil.copy(pdf, ARTIFACTS / pdf.name)
     pages = [p.extract_text() for p in pypdf.PdfReader(str(pdf)).pages]
     assert all(f"Page {i + 1} of {len(pages)}" in t for i, t in enumerate(pages))
-    text = "".join(unicodedata.normalize("NFKC", "".join(pages)).split())
+    lines = unicodedata.normalize("NFKC", "\n".join(pages))
+    text = "".join(lines.split())
+    # every word the reports show (the PDF prints them all), images left out
+    words = " ".join(
+        re.sub(r"<[^>]+>", " ", re.sub(r"data:[^\"]*", "", _html(root, stem)))
+        for stem in NOTEBOOK_STEMS
+    )
+    words = unicodedata.normalize("NFKC", words)
     for stem in NOTEBOOK_STEMS:
         headers = table_headers(_html(root, stem))
         assert headers, f"{stem}: no table"
         lost = [h for h in headers if "".join(h.split()) not in text]
         assert not lost, f"{stem}: column headers missing from the PDF: {lost}"
+        split = split_header_words(headers, lines, words)
+        assert not split, f"{stem}: header words split across lines in the PDF: {split}"
 
 
 def test_every_table_downloads_as_csv_matching_the_report(madhubani):

@@ -42,6 +42,8 @@ __all__ = [
     "fmt_share",
     "fmt_interval",
     "figure_bundle",
+    "phone_png",
+    "PHONE_WIDTH_IN",
     "show_figure",
     "group_short_label",
     "analysis_observations",
@@ -142,15 +144,142 @@ def fmt_interval(lo: Any, hi: Any, digits: int = 0, pct: bool = True) -> str:
     return f"{float(lo):,.{digits}f}-{float(hi):,.{digits}f}"
 
 
-def figure_bundle(fig, alt: str) -> tuple[dict[str, str], dict[str, Any]]:
+#: width (inches, tight bounding box) of a figure's phone version: shown 359 px wide on a
+#: phone, its 9-11 pt text is 11-13 px high
+PHONE_WIDTH_IN = 4.2
+#: resolution of the phone version: about 1.7 image pixels per CSS pixel on a 359 px screen
+PHONE_DPI = 144
+#: media query of the phone version (the stylesheet's phone width; paper keeps the figure)
+PHONE_MEDIA = "screen and (max-width: 40rem)"
+
+
+def _png(fig, dpi: float) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def phone_png(fig, width: float = PHONE_WIDTH_IN, dpi: float = PHONE_DPI) -> bytes | None:
+    """The figure redrawn narrower for a phone; None when it is narrow already or has
+    several panels.
+
+    The figure is resized (its height kept, its text keeping its size in points) until
+    its tight bounding box is about ``width`` inches wide, drawn at ``dpi``, then given
+    back its size. Shown at a phone's width, its text is as large as on a desktop.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    width : float
+        Target width in inches of the drawn figure (labels outside the axes included).
+    dpi : float
+        Resolution of the PNG.
+
+    Returns
+    -------
+    bytes or None
+        PNG data; None when the figure is already at most ``width`` inches wide.
+    """
+    from matplotlib.text import Annotation, Text
+
+    size = fig.get_size_inches().copy()
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
+    if len(panels) != 1 or panels[0].get_aspect() != "auto":
+        return None  # panels side by side and maps keep their layout (they pan on a phone)
+    fig.canvas.draw()
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer()).width
+    if drawn <= width * 1.05:
+        return None
+    # long titles, notes and labels wrap at the figure's edge instead of widening it; the
+    # watermark across the figure shrinks with it
+    texts = [
+        t
+        for t in fig.findobj(Text)
+        if len(t.get_text()) > 24 and not t.get_wrap() and t.get_rotation() == 0
+    ]
+    marks = [(t, t.get_fontsize()) for t in fig.findobj(Text) if t.get_gid() == "leher-watermark"]
+    labels = [(t, t.get_position()) for t in fig.texts if t.get_gid() == "leher-synthetic-label"]
+    subtitles = [
+        (ax, a)
+        for ax in fig.axes
+        for a in ax.texts
+        if isinstance(a, Annotation) and a.get_gid() == _SUBTITLE_GID
+    ]
+    try:
+        for t in texts:
+            t.set_wrap(True)
+        w = float(size[0])
+        for _ in range(3):
+            # text outside the axes keeps its size: take the excess off the figure
+            w = max(w - (drawn - width), 0.45 * width)
+            fig.set_size_inches(w, size[1])
+            for t, points in marks:
+                t.set_fontsize(points * min(1.0, w / float(size[0])))
+            fig.canvas.draw()
+            drawn = fig.get_tightbbox(fig.canvas.get_renderer()).width
+            if drawn <= width * 1.05 or w <= 0.45 * width:
+                break
+        if not _fits(panels[0], width):
+            return None
+        for ax, sub in subtitles:
+            # a subtitle wrapped onto more lines lifts the title above it
+            high = sub.get_window_extent(fig.canvas.get_renderer()).height * 72 / fig.dpi
+            _set_title_pad(ax, _SUBTITLE_OFFSET + high + 4)
+        for t, (x, _) in labels:
+            # the "SYNTHETIC DATA" label goes above a title wrapped up to the top edge
+            t.set_visible(False)
+            top = fig.get_tightbbox(fig.canvas.get_renderer()).y1
+            t.set_visible(True)
+            t.set_position((x, max(1.0, top / fig.get_size_inches()[1])))
+        return _png(fig, dpi)
+    finally:
+        fig.set_size_inches(*size)
+        for t in texts:
+            t.set_wrap(False)
+        for t, points in marks:
+            t.set_fontsize(points)
+        for ax, _ in subtitles:
+            _set_title_pad(ax, _TITLE_PAD)
+        for t, xy in labels:
+            t.set_position(xy)
+
+
+def _fits(ax, width: float) -> bool:
+    """Whether a narrowed panel still reads: its plot at least 40 % of ``width`` inches
+    wide, its wrapped category labels clear of each other."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    if ax.get_window_extent(renderer).width / fig.dpi < 0.4 * width:
+        return False
+    for axis, side in ((ax.yaxis, 1), (ax.xaxis, 0)):
+        boxes = sorted(
+            (
+                (b.y0, b.y1) if side else (b.x0, b.x1)
+                for t in axis.get_ticklabels()
+                if t.get_visible() and t.get_text()
+                for b in [t.get_window_extent(renderer)]
+            ),
+        )
+        if any(nxt[0] < prev[1] - 1 for prev, nxt in zip(boxes, boxes[1:], strict=False)):
+            return False
+    return True
+
+
+def figure_bundle(fig, alt: str, phone: bool = True) -> tuple[dict[str, str], dict[str, Any]]:
     """The display data of a figure with alternative text: ``(data, metadata)``.
 
-    ``data`` has ``text/html`` (an ``<img>`` with the PNG inline and ``alt``), ``image/png``
-    (base64) and ``text/plain`` (the alt text); ``metadata`` carries ``alt`` for the PNG
-    too. The HTML export prefers ``text/html``, so the report's image gets ``alt`` (the
-    JupyterLab template ignores PNG metadata and would write "No description has been
-    provided for this image"). The PNG is rendered as the inline backend does (the
-    figure's dpi, tight bounding box).
+    ``data`` has ``text/html``, ``image/png`` (base64) and ``text/plain`` (the alt text);
+    ``metadata`` carries ``alt`` for the PNG too. The HTML export prefers ``text/html``,
+    so the report's image gets ``alt`` (the JupyterLab template ignores PNG metadata and
+    would write "No description has been provided for this image"). The PNG is rendered
+    as the inline backend does (the figure's dpi, tight bounding box).
+
+    With ``phone`` (and a figure wider than :data:`PHONE_WIDTH_IN`), ``text/html`` is a
+    ``<picture>`` whose ``<source>`` for phone screens (:data:`PHONE_MEDIA`) is the figure
+    redrawn narrower (:func:`phone_png`: the same content, text as large as on a desktop);
+    otherwise an ``<img>``. Paper and wider screens show the desktop PNG.
 
     Examples
     --------
@@ -159,16 +288,25 @@ def figure_bundle(fig, alt: str) -> tuple[dict[str, str], dict[str, Any]]:
     >>> data, meta = figure_bundle(fig, 'Share <5 "x"')
     >>> 'alt="Share &lt;5 &quot;x&quot;"' in data["text/html"], meta["image/png"]["alt"]
     (True, 'Share <5 "x"')
+    >>> data["text/html"].startswith("<img ")
+    True
+    >>> fig.set_size_inches(9, 3)
+    >>> figure_bundle(fig, "wide")[0]["text/html"].startswith("<picture><source media=")
+    True
     >>> plt.close(fig)
     """
     import base64
-    import io
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight")
-    png = base64.b64encode(buf.getvalue()).decode("ascii")
+    png = base64.b64encode(_png(fig, fig.dpi)).decode("ascii")
     text = " ".join(str(alt).split())
     tag = f'<img src="data:image/png;base64,{png}" alt="{html.escape(text, quote=True)}" />'
+    small = phone_png(fig) if phone else None
+    if small is not None:
+        src = base64.b64encode(small).decode("ascii")
+        tag = (
+            f'<picture><source media="{PHONE_MEDIA}" srcset="data:image/png;base64,{src}" />'
+            f"{tag}</picture>"
+        )
     return (
         {"text/html": tag, "image/png": png, "text/plain": text},
         {"image/png": {"alt": text}},
@@ -395,12 +533,24 @@ def _pair_hidden(d: pd.DataFrame, small: pd.Series) -> pd.Series:
 SUPPRESSED_FILL = "#B8B8B8"
 
 
+_SUBTITLE_GID = "leher-subtitle"
+_SUBTITLE_OFFSET = 7  # points between the axes and the subtitle
+_TITLE_PAD = 22  # points between the axes and a title with a subtitle
+
+
+def _set_title_pad(ax, pad: float) -> None:
+    ax.set_title(ax.get_title(loc="left"), loc="left", fontweight="bold", fontsize=13, pad=pad)
+
+
 def _title(ax, text: str, subtitle: str | None = None) -> None:
     """Bold left title with a lighter subtitle under it, spaced in points (any axes height)."""
-    ax.set_title(text, loc="left", fontweight="bold", fontsize=13, pad=22 if subtitle else 8)
+    ax.set_title(
+        text, loc="left", fontweight="bold", fontsize=13, pad=_TITLE_PAD if subtitle else 8
+    )
     if subtitle:
-        ax.annotate(subtitle, xy=(0, 1), xycoords="axes fraction", xytext=(0, 7),
-                    textcoords="offset points", fontsize=9.5, color="#555555", va="bottom")  # fmt: skip
+        ax.annotate(subtitle, xy=(0, 1), xycoords="axes fraction", xytext=(0, _SUBTITLE_OFFSET),
+                    textcoords="offset points", fontsize=9.5, color="#555555", va="bottom",
+                    gid=_SUBTITLE_GID)  # fmt: skip
 
 
 def _wrap(text: str, width: int) -> list[str]:

@@ -7,12 +7,18 @@ report gets the same treatment whatever presenter made it:
   gives every body cell a ``data-label`` naming its column (the column headers of all
   header rows joined, ``"Children - Girls 10-14"``). On a phone the stylesheet turns each
   row into a card whose cells show that label, so no column is lost; on paper the table
-  keeps all its columns and wraps its cells.
+  keeps all its columns and wraps its cells between words, never inside a word or inside
+  a number (cells that are numbers get the class ``leher-num``; tables of 8 or more
+  columns the class ``leher-wide``, of 12 or more ``leher-xwide``: a smaller print font,
+  and on a wide screen the whole window before they scroll). Long ``snake_case`` headers
+  may break after their underscores.
 - :func:`compact_images` re-encodes each inline PNG with an adaptive palette of at most
   256 colours (figures are flat colours and anti-aliased text: about a third of the
-  bytes, no visible change) and gives it a readable width: on a phone the figure keeps
-  that width and pans sideways (``<div class="leher-pan">``) instead of shrinking its text
-  to a few pixels.
+  bytes, no visible change) and gives it a readable width. A figure with a phone version
+  (a ``<picture>``, see :func:`leheranalysis.present.kit.figure_bundle`) shows it on a
+  phone at the screen's width; a figure without one keeps its readable width there and
+  pans sideways (``<div class="leher-pan">``) instead of shrinking its text to a few
+  pixels.
 - :func:`tables_with_downloads` does the same as :func:`label_tables` and links, under
   each table, a CSV of exactly the cells shown (so suppressed counts stay suppressed).
 """
@@ -29,9 +35,22 @@ READABLE_SCALE = 0.8
 #: images smaller than this (bytes of PNG) are left alone (icons, tiny marks)
 _MIN_PNG = 4_000
 PAN_HINT = "Swipe sideways to see the whole figure."
+#: (at least this many columns, class of the table): printed in a smaller font
+WIDE_TABLES = ((12, "leher-xwide"), (8, "leher-wide"))
+#: a cell that is a number, a share, an interval or a count "k of n" (kept on one line
+#: in print): at most 24 characters starting with a digit, "<digit" or a lone dash
+_WBR = re.compile(r"<wbr\s*/?>", re.I)
+_NUMBER = re.compile(r"^(?=.{1,24}$)(?:[<>~(+-]?\d.*|-)$", re.S)
 
 _TABLE = re.compile(r"<table\b.*?</table>", re.S | re.I)
 _IMG = re.compile(r"<img\b[^>]*?\bsrc=\"data:image/png;base64,([A-Za-z0-9+/=\s]+)\"[^>]*>", re.S)
+#: a figure with a phone version, as the report kit writes it (one <source>, one <img>)
+_PICTURE_OR_IMG = re.compile(
+    r"<picture>\s*<source\b[^<>]*>\s*<img\b[^<>]*>\s*</picture>|" + _IMG.pattern, re.S | re.I
+)
+_SRCSET = re.compile(r"\bsrcset=\"data:image/png;base64,([A-Za-z0-9+/=\s]+)\"")
+#: a figure at most this wide (CSS px) fits a phone screen and needs no panning
+PHONE_FIT = 360
 
 
 def _span(cell, name: str) -> int:
@@ -84,6 +103,21 @@ def _split_rows(table) -> tuple[list, list]:
     return head_rows, body_rows
 
 
+def _break_after_underscores(soup, cell) -> None:
+    """Let a long ``snake_case`` header break after its underscores (``<wbr>``)."""
+    for text in list(cell.find_all(string=True)):
+        if "_" not in text or len(text) <= 12:
+            continue
+        parts = str(text).split("_")
+        nodes: list = []
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            nodes.append(soup.new_string(part if last else f"{part}_"))
+            if not last:
+                nodes.append(soup.new_tag("wbr"))
+        text.replace_with(*nodes)
+
+
 def _label_table(fragment: str) -> str:
     from bs4 import BeautifulSoup
 
@@ -93,11 +127,22 @@ def _label_table(fragment: str) -> str:
         return fragment
     head_rows, body_rows = _split_rows(table)
     labels = _column_labels(head_rows)
+    ncols = 0
     for row in _grid(body_rows):
         for c, cell in row:
+            ncols = max(ncols, c + _span(cell, "colspan"))
             label = labels.get(c, "")
             if label and not cell.has_attr("data-label"):
                 cell["data-label"] = label
+            if cell.name == "td" and _NUMBER.match(cell.get_text(" ", strip=True)):
+                cell["class"] = [*cell.get("class", []), "leher-num"]
+    ncols = max(ncols, len(labels))
+    for row in head_rows:
+        for cell in row.find_all("th"):
+            _break_after_underscores(soup, cell)
+    width = next((name for cols, name in WIDE_TABLES if ncols >= cols), None)
+    if width:
+        table["class"] = [*table.get("class", []), width]
     return f'<div class="leher-table-wrap">{soup.decode(formatter="minimal")}</div>'
 
 
@@ -121,6 +166,7 @@ def table_cells(fragment: str) -> tuple[list[str], list[list[str]]]:
     """
     from bs4 import BeautifulSoup
 
+    fragment = _WBR.sub("", fragment)  # a line-break hint is no text
     table = BeautifulSoup(fragment, "html.parser").find("table")
     if table is None:
         return [], []
@@ -225,7 +271,7 @@ def label_tables(html: str) -> str:
     ... )
     >>> out.startswith('<div class="leher-table-wrap"><table>')
     True
-    >>> '<td data-label="Share">&lt;5</td>' in out
+    >>> '<td class="leher-num" data-label="Share">&lt;5</td>' in out
     True
     """
     return _TABLE.sub(lambda m: _label_table(m.group(0)), html)
@@ -254,33 +300,76 @@ def compact_png(data: bytes) -> tuple[bytes, int]:
     return (out if len(out) < len(data) else data), width
 
 
-def _compact_img(match: re.Match) -> str:
-    tag = match.group(0)
-    raw = "".join(match.group(1).split())
+def _compact_b64(raw: str) -> tuple[str, int] | None:
+    """Palette-encoded base64 PNG and its pixel width; None for a small or broken image."""
     try:
-        data = base64.b64decode(raw)
+        data = base64.b64decode("".join(raw.split()))
     except ValueError:
-        return tag
+        return None
     if len(data) < _MIN_PNG:
-        return tag
+        return None
     try:
         png, width = compact_png(data)
     except OSError:
-        return tag
+        return None
+    return base64.b64encode(png).decode("ascii"), width
+
+
+def _readable_img(tag: str, raw: str) -> tuple[str, int] | None:
+    """``tag`` with its PNG palette-encoded and a readable ``width``; None to keep it."""
+    done = _compact_b64(raw)
+    if done is None:
+        return None
+    png, width = done
     readable = max(1, round(width * READABLE_SCALE))
-    tag = tag.replace(match.group(1), base64.b64encode(png).decode("ascii"), 1)
-    tag = re.sub(r'\s(?:width|height)="[^"]*"', "", tag)
-    tag = tag.replace("<img", f'<img width="{readable}"', 1)
+    tag = tag.replace(raw, png, 1)
+    tag = re.sub(r"\s(?:width|height)=\"[^\"]*\"", "", tag)
+    return tag.replace("<img", f'<img width="{readable}"', 1), readable
+
+
+def _compact_img(match: re.Match) -> str:
+    tag = match.group(0)
+    if tag[:8].lower() == "<picture":
+        return _compact_picture(tag)
+    done = _readable_img(tag, match.group(1))
+    if done is None:
+        return tag
+    tag, readable = done
+    if readable <= PHONE_FIT:
+        return f'<div class="leher-fig">{tag}</div>'
     return f'<div class="leher-pan">{tag}</div><p class="leher-pan-hint">{PAN_HINT}</p>'
 
 
+def _compact_picture(picture: str) -> str:
+    """A ``<picture>`` with a phone ``<source>``: both PNGs palette-encoded, no panning."""
+    img = _IMG.search(picture)
+    if img is None:
+        return picture
+    done = _readable_img(img.group(0), img.group(1))
+    if done is not None:
+        picture = picture.replace(img.group(0), done[0], 1)
+
+    def source(m: re.Match) -> str:
+        small = _compact_b64(m.group(1))
+        return m.group(0) if small is None else m.group(0).replace(m.group(1), small[0], 1)
+
+    return f'<div class="leher-fig">{_SRCSET.sub(source, picture)}</div>'
+
+
 def compact_images(html: str) -> str:
-    """Palette-encode inline PNG figures and give each a readable, pannable width."""
-    return _IMG.sub(_compact_img, html)
+    """Palette-encode inline PNG figures and give each a readable width.
+
+    A ``<picture>`` (a figure with a phone version, see
+    :func:`leheranalysis.present.kit.figure_bundle`) fits any screen: it is wrapped in
+    ``<div class="leher-fig">``. A lone image wider than a phone keeps a readable size and
+    pans sideways there (``<div class="leher-pan">``).
+    """
+    return _PICTURE_OR_IMG.sub(_compact_img, html)
 
 
 __all__ = [
     "PAN_HINT",
+    "PHONE_FIT",
     "READABLE_SCALE",
     "ROW_HEADER",
     "compact_images",
