@@ -98,13 +98,12 @@ def _run_local(jobs: list[Job], workers: int) -> Iterator[RunRecord]:
         for job in jobs:
             yield execute_job_safely(job)
         return
-    # import the heavy modules once here; forked workers inherit them (spawned ones
-    # would each spend seconds importing papermill and nbconvert again)
-    import nbconvert  # noqa: F401
-    import papermill  # noqa: F401
-
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # Workers are spawned, never forked: this process may hold a warm kernel
+    # (leheranalysis.reports.kernels) whose client threads and sockets a forked child
+    # would inherit mid-use, and such a child can wait forever on a lock that no thread
+    # of its own will release. A spawned worker imports papermill once and keeps its own
+    # warm kernel for every notebook it runs.
+    ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
         futures = {pool.submit(execute_job_safely, job): job for job in jobs}
         for fut in as_completed(futures):
