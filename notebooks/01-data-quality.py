@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Data quality
 #
-# What went into this district's District Need Assessment (DNA) data, what ingestion
+# What went into this district's [District Need Assessment (DNA)](#Glossary) data, what ingestion
 # checked and changed, how village names were matched to the official village list, and
 # which answers are missing. Read this before the findings: it says how far the numbers
 # can be trusted.
@@ -190,7 +190,7 @@ else:
 # ### Village name matching
 #
 # Field teams write village names by hand. Each name is matched to the official village
-# list (PMGSY habitations; the invented village list for synthetic geography) within its
+# list ([PMGSY](#Glossary) habitations; the invented village list for synthetic geography) within its
 # block. The table counts data rows and distinct written names by how they were matched.
 
 # %%
@@ -218,7 +218,7 @@ else:
 #
 # Each programme village is expected to give an answer for every indicator from each
 # respondent group the codebook asks (the four children's groups, the two adult groups,
-# and the teacher, Anganwadi worker and ASHA). An answer is missing when the cell was
+# and the teacher, Anganwadi worker and [ASHA](#Glossary)). An answer is missing when the cell was
 # blank, marked "not available", or the group did not meet.
 #
 # #### Missingness by indicator and respondent group (figure)
@@ -272,3 +272,11 @@ else:
     share = f.fmt_share(n_agree, n_cmp)
     display(Markdown(f"{n_agree:,} of {n_cmp:,} compared collated values ({share}) agree."))
     display(f.styled(collation, index=False))
+
+# %% [markdown]
+# ## Glossary
+#
+# Abbreviations and method terms used in the reports, linked from their first use.
+
+# %%
+display(f.styled(f.glossary_table(), index=False))

@@ -118,7 +118,7 @@ def save(fig, name: str, caption: str, source: str = SOURCE) -> None:
 # the community counted more than the duty bearers' registers (register gap) and how high
 # children and adults ranked it; the best are listed, at most two per domain and one
 # about services. Each gives its size with a [95 % confidence interval](#Glossary), the block where it
-# is worst, what the duty bearers' records say, and NFHS-5 and departmental figures where
+# is worst, what the duty bearers' records say, and [NFHS-5](#Glossary) and departmental figures where
 # they speak to it, and ends with the proposed action and who is responsible. The draft
 # District Child Protection Plan workbook beside this report (linked below the list) turns
 # them into one row per key finding and block. Abbreviations and methods are explained in
@@ -239,8 +239,8 @@ else:
 # ## Triangulation: community against duty bearers
 #
 # The evidence of the children's and adult groups was presented to the village teacher,
-# Anganwadi worker ([AWW](#Glossary)) and ASHA, who gave their own figures. The two agree when they
-# differ by no more than the codebook's tolerance; otherwise one side reported more.
+# Anganwadi worker ([AWW](#Glossary)) and [ASHA](#Glossary), who gave their own figures. The two agree when they
+# differ by no more than the codebook's [tolerance](#Glossary); otherwise one side reported more.
 #
 # ### Where they disagree (figure)
 
@@ -344,7 +344,7 @@ else:
 # %% [markdown]
 # ### Rates per 1,000 by block (table)
 #
-# Rate per 1,000 (95 % interval) for each block and all programme villages.
+# [Rate per 1,000](#Glossary) (95 % interval) for each block and all programme villages.
 
 # %%
 if block_rates is None or block_rates.empty:
@@ -355,7 +355,7 @@ else:
 # %% [markdown]
 # ## Departmental data by block and year
 #
-# Figures collated from the block offices (ICDS, education, health, registration,
+# Figures collated from the block offices ([ICDS](#Glossary), education, health, registration,
 # labour, police, child protection), as reported, per block and year; "All blocks" sums
 # counts where every block reported. The two percentages of Anganwadi centres functional
 # and of girls among enrolled children are computed from the counts.
@@ -412,7 +412,7 @@ else:
 #
 # The index combines 19 village indicators in four domains (the index's pillars):
 # education and labour, marriage and gender, violence and safety, services and systems,
-# following the OECD/JRC Handbook on Constructing Composite Indicators: rates per 1,000
+# following the [OECD/JRC Handbook](#Glossary) on Constructing Composite Indicators: rates per 1,000
 # where a population base exists, outlier treatment, min-max scaling to 0-100, equal
 # weights, arithmetic means.
 # Higher means more vulnerable; rank 1 is the most vulnerable village. To show how much a
@@ -461,7 +461,7 @@ else:
 # %% [markdown]
 # ### Priority villages
 #
-# The villages whose whole rank interval lies within the most vulnerable fifth: index
+# The villages whose whole [rank interval](#Glossary) lies within the most vulnerable fifth: index
 # score (0-100), rank and rank interval.
 
 # %%

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Village maps: the programme villages on real geography
 #
-# This report puts the district's District Need Assessment (DNA) villages on the map:
+# This report puts the district's [District Need Assessment (DNA)](#Glossary) villages on the map:
 # the programme blocks, the area each village serves, the vulnerability index and key
 # findings village by village, and how far each village is from the nearest secondary
 # school, health centre and panchayat office.
@@ -86,7 +86,7 @@ if notice:
 # ## The programme villages and their catchments
 #
 # Each habitation of the programme blocks is given the area closer to it than to any
-# other habitation of its block (its catchment); the programme villages are coloured,
+# other habitation of its block (its [catchment](#Glossary)); the programme villages are coloured,
 # every other habitation is light grey.
 
 # %%
@@ -112,10 +112,10 @@ display(
 #
 # Programme villages coloured by the Child Protection Vulnerability Index (0-100): the
 # darker the village, the more vulnerable; light yellow is the least vulnerable. The
-# priority villages (those whose whole rank interval lies in the most vulnerable fifth,
+# [priority villages](#Glossary) (those whose whole [rank interval](#Glossary) lies in the most vulnerable fifth,
 # as in the baseline findings) are outlined in black and labelled with their rank and
 # name. Block boundaries and headquarters (black stars), secondary schools, health
-# centres (PHC/CHC) and panchayat offices inside the blocks help to find one's way; the
+# centres ([PHC](#Glossary)/[CHC](#Glossary)) and panchayat offices inside the blocks help to find one's way; the
 # small map on the left shows where the programme blocks lie in the district.
 
 # %%
@@ -221,7 +221,7 @@ else:
 # ## Distance to the nearest secondary school, health centre and panchayat office
 #
 # Straight-line distance in km from each programme village to the nearest facility of
-# each kind anywhere in the district, measured in a metric map projection (UTM). The
+# each kind anywhere in the district, measured in a metric map projection ([UTM](#Glossary)). The
 # summary gives the median and the longest distance and how many villages are farther
 # than 5 km.
 
@@ -290,7 +290,7 @@ else:
 # %% [markdown]
 # ## Notes
 #
-# - **Catchments** are Voronoi cells of all PMGSY habitations of the programme blocks,
+# - **Catchments** are [Voronoi](#Glossary) cells of all [PMGSY](#Glossary) habitations of the programme blocks,
 #   cut to the block boundaries: an approximation of the land each habitation serves,
 #   not an official village boundary.
 # - **Facilities** are PMGSY facility points classified by their description:
@@ -300,3 +300,11 @@ else:
 # - **Distances** are straight lines, shorter than the way by road or footpath.
 # - **Vulnerability index**: see the baseline-findings report for its construction,
 #   rank intervals and priority villages.
+
+# %% [markdown]
+# ## Glossary
+#
+# Abbreviations and method terms used in the reports, linked from their first use.
+
+# %%
+display(f.styled(f.glossary_table(), index=False))

@@ -16,9 +16,9 @@
 # %% [markdown]
 # # District comparison: the DNA districts and NFHS-5
 #
-# This report sets the district's District Need Assessment (DNA) beside the other DNA
+# This report sets the district's [District Need Assessment (DNA)](#Glossary) beside the other DNA
 # districts, and all of them beside the official National Family Health Survey
-# (NFHS-5, 2019-21) for the district, its state and India, with the change since
+# ([NFHS-5](#Glossary), 2019-21) for the district, its state and India, with the change since
 # NFHS-4 (2015-16). The report's own district is highlighted in every figure.
 
 # %% tags=["parameters"]
@@ -86,7 +86,7 @@ display(status)
 # ## Share of villages reporting key issues, by respondent group
 #
 # For each district, the share of its programme villages in which children's groups,
-# adult groups or duty bearers (teacher, Anganwadi worker, ASHA) reported the issue,
+# adult groups or duty bearers (teacher, Anganwadi worker, [ASHA](#Glossary)) reported the issue,
 # with 95 % confidence intervals. Cells read "share (villages reporting / villages
 # asked)".
 
@@ -164,7 +164,7 @@ if not scores.empty:
 # Districts assessed again (midline, endline): the latest round, the villages assessed in
 # both rounds, and the issues that changed beyond noise since the baseline (paired test
 # of each village against itself, adjusted for the number of indicators compared with
-# Benjamini-Hochberg, 5 %). The district's own monitoring report gives the detail.
+# [Benjamini-Hochberg](#Glossary), 5 %). The district's own monitoring report gives the detail.
 
 # %%
 round_pairs = {}
@@ -285,10 +285,18 @@ if not cmp.empty:
 #   abuse, missing and trafficked children) are not compared here.
 # - **Vulnerability index**: the index of the baseline-findings report (indicators
 #   grouped into four domains (the index's pillars), min-max normalised, weighted and
-#   averaged); see that report for its rank intervals and priority villages.
+#   averaged); see that report for its [rank intervals](#Glossary) and [priority villages](#Glossary).
 # - **NFHS-5**: indicator names are the fact sheets' names with footnote digits and
 #   garbled characters repaired; district names are harmonised with the gazetteer
-#   (NFHS "Badgam" is Budgam, "Leh (Ladakh)" is Leh, "Nagaon" is PMGSY's Nowgaon; the
+#   (NFHS "Badgam" is Budgam, "Leh (Ladakh)" is Leh, "Nagaon" is [PMGSY](#Glossary)'s Nowgaon; the
 #   block "About the NFHS-5 district figures" says where the areas differ). District
 #   estimates rest on a few hundred households each; small differences, and the sex
 #   ratio at birth in particular, carry wide sampling error.
+
+# %% [markdown]
+# ## Glossary
+#
+# Abbreviations and method terms used in the reports, linked from their first use.
+
+# %%
+display(f.styled(f.glossary_table(), index=False))

@@ -106,11 +106,12 @@ else:
 # %% [markdown]
 # ## What changed, and is it more than noise?
 #
-# For each issue, its value in the villages assessed in both rounds: rates per 1,000 of
-# the group at risk (with the rate ratio, follow-up over baseline, and its 95 % interval),
+# For each issue, its value in the villages assessed in both rounds: [rates per 1,000](#Glossary) of
+# the group at risk (with the [rate ratio](#Glossary), follow-up over baseline, and its 95 % interval),
 # the share of villages answering yes, or mean scores. A change is called "more than
 # noise" when a paired test of the villages' own values (each village against itself)
-# is significant after adjusting for the number of indicators compared. The interval of
+# is significant after adjusting for the number of indicators compared
+# ([Benjamini-Hochberg](#Glossary) or [Holm](#Glossary), named under the table). The interval of
 # a rate ratio assumes the cases vary as chance alone would make them vary; villages
 # differ more than that, so the call rests on the paired test.
 
@@ -175,8 +176,8 @@ else:
 # ## Do the duty bearers' registers now agree more often with the community?
 #
 # For each issue and duty bearer, the villages where the register's figure agrees with
-# the children's and adults' evidence (within the tolerance of the codebook), in each
-# round, and the villages that came to agree or stopped agreeing (exact McNemar test,
+# the children's and adults' evidence (within the [tolerance](#Glossary) of the codebook), in each
+# round, and the villages that came to agree or stopped agreeing (exact [McNemar](#Glossary) test,
 # adjusted as above).
 
 # %%
@@ -238,3 +239,11 @@ if follow is not None and plan is not None:
     )
     if len(track):
         display(f.styled(pm.plan_reader_table(track), index=False))
+
+# %% [markdown]
+# ## Glossary
+#
+# Abbreviations and method terms used in the reports, linked from their first use.
+
+# %%
+display(f.styled(f.glossary_table(), index=False))

@@ -89,8 +89,20 @@ def test_findings_report_opens_with_key_findings_and_run_writes_the_plan(madhuba
     assert 'href="#Glossary"' in html
     wb = openpyxl.load_workbook(root / "reports" / "madhubani" / "madhubani-dcpp-plan.xlsx")
     rows = list(wb["Plan"].iter_rows(values_only=True))
-    assert rows[0][1].endswith("[issue]") and len(rows) == 1 + 5 * 3
+    assert rows[0][1].endswith("[issue]")
+    findings = {r[0] for r in rows[1:]}
+    assert len(findings) == 6 and len(rows) == 1 + 6 * 3, "one row per key finding and block"
+    assert 'href="madhubani-dcpp-plan.xlsx"' in html[key : html.index('id="Headline')]
+    assert html[key : html.index('id="Headline')].count("Proposed action:") == 6
     assert all(r[-1] == "SYNTHETIC demonstration data" for r in rows[1:])
+
+
+def test_every_report_ends_with_the_glossary_its_links_point_to(madhubani):
+    for stem in NOTEBOOK_STEMS:
+        html = _html(madhubani[0], stem)
+        assert html.count('id="Glossary"') == 1, stem
+        assert 'href="#Glossary"' in html, stem
+        assert ">Universal Transverse Mercator<" in html, stem
 
 
 def test_comparison_report_shows_published_nfhs_values(madhubani):

@@ -52,6 +52,7 @@ __all__ = [
     "styled",
     "synthetic_geography",
     "district_denominator_shares",
+    "glossary_table",
 ]
 
 
@@ -641,3 +642,28 @@ def display_name(name: Any) -> str:
 
     text = " ".join(str(name).split())
     return re.sub(r"[^\W\d_]+", lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), text)
+
+
+# ------------------------------------------------------------------------- glossary
+def glossary_table(codebook: Codebook | None = None) -> pd.DataFrame:
+    """The glossary of abbreviations and method terms, alphabetical (every report's last
+    section, under a ``## Glossary`` heading).
+
+    Parameters
+    ----------
+    codebook : Codebook, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Term``, ``Stands for``, ``Meaning``.
+    """
+    g = _cb(codebook).glossary
+    g = g.sort_values("term", key=lambda s: s.str.lower(), kind="stable")
+    return pd.DataFrame(
+        {
+            "Term": g["term"].to_numpy(),
+            "Stands for": g["expansion"].to_numpy(),
+            "Meaning": g["definition"].to_numpy(),
+        }
+    )

@@ -314,22 +314,10 @@ def part2_block_table(commitments: pd.DataFrame, block: str) -> pd.DataFrame:
 
 
 def glossary_table(codebook: Codebook | None = None) -> pd.DataFrame:
-    """The glossary of abbreviations and method terms, alphabetical.
+    """See :func:`leheranalysis.present.kit.glossary_table`."""
+    from leheranalysis.present.kit import glossary_table as _table
 
-    Returns
-    -------
-    pandas.DataFrame
-        ``Term``, ``Stands for``, ``Meaning``.
-    """
-    g = _cb(codebook).glossary
-    g = g.sort_values("term", key=lambda s: s.str.lower(), kind="stable")
-    return pd.DataFrame(
-        {
-            "Term": g["term"].to_numpy(),
-            "Stands for": g["expansion"].to_numpy(),
-            "Meaning": g["definition"].to_numpy(),
-        }
-    )
+    return _table(codebook)
 
 
 # ------------------------------------------------------------ disagreements and reasons
