@@ -556,6 +556,27 @@ def test_index_leaves_out_districts_without_processed_data(project):
     _check_links(out / "index.html", text)
 
 
+def test_index_links_the_draft_plan_beside_the_pdf(tmp_path):
+    processed = _processed(tmp_path / "processed", "Madhubani", "Morigaon")
+    add_records(
+        tmp_path,
+        [
+            _record("Madhubani", "01-data-quality", "ok"),
+            _record("Morigaon", "01-data-quality", "ok"),
+        ],
+    )
+    (tmp_path / "madhubani").mkdir(exist_ok=True)
+    (tmp_path / "madhubani" / "madhubani-dcpp-plan.xlsx").write_bytes(b"PK")
+    text = reports.build_index(tmp_path, data_roots=[processed]).read_text()
+    madhubani = text.split('id="madhubani"')[1].split("</section>")[0]
+    assert (
+        '<a href="madhubani/madhubani-dcpp-plan.xlsx">Draft District Child Protection Plan '
+        "(Excel)</a>: one row per key finding and block"
+    ) in madhubani
+    morigaon = text.split('id="morigaon"')[1].split("</section>")[0]
+    assert "dcpp-plan" not in morigaon, "no link to a plan that was not written"
+
+
 def test_runs_json_keeps_latest_and_history(tmp_path):
     add_records(tmp_path, [_record("Leh", "01-data-quality", "failed", message="boom")])
     add_records(tmp_path, [_record("Leh", "01-data-quality", "ok")])

@@ -2,8 +2,8 @@
 
 Built from ``runs.json`` (and the report folders' PDF and CSV files); no notebook is
 opened. For readers: districts in programme order (the pilot, Madhubani, first; other
-districts after them, alphabetically), each with its PDF and one line per report saying
-what it answers, its key numbers (declared by the notebook with
+districts after them, alphabetically), each with its PDF, its draft plan workbook
+(``<slug>-dcpp-plan.xlsx``) and one line per report saying what it answers, its key numbers (declared by the notebook with
 :func:`~leheranalysis.reports.provenance.declare_key_numbers`) and its tables as CSV
 downloads. Run status, run times, checksums, data provenance and the executed notebooks
 are in a last section "For analysts". Only districts that have processed data in the
@@ -326,6 +326,21 @@ def _pdf_html(reports_dir: Path | None, slug: str, district: str) -> str:
     )
 
 
+def _plan_html(reports_dir: Path | None, slug: str) -> str:
+    """A link to the district's draft plan workbook (written beside its reports)."""
+    if reports_dir is None:
+        return ""
+    plan = reports_dir / slug / f"{slug}-dcpp-plan.xlsx"
+    if not plan.is_file():
+        return ""
+    return (
+        f'<p class="pdf"><a href="{_e(slug)}/{_e(plan.name)}">Draft District Child Protection '
+        "Plan (Excel)</a>: one row per key finding and block, with the baseline, the "
+        "responsible department and a proposed activity; the district fills in targets, "
+        "dates and budget.</p>"
+    )
+
+
 def _analyst_section(district: str, recs: list[RunRecord]) -> str:
     _, details = _provenance_html(recs)
     failed = sum(not r.ok for r in recs)
@@ -369,6 +384,7 @@ def index_html(
         sections.append(
             f'<section class="district" id="{_e(slug)}">'
             f"<h2>{_e(district)}{badge}</h2>{_pdf_html(reports_dir, recs[0].slug, district)}"
+            f"{_plan_html(reports_dir, recs[0].slug)}"
             f"{rounds}"
             f'<ul class="reader">{items}</ul></section>'
         )
