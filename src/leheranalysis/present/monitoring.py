@@ -438,11 +438,28 @@ def plan_note(plan: pd.DataFrame | None, name: str | None, found: bool = False) 
     return f"Targets from the {whose[4:]} ({name}): {int(filled.sum())} row(s) with a target."
 
 
-def plan_reader_table(track: pd.DataFrame) -> pd.DataFrame:
-    """Plan tracking (:func:`leheranalysis.monitoring.plan_tracking`) for readers."""
+def plan_reader_table(track: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Plan tracking (:func:`leheranalysis.monitoring.plan_tracking`) for readers.
 
-    def num(x: Any) -> str:
-        return _DASH if x is None or pd.isna(x) else f"{x:.1f}"
+    The plan carries no counts, so a row whose monitoring indicator is a sensitive issue
+    (codebook ``sensitive``) never shows its baseline, follow-up or target value (a block
+    value of such an issue can rest on one to four children); its status is shown.
+
+    Examples
+    --------
+    >>> track = pd.DataFrame({"issue": ["cm"], "block": ["Bisfi"],
+    ...     "indicator": ["sexual_abuse_known"], "label": ["Cases"], "unit": ["per 1,000"],
+    ...     "plan_baseline": [0.9], "followup": [0.4], "target": [0.5],
+    ...     "target_date": [None], "progress": [1.25], "time_elapsed": [None],
+    ...     "status": ["met"]})
+    >>> plan_reader_table(track).iloc[0][["Baseline (plan)", "Follow-up", "Status"]].tolist()
+    ['not shown', 'not shown', 'met']
+    """
+    sens = track["indicator"].astype(str).isin(sensitive_codes(_cb(codebook)))
+
+    def num(col: str) -> pd.Series:
+        shown = track[col].map(lambda x: _DASH if x is None or pd.isna(x) else f"{x:.1f}")
+        return shown.mask(sens, NOT_SHOWN)
 
     return pd.DataFrame(
         {
@@ -450,13 +467,13 @@ def plan_reader_table(track: pd.DataFrame) -> pd.DataFrame:
             "Block": track["block"].astype(str),
             "Monitoring indicator": track["label"].astype(str),
             "Unit": track["unit"].astype(str),
-            "Baseline (plan)": track["plan_baseline"].map(num),
-            "Follow-up": track["followup"].map(num),
-            "Target": track["target"].map(num),
+            "Baseline (plan)": num("plan_baseline"),
+            "Follow-up": num("followup"),
+            "Target": num("target"),
             "Target date": track["target_date"].fillna(_DASH).astype(str),
-            "Way to the target covered": track["progress"].map(
-                lambda x: _DASH if pd.isna(x) else fmt_pct(x)
-            ),
+            "Way to the target covered": track["progress"]
+            .map(lambda x: _DASH if pd.isna(x) else fmt_pct(x))
+            .mask(sens, NOT_SHOWN),
             "Time to the target date elapsed": track["time_elapsed"].map(
                 lambda x: _DASH if pd.isna(x) else fmt_pct(x)
             ),
