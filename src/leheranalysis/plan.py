@@ -757,10 +757,10 @@ def build_district_plan(
     info : dict
         ``district``, ``synthetic``, ``created``, ``findings`` (the key findings).
     """
-    from leheranalysis import cpvi
+    from leheranalysis import cpvi, derive
     from leheranalysis.errors import LeherError
     from leheranalysis.findings import district_denominator_shares
-    from leheranalysis.processed import analysis_observations, load_processed
+    from leheranalysis.processed import load_processed
 
     cb = _cb(codebook)
     p = load_processed(district, folder=data_dir)
@@ -780,11 +780,12 @@ def build_district_plan(
     found = kf.key_findings(ev, cb)
     villages = None
     try:
-        obs = analysis_observations(p.observations, cb)
-        cfg = cpvi.load_cpvi_config(cpvi_config, codebook=cb)
-        villages = cpvi.compute_cpvi(
-            obs, p.villages, config=cfg, n=cpvi_n, seed=seed, codebook=cb
-        ).villages
+        # the index the report shows, computed once and stored (leheranalysis.derive)
+        cpvi.load_cpvi_config(cpvi_config, codebook=cb)  # a bad configuration is an error
+        stored = derive.load(
+            p, "cpvi", cpvi_n=cpvi_n, cpvi_seed=seed, cpvi_config=str(cpvi_config or "")
+        )
+        villages = stored.tables.get("cpvi_villages")
     except ConfigError:
         raise
     except LeherError:
