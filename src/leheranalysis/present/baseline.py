@@ -1000,5 +1000,10 @@ def baseline_key_numbers(
             )
     if villages is not None and code in villages and "priority" in villages:
         n = int(villages.loc[villages[code].notna(), "priority"].astype(bool).sum())
-        out.append((str(n), "priority villages, surely among the most vulnerable fifth"))
+        out.append(
+            (
+                str(n),
+                "priority villages: their whole 5-95 % rank interval lies in the most vulnerable fifth",
+            )
+        )
     return out[:3]
