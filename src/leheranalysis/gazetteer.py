@@ -34,16 +34,22 @@ Choices worth knowing
   :attr:`District.issues`.
 * Each state's layers are read once per process (cached on path, modification time and
   size), so loading every district of a state costs one read.
+
+Layout
+------
+This module is the public face and owns reading PMGSY, loading districts, summaries
+and village matching. It re-exports what its private siblings own:
+``_gazetteer_model`` (constants, :class:`District`, :class:`Match`),
+``_gazetteer_names`` (normalisation, aliases, name resolution),
+``_gazetteer_facilities`` (facility classification) and ``_gazetteer_synthetic``
+(the synthetic offline geography). Import from ``leheranalysis.gazetteer``.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
-import re
-import unicodedata
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +57,43 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import yaml
 
 from leheranalysis import config
+from leheranalysis._gazetteer_facilities import (
+    classify_facilities,
+    classify_facility,
+    facility_classes,
+)
+from leheranalysis._gazetteer_model import (
+    _FETCH_HINT,
+    _LAYER_FIELDS,
+    _MASTER_FIELDS,
+    _REFETCH_HINT,
+    CRS,
+    KINDS,
+    LEVELS,
+    MASTER_FILE,
+    MASTER_SHEET,
+    MATCH_STATUSES,
+    PMGSY_DIR,
+    STATES,
+    District,
+    Match,
+    _issue_frame,
+)
+from leheranalysis._gazetteer_names import (
+    _canon,
+    _closest,
+    _key,
+    _resolve,
+    alias_canonical,
+    aliases,
+    district_spellings,
+    normalise_name,
+)
+from leheranalysis._gazetteer_synthetic import (
+    synthetic_district,
+)
 from leheranalysis.errors import (
     ConfigError,
     DataNotAvailableError,
@@ -85,399 +125,6 @@ __all__ = [
     "summary",
     "synthetic_district",
 ]
-
-PMGSY_DIR = "pmgsy-geosadak/data"
-MASTER_FILE = "MasterData.xls"
-MASTER_SHEET = "Query"
-CRS = "EPSG:4326"
-
-#: MasterData ``STATE_NAME`` -> file stem of the state's zipped shapefiles.
-STATES: dict[str, str] = {
-    "Bihar": "Bihar",
-    "Assam": "Assam",
-    "Jammu And Kashmir": "JammuAndKashmir",
-    "Ladakh": "Ladakh",
-}
-
-#: Facility kinds and levels (see ``data/facility_classes.csv``).
-KINDS = ("school", "health", "administration", "other")
-LEVELS = (
-    "primary",
-    "secondary",
-    "sub_centre",
-    "phc",
-    "chc_hospital",
-    "panchayat",
-    "block_hq",
-    "other",
-)
-_KIND_LEVELS = {
-    "school": {"primary", "secondary", "other"},
-    "health": {"sub_centre", "phc", "chc_hospital", "other"},
-    "administration": {"panchayat", "block_hq"},
-    "other": {"other"},
-}
-MATCH_STATUSES = ("exact", "normalised", "fuzzy", "alias", "ambiguous", "unmatched")
-
-# fields each layer must have (the .dbf attribute table)
-_LAYER_FIELDS = {
-    "Bound_Block": ("BLOCK_ID", "DISTRICT_I"),
-    "Habitation": ("HAB_ID", "DISTRICT_I", "BLOCK_ID", "HAB_NAME", "TOT_POPULA"),
-    "Facilities": ("FACILITY_I", "HAB_ID", "BLOCK_ID", "DISTRICT_I", "FAC_DESC", "FAC_CATEGO"),
-}
-_MASTER_FIELDS = (
-    "STATE_ID",
-    "STATE_NAME",
-    "DISTRICT_ID",
-    "DISTRICT_NAME",
-    "BLOCK_ID",
-    "BLOCK_NAME",
-)
-_FETCH_HINT = "run `leher data fetch` (or point LEHER_PUBLIC_DATA at a folder holding the data)"
-_REFETCH_HINT = "run `leher data fetch` to replace it (`leher data check` lists damaged files)"
-
-
-# --------------------------------------------------------------------------- objects
-
-
-@dataclass
-class District:
-    """One district: its blocks, habitations and facilities.
-
-    Attributes
-    ----------
-    name : str
-        Canonical name as PMGSY MasterData spells it (``Budgam``, ``Leh``).
-    state : str
-        State as MasterData spells it (``Jammu And Kashmir``).
-    district_id : int
-        PMGSY ``DISTRICT_ID``.
-    synthetic : bool
-        True for the built-in synthetic geography.
-    blocks : geopandas.GeoDataFrame
-        ``block_id`` (int), ``block_name``, ``geometry`` (EPSG:4326); one row per block
-        with a polygon (several polygons of one block are merged).
-    blocks_without_polygon : pandas.DataFrame
-        ``block_id``, ``block_name``: listed in MasterData, no polygon.
-    villages : geopandas.GeoDataFrame
-        ``village_id`` (= ``HAB_ID``, int), ``name`` (as published, may be missing),
-        ``name_norm``, ``block_id``, ``block_name``, ``population`` (float, NaN when
-        missing or zero), ``geometry`` (points).
-    facilities : geopandas.GeoDataFrame
-        ``facility_id``, ``village_id``, ``block_id``, ``description``, ``category``,
-        ``kind``, ``level``, ``geometry``.
-    population_issues : pandas.DataFrame
-        ``village_id``, ``name``, ``block_id``, ``block_name``, ``population_raw``,
-        ``issue`` (``missing`` or ``zero``) - habitations whose population is unusable.
-    issues : pandas.DataFrame
-        ``level`` (block, village, facility), ``id``, ``name``, ``block_id``, ``issue``,
-        ``detail`` - every defect found in the published data.
-    source : str
-        Where the data came from (folder, or ``synthetic``).
-    """
-
-    name: str
-    state: str
-    district_id: int
-    synthetic: bool
-    blocks: gpd.GeoDataFrame
-    blocks_without_polygon: pd.DataFrame
-    villages: gpd.GeoDataFrame
-    facilities: gpd.GeoDataFrame
-    population_issues: pd.DataFrame
-    issues: pd.DataFrame
-    source: str = ""
-    _index: dict = field(default_factory=dict, init=False, repr=False, compare=False)
-
-    def __repr__(self) -> str:
-        tag = ", SYNTHETIC" if self.synthetic else ""
-        return (
-            f"District({self.name!r}, {self.state!r}, id={self.district_id}{tag}: "
-            f"{self.n_blocks} blocks, {len(self.villages)} habitations, "
-            f"{len(self.facilities)} facilities)"
-        )
-
-    @property
-    def n_blocks(self) -> int:
-        """Number of blocks listed for the district (with or without polygon)."""
-        return len(self.block_table())
-
-    def block_table(self) -> pd.DataFrame:
-        """All blocks listed for the district: ``block_id``, ``block_name``, ``has_polygon``."""
-        with_poly = pd.DataFrame(
-            {
-                "block_id": self.blocks["block_id"].astype("int64"),
-                "block_name": self.blocks["block_name"].astype(str),
-                "has_polygon": True,
-            }
-        )
-        without = self.blocks_without_polygon[["block_id", "block_name"]].assign(has_polygon=False)
-        out = pd.concat([with_poly, without], ignore_index=True)
-        out["block_id"] = out["block_id"].astype("int64")
-        return out.sort_values(["block_name", "block_id"]).reset_index(drop=True)
-
-    def block_id(self, block: str | int) -> int:
-        """Resolve a block name (case-insensitive, aliases) or id to its ``block_id``.
-
-        Raises
-        ------
-        UnknownNameError
-            When no block of the district has that name; lists the closest names.
-        """
-        table = self.block_table()
-        if isinstance(block, (int, np.integer)) and not isinstance(block, bool):
-            if int(block) in set(table["block_id"]):
-                return int(block)
-            raise UnknownNameError(
-                f"block of {self.name}", str(block), _closest(str(block), table["block_name"])
-            )
-        names = dict(zip(table["block_name"], table["block_id"], strict=True))
-        found = _resolve(str(block), names, aliases()["blocks"])
-        if found is None:
-            raise UnknownNameError(
-                f"block of {self.name}", str(block), _closest(str(block), list(names))
-            )
-        return int(names[found])
-
-    def block_name(self, block_id: int) -> str:
-        """Canonical name of a block id of this district."""
-        table = self.block_table()
-        hit = table.loc[table["block_id"] == int(block_id), "block_name"]
-        if hit.empty:
-            raise UnknownNameError(f"block id of {self.name}", str(block_id))
-        return str(hit.iloc[0])
-
-
-@dataclass(frozen=True)
-class Match:
-    """Result of matching one written village name to the gazetteer.
-
-    Attributes
-    ----------
-    written : str
-        The name as written.
-    block_id : int or None
-        Block searched (None: the whole district).
-    village_id : int or None
-        Matched habitation id; None when ``status`` is ``ambiguous`` or ``unmatched``.
-    name : str or None
-        Published name of the matched habitation.
-    status : str
-        ``exact`` (same name up to case and spaces), ``normalised`` (same
-        :func:`normalise_name` key), ``fuzzy`` (similar key), ``alias`` (from a user
-        alias table), ``ambiguous`` (several habitations tie; see ``candidates``) or
-        ``unmatched``.
-    score : float
-        Similarity 0-1 of the normalised keys (1.0 for exact, normalised and alias).
-    candidates : tuple of int
-        Ids of the tied habitations when ambiguous; the closest ones when unmatched.
-    """
-
-    written: str
-    block_id: int | None
-    village_id: int | None
-    name: str | None
-    status: str
-    score: float
-    candidates: tuple[int, ...] = ()
-
-
-# ------------------------------------------------------------------ name handling
-
-_PUNCT = re.compile(r"[^\w\s]|_")
-_SPACES = re.compile(r"\s+")
-_DOUBLE = re.compile(r"([a-z])\1+")
-# ordered: multi-letter spellings first, then single letters, then doubles
-_TRANSLIT = (
-    ("ph", "f"),
-    ("sh", "s"),
-    ("x", "ks"),
-    ("ee", "i"),
-    ("oo", "u"),
-    ("z", "j"),
-    ("w", "v"),
-    ("q", "k"),
-)
-
-
-def _canon(text: Any) -> str:
-    """Case-folded, trimmed, single-spaced text ('' for missing)."""
-    if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
-        return ""
-    return _SPACES.sub(" ", str(text)).strip().casefold()
-
-
-def normalise_name(text: Any) -> str:
-    """Normalise a place name for matching.
-
-    Steps, in order: Unicode compatibility form without accents; case-fold; every
-    punctuation mark becomes a space; spaces trimmed and collapsed; then common
-    romanisation variants of Hindi, Maithili, Assamese and Kashmiri names are folded
-    word by word: ``ph``->``f``, ``sh``->``s``, ``x``->``ks`` (Laxmipur = Lakshmipur),
-    ``ee``->``i``, ``oo``->``u``, ``z``->``j`` (Harizan = Harijan), ``w``->``v``,
-    ``q``->``k``, and finally any doubled letter is collapsed (``aa``->``a``,
-    ``chh``->``ch`` via ``hh``). Digits are kept (``Tol 1`` and ``Tol 2`` differ).
-
-    Deliberately *not* folded: suffixes such as ``pur``/``pura``, ``tol``/``tola``,
-    ``nagar``/``nagri`` - in PMGSY they tell neighbouring habitations apart (a block may
-    have both ``Rampur`` and ``Rampura``), so they are left to fuzzy matching, where
-    they count as small differences. Spaces are kept here; the matcher compares keys
-    with the spaces removed (``Babu Barhi`` = ``Babubarhi``).
-
-    Parameters
-    ----------
-    text : str or None
-        A name as written or published.
-
-    Returns
-    -------
-    str
-        The normalised name ('' for a missing name).
-
-    Examples
-    --------
-    >>> normalise_name("  Jahar  Mohara ")
-    'jahar mohara'
-    >>> normalise_name("HARIZAN TOLA") == normalise_name("Harijan Tola")
-    True
-    >>> normalise_name("Lakshmipur") == normalise_name("Laxmipur")
-    True
-    >>> normalise_name("Phulparas"), normalise_name("Mushahari"), normalise_name("Ganj.Per")
-    ('fulparas', 'musahari', 'ganj per')
-    """
-    return _normalise_cached(_canon(text))
-
-
-@functools.lru_cache(maxsize=262144)
-def _normalise_cached(raw: str) -> str:
-    if not raw:
-        return ""
-    if not raw.isascii():
-        raw = unicodedata.normalize("NFKD", raw)
-    raw = "".join(ch for ch in raw if not unicodedata.combining(ch))
-    raw = _SPACES.sub(" ", _PUNCT.sub(" ", raw)).strip()
-    for old, new in _TRANSLIT:
-        raw = raw.replace(old, new)
-    return _DOUBLE.sub(r"\1", raw)
-
-
-def _key(text: Any) -> str:
-    """Matching key: :func:`normalise_name` without spaces."""
-    return normalise_name(text).replace(" ", "")
-
-
-@functools.lru_cache(maxsize=1)
-def _alias_groups_cached() -> dict[str, dict[str, tuple[str, ...]]]:
-    path = config.package_data("aliases.yaml")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read the alias table {path}: {exc}") from exc
-    return {
-        section: {
-            str(canonical): tuple(str(a) for a in others or [])
-            for canonical, others in (raw.get(section) or {}).items()
-        }
-        for section in ("districts", "blocks")
-    }
-
-
-@functools.lru_cache(maxsize=1)
-def _aliases_cached() -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for section, groups in _alias_groups_cached().items():
-        out[section] = {_key(a): canonical for canonical, others in groups.items() for a in others}
-    return out
-
-
-def aliases() -> dict[str, dict[str, str]]:
-    """The alias tables of ``data/aliases.yaml``.
-
-    Returns
-    -------
-    dict
-        ``{"districts": {key: canonical}, "blocks": {key: canonical}}`` where ``key``
-        is the alias's matching key (normalised, spaces removed).
-    """
-    return _aliases_cached()
-
-
-def district_spellings(name: str) -> list[str]:
-    """Every spelling the alias table makes equivalent to a district name, ``name`` first.
-
-    This is the one name harmonisation of the project: the canonical PMGSY name and its
-    aliases in ``data/aliases.yaml`` (NFHS-5, Census/LGD and field spellings). The NFHS-5
-    lookup (:func:`leheranalysis.nfhs.resolve_district`) and the gazetteer use it. Needs
-    no public data.
-
-    Parameters
-    ----------
-    name : str
-        A district name as written (case, spaces and punctuation do not matter).
-
-    Returns
-    -------
-    list of str
-        ``name``, then the canonical name and its aliases when ``name`` is one of them;
-        just ``[name]`` for a name the table does not know.
-
-    Examples
-    --------
-    >>> district_spellings("nagaon")
-    ['nagaon', 'Nowgaon', 'Nagaon', 'Nowgong']
-    >>> district_spellings("Madhubani")
-    ['Madhubani']
-    """
-    canonical = alias_canonical(name)
-    if canonical is None:
-        return [name]
-    groups = _alias_groups_cached()["districts"]
-    return list(dict.fromkeys([name, canonical, *groups[canonical]]))
-
-
-def alias_canonical(name: str) -> str | None:
-    """The canonical PMGSY spelling of a district name in the alias table, else None.
-
-    Examples
-    --------
-    >>> alias_canonical("Sivasagar"), alias_canonical("nowgaon"), alias_canonical("Gaya")
-    ('Sibsagar', 'Nowgaon', None)
-    """
-    key = _key(name)
-    canonical = aliases()["districts"].get(key)
-    if canonical is None:
-        groups = _alias_groups_cached()["districts"]
-        canonical = next((c for c in groups if _key(c) == key), None)
-    return canonical
-
-
-def _resolve(name: str, names: Any, alias_table: dict[str, str]) -> str | None:
-    """Find ``name`` among ``names``: case-insensitive, then key, then alias."""
-    names = list(names)
-    wanted = _canon(name)
-    for candidate in names:
-        if _canon(candidate) == wanted:
-            return candidate
-    key = _key(name)
-    if not key:
-        return None
-    by_key = {_key(c): c for c in names}
-    if key in by_key:
-        return by_key[key]
-    target = alias_table.get(key)
-    if target is not None and _key(target) in by_key:
-        return by_key[_key(target)]
-    return None
-
-
-def _closest(name: str, names: Any, n: int = 5) -> list[str]:
-    """Up to ``n`` names closest to ``name`` (difflib), best first."""
-    names = [str(x) for x in names]
-    folded = {}
-    for candidate in names:
-        folded.setdefault(candidate.casefold(), candidate)
-    hits = difflib.get_close_matches(_canon(name), list(folded), n=n, cutoff=0.5)
-    return [folded[h] for h in hits]
 
 
 # ---------------------------------------------------------------------- reading
@@ -750,14 +397,6 @@ def _shown(value: Any) -> str:
     return repr(value)
 
 
-def _issue_frame(rows: list[dict]) -> pd.DataFrame:
-    cols = ["level", "id", "name", "block_id", "issue", "detail"]
-    df = pd.DataFrame(rows, columns=cols)
-    df["id"] = df["id"].astype("Int64")
-    df["block_id"] = df["block_id"].astype("Int64")
-    return df
-
-
 def _district_blocks(
     bound: gpd.GeoDataFrame, listed: pd.DataFrame, district_id: int, issues: list[dict]
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
@@ -942,117 +581,6 @@ def _district_facilities(
             }
         )
     return out
-
-
-# ----------------------------------------------------------- facility classes
-
-
-@functools.lru_cache(maxsize=1)
-def _class_rules() -> tuple[tuple[re.Pattern, frozenset, str, str], ...]:
-    table = facility_classes()
-    rules = []
-    for row in table.itertuples():
-        cats = frozenset(c.strip() for c in str(row.category).split(";") if c.strip())
-        rules.append((re.compile(row.pattern), cats, row.kind, row.level))
-    return tuple(rules)
-
-
-def facility_classes() -> pd.DataFrame:
-    """The facility classification table (``data/facility_classes.csv``), validated.
-
-    Each row is a rule: ``priority`` (rules are tried in increasing order, the first
-    that matches wins), ``kind``, ``level``, ``category`` (PMGSY ``FAC_CATEGO`` values the
-    rule is limited to, separated by ``;``; empty: any), ``pattern`` (a Python regular
-    expression searched in the normalised description: lower case, punctuation except
-    ``+`` replaced by spaces, letters and digits separated, single spaces) and ``note``.
-
-    Returns
-    -------
-    pandas.DataFrame
-
-    Raises
-    ------
-    ConfigError
-        A rule names an unknown kind or level, or its pattern does not compile.
-    """
-    path = config.package_data("facility_classes.csv")
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    for i, row in table.iterrows():
-        where = f"{path.name}, row {i + 2}"
-        if row["kind"] not in _KIND_LEVELS:
-            raise ConfigError(f"{where}: unknown kind {row['kind']!r} (use {', '.join(KINDS)})")
-        if row["level"] not in _KIND_LEVELS[row["kind"]]:
-            raise ConfigError(f"{where}: level {row['level']!r} is not a level of {row['kind']!r}")
-        try:
-            re.compile(row["pattern"])
-        except re.error as exc:
-            raise ConfigError(f"{where}: pattern {row['pattern']!r} is invalid: {exc}") from None
-    table["priority"] = table["priority"].astype(int)
-    return table.sort_values("priority", kind="stable").reset_index(drop=True)
-
-
-def _normalise_description(text: Any) -> str:
-    raw = _canon(text)
-    raw = re.sub(r"[^a-z0-9+]+", " ", raw)
-    raw = re.sub(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", " ", raw)
-    return " ".join(raw.split())
-
-
-@functools.lru_cache(maxsize=65536)
-def _classify_cached(description: str, category: str) -> tuple[str, str]:
-    text = _normalise_description(description)
-    for pattern, cats, kind, level in _class_rules():
-        if cats and category not in cats:
-            continue
-        if pattern.search(text):
-            return kind, level
-    return "other", "other"
-
-
-def classify_facility(description: Any, category: Any = None) -> tuple[str, str]:
-    """Kind and level of a facility from its free-text PMGSY ``FAC_DESC``.
-
-    Parameters
-    ----------
-    description : str
-        ``FAC_DESC`` as published (``"Panchayat bhawan"``, ``"+2 high school"``).
-    category : str, optional
-        PMGSY ``FAC_CATEGO`` (``Education``, ``Medical``, ``Transport/Admin``, ``Agro``);
-        some rules apply only to some categories.
-
-    Returns
-    -------
-    tuple of str
-        ``(kind, level)``, e.g. ``("school", "secondary")``.
-
-    Examples
-    --------
-    >>> classify_facility("+2 high school", "Education")
-    ('school', 'secondary')
-    >>> classify_facility("Additional Primary Health Centre", "Medical")
-    ('health', 'phc')
-    >>> classify_facility("veterinary hospital", "Medical")
-    ('other', 'other')
-    >>> classify_facility("Panchayat Sarkar Bhawan", "Transport/Admin")
-    ('administration', 'panchayat')
-    """
-    return _classify_cached(_canon(description), "" if category is None else str(category).strip())
-
-
-def classify_facilities(descriptions: Any, categories: Any = None) -> pd.DataFrame:
-    """Vectorised :func:`classify_facility`: a DataFrame ``kind``, ``level``."""
-    desc = pd.Series(descriptions).reset_index(drop=True)
-    cats = (
-        pd.Series([None] * len(desc))
-        if categories is None
-        else pd.Series(categories).reset_index(drop=True)
-    )
-    frame = pd.DataFrame({"d": desc.astype(object), "c": cats.astype(object)})
-    frame = frame.where(frame.notna(), None)
-    uniq = frame.drop_duplicates()
-    classes = {(d, c): classify_facility(d, c) for d, c in zip(uniq["d"], uniq["c"], strict=True)}
-    pairs = [classes[(d, c)] for d, c in zip(frame["d"], frame["c"], strict=True)]
-    return pd.DataFrame(pairs, columns=["kind", "level"])
 
 
 # ------------------------------------------------------------------- summary
@@ -1395,158 +923,6 @@ def match_villages(
     out["village_id"] = out["village_id"].astype("Int64")
     out["score"] = out["score"].astype("float64")
     return out
-
-
-# --------------------------------------------------------------- synthetic
-
-_SYLLABLES_A = ("Ram", "Sita", "Bela", "Kusum", "Madho", "Chandan", "Hari", "Laxmi", "Dev", "Sohan")
-_SYLLABLES_B = ("pur", "nagar", "ganj", "tol", "garh", "pura", "bari", "dih", "ahi", "patti")
-
-
-def synthetic_district(name: str = "Synthetic District") -> District:
-    """A small, deterministic, clearly synthetic district for offline use.
-
-    Three square blocks (``Synthetic Block North``, ``Synthetic Block Centre``,
-    ``Synthetic Block South``; about 11 km a side) with 20 habitations each, generated
-    from a fixed seed: plausible village names (a few repeated inside a block, as in the
-    real data, so that matching meets ambiguity), populations from 80 to 4,000 (two
-    missing, reported like real missing ones), and 18 facilities of every kind. A fourth
-    block is listed without a polygon. Ids are in ranges no PMGSY id uses (district 0,
-    blocks 990001-990004, habitations 99000001-..., facilities 99500001-...).
-
-    Parameters
-    ----------
-    name : str
-        The district name; keep "synthetic" in it so that every output says so.
-
-    Returns
-    -------
-    District
-        With ``synthetic=True``, ``state="Synthetic State"``.
-    """
-    rng = np.random.default_rng(20240607)
-    x0, y0, side = 80.00, 22.00, 0.10  # degrees; an empty square of the map
-    block_names = ["Synthetic Block North", "Synthetic Block Centre", "Synthetic Block South"]
-    blocks = gpd.GeoDataFrame(
-        {"block_id": [990001, 990002, 990003], "block_name": block_names},
-        geometry=[
-            shapely.box(x0, y0 + (2 - i) * side, x0 + side, y0 + (3 - i) * side) for i in range(3)
-        ],
-        crs=CRS,
-    )
-    rows = []
-    vid = 99000001
-    for b in range(3):
-        miny = y0 + (2 - b) * side
-        for j in range(20):
-            a = _SYLLABLES_A[int(rng.integers(len(_SYLLABLES_A)))]
-            s = _SYLLABLES_B[int(rng.integers(len(_SYLLABLES_B)))]
-            nm = f"{a}{s}" if j % 7 else f"{a} {s.title()}"
-            if j in (5, 6):  # a repeated hamlet name in every block
-                nm = "Harijan Tola"
-            pop = float(int(rng.integers(80, 4000)))
-            rows.append(
-                {
-                    "village_id": vid,
-                    "name": nm,
-                    "block_id": 990001 + b,
-                    "block_name": block_names[b],
-                    "population": np.nan if (b, j) in ((0, 3), (2, 11)) else pop,
-                    "geometry": shapely.Point(
-                        x0 + 0.005 + rng.random() * (side - 0.01),
-                        miny + 0.005 + rng.random() * (side - 0.01),
-                    ),
-                }
-            )
-            vid += 1
-    villages = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
-    villages.insert(2, "name_norm", [normalise_name(n) for n in villages["name"]])
-    villages["name"] = villages["name"].astype("string")
-    descs = [
-        ("Primary school", "Education"),
-        ("Middle School", "Education"),
-        ("High school", "Education"),
-        ("+2 High School", "Education"),
-        ("Primary Health Centre", "Medical"),
-        ("Health Sub Centre", "Medical"),
-        ("Panchayat Bhawan", "Transport/Admin"),
-        ("Panchayat Headquarter", "Transport/Admin"),
-        ("Bus stand", "Transport/Admin"),
-    ]
-    frows = []
-    fid = 99500001
-    for b in range(3):
-        pick = villages[villages["block_id"] == 990001 + b].reset_index(drop=True)
-        extra = [("Block Headquarter", "Transport/Admin")] if b == 1 else []
-        extra += [("Community Health Centre", "Medical")] if b == 0 else []
-        for k, (d, c) in enumerate(
-            descs[b * 3 : b * 3 + 3] + descs[(b * 3 + 4) % 9 : (b * 3 + 4) % 9 + 3] + extra
-        ):
-            v = pick.iloc[(k * 5 + 1) % len(pick)]
-            kind, level = classify_facility(d, c)
-            frows.append(
-                {
-                    "facility_id": fid,
-                    "village_id": int(v["village_id"]),
-                    "block_id": int(v["block_id"]),
-                    "description": d,
-                    "category": c,
-                    "kind": kind,
-                    "level": level,
-                    "geometry": v.geometry,
-                }
-            )
-            fid += 1
-    facilities = gpd.GeoDataFrame(frows, geometry="geometry", crs=CRS)
-    facilities["description"] = facilities["description"].astype("string")
-    facilities["category"] = facilities["category"].astype("string")
-    missing = villages[villages["population"].isna()]
-    pop_issues = pd.DataFrame(
-        {
-            "village_id": missing["village_id"].to_numpy(),
-            "name": missing["name"].to_numpy(),
-            "block_id": missing["block_id"].to_numpy(),
-            "block_name": missing["block_name"].to_numpy(),
-            "population_raw": np.nan,
-            "issue": "missing",
-        }
-    )
-    without = pd.DataFrame(
-        {"block_id": [990004], "block_name": ["Synthetic Block Without Polygon"]}
-    )
-    issue_rows = [
-        {
-            "level": "village",
-            "id": int(r.village_id),
-            "name": r.name,
-            "block_id": int(r.block_id),
-            "issue": "population_missing",
-            "detail": "synthetic: population left out on purpose",
-        }
-        for r in pop_issues.itertuples()
-    ] + [
-        {
-            "level": "block",
-            "id": 990004,
-            "name": "Synthetic Block Without Polygon",
-            "block_id": 990004,
-            "issue": "no_polygon",
-            "detail": "synthetic: listed without polygon on purpose",
-        }
-    ]
-    return District(
-        name=name,
-        state="Synthetic State",
-        district_id=0,
-        synthetic=True,
-        blocks=blocks,
-        blocks_without_polygon=without,
-        villages=villages,
-        facilities=facilities,
-        population_issues=pop_issues,
-        issues=_issue_frame(issue_rows),
-        source="synthetic",
-    )
 
 
 def load_district_or_synthetic(
