@@ -2,7 +2,10 @@
 
 Every function takes the processed tables of ``docs/design.md`` (``observations``,
 ``rankings``, ``villages``) as DataFrames and returns new DataFrames; nothing here reads or
-writes files. The tables are those of one district (``data/processed/<slug>/``).
+writes files. The tables are those of one district (``data/processed/<slug>/``). The shared
+definitions (kinds, intervals, the issue-reported rule, input checks) live in
+:mod:`leheranalysis._indicators_base` and the triangulation in
+:mod:`leheranalysis._indicators_triangulation`; their public names are re-exported here.
 
 Definitions
 -----------
@@ -67,14 +70,43 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
-from scipy import stats
 
-from leheranalysis.codebook import Codebook, load_codebook
+from leheranalysis._indicators_base import (  # noqa: F401 - re-exported
+    _ALL_BLOCKS,
+    _COMMUNITY_FAMILIES,
+    _DUTY_BEARERS,
+    _EPS,
+    _SCOPE,
+    AGREEMENT_CLASSES,
+    KINDS,
+    _cb,
+    _check_codes,
+    _check_level,
+    _combine,
+    _order,
+    _require,
+    _scoped,
+    _village_obs,
+    _where,
+    issue_reported,
+    poisson_ci,
+    wilson_ci,
+)
+from leheranalysis._indicators_triangulation import (  # noqa: F401 - re-exported
+    _class_rates,
+    _finish,
+    _pair_grid,
+    discrepancy_matrix,
+    discrepancy_rates,
+    largest_discrepancies,
+    response_rates,
+    triangulate,
+)
+from leheranalysis.codebook import Codebook, load_codebook  # noqa: F401 - re-exported
 from leheranalysis.errors import IndicatorInputError
 
 __all__ = [
@@ -123,15 +155,6 @@ CENSUS2011_SHARES: dict[str, float] = {
 CENSUS2011_UNDER15_SHARE = 0.3076
 #: crude birth rate per 1,000 population, SRS 2011, India
 SRS2011_CRUDE_BIRTH_RATE = 21.8
-
-#: respondent-group kinds used in summaries; ``community`` = children's and adult groups
-KINDS = ("children", "adults", "duty_bearer", "community")
-#: triangulation classes, in display order
-AGREEMENT_CLASSES = ("agree", "community higher", "duty bearer higher", "no data")
-_DUTY_BEARERS = ("teacher", "aww", "asha")
-_COMMUNITY_FAMILIES = ("cg", "ag")
-_ALL_BLOCKS = "All blocks"
-_EPS = 1e-9
 
 
 def denominator_shares(
@@ -259,293 +282,6 @@ def village_denominators(
     return out.reset_index(drop=True)
 
 
-# ------------------------------------------------------------------------------- intervals
-def poisson_ci(
-    count: ArrayLike, exposure: ArrayLike = 1.0, level: float = 0.95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (Garwood) confidence interval for a Poisson count per unit of exposure.
-
-    ``lower = chi2.ppf(a/2, 2k) / 2`` (0 when ``k = 0``), ``upper = chi2.ppf(1 - a/2,
-    2k + 2) / 2``, both divided by the exposure, with ``a = 1 - level``.
-
-    Parameters
-    ----------
-    count : array_like
-        Observed counts ``k`` (non-negative; NaN gives NaN).
-    exposure : array_like
-        Person base (same shape or scalar); 0 or NaN gives NaN.
-    level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        Lower and upper limits per unit of exposure.
-
-    Examples
-    --------
-    >>> lo, hi = poisson_ci([0, 5])
-    >>> [round(float(x), 3) for x in hi]
-    [3.689, 11.668]
-    >>> round(float(lo[1]), 3)
-    1.623
-    """
-    _check_level(level)
-    k = np.asarray(count, dtype=float)
-    e = np.asarray(exposure, dtype=float)
-    if np.any(k < 0):
-        raise IndicatorInputError(f"poisson_ci: negative count {float(np.nanmin(k))}")
-    a = 1.0 - level
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(k > 0, stats.chi2.ppf(a / 2, 2 * np.where(k > 0, k, 1)) / 2, 0.0)
-        hi = stats.chi2.ppf(1 - a / 2, 2 * k + 2) / 2
-        e = np.where(e > 0, e, np.nan)
-        lo = np.where(np.isnan(k), np.nan, lo) / e
-        hi = hi / e
-    return lo, hi
-
-
-def wilson_ci(
-    successes: ArrayLike, n: ArrayLike, level: float = 0.95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a binomial proportion.
-
-    Parameters
-    ----------
-    successes : array_like
-        Number of successes ``x``.
-    n : array_like
-        Number of trials; 0 gives NaN.
-    level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        Lower and upper limits (fractions).
-
-    Examples
-    --------
-    >>> lo, hi = wilson_ci([0, 10], [10, 10])
-    >>> round(float(hi[0]), 4), round(float(lo[1]), 4)
-    (0.2775, 0.7225)
-    """
-    _check_level(level)
-    x = np.asarray(successes, dtype=float)
-    m = np.asarray(n, dtype=float)
-    if np.any(x < 0) or np.any(x > m):
-        raise IndicatorInputError("wilson_ci: successes must lie between 0 and n")
-    z = stats.norm.ppf(1 - (1 - level) / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        m = np.where(m > 0, m, np.nan)
-        p = x / m
-        denom = 1 + z**2 / m
-        centre = (p + z**2 / (2 * m)) / denom
-        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / denom
-    valid = ~np.isnan(m)
-    lo = np.where(valid & (x == 0), 0.0, np.clip(centre - half, 0, 1))
-    hi = np.where(valid & (x == m), 1.0, np.clip(centre + half, 0, 1))
-    return lo, hi
-
-
-def _check_level(level: float) -> None:
-    if not 0 < level < 1:
-        raise IndicatorInputError(f"confidence level must be in (0, 1), got {level!r}")
-
-
-# ------------------------------------------------------------------------ issue reported
-def issue_reported(
-    value: ArrayLike,
-    unit: ArrayLike,
-    higher_is: ArrayLike,
-    vmin: ArrayLike = 1.0,
-    vmax: ArrayLike = 5.0,
-    score_threshold: float = 2.0,
-    share_threshold: float = 50.0,
-) -> pd.Series:
-    """Whether an answer reports the issue (see the module docstring for the rule).
-
-    Parameters
-    ----------
-    value, unit, higher_is : array_like
-        Answers with their codebook unit (``count``, ``yesno``, ``score``, ``share``,
-        ``rank``) and direction (``worse``/``better``), element-wise or scalar.
-    vmin, vmax : array_like
-        Score scale bounds (codebook ``min``/``max``), used for scores where higher is
-        worse: the issue is reported at ``value >= vmin + vmax - score_threshold``.
-    score_threshold : float
-        A "better" score at or below this reports the issue (default 2 on a 1-5 scale).
-    share_threshold : float
-        A "better" share (percent) below this reports the issue (default 50).
-
-    Returns
-    -------
-    pandas.Series
-        Nullable boolean: ``<NA>`` where the value is missing or the unit is ``rank``.
-
-    Examples
-    --------
-    >>> issue_reported([0, 3, 1, 0, 2, 3], ["count", "count", "yesno", "yesno", "score",
-    ...     "score"], ["worse", "worse", "worse", "better", "better", "better"]).tolist()
-    [False, True, True, True, True, False]
-    """
-    v = np.asarray(value, dtype=float)
-    n = v.shape[0] if v.ndim else 1
-    v = np.broadcast_to(v, (n,))
-    u = np.broadcast_to(np.asarray(unit, dtype=object), (n,))
-    worse = np.broadcast_to(np.asarray(higher_is, dtype=object), (n,)) == "worse"
-    lo = np.broadcast_to(np.asarray(vmin, dtype=float), (n,))
-    hi = np.broadcast_to(np.asarray(vmax, dtype=float), (n,))
-    with np.errstate(invalid="ignore"):
-        conds = [
-            u == "count",
-            u == "yesno",
-            (u == "score") & worse,
-            (u == "score") & ~worse,
-            (u == "share") & worse,
-            (u == "share") & ~worse,
-        ]
-        choices = [
-            np.where(worse, v > 0, v == 0),
-            np.where(worse, v >= 0.5, v < 0.5),
-            v >= lo + hi - score_threshold,
-            v <= score_threshold,
-            v > 0,
-            v < share_threshold,
-        ]
-        flag = np.select(conds, choices, default=False)
-    known = ~np.isnan(v) & np.isin(u, ["count", "yesno", "score", "share"])
-    return pd.Series(pd.array(np.where(known, flag, False), dtype="boolean")).where(known)
-
-
-# ------------------------------------------------------------------------ input handling
-def _require(df: pd.DataFrame, columns: Iterable[str], name: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise IndicatorInputError(f"{name}: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise IndicatorInputError(
-            f"{name}: missing column(s) {', '.join(missing)} (has: {', '.join(map(str, df.columns))})"
-        )
-
-
-def _where(row: pd.Series) -> str:
-    parts = [
-        f"{c} {row[c]}"
-        for c in ("source_file", "source_sheet", "source_row")
-        if c in row.index and pd.notna(row[c])
-    ]
-    return f" ({', '.join(parts)})" if parts else ""
-
-
-def _village_obs(
-    observations: pd.DataFrame, codebook: Codebook, instrument: str = "village"
-) -> pd.DataFrame:
-    """Village-level observations with codebook fields joined; validated."""
-    need = ("block_id", "village_id", "instrument", "group", "indicator", "value")
-    _require(observations, need, "observations")
-    obs = observations[
-        (observations["instrument"] == instrument) & observations["village_id"].notna()
-    ]
-    values = pd.to_numeric(obs["value"], errors="coerce")
-    bad = values.isna() & obs["value"].notna()
-    if bad.any():
-        row = obs[bad].iloc[0]
-        raise IndicatorInputError(
-            f"observations: non-numeric value {row['value']!r} for indicator "
-            f"{row['indicator']!r}, group {row['group']!r}{_where(row)}"
-        )
-    _check_codes(obs, codebook)
-    key = ["village_id", "group", "indicator"]
-    dup = obs.duplicated(key, keep=False)
-    if dup.any():
-        first = obs[dup].iloc[0]
-        rows = obs[dup & (obs[key] == first[key]).all(axis=1)]
-        where = "; ".join(_where(r).strip(" ()") for _, r in rows.iterrows())
-        raise IndicatorInputError(
-            f"observations: duplicated answer for village_id {first['village_id']}, group "
-            f"{first['group']!r}, indicator {first['indicator']!r} ({where or 'no source'})"
-        )
-    # build the result column by column in one dict: one consolidation, no repeated copies
-    n = len(obs)
-    cols: dict[str, object] = {
-        "block_id": obs["block_id"].astype("Int64").array,
-        "block_name": obs["block_name"].to_numpy() if "block_name" in obs else [pd.NA] * n,
-        "village_id": obs["village_id"].astype("Int64").array,
-        "village_name": obs["village_name"].to_numpy() if "village_name" in obs else [pd.NA] * n,
-        "group": obs["group"].to_numpy(),
-        "indicator": obs["indicator"].to_numpy(),
-        "value": values.astype(float).to_numpy(),
-        "response": obs["response"].to_numpy() if "response" in obs else [None] * n,
-    }
-    for col in ("family", "kind"):
-        cols[col] = obs["group"].map(codebook.groups[col]).to_numpy()
-    for col in ("domain", "unit", "higher_is", "denominator", "min", "max"):
-        cols[col] = obs["indicator"].map(codebook.indicators[col]).to_numpy()
-    cols["reported"] = issue_reported(
-        cols["value"],
-        cols["unit"],
-        cols["higher_is"],
-        pd.to_numeric(cols["min"]).astype(float),
-        pd.Series(pd.to_numeric(cols["max"]), dtype=float).fillna(5).to_numpy(),
-    ).array
-    obs = pd.DataFrame(cols)
-    return obs.reset_index(drop=True)
-
-
-def _check_codes(obs: pd.DataFrame, codebook: Codebook) -> None:
-    for col, known, what in (
-        ("group", codebook.groups.index, "respondent group"),
-        ("indicator", codebook.indicators.index, "indicator"),
-    ):
-        unknown = ~obs[col].isin(known)
-        if unknown.any():
-            row = obs[unknown].iloc[0]
-            raise IndicatorInputError(
-                f"observations: unknown {what} {row[col]!r} (not in codebook "
-                f"{codebook.version}){_where(row)}"
-            )
-
-
-def _cb(codebook: Codebook | None) -> Codebook:
-    return load_codebook() if codebook is None else codebook
-
-
-def _scoped(df: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Stack block and/or district copies of ``df`` with scope columns."""
-    if by not in ("block", "district", "both"):
-        raise IndicatorInputError(f"by must be 'block', 'district' or 'both', got {by!r}")
-    df = df.copy()
-    if "block_name" not in df:
-        df["block_name"] = pd.NA
-    df["block_name"] = df["block_name"].astype(object)
-    df["block_id"] = df["block_id"].astype("Int64")
-    parts = []
-    if by in ("block", "both"):
-        parts.append(df.assign(scope="block"))
-    if by in ("district", "both"):
-        na_ids = pd.array([pd.NA] * len(df), dtype="Int64")
-        parts.append(df.assign(scope="district", block_id=na_ids, block_name=_ALL_BLOCKS))
-    return pd.concat(parts, ignore_index=True)
-
-
-_SCOPE = ["scope", "block_id", "block_name"]
-
-
-def _order(df: pd.DataFrame, codebook: Codebook, extra: Sequence[str] = ()) -> pd.DataFrame:
-    """Sort block rows before district rows, then by block, codebook order and extras."""
-    keys = pd.DataFrame(index=df.index)
-    keys["s"] = (df["scope"] == "district").astype(int)
-    keys["b"] = df["block_id"].fillna(-1)
-    if "indicator" in df:
-        order = {c: i for i, c in enumerate(codebook.indicators.index)}
-        keys["i"] = df["indicator"].map(order)
-    for col in extra:
-        keys[col] = df[col]
-    idx = keys.sort_values(list(keys.columns), kind="stable").index
-    return df.loc[idx].reset_index(drop=True)
-
-
 # ------------------------------------------------------------- per village and group
 def village_group_indicators(
     observations: pd.DataFrame,
@@ -623,20 +359,6 @@ def _families(source: str, codebook: Codebook) -> list[str]:
         f"unknown source {source!r}: use one of {', '.join(named)}, a group family "
         f"({', '.join(fams)}) or a group code"
     )
-
-
-def _combine(obs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Combine group answers per key: max for counts and yes/no, mean otherwise."""
-    g = obs.dropna(subset=["value"]).groupby(keys, dropna=False, observed=True)
-    agg = g.agg(
-        vmax=("value", "max"),
-        vmean=("value", "mean"),
-        n_groups=("value", "size"),
-        unit=("unit", "first"),
-    ).reset_index()
-    use_max = agg["unit"].isin(["count", "yesno"])
-    agg["value"] = np.where(use_max, agg["vmax"], agg["vmean"])
-    return agg.drop(columns=["vmax", "vmean"])
 
 
 def village_values(
@@ -1124,288 +846,3 @@ def _ranking_table(rankings: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
     rk["block_id"] = rk["block_id"].astype("Int64")
     rk["village_id"] = rk["village_id"].astype("Int64")
     return rk[["block_id", "block_name", "village_id", "group", "kind", "issue", "rank"]]
-
-
-# ------------------------------------------------------------------------ triangulation
-def triangulate(
-    observations: pd.DataFrame,
-    codebook: Codebook | None = None,
-    villages: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Community evidence against each duty bearer's, per village and indicator.
-
-    Parameters
-    ----------
-    observations : pandas.DataFrame
-        The ``observations`` table (``village`` instrument).
-    codebook : Codebook, optional
-    villages : pandas.DataFrame, optional
-        The programme villages; villages without any answer then appear as ``no data``.
-        Default: the villages present in ``observations``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per village, indicator reported by both the community (children's or
-        adult groups) and a duty bearer family, and that duty bearer: ``block_id``,
-        ``block_name``, ``village_id``, ``village_name``, ``indicator``, ``unit``,
-        ``higher_is``, ``duty_bearer``, ``community``, ``duty_value``, ``difference``
-        (``community - duty_value``), ``allowed`` (tolerance), ``agreement`` (ordered
-        categorical of :data:`AGREEMENT_CLASSES`), ``community_worse`` (nullable
-        boolean: the community's value is the worse one beyond tolerance), ``response``.
-    """
-    cb = _cb(codebook)
-    obs = _village_obs(observations, cb)
-    pairs = _pair_grid(obs, cb, villages)
-    comm = _combine(
-        obs[obs["family"].isin(_COMMUNITY_FAMILIES)], ["village_id", "indicator"]
-    ).rename(columns={"value": "community"})
-    duty = obs[obs["family"].isin(_DUTY_BEARERS)][
-        ["village_id", "indicator", "group", "value", "response"]
-    ].rename(columns={"group": "duty_bearer", "value": "duty_value"})
-    out = pairs.merge(comm[["village_id", "indicator", "community"]], how="left",
-                      on=["village_id", "indicator"])  # fmt: skip
-    out = out.merge(duty, how="left", on=["village_id", "indicator", "duty_bearer"])
-    ind = cb.indicators
-    out["unit"] = out["indicator"].map(ind["unit"])
-    out["higher_is"] = out["indicator"].map(ind["higher_is"])
-    c, d = out["community"].to_numpy(float), out["duty_value"].to_numpy(float)
-    tol_abs = out["indicator"].map(ind["tolerance_abs"]).astype(float).to_numpy()
-    tol_rel = out["indicator"].map(ind["tolerance_rel"]).astype(float).to_numpy()
-    allowed = np.maximum(tol_abs, tol_rel * np.fmax(c, d))
-    diff = c - d
-    cls = np.select(
-        [np.isnan(diff), diff > allowed + _EPS, diff < -allowed - _EPS],
-        ["no data", "community higher", "duty bearer higher"],
-        default="agree",
-    )
-    out["difference"], out["allowed"] = diff, allowed
-    out["agreement"] = pd.Categorical(cls, categories=AGREEMENT_CLASSES, ordered=True)
-    worse_side = np.where(out["higher_is"] == "worse", "community higher", "duty bearer higher")
-    cw = pd.Series(cls == worse_side, dtype="boolean")
-    out["community_worse"] = cw.where(cls != "no data")
-    out["response"] = out["response"].astype(object).where(out["response"].notna(), None)
-    cols = ["block_id", "block_name", "village_id", "village_name", "indicator", "unit",
-            "higher_is", "duty_bearer", "community", "duty_value", "difference", "allowed",
-            "agreement", "community_worse", "response"]  # fmt: skip
-    dorder = {g: i for i, g in enumerate(_DUTY_BEARERS)}
-    out["_d"] = out["duty_bearer"].map(dorder)
-    out = _order(out.assign(scope="block"), cb, ("village_id", "_d")) if len(out) else out
-    return out[cols]
-
-
-def _pair_grid(obs: pd.DataFrame, cb: Codebook, villages: pd.DataFrame | None) -> pd.DataFrame:
-    """All (village, indicator, duty bearer) pairs the codebook calls for."""
-    rows = []
-    for code, fams in cb.indicators.loc[cb.indicators["instrument"] == "village", "groups"].items():
-        if not set(fams) & set(_COMMUNITY_FAMILIES):
-            continue
-        rows += [(code, f) for f in _DUTY_BEARERS if f in fams]
-    grid = pd.DataFrame(rows, columns=["indicator", "duty_bearer"])
-    if villages is not None:
-        _require(villages, ("village_id", "block_id"), "villages")
-        vil = villages[[c for c in ("block_id", "block_name", "village_id", "village_name")
-                        if c in villages]].copy()  # fmt: skip
-        for col in ("block_name", "village_name"):
-            if col not in vil:
-                vil[col] = pd.NA
-    else:
-        vil = obs[["block_id", "block_name", "village_id", "village_name"]]
-    vil = vil.drop_duplicates("village_id").astype({"village_id": "Int64", "block_id": "Int64"})
-    return vil.merge(grid, how="cross")
-
-
-def _class_rates(
-    tri: pd.DataFrame,
-    column: str,
-    classes: Sequence[str],
-    valid: pd.Series,
-    by: str,
-    level: float,
-) -> pd.DataFrame:
-    keys = [*_SCOPE, "indicator", "duty_bearer"]
-    df = tri.assign(_valid=valid.to_numpy())
-    for c in classes:
-        df[f"_is_{c}"] = (df[column].astype(object) == c) & df["_valid"]
-    scoped = _scoped(df, by)
-    agg = scoped.groupby(keys, dropna=False).agg(
-        n_pairs=("_valid", "sum"),
-        n_missing=("_valid", lambda s: int((~s).sum())),
-        **{f"n_{c}": (f"_is_{c}", "sum") for c in classes},
-    )
-    agg = agg.reset_index()
-    long = agg.melt(
-        id_vars=[*keys, "n_pairs", "n_missing"],
-        value_vars=[f"n_{c}" for c in classes],
-        var_name=column,
-        value_name="n",
-    )
-    long[column] = long[column].str.removeprefix("n_")
-    long = long.astype({"n": int, "n_pairs": int})
-    long["share"] = long["n"] / long["n_pairs"].where(long["n_pairs"] > 0)
-    long["share_lo"], long["share_hi"] = wilson_ci(long["n"], long["n_pairs"], level)
-    return long
-
-
-def _finish(long: pd.DataFrame, cb: Codebook, column: str, classes: Sequence[str]) -> pd.DataFrame:
-    if long.empty:
-        return long
-    long["_c"] = long[column].map({c: i for i, c in enumerate(classes)})
-    long["_d"] = long["duty_bearer"].map({g: i for i, g in enumerate(_DUTY_BEARERS)})
-    out = _order(long, cb, ("_d", "_c")).drop(columns=["_c", "_d"])
-    return out
-
-
-def discrepancy_rates(
-    tri: pd.DataFrame,
-    by: str = "both",
-    level: float = 0.95,
-    codebook: Codebook | None = None,
-) -> pd.DataFrame:
-    """Shares of village-duty bearer pairs in each agreement class.
-
-    Parameters
-    ----------
-    tri : pandas.DataFrame
-        Output of :func:`triangulate`.
-    by : {"both", "block", "district"}
-    level : float
-        Confidence level of the Wilson intervals.
-    codebook : Codebook, optional
-        Gives the indicator order.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Tidy: ``scope``, ``block_id``, ``block_name``, ``indicator``, ``duty_bearer``,
-        ``agreement`` (``agree``, ``community higher``, ``duty bearer higher``),
-        ``n_pairs`` (pairs with both values), ``n_no_data``, ``n``, ``share``,
-        ``share_lo``, ``share_hi``.
-    """
-    _require(tri, ("block_id", "indicator", "duty_bearer", "agreement"), "triangulation")
-    classes = AGREEMENT_CLASSES[:3]
-    valid = tri["agreement"].astype(object) != "no data"
-    long = _class_rates(tri, "agreement", classes, valid, by, level)
-    long = long.rename(columns={"n_missing": "n_no_data"})
-    out = _finish(long, _cb(codebook), "agreement", classes)
-    cols = [*_SCOPE, "indicator", "duty_bearer", "agreement", "n_pairs", "n_no_data", "n",
-            "share", "share_lo", "share_hi"]  # fmt: skip
-    out = out[cols] if len(out) else pd.DataFrame(columns=cols)
-    out.attrs["level"] = level
-    return out
-
-
-def response_rates(
-    tri: pd.DataFrame,
-    by: str = "both",
-    level: float = 0.95,
-    codebook: Codebook | None = None,
-) -> pd.DataFrame:
-    """Shares of the duty bearers' responses (agree, partly agree, dispute).
-
-    Parameters
-    ----------
-    tri : pandas.DataFrame
-        Output of :func:`triangulate`.
-    by : {"both", "block", "district"}
-    level : float
-    codebook : Codebook, optional
-        Supplies the response scale (``responses.duty_bearer``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Tidy: scope columns, ``indicator``, ``duty_bearer``, ``response``, ``n_pairs``
-        (pairs with a response), ``n_no_response``, ``n``, ``share``, ``share_lo``,
-        ``share_hi``.
-    """
-    cb = _cb(codebook)
-    _require(tri, ("block_id", "indicator", "duty_bearer", "response"), "triangulation")
-    classes = cb.responses["duty_bearer"]
-    valid = tri["response"].isin(classes)
-    long = _class_rates(tri, "response", classes, valid, by, level)
-    long = long.rename(columns={"n_missing": "n_no_response"})
-    out = _finish(long, cb, "response", classes)
-    cols = [*_SCOPE, "indicator", "duty_bearer", "response", "n_pairs", "n_no_response",
-            "n", "share", "share_lo", "share_hi"]  # fmt: skip
-    return out[cols] if len(out) else pd.DataFrame(columns=cols)
-
-
-def discrepancy_matrix(
-    tri: pd.DataFrame,
-    agreement: str = "community higher",
-    level: float = 0.95,
-    wide: bool = False,
-    codebook: Codebook | None = None,
-) -> pd.DataFrame:
-    """District-wide share of pairs in one agreement class, indicator x duty bearer.
-
-    Parameters
-    ----------
-    tri : pandas.DataFrame
-        Output of :func:`triangulate`.
-    agreement : str
-        ``agree``, ``community higher`` or ``duty bearer higher``.
-    level : float
-    wide : bool
-        Return the shares as an indicator x duty bearer pivot (NaN where the codebook
-        pairs no such duty bearer with the indicator).
-    codebook : Codebook, optional
-        Gives the indicator order.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Tidy: ``indicator``, ``duty_bearer``, ``n``, ``n_pairs``, ``share``,
-        ``share_lo``, ``share_hi`` - ready for a heat-map figure.
-    """
-    if agreement not in AGREEMENT_CLASSES[:3]:
-        raise IndicatorInputError(
-            f"agreement must be one of {', '.join(AGREEMENT_CLASSES[:3])}, got {agreement!r}"
-        )
-    rates = discrepancy_rates(tri, by="district", level=level, codebook=codebook)
-    rates = rates[rates["agreement"] == agreement]
-    out = rates[["indicator", "duty_bearer", "n", "n_pairs", "share", "share_lo", "share_hi"]]
-    out = out.reset_index(drop=True)
-    if wide:
-        return out.pivot(index="indicator", columns="duty_bearer", values="share").reindex(
-            index=list(dict.fromkeys(out["indicator"])),
-            columns=[d for d in _DUTY_BEARERS if d in set(out["duty_bearer"])],
-        )
-    return out
-
-
-def largest_discrepancies(tri: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The village-duty bearer pairs that disagree most.
-
-    Disagreeing pairs are sorted by the relative difference ``|c - d| / max(|c|, |d|)``
-    (1 when one side says 0 or "no"), then by the absolute difference, then by the
-    excess over the tolerance.
-
-    Parameters
-    ----------
-    tri : pandas.DataFrame
-        Output of :func:`triangulate`.
-    n : int
-        Number of rows (all when ``n <= 0``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The ``tri`` columns plus ``abs_difference``, ``rel_difference`` and ``excess``
-        (``|c - d| - allowed``). Sensitive indicators concern few, identifiable
-        children: suppress small cells before publishing (``leheranalysis.privacy``).
-    """
-    _require(tri, ("community", "duty_value", "allowed", "agreement"), "triangulation")
-    dis = tri[tri["agreement"].astype(object).isin(AGREEMENT_CLASSES[1:3])].copy()
-    absdiff = (dis["community"] - dis["duty_value"]).abs()
-    scale = np.fmax(dis["community"].abs(), dis["duty_value"].abs())
-    dis["abs_difference"] = absdiff
-    dis["rel_difference"] = absdiff / scale.where(scale > 0)
-    dis["excess"] = absdiff - dis["allowed"]
-    dis = dis.sort_values(
-        ["rel_difference", "abs_difference", "excess", "village_id"],
-        ascending=[False, False, False, True],
-        kind="stable",
-    )
-    return (dis.head(n) if n > 0 else dis).reset_index(drop=True)
