@@ -361,6 +361,98 @@ def _range_text(ind: pd.Series) -> str:
     return f"{lo_s} or more" if pd.isna(hi) else f"{lo_s} to {hi:g}"
 
 
+def _indicator_validation(ws: Worksheet, rng: str, ind: pd.Series, lists: _Lists) -> None:
+    """An indicator column: yes/no from the list, else a whole or decimal number in range."""
+    unit = ind["unit"]
+    if unit == "yesno":
+        ref = lists.ref("yes_no", ["yes", "no"])
+        _validation(ws, rng, kind="list", formula1=ref, prompt="yes or no; empty if not asked")
+        return
+    vtype = "decimal" if unit == "share" else "whole"
+    what = {"share": "Percent", "count": "Number", "score": "Score", "rank": "Rank"}[unit]
+    prompt = f"{what}, {_range_text(ind)}; empty if not asked or not known, 0 for none."
+    if pd.isna(ind["max"]):
+        bounds = {"operator": "greaterThanOrEqual", "formula1": f"{ind['min']:g}"}
+    else:
+        bounds = {
+            "operator": "between",
+            "formula1": f"{ind['min']:g}",
+            "formula2": f"{ind['max']:g}",
+        }
+    _validation(ws, rng, kind=vtype, prompt=prompt, **bounds)
+
+
+#: the prompt of each column kind that takes its values from a list in ``Lists``
+_LIST_PROMPTS = {
+    "block": "Choose the block from the list.",
+    "village": "Choose the village from the list (as published; write it if missing).",
+    "group": "Choose the respondent group code.",
+    "indicator": "Choose the indicator code (see Instructions for labels).",
+    "year": "Choose the financial year.",
+    "response": "Choose the response: ",
+    "response_block": "Choose the response: ",
+    "reason": "If the figures differ, choose why (no names).",
+    "activity": "Choose the activity committed to (Instructions: activity library).",
+}
+
+
+def _list_validation(
+    ws: Worksheet,
+    rng: str,
+    kind: str,
+    first: int,
+    lists: _Lists,
+    values: list[str],
+    list_name: str,
+    block_letter: str | None,
+) -> None:
+    """A column that takes its values from a list (none when the list is empty)."""
+    ref = lists.ref(list_name, values)
+    if ref is None:
+        return
+    prompt = _LIST_PROMPTS[kind]
+    if kind in ("response", "response_block"):
+        prompt += " / ".join(values)
+    if kind == "village" and block_letter and lists.village_table:
+        # the villages of the row's block (all villages while the block is empty)
+        blocks_ref, anchor = lists.village_table
+        b = f"${block_letter}{first}"
+        ref = (
+            f'IF({b}="",{ref},OFFSET({anchor},MATCH({b},{blocks_ref},0),0,'
+            f"COUNTIF({blocks_ref},{b}),1))"
+        )
+        prompt = "Choose the village from the list of the row's block (write it if missing)."
+    # villages may be missing from the gazetteer: warn instead of refusing
+    style = "warning" if kind == "village" else "stop"
+    dv = _validation(ws, rng, kind="list", formula1=ref, prompt=prompt)
+    dv.errorStyle = style
+
+
+#: the validation of each fixed number column kind
+_NUMBER_VALIDATIONS: dict[str, dict[str, str]] = {
+    "participants": {
+        "kind": "whole",
+        "operator": "between",
+        "formula1": "1",
+        "formula2": "200",
+        "prompt": "Number of participants in the group discussion (1 to 200).",
+    },
+    "timeline": {
+        "kind": "whole",
+        "operator": "between",
+        "formula1": "0",
+        "formula2": "60",
+        "prompt": "Months by which the action is committed (0 to 60).",
+    },
+    "value": {
+        "kind": "decimal",
+        "operator": "greaterThanOrEqual",
+        "formula1": "0",
+        "prompt": "The figure for the year (a number >= 0; percent for % indicators).",
+    },
+}
+
+
 def _add_column_validation(
     ws: Worksheet,
     col: _Column,
@@ -375,104 +467,12 @@ def _add_column_validation(
     rng = f"{letter}{first}:{letter}{last}"
     kind = col.kind
     if kind == "ind":
-        ind = col.indicator
-        unit = ind["unit"]
-        if unit == "yesno":
-            ref = lists.ref("yes_no", ["yes", "no"])
-            _validation(ws, rng, kind="list", formula1=ref, prompt="yes or no; empty if not asked")
-            return
-        vtype = "decimal" if unit == "share" else "whole"
-        what = {"share": "Percent", "count": "Number", "score": "Score", "rank": "Rank"}[unit]
-        prompt = f"{what}, {_range_text(ind)}; empty if not asked or not known, 0 for none."
-        if pd.isna(ind["max"]):
-            _validation(
-                ws,
-                rng,
-                kind=vtype,
-                operator="greaterThanOrEqual",
-                formula1=f"{ind['min']:g}",
-                prompt=prompt,
-            )
-        else:
-            _validation(
-                ws,
-                rng,
-                kind=vtype,
-                operator="between",
-                formula1=f"{ind['min']:g}",
-                formula2=f"{ind['max']:g}",
-                prompt=prompt,
-            )
-        return
-    if kind in {
-        "block",
-        "village",
-        "group",
-        "indicator",
-        "year",
-        "response",
-        "response_block",
-        "reason",
-        "activity",
-    }:
-        values = choices.get(kind, [])
-        ref = lists.ref((list_names or {}).get(kind, kind), values)
-        if ref is None:
-            return
-        prompt = {
-            "block": "Choose the block from the list.",
-            "village": "Choose the village from the list (as published; write it if missing).",
-            "group": "Choose the respondent group code.",
-            "indicator": "Choose the indicator code (see Instructions for labels).",
-            "year": "Choose the financial year.",
-            "response": "Choose the response: " + " / ".join(values),
-            "response_block": "Choose the response: " + " / ".join(values),
-            "reason": "If the figures differ, choose why (no names).",
-            "activity": "Choose the activity committed to (Instructions: activity library).",
-        }[kind]
-        if kind == "village" and block_letter and lists.village_table:
-            # the villages of the row's block (all villages while the block is empty)
-            blocks_ref, anchor = lists.village_table
-            b = f"${block_letter}{first}"
-            ref = (
-                f'IF({b}="",{ref},OFFSET({anchor},MATCH({b},{blocks_ref},0),0,'
-                f"COUNTIF({blocks_ref},{b}),1))"
-            )
-            prompt = "Choose the village from the list of the row's block (write it if missing)."
-        # villages may be missing from the gazetteer: warn instead of refusing
-        style = "warning" if kind == "village" else "stop"
-        dv = _validation(ws, rng, kind="list", formula1=ref, prompt=prompt)
-        dv.errorStyle = style
-        return
-    if kind == "participants":
-        _validation(
-            ws,
-            rng,
-            kind="whole",
-            operator="between",
-            formula1="1",
-            formula2="200",
-            prompt="Number of participants in the group discussion (1 to 200).",
-        )
-    elif kind == "timeline":
-        _validation(
-            ws,
-            rng,
-            kind="whole",
-            operator="between",
-            formula1="0",
-            formula2="60",
-            prompt="Months by which the action is committed (0 to 60).",
-        )
-    elif kind == "value":
-        _validation(
-            ws,
-            rng,
-            kind="decimal",
-            operator="greaterThanOrEqual",
-            formula1="0",
-            prompt="The figure for the year (a number >= 0; percent for % indicators).",
-        )
+        _indicator_validation(ws, rng, col.indicator, lists)
+    elif kind in _LIST_PROMPTS:
+        name = (list_names or {}).get(kind, kind)
+        _list_validation(ws, rng, kind, first, lists, choices.get(kind, []), name, block_letter)
+    elif kind in _NUMBER_VALIDATIONS:
+        _validation(ws, rng, **_NUMBER_VALIDATIONS[kind])
     elif kind == "numyes":
         top = f"{letter}{first}"
         _validation(

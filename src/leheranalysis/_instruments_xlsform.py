@@ -298,6 +298,237 @@ def _xf_responses(form: _Form, cb: Codebook, scale: str, values: list[str]) -> N
     )
 
 
+def _secondary_form(cb: Codebook, geo: Geography, version: str, hindi: bool) -> Workbook:
+    """The XLSForm of the secondary data template (one block and year per submission)."""
+    f = _Form("dna_secondary_block_data", "DNA secondary data (block)", version, hindi)
+    _xf_geo(f, geo, village=False)
+    f.add_list("years", [{"name": y, "label": y} for y in cb.secondary_years])
+    f.q("select_one years", "year", "Financial year", required="yes")
+    f.q("begin_group", "sec", "Departmental figures")
+    for code in cb.indicators_for("secondary"):
+        ind = cb.indicator(code)
+        _xf_value(f, ind, code, ind["label"], None)
+    f.q("end_group", "", "")
+    f.q("text", "source", "Source documents and offices")
+    f.q("today", "today", "")
+    return f.workbook()
+
+
+def _yes_no(cb: Codebook) -> list[dict[str, Any]]:
+    return [{"name": v, "label": v, "label_hi": cb.responses_hi.get(v)} for v in ("yes", "no")]
+
+
+def _part1_lists(f: _Form, cb: Codebook, fams: dict[str, list[str]]) -> None:
+    """The choice lists of the village tool: respondent groups, yes/no, responses, reasons."""
+    respondents = [
+        *fams.get("cg", []),
+        *fams.get("ag", []),
+        *[g for fam in _duty_bearer_families(cb) for g in fams[fam]],
+    ]
+    _xf_groups(f, cb, "respondent_groups", respondents)
+    f.add_list("yes_no", _yes_no(cb))
+    _xf_responses(f, cb, "duty_bearer", cb.responses["duty_bearer"])
+    if len(cb.reason_codes):
+        f.add_list(
+            "reason",
+            [
+                {"name": r.code, "label": r.label, "label_hi": r.label_hi or None}
+                for r in cb.reason_codes.itertuples(index=False)
+            ],
+        )
+
+
+def _community_groups(f: _Form, cb: Codebook, is_cg: str, is_ag: str) -> None:
+    """Participants and the indicator groups of the children's and adult groups."""
+    f.q(
+        "integer",
+        "participants",
+        "Participants in the discussion",
+        relevant=f"{is_cg} or {is_ag}",
+        constraint=". >= 1 and . <= 200",
+        constraint_message="1 to 200",
+    )
+    for fam, label, test in (("cg", "Children's group", is_cg), ("ag", "Adult group", is_ag)):
+        f.q("begin_group", fam, label, relevant=test)
+        for code in cb.indicators_for("village", fam):
+            ind = cb.indicator(code)
+            _xf_value(f, ind, code, ind["label"], None)
+        f.q("end_group", "", "")
+
+
+def _duty_bearer_questions(f: _Form, cb: Codebook, code: str, rel: str) -> None:
+    """One indicator put to a duty bearer: community's and own value, response, reason,
+    comment."""
+    ind = cb.indicator(code)
+    hi = ind["label_hi"] or ind["label"]
+    _xf_value(
+        f,
+        ind,
+        f"{code}_community",
+        f"Community's value: {ind['label']}",
+        rel,
+        label_hi=f"समुदाय द्वारा बताया गया आँकड़ा: {hi}",
+    )
+    _xf_value(
+        f,
+        ind,
+        code,
+        f"Duty bearer's value: {ind['label']}",
+        rel,
+        label_hi=f"कर्तव्य-धारक द्वारा बताया गया आँकड़ा: {hi}",
+    )
+    f.q(
+        "select_one duty_bearer",
+        f"{code}_response",
+        f"Response to the community's evidence: {ind['label']}",
+        relevant=rel,
+        label_hi=f"समुदाय के साक्ष्य पर प्रतिक्रिया: {hi}",
+    )
+    if len(cb.reason_codes):
+        f.q(
+            "select_one reason",
+            f"{code}_reason",
+            "Reason if the figures differ (no names)",
+            relevant=f"({rel}) and ${{{code}_response}} != '' and "
+            f"${{{code}_response}} != '{_choice_name(cb.responses['duty_bearer'][0])}'",
+            label_hi="आँकड़े अलग होने का कारण (कोई नाम नहीं)",
+        )
+    f.q(
+        "text",
+        f"{code}_comment",
+        "Comment (no names of persons)",
+        relevant=f"({rel}) and ${{{code}_response}} != ''",
+    )
+
+
+def _ranking_questions(f: _Form, cb: Codebook) -> None:
+    """The pairwise ranking group (children's and adult groups that rank)."""
+    n = len(cb.ranking_issues)
+    rank_test = " or ".join(f"starts-with(${{group}}, '{fam}_')" for fam in cb.ranking_groups)
+    f.q("begin_group", "rank", "Pairwise ranking (1 = most serious)", relevant=rank_test)
+    for _, r in cb.ranking_issues.iterrows():
+        f.q(
+            "integer",
+            f"rank_{r['code']}",
+            r["label"],
+            constraint=f". >= 1 and . <= {n}",
+            constraint_message=f"rank 1 to {n}",
+            label_hi=r["label_hi"] or None,
+            constraint_message_hi=f"रैंक 1 से {n}",
+        )
+    f.q("end_group", "", "")
+
+
+def _part1_form(cb: Codebook, geo: Geography, version: str, hindi: bool) -> Workbook:
+    """The XLSForm of the Part I village tool (one respondent group per submission)."""
+    fams = cb.group_families()
+    f = _Form("dna_part1_village_tool", "DNA Part I: village tool", version, hindi)
+    _xf_geo(f, geo, village=True)
+    _part1_lists(f, cb, fams)
+    f.q("select_one respondent_groups", "group", "Respondent group", required="yes")
+    db_fams = _duty_bearer_families(cb)
+    fam_test = {fam: " or ".join(f"${{group}} = '{g}'" for g in fams[fam]) for fam in db_fams}
+    _community_groups(f, cb, "starts-with(${group}, 'cg_')", "starts-with(${group}, 'ag_')")
+    f.q("begin_group", "db", "Duty bearer interview", relevant=" or ".join(fam_test.values()))
+    for code in _long_indicator_codes(cb, "part1"):
+        groups = cb.indicator(code)["groups"]
+        rel = " or ".join(fam_test[fam] for fam in db_fams if fam in groups)
+        _duty_bearer_questions(f, cb, code, rel)
+    f.q("end_group", "", "")
+    _ranking_questions(f, cb)
+    f.q("today", "today", "")
+    return f.workbook()
+
+
+def _part2_issue(f: _Form, cb: Codebook, code: str) -> None:
+    """One issue presented to a block official: evidence, response, action, timeline."""
+    label = cb.indicator(code)["label"]
+    hi = _hi_or(cb, code, label)
+    f.q(
+        "text",
+        f"{code}_evidence",
+        f"Evidence presented: {label}",
+        label_hi=f"प्रस्तुत साक्ष्य: {hi}",
+    )
+    f.q(
+        "select_one block_official",
+        f"{code}_response",
+        f"Response: {label}",
+        label_hi=f"प्रतिक्रिया: {hi}",
+    )
+    answered = f"${{{code}_response}} != ''"
+    f.q("text", f"{code}_action", "Action committed (no names of persons)", relevant=answered)
+    if len(cb.activities):
+        f.q(
+            "select_one activity",
+            f"{code}_action_code",
+            "Committed activity (from the library)",
+            relevant=answered,
+        )
+    f.q(
+        "integer",
+        f"{code}_timeline_months",
+        "Timeline (months)",
+        relevant=answered,
+        constraint=". >= 0 and . <= 60",
+        constraint_message="0 to 60 months",
+    )
+
+
+def _part2_form(cb: Codebook, geo: Geography, version: str, hindi: bool) -> Workbook:
+    """The XLSForm of the Part II block tool (one block official per submission)."""
+    f = _Form("dna_part2_block_tool", "DNA Part II: block duty bearers", version, hindi)
+    _xf_geo(f, geo, village=False)
+    _xf_groups(f, cb, "block_officials", cb.group_families().get("block_official", []))
+    _xf_responses(f, cb, "block_official", cb.responses["block_official"])
+    if len(cb.activities):
+        f.add_list(
+            "activity",
+            [{"name": a.code, "label": a.label} for a in cb.activities.itertuples(index=False)],
+        )
+    f.q("select_one block_officials", "group", "Block official", required="yes")
+    f.q("begin_group", "p2", "Issues presented")
+    for code in cb.indicators_for("part2"):
+        _part2_issue(f, cb, code)
+    f.q("end_group", "", "")
+    f.q("today", "today", "")
+    return f.workbook()
+
+
+def _collation_form(cb: Codebook, geo: Geography, version: str, hindi: bool) -> Workbook:
+    """The XLSForm of the village collation template (one village per submission)."""
+    fams = cb.group_families()
+    f = _Form("dna_village_collation", "DNA village level data collation", version, hindi)
+    _xf_geo(f, geo, village=True)
+    f.add_list("yes_no", _yes_no(cb))
+    _xf_responses(f, cb, "block_official", cb.responses["block_official"])
+    for src, label in (
+        ("cg", "Children's groups"),
+        ("ag", "Adult groups"),
+        ("teacher", "Teacher"),
+        ("aww", "Anganwadi worker"),
+        ("asha", "ASHA"),
+    ):
+        if src not in fams:
+            continue
+        f.q("begin_group", src, label)
+        for code in cb.indicators_for("village", src):
+            ind = cb.indicator(code)
+            _xf_value(f, ind, code, ind["label"], None)
+        f.q("end_group", "", "")
+    f.q("begin_group", "block_response", "Block officials' response")
+    for code in cb.indicators_for("part2"):
+        f.q(
+            "select_one block_official",
+            code,
+            cb.indicator(code)["label"],
+            label_hi=cb.label_hi(code) or None,
+        )
+    f.q("end_group", "", "")
+    f.q("today", "today", "")
+    return f.workbook()
+
+
 def build_xlsforms(
     codebook: Codebook | None = None,
     district: Any = None,
@@ -324,205 +555,14 @@ def build_xlsforms(
     """
     cb = codebook or load_codebook()
     geo = geography or resolve_geography(district, villages, blocks)
-    fams = cb.group_families()
     version = re.sub(r"[^0-9A-Za-z._-]", "-", cb.version)
-    yes_no = [{"name": v, "label": v, "label_hi": cb.responses_hi.get(v)} for v in ("yes", "no")]
     hindi = cb.has_hindi
-    forms: dict[str, Workbook] = {}
-
-    # ---- secondary
-    f = _Form("dna_secondary_block_data", "DNA secondary data (block)", version, hindi)
-    _xf_geo(f, geo, village=False)
-    f.add_list("years", [{"name": y, "label": y} for y in cb.secondary_years])
-    f.q("select_one years", "year", "Financial year", required="yes")
-    f.q("begin_group", "sec", "Departmental figures")
-    for code in cb.indicators_for("secondary"):
-        ind = cb.indicator(code)
-        _xf_value(f, ind, code, ind["label"], None)
-    f.q("end_group", "", "")
-    f.q("text", "source", "Source documents and offices")
-    f.q("today", "today", "")
-    forms["secondary"] = f.workbook()
-
-    # ---- Part I village tool
-    f = _Form("dna_part1_village_tool", "DNA Part I: village tool", version, hindi)
-    _xf_geo(f, geo, village=True)
-    db_fams = _duty_bearer_families(cb)
-    respondents = [
-        *fams.get("cg", []),
-        *fams.get("ag", []),
-        *[g for fam in db_fams for g in fams[fam]],
-    ]
-    _xf_groups(f, cb, "respondent_groups", respondents)
-    f.add_list("yes_no", yes_no)
-    _xf_responses(f, cb, "duty_bearer", cb.responses["duty_bearer"])
-    if len(cb.reason_codes):
-        f.add_list(
-            "reason",
-            [
-                {"name": r.code, "label": r.label, "label_hi": r.label_hi or None}
-                for r in cb.reason_codes.itertuples(index=False)
-            ],
-        )
-    f.q("select_one respondent_groups", "group", "Respondent group", required="yes")
-    is_cg = "starts-with(${group}, 'cg_')"
-    is_ag = "starts-with(${group}, 'ag_')"
-    fam_test = {fam: " or ".join(f"${{group}} = '{g}'" for g in fams[fam]) for fam in db_fams}
-    is_db = " or ".join(fam_test.values())
-    f.q(
-        "integer",
-        "participants",
-        "Participants in the discussion",
-        relevant=f"{is_cg} or {is_ag}",
-        constraint=". >= 1 and . <= 200",
-        constraint_message="1 to 200",
-    )
-    for fam, label, test in (("cg", "Children's group", is_cg), ("ag", "Adult group", is_ag)):
-        f.q("begin_group", fam, label, relevant=test)
-        for code in cb.indicators_for("village", fam):
-            ind = cb.indicator(code)
-            _xf_value(f, ind, code, ind["label"], None)
-        f.q("end_group", "", "")
-    f.q("begin_group", "db", "Duty bearer interview", relevant=is_db)
-    for code in _long_indicator_codes(cb, "part1"):
-        ind = cb.indicator(code)
-        rel = " or ".join(fam_test[fam] for fam in db_fams if fam in ind["groups"])
-        hi = ind["label_hi"] or ind["label"]
-        _xf_value(
-            f,
-            ind,
-            f"{code}_community",
-            f"Community's value: {ind['label']}",
-            rel,
-            label_hi=f"समुदाय द्वारा बताया गया आँकड़ा: {hi}",
-        )
-        _xf_value(
-            f,
-            ind,
-            code,
-            f"Duty bearer's value: {ind['label']}",
-            rel,
-            label_hi=f"कर्तव्य-धारक द्वारा बताया गया आँकड़ा: {hi}",
-        )
-        f.q(
-            "select_one duty_bearer",
-            f"{code}_response",
-            f"Response to the community's evidence: {ind['label']}",
-            relevant=rel,
-            label_hi=f"समुदाय के साक्ष्य पर प्रतिक्रिया: {hi}",
-        )
-        if len(cb.reason_codes):
-            f.q(
-                "select_one reason",
-                f"{code}_reason",
-                "Reason if the figures differ (no names)",
-                relevant=f"({rel}) and ${{{code}_response}} != '' and "
-                f"${{{code}_response}} != '{_choice_name(cb.responses['duty_bearer'][0])}'",
-                label_hi="आँकड़े अलग होने का कारण (कोई नाम नहीं)",
-            )
-        f.q(
-            "text",
-            f"{code}_comment",
-            "Comment (no names of persons)",
-            relevant=f"({rel}) and ${{{code}_response}} != ''",
-        )
-    f.q("end_group", "", "")
-    n = len(cb.ranking_issues)
-    rank_test = " or ".join(f"starts-with(${{group}}, '{fam}_')" for fam in cb.ranking_groups)
-    f.q("begin_group", "rank", "Pairwise ranking (1 = most serious)", relevant=rank_test)
-    for _, r in cb.ranking_issues.iterrows():
-        f.q(
-            "integer",
-            f"rank_{r['code']}",
-            r["label"],
-            constraint=f". >= 1 and . <= {n}",
-            constraint_message=f"rank 1 to {n}",
-            label_hi=r["label_hi"] or None,
-            constraint_message_hi=f"रैंक 1 से {n}",
-        )
-    f.q("end_group", "", "")
-    f.q("today", "today", "")
-    forms["part1"] = f.workbook()
-
-    # ---- Part II block tool
-    f = _Form("dna_part2_block_tool", "DNA Part II: block duty bearers", version, hindi)
-    _xf_geo(f, geo, village=False)
-    _xf_groups(f, cb, "block_officials", fams.get("block_official", []))
-    _xf_responses(f, cb, "block_official", cb.responses["block_official"])
-    if len(cb.activities):
-        f.add_list(
-            "activity",
-            [{"name": a.code, "label": a.label} for a in cb.activities.itertuples(index=False)],
-        )
-    f.q("select_one block_officials", "group", "Block official", required="yes")
-    f.q("begin_group", "p2", "Issues presented")
-    for code in cb.indicators_for("part2"):
-        label = cb.indicator(code)["label"]
-        hi = _hi_or(cb, code, label)
-        f.q(
-            "text",
-            f"{code}_evidence",
-            f"Evidence presented: {label}",
-            label_hi=f"प्रस्तुत साक्ष्य: {hi}",
-        )
-        f.q(
-            "select_one block_official",
-            f"{code}_response",
-            f"Response: {label}",
-            label_hi=f"प्रतिक्रिया: {hi}",
-        )
-        answered = f"${{{code}_response}} != ''"
-        f.q("text", f"{code}_action", "Action committed (no names of persons)", relevant=answered)
-        if len(cb.activities):
-            f.q(
-                "select_one activity",
-                f"{code}_action_code",
-                "Committed activity (from the library)",
-                relevant=answered,
-            )
-        f.q(
-            "integer",
-            f"{code}_timeline_months",
-            "Timeline (months)",
-            relevant=answered,
-            constraint=". >= 0 and . <= 60",
-            constraint_message="0 to 60 months",
-        )
-    f.q("end_group", "", "")
-    f.q("today", "today", "")
-    forms["part2"] = f.workbook()
-
-    # ---- collation
-    f = _Form("dna_village_collation", "DNA village level data collation", version, hindi)
-    _xf_geo(f, geo, village=True)
-    f.add_list("yes_no", yes_no)
-    _xf_responses(f, cb, "block_official", cb.responses["block_official"])
-    for src, label in (
-        ("cg", "Children's groups"),
-        ("ag", "Adult groups"),
-        ("teacher", "Teacher"),
-        ("aww", "Anganwadi worker"),
-        ("asha", "ASHA"),
-    ):
-        if src not in fams:
-            continue
-        f.q("begin_group", src, label)
-        for code in cb.indicators_for("village", src):
-            ind = cb.indicator(code)
-            _xf_value(f, ind, code, ind["label"], None)
-        f.q("end_group", "", "")
-    f.q("begin_group", "block_response", "Block officials' response")
-    for code in cb.indicators_for("part2"):
-        f.q(
-            "select_one block_official",
-            code,
-            cb.indicator(code)["label"],
-            label_hi=cb.label_hi(code) or None,
-        )
-    f.q("end_group", "", "")
-    f.q("today", "today", "")
-    forms["collation"] = f.workbook()
-    return forms
+    return {
+        "secondary": _secondary_form(cb, geo, version, hindi),
+        "part1": _part1_form(cb, geo, version, hindi),
+        "part2": _part2_form(cb, geo, version, hindi),
+        "collation": _collation_form(cb, geo, version, hindi),
+    }
 
 
 def write_xlsforms(

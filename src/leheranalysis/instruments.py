@@ -199,6 +199,149 @@ _GENERAL = [
 ]
 
 
+class _SheetWriter:
+    """Writes a sheet from the top down; ``r`` is the next row to write."""
+
+    def __init__(self, ws: Worksheet):
+        self.ws = ws
+        self.r = 1
+
+    def skip(self, n: int = 1) -> None:
+        self.r += n
+
+    def section(self, title: str) -> None:
+        self.ws.cell(row=self.r, column=1, value=title).font = _SECTION_FONT
+        self.r += 1
+
+    def line(self, text: str) -> None:
+        c = self.ws.cell(row=self.r, column=1, value=text)
+        c.alignment = Alignment(wrap_text=False, vertical="top")
+        self.r += 1
+
+    def row(self, values: dict[int, Any]) -> None:
+        """Write ``values`` (column number to value) on the next row."""
+        for j, v in values.items():
+            self.ws.cell(row=self.r, column=j, value=v)
+        self.r += 1
+
+
+_TITLES = {
+    "secondary": "DNA secondary data template",
+    "part1": "DNA Part I: village tool",
+    "part2": "DNA Part II: block duty-bearer tool",
+    "collation": "DNA village level data collation template",
+}
+
+
+def _column_values(cb: Codebook, sheet: str, col: _Column) -> list[Any]:
+    """One row of the Instructions' column table: what a data column holds."""
+    if col.indicator is not None:
+        ind = col.indicator
+        valid = "yes / no" if ind["unit"] == "yesno" else _range_text(ind)
+        notes = []
+        if ind["sensitive"]:
+            notes.append("sensitive: small numbers are suppressed in reports")
+        notes.append(f"higher is {ind['higher_is']}")
+        vals = [
+            sheet,
+            col.code,
+            col.label,
+            ind["unit"],
+            valid,
+            ", ".join(ind["groups"]),
+            "; ".join(notes),
+        ]
+    else:
+        vals = [sheet, col.code, col.label, "", _FIXED_NOTES.get(col.code, ""), "", ""]
+        if col.code.startswith("rank_"):
+            n = len(cb.ranking_issues)
+            vals[3:5] = ["rank", f"1 to {n} (1 = most serious)"]
+    if cb.has_hindi:
+        vals.append(col.label_hi or None)
+    return vals
+
+
+def _columns_section(w: _SheetWriter, cb: Codebook, sheets: dict[str, list[_Column]]) -> None:
+    """The table of every data column: sheet, code, label, unit, valid values, notes."""
+    w.section("Columns and codes")
+    head = ["Sheet", "Column code", "Label", "Unit", "Valid values", "Reported by", "Notes"]
+    if cb.has_hindi:
+        head.append("Hindi label")
+    for j, h in enumerate(head, start=1):
+        c = w.ws.cell(row=w.r, column=j, value=h)
+        c.font = _HEADER_FONT
+        c.fill = _HEADER_FILL
+    w.skip()
+    for sheet, cols in sheets.items():
+        for col in cols:
+            w.row(dict(enumerate(_column_values(cb, sheet, col), start=1)))
+
+
+def _indicator_codes_section(w: _SheetWriter, cb: Codebook, key: str) -> None:
+    """Indicator codes used as values in the long sheets (none in wide workbooks)."""
+    long_codes = _long_indicator_codes(cb, key)
+    if not long_codes:
+        return
+    w.skip()
+    w.section("Indicator codes (values of the [indicator] column)")
+    for code in long_codes:
+        ind = cb.indicator(code)
+        extra = f" - {ind['department']}" if isinstance(ind["department"], str) else ""
+        values = {
+            1: code,
+            2: ind["label"] + extra,
+            3: ind["unit"],
+            4: "yes / no" if ind["unit"] == "yesno" else _range_text(ind),
+        }
+        if ind["label_hi"]:
+            values[5] = ind["label_hi"]
+        w.row(values)
+
+
+def _code_rows(w: _SheetWriter, rows: list[tuple[Any, Any, Any]]) -> None:
+    """Rows of code, label and (when given, not None) its Hindi in the third column."""
+    for code, label, hindi in rows:
+        w.row({1: code, 2: label} if hindi is None else {1: code, 2: label, 3: hindi})
+
+
+def _code_sections(w: _SheetWriter, cb: Codebook, key: str) -> None:
+    """The code lists a workbook uses: groups, responses, reasons or activities, ranking."""
+    w.skip()
+    w.section("Respondent group codes")
+    groups = cb.groups
+    _code_rows(
+        w,
+        [
+            (g, groups.at[g, "label"], groups.at[g, "label_hi"] or None)
+            for g in _groups_used(key, cb.group_families())
+        ],
+    )
+    resp = _responses_used(key, cb)
+    if resp:
+        w.skip()
+        w.section("Response codes")
+        hindi = {
+            scale: " / ".join(cb.responses_hi.get(v, v) for v in vals) if cb.responses_hi else None
+            for scale, vals in resp.items()
+        }
+        _code_rows(w, [(scale, " / ".join(vals), hindi[scale]) for scale, vals in resp.items()])
+    code_lists = {
+        "part1": ("Reasons a duty bearer's figure differs (column reason)", cb.reason_codes),
+        "part2": ("Activity library (column action_code)", cb.activities),
+    }
+    if key in code_lists and len(code_lists[key][1]):
+        title, table = code_lists[key]
+        w.skip()
+        w.section(title)
+        rows = table.to_dict("records")
+        _code_rows(w, [(r["code"], r["label"], r.get("label_hi") or None) for r in rows])
+    if key == "part1":
+        w.skip()
+        w.section("Ranking issue codes")
+        issues = cb.ranking_issues.to_dict("records")
+        _code_rows(w, [(f"rank_{r['code']}", r["label"], r["label_hi"] or None) for r in issues])
+
+
 def _instructions(
     wb: Workbook,
     key: str,
@@ -208,140 +351,25 @@ def _instructions(
 ) -> Worksheet:
     ws = wb.active
     ws.title = "Instructions"
-    titles = {
-        "secondary": "DNA secondary data template",
-        "part1": "DNA Part I: village tool",
-        "part2": "DNA Part II: block duty-bearer tool",
-        "collation": "DNA village level data collation template",
-    }
-    r = 1
-    ws.cell(row=r, column=1, value=titles[key]).font = _TITLE_FONT
-    r += 1
+    w = _SheetWriter(ws)
+    ws.cell(row=1, column=1, value=_TITLES[key]).font = _TITLE_FONT
     where = f"District: {geo.district}" if geo.district else "District: (not set)"
     ws.cell(
-        row=r,
+        row=2,
         column=1,
         value=f"{where}. Codebook version {cb.version}. Generated by leheranalysis {__version__}.",
     )
-    r += 2
-
-    def section(title: str) -> None:
-        nonlocal r
-        ws.cell(row=r, column=1, value=title).font = _SECTION_FONT
-        r += 1
-
-    def line(text: str) -> None:
-        nonlocal r
-        c = ws.cell(row=r, column=1, value=text)
-        c.alignment = Alignment(wrap_text=False, vertical="top")
-        r += 1
-
-    section("Purpose")
-    line(_PURPOSE[key])
-    r += 1
-    section("How to fill")
+    w.skip(3)
+    w.section("Purpose")
+    w.line(_PURPOSE[key])
+    w.skip()
+    w.section("How to fill")
     for t in [*_HOW[key], *_GENERAL]:
-        line("- " + t)
-    r += 1
-
-    section("Columns and codes")
-    head = ["Sheet", "Column code", "Label", "Unit", "Valid values", "Reported by", "Notes"]
-    if cb.has_hindi:
-        head.append("Hindi label")
-    for j, h in enumerate(head, start=1):
-        c = ws.cell(row=r, column=j, value=h)
-        c.font = _HEADER_FONT
-        c.fill = _HEADER_FILL
-    r += 1
-    fams = cb.group_families()
-    for sheet, cols in sheets.items():
-        for col in cols:
-            if col.indicator is not None:
-                ind = col.indicator
-                valid = "yes / no" if ind["unit"] == "yesno" else _range_text(ind)
-                notes = []
-                if ind["sensitive"]:
-                    notes.append("sensitive: small numbers are suppressed in reports")
-                notes.append(f"higher is {ind['higher_is']}")
-                vals = [
-                    sheet,
-                    col.code,
-                    col.label,
-                    ind["unit"],
-                    valid,
-                    ", ".join(ind["groups"]),
-                    "; ".join(notes),
-                ]
-            else:
-                vals = [sheet, col.code, col.label, "", _FIXED_NOTES.get(col.code, ""), "", ""]
-                if col.code.startswith("rank_"):
-                    n = len(cb.ranking_issues)
-                    vals[3:5] = ["rank", f"1 to {n} (1 = most serious)"]
-            if cb.has_hindi:
-                vals.append(col.label_hi or None)
-            for j, v in enumerate(vals, start=1):
-                ws.cell(row=r, column=j, value=v)
-            r += 1
-    # indicator codes used as values in long sheets
-    long_codes = _long_indicator_codes(cb, key)
-    if long_codes:
-        r += 1
-        section("Indicator codes (values of the [indicator] column)")
-        for code in long_codes:
-            ind = cb.indicator(code)
-            extra = f" - {ind['department']}" if isinstance(ind["department"], str) else ""
-            ws.cell(row=r, column=1, value=code)
-            ws.cell(row=r, column=2, value=ind["label"] + extra)
-            ws.cell(row=r, column=3, value=ind["unit"])
-            ws.cell(
-                row=r, column=4, value="yes / no" if ind["unit"] == "yesno" else _range_text(ind)
-            )
-            if ind["label_hi"]:
-                ws.cell(row=r, column=5, value=ind["label_hi"])
-            r += 1
-    r += 1
-    section("Respondent group codes")
-    used = _groups_used(key, fams)
-    for g in used:
-        ws.cell(row=r, column=1, value=g)
-        ws.cell(row=r, column=2, value=cb.groups.at[g, "label"])
-        if cb.groups.at[g, "label_hi"]:
-            ws.cell(row=r, column=3, value=cb.groups.at[g, "label_hi"])
-        r += 1
-    resp = _responses_used(key, cb)
-    if resp:
-        r += 1
-        section("Response codes")
-        for scale, vals in resp.items():
-            ws.cell(row=r, column=1, value=scale)
-            ws.cell(row=r, column=2, value=" / ".join(vals))
-            if cb.responses_hi:
-                hi = " / ".join(cb.responses_hi.get(v, v) for v in vals)
-                ws.cell(row=r, column=3, value=hi)
-            r += 1
-    code_lists = {
-        "part1": ("Reasons a duty bearer's figure differs (column reason)", cb.reason_codes),
-        "part2": ("Activity library (column action_code)", cb.activities),
-    }
-    if key in code_lists and len(code_lists[key][1]):
-        title, table = code_lists[key]
-        r += 1
-        section(title)
-        for row in table.to_dict("records"):
-            ws.cell(row=r, column=1, value=row["code"])
-            ws.cell(row=r, column=2, value=row["label"])
-            if row.get("label_hi"):
-                ws.cell(row=r, column=3, value=row["label_hi"])
-            r += 1
-    if key == "part1":
-        r += 1
-        section("Ranking issue codes")
-        for _, row in cb.ranking_issues.iterrows():
-            ws.cell(row=r, column=1, value=f"rank_{row['code']}")
-            ws.cell(row=r, column=2, value=row["label"])
-            if row["label_hi"]:
-                ws.cell(row=r, column=3, value=row["label_hi"])
-            r += 1
+        w.line("- " + t)
+    w.skip()
+    _columns_section(w, cb, sheets)
+    _indicator_codes_section(w, cb, key)
+    _code_sections(w, cb, key)
     for letter, width in zip("ABCDEFGH", (22, 30, 48, 10, 22, 26, 40, 48), strict=True):
         ws.column_dimensions[letter].width = width
     return ws
@@ -466,6 +494,76 @@ def secondary_template(
     return _finish(wb, key, cb, geo, lists, synthetic)
 
 
+def _part1_sheets(cb: Codebook) -> dict[str, list[_Column]]:
+    """The columns of the village tool's four data sheets."""
+    ids = [_fixed("block"), _fixed("village"), _fixed("group")]
+    part = _fixed("participants")
+    cg_cols = [*ids, part, *_indicator_columns(cb, cb.indicators_for("village", "cg"))]
+    ag_cols = [*ids, part, *_indicator_columns(cb, cb.indicators_for("village", "ag"))]
+    db_cols = [
+        *ids,
+        _fixed("indicator"),
+        _fixed("community_value", "answers", "Evidence and response"),
+        _Column("value", "Duty bearer's value", "numyes", 14, "answers", "Evidence and response"),
+        _fixed("response", "answers", "Evidence and response"),
+        _fixed("reason", "answers", "Evidence and response"),
+        _fixed("comment", "answers", "Evidence and response"),
+    ]
+    rank_cols = [*ids] + [
+        _Column(
+            f"rank_{r['code']}",
+            r["label"],
+            "rank",
+            14,
+            "answers",
+            "Rank (1 = most serious)",
+            label_hi=r["label_hi"],
+        )
+        for _, r in cb.ranking_issues.iterrows()
+    ]
+    return {
+        "Children's groups": cg_cols,
+        "Adult groups": ag_cols,
+        "Duty bearers": db_cols,
+        "Ranking": rank_cols,
+    }
+
+
+#: the Lists name of each village-tool sheet's own group list
+_PART1_GROUP_LISTS = {
+    "Children's groups": "group_cg",
+    "Adult groups": "group_ag",
+    "Duty bearers": "group_duty_bearer",
+    "Ranking": "group_ranking",
+}
+
+
+def _part1_groups(cb: Codebook) -> dict[str, list[str]]:
+    """The respondent groups each village-tool sheet offers."""
+    fams = cb.group_families()
+    return {
+        "Children's groups": fams.get("cg", []),
+        "Adult groups": fams.get("ag", []),
+        "Duty bearers": [g for f in _duty_bearer_families(cb) for g in fams[f]],
+        "Ranking": [g for f in cb.ranking_groups for g in fams[f]],
+    }
+
+
+def _rank_validation(ws: Worksheet, first_col: int, last_col: int, n_issues: int) -> None:
+    """Ranks 1 to ``n_issues`` in the rank columns of the Ranking sheet."""
+    last = FIRST_DATA_ROW + BLANK_ROWS - 1
+    rng = f"{get_column_letter(first_col)}{FIRST_DATA_ROW}:{get_column_letter(last_col)}{last}"
+    _validation(
+        ws,
+        rng,
+        kind="whole",
+        operator="between",
+        formula1="1",
+        formula2=str(n_issues),
+        prompt=f"Rank 1 to {n_issues}: 1 = the most serious issue; each rank once.",
+    )
+
+
 def village_tool(
     codebook: Codebook | None = None,
     district: Any = None,
@@ -501,76 +599,24 @@ def village_tool(
     geo = geography or resolve_geography(district, villages, None)
     key = "part1"
     lists.add_village_table(geo.villages)
-    ids = [_fixed("block"), _fixed("village"), _fixed("group")]
-    part = _fixed("participants")
-    cg_cols = [*ids, part, *_indicator_columns(cb, cb.indicators_for("village", "cg"))]
-    ag_cols = [*ids, part, *_indicator_columns(cb, cb.indicators_for("village", "ag"))]
-    db_cols = [
-        *ids,
-        _fixed("indicator"),
-        _fixed("community_value", "answers", "Evidence and response"),
-        _Column("value", "Duty bearer's value", "numyes", 14, "answers", "Evidence and response"),
-        _fixed("response", "answers", "Evidence and response"),
-        _fixed("reason", "answers", "Evidence and response"),
-        _fixed("comment", "answers", "Evidence and response"),
-    ]
-    rank_cols = [*ids] + [
-        _Column(
-            f"rank_{r['code']}",
-            r["label"],
-            "rank",
-            14,
-            "answers",
-            "Rank (1 = most serious)",
-            label_hi=r["label_hi"],
-        )
-        for _, r in cb.ranking_issues.iterrows()
-    ]
-    sheets = {
-        "Children's groups": cg_cols,
-        "Adult groups": ag_cols,
-        "Duty bearers": db_cols,
-        "Ranking": rank_cols,
-    }
+    sheets = _part1_sheets(cb)
     _instructions(wb, key, cb, geo, sheets)
-    fams = cb.group_families()
     base = _choices(cb, geo, key)
-    per_sheet_groups = {
-        "Children's groups": fams.get("cg", []),
-        "Adult groups": fams.get("ag", []),
-        "Duty bearers": [g for f in _duty_bearer_families(cb) for g in fams[f]],
-        "Ranking": [g for f in cb.ranking_groups for g in fams[f]],
-    }
-    n_issues = len(cb.ranking_issues)
+    groups = _part1_groups(cb)
     for title, cols in sheets.items():
-        ch = dict(base)
-        ch["group"] = per_sheet_groups[title]
-        lists_key = {
-            "Children's groups": "group_cg",
-            "Adult groups": "group_ag",
-            "Duty bearers": "group_duty_bearer",
-            "Ranking": "group_ranking",
-        }[title]
         # each sheet has its own group list in Lists
         ws = _data_sheet(
-            wb, title, cols, lists, ch, None, freeze_after=3, list_names={"group": lists_key}
+            wb,
+            title,
+            cols,
+            lists,
+            {**base, "group": groups[title]},
+            None,
+            freeze_after=3,
+            list_names={"group": _PART1_GROUP_LISTS[title]},
         )
         if title == "Ranking":
-            last = FIRST_DATA_ROW + BLANK_ROWS - 1
-            first_col = len(ids) + 1
-            rng = (
-                f"{get_column_letter(first_col)}{FIRST_DATA_ROW}:"
-                f"{get_column_letter(len(cols))}{last}"
-            )
-            _validation(
-                ws,
-                rng,
-                kind="whole",
-                operator="between",
-                formula1="1",
-                formula2=str(n_issues),
-                prompt=f"Rank 1 to {n_issues}: 1 = the most serious issue; each rank once.",
-            )
+            _rank_validation(ws, len(ID_COLUMNS["Ranking"]) + 1, len(cols), len(cb.ranking_issues))
     return _finish(wb, key, cb, geo, lists, synthetic)
 
 
