@@ -51,6 +51,117 @@ def _reason_labels(cb: Codebook, tri: pd.DataFrame, code: str, direction: str) -
     return ", ".join(s.lower() for s in top.index)
 
 
+def _community_row(
+    cb: Codebook, evidence: Evidence, c: pd.Series, sensitive: bool
+) -> tuple[dict[str, Any], float, tuple[float, float], bool]:
+    """The reference: the groups' district rate (``c``), hidden when a count is 1-4.
+
+    Returns the row, the rate (NaN when hidden), its interval and whether it is hidden.
+    """
+    from leheranalysis.keyfindings import _THRESHOLD, _den_label, per_1000
+
+    code = c["indicator"]
+    small = sensitive and (
+        1 <= float(c["count"]) < _THRESHOLD or _small_block(evidence.rates, code)
+    )
+    ref = np.nan if small else float(c["rate_per_1000"])
+    ref_ci = (float(c["rate_lo"]), float(c["rate_hi"]))
+    row = {
+        "source": "DNA: children's and adult groups",
+        "value": ref,
+        "figure": "not shown (fewer than 5 cases in a block)"
+        if small
+        else f"{per_1000(ref)} (95 % CI {per_1000(ref_ci[0])}-{per_1000(ref_ci[1])})",
+        "unit": f"per 1,000 {_den_label(cb, code)}",
+        "same_unit": True,
+        "differs": False,
+        "why": "",
+    }
+    return row, ref, ref_ci, small
+
+
+def _register_why(cb: Codebook, tri: pd.DataFrame, code: str, lower: bool) -> str:
+    """Why the registers differ from the community: fewer cases (``lower``) or more."""
+    if lower:
+        r = _reason_labels(cb, tri, code, "community higher")
+        return "under-registration: the registers hold fewer cases than the community knows" + (
+            f" (reasons given: {r})" if r else ""
+        )
+    r = _reason_labels(cb, tri, code, "duty bearer higher")
+    return (
+        "the registers hold cases the groups did not name (records kept over "
+        "a longer period or a wider definition)" + (f"; reasons given: {r}" if r else "")
+    )
+
+
+def _duty_row(
+    cb: Codebook,
+    evidence: Evidence,
+    code: str,
+    sensitive: bool,
+    ref: float,
+    ref_ci: tuple[float, float],
+    hide: bool,
+) -> dict[str, Any] | None:
+    """The duty bearers' own records as a rate, against the reference (None: no records).
+
+    ``hide``: the reference is hidden, so this figure is too (it would give it back).
+    """
+    from leheranalysis.keyfindings import _THRESHOLD, _den_label, _district, per_1000
+
+    duty = _district(evidence.duty_rates)
+    d = duty[duty["indicator"] == code] if len(duty) else duty
+    if not (len(d) and int(d["n_villages"].iloc[0]) > 0):
+        return None
+    d = d.iloc[0]
+    dsmall = sensitive and (
+        1 <= float(d["count"]) < _THRESHOLD or _small_block(evidence.duty_rates, code)
+    )
+    val = np.nan if dsmall or hide else float(d["rate_per_1000"])
+    dci = (float(d["rate_lo"]), float(d["rate_hi"]))
+    diff = _differs(ref, val, ref_ci, dci)
+    return {
+        "source": "DNA: duty bearers' records (teacher, AWW, ASHA)",
+        "value": val,
+        "figure": "not shown (fewer than 5)"
+        if np.isnan(val)
+        else f"{per_1000(val)} (95 % CI {per_1000(dci[0])}-{per_1000(dci[1])})",
+        "unit": f"per 1,000 {_den_label(cb, code)}",
+        "same_unit": True,
+        "differs": diff,
+        "why": _register_why(cb, evidence.triangulation, code, val < ref) if diff else "",
+    }
+
+
+def _nfhs_row(cb: Codebook, evidence: Evidence, code: str, ref: float) -> dict[str, Any] | None:
+    """The NFHS-5 district figure, in the DNA's unit where a conversion exists."""
+    from leheranalysis.keyfindings import NFHS_LINKS, _den_label, per_1000
+
+    link = NFHS_LINKS.get(code)
+    if not (link and link["code"] in evidence.nfhs):
+        return None
+    v = evidence.nfhs[link["code"]]
+    conv = {"complement": 1000 - 10 * v, "per_1000": 10 * v}.get(link["convert"])
+    same = conv is not None
+    diff = same and _differs(ref, conv)
+    return {
+        "source": "NFHS-5 (2019-21), district",
+        "value": conv if same else v,
+        "figure": (
+            f"{per_1000(conv)} ({v:.1f} % {link['phrase']})"
+            if same
+            else f"{v:.1f} % {link['phrase']}"
+        ),
+        "unit": f"per 1,000 {_den_label(cb, code)}" if same else "% (survey)",
+        "same_unit": same,
+        "differs": diff,
+        "why": f"{link['differs']}; a sample survey of the whole district, not "
+        "the programme villages"
+        if diff or not same
+        else "",
+    }
+
+
 def reconcile(evidence: Evidence, codebook: Codebook | None = None) -> pd.DataFrame:
     """Every source that speaks to a village count, side by side, with why they differ.
 
@@ -75,104 +186,22 @@ def reconcile(evidence: Evidence, codebook: Codebook | None = None) -> pd.DataFr
         ``why`` (``""`` when they agree or cannot be compared). Only indicators with at
         least two sources; sensitive counts of 1-4 never appear.
     """
-    from leheranalysis.keyfindings import (
-        _THRESHOLD,
-        NFHS_LINKS,
-        _cb,
-        _den_label,
-        _district,
-        _plain_label,
-        per_1000,
-    )
+    from leheranalysis.keyfindings import _cb, _district, _plain_label
 
     cb = _cb(codebook)
-    rates, duty = _district(evidence.rates), _district(evidence.duty_rates)
+    rates = _district(evidence.rates)
     sens = set(cb.indicators.index[cb.indicators["sensitive"]])
     rows: list[dict[str, Any]] = []
     for code in rates["indicator"] if len(rates) else []:
         c = rates[rates["indicator"] == code].iloc[0]
-        unit = f"per 1,000 {_den_label(cb, code)}"
-        small = code in sens and (
-            1 <= float(c["count"]) < _THRESHOLD or _small_block(evidence.rates, code)
-        )
-        ref = np.nan if small else float(c["rate_per_1000"])
-        ref_ci = (float(c["rate_lo"]), float(c["rate_hi"]))
+        first, ref, ref_ci, small = _community_row(cb, evidence, c, code in sens)
         out = [
-            {
-                "source": "DNA: children's and adult groups",
-                "value": ref,
-                "figure": "not shown (fewer than 5 cases in a block)"
-                if small
-                else f"{per_1000(ref)} (95 % CI {per_1000(ref_ci[0])}-{per_1000(ref_ci[1])})",
-                "unit": unit,
-                "same_unit": True,
-                "differs": False,
-                "why": "",
-            }
+            first,
+            _duty_row(cb, evidence, code, code in sens, ref, ref_ci, small),
+            _nfhs_row(cb, evidence, code, ref),
+            _department_row(cb, code, evidence.secondary, ref),
         ]
-        d = duty[duty["indicator"] == code] if len(duty) else duty
-        if len(d) and int(d["n_villages"].iloc[0]) > 0:
-            d = d.iloc[0]
-            dsmall = code in sens and (
-                1 <= float(d["count"]) < _THRESHOLD or _small_block(evidence.duty_rates, code)
-            )
-            val = np.nan if dsmall or small else float(d["rate_per_1000"])
-            dci = (float(d["rate_lo"]), float(d["rate_hi"]))
-            diff = _differs(ref, val, ref_ci, dci)
-            why = ""
-            if diff and val < ref:
-                r = _reason_labels(cb, evidence.triangulation, code, "community higher")
-                why = (
-                    "under-registration: the registers hold fewer cases than the community "
-                    "knows" + (f" (reasons given: {r})" if r else "")
-                )
-            elif diff:
-                r = _reason_labels(cb, evidence.triangulation, code, "duty bearer higher")
-                why = (
-                    "the registers hold cases the groups did not name (records kept over "
-                    "a longer period or a wider definition)"
-                    + (f"; reasons given: {r}" if r else "")
-                )
-            out.append(
-                {
-                    "source": "DNA: duty bearers' records (teacher, AWW, ASHA)",
-                    "value": val,
-                    "figure": "not shown (fewer than 5)"
-                    if np.isnan(val)
-                    else f"{per_1000(val)} (95 % CI {per_1000(dci[0])}-{per_1000(dci[1])})",
-                    "unit": unit,
-                    "same_unit": True,
-                    "differs": diff,
-                    "why": why,
-                }
-            )
-        link = NFHS_LINKS.get(code)
-        if link and link["code"] in evidence.nfhs:
-            v = evidence.nfhs[link["code"]]
-            conv = {"complement": 1000 - 10 * v, "per_1000": 10 * v}.get(link["convert"])
-            same = conv is not None
-            diff = same and _differs(ref, conv)
-            out.append(
-                {
-                    "source": "NFHS-5 (2019-21), district",
-                    "value": conv if same else v,
-                    "figure": (
-                        f"{per_1000(conv)} ({v:.1f} % {link['phrase']})"
-                        if same
-                        else f"{v:.1f} % {link['phrase']}"
-                    ),
-                    "unit": unit if same else "% (survey)",
-                    "same_unit": same,
-                    "differs": diff,
-                    "why": f"{link['differs']}; a sample survey of the whole district, not "
-                    "the programme villages"
-                    if diff or not same
-                    else "",
-                }
-            )
-        dept = _department_row(cb, code, evidence.secondary, ref)
-        if dept:
-            out.append(dept)
+        out = [o for o in out if o]
         if len(out) < 2:
             continue
         for o in out:

@@ -375,6 +375,37 @@ def _severity_level(codebook: Codebook, code: str, values: pd.DataFrame) -> floa
     return 0.0
 
 
+def _community_shares(shares: pd.DataFrame) -> pd.DataFrame:
+    """District shares of villages where the community reported each issue, by indicator."""
+    if not len(shares):
+        return pd.DataFrame()
+    d = _district(shares)
+    return d[d["kind"] == "community"].set_index("indicator")
+
+
+def _max_rate(rates: pd.DataFrame | None, codes: Sequence[str]) -> float:
+    """The highest district rate per 1,000 among the candidate indicators (NaN: none)."""
+    if rates is None or not len(rates):
+        return np.nan
+    r = rates["rate_per_1000"].reindex([c for c in codes if c in rates.index])
+    return float(r.max()) if r.notna().any() else np.nan
+
+
+def _register_gap(tri: pd.DataFrame, code: str) -> float:
+    """Share of compared records where the community's figure was worse (NaN: none)."""
+    if not len(tri):
+        return np.nan
+    t = tri[(tri["indicator"] == code) & (tri["agreement"].astype(object) != "no data")]
+    return float(t["community_worse"].astype(bool).mean()) if len(t) else np.nan
+
+
+def _weighted_score(crit: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    """The weighted mean of the criteria present (absent ones left out)."""
+    num = sum(weights[k] * v for k, v in crit.items() if np.isfinite(v))
+    den = sum(weights[k] for k, v in crit.items() if np.isfinite(v))
+    return num / den if den else np.nan
+
+
 def score_issues(evidence: Evidence, codebook: Codebook | None = None) -> pd.DataFrame:
     """Score every village indicator on the four selection criteria.
 
@@ -393,18 +424,11 @@ def score_issues(evidence: Evidence, codebook: Codebook | None = None) -> pd.Dat
         ``n_reported``, ``order`` (1 = best score). Sorted by ``order``.
     """
     cb = _cb(codebook)
-    rules = _rules(cb)
-    weights = rules["weights"]
+    weights = _rules(cb)["weights"]
     ind = cb.indicators
     codes = list(ind.index[ind["instrument"] == "village"])
     rates = _district(evidence.rates).set_index("indicator") if len(evidence.rates) else None
-    shares = evidence.shares
-    comm = (
-        _district(shares)[_district(shares)["kind"] == "community"].set_index("indicator")
-        if len(shares)
-        else pd.DataFrame()
-    )
-    tri = evidence.triangulation
+    comm = _community_shares(evidence.shares)
     rank = _district(evidence.ranking)
     borda = rank.set_index("issue")["borda"] if len(rank) else pd.Series(dtype=float)
     issue_of = {
@@ -412,39 +436,24 @@ def score_issues(evidence: Evidence, codebook: Codebook | None = None) -> pd.Dat
         for r in cb.ranking_issues.itertuples(index=False)
         if r.indicator is not None
     }
-    max_rate = np.nan
-    if rates is not None and len(rates):
-        r = rates["rate_per_1000"].reindex([c for c in codes if c in rates.index])
-        max_rate = float(r.max()) if r.notna().any() else np.nan
+    max_rate = _max_rate(rates, codes)
     rows = []
-    for code in codes:
-        if code not in comm.index:
-            continue
+    for code in (c for c in codes if c in comm.index):
         c = comm.loc[code]
-        rate = (
-            float(rates.at[code, "rate_per_1000"])
-            if rates is not None and code in rates.index
-            else np.nan
-        )
+        rate = np.nan
+        if rates is not None and code in rates.index:
+            rate = float(rates.at[code, "rate_per_1000"])
         if np.isfinite(rate) and np.isfinite(max_rate) and max_rate > 0:
             severity = rate / max_rate
         else:
             severity = _severity_level(cb, code, evidence.values)
-        gap = np.nan
-        if len(tri):
-            t = tri[(tri["indicator"] == code) & (tri["agreement"].astype(object) != "no data")]
-            if len(t):
-                gap = float(t["community_worse"].astype(bool).mean())
         issue = issue_of.get(code)
-        crank = float(borda.get(issue, np.nan)) if issue is not None else np.nan
         crit = {
             "severity": severity,
             "spread": float(c["share"]),
-            "register_gap": gap,
-            "community_rank": crank,
+            "register_gap": _register_gap(evidence.triangulation, code),
+            "community_rank": float(borda.get(issue, np.nan)) if issue is not None else np.nan,
         }
-        num = sum(weights[k] * v for k, v in crit.items() if np.isfinite(v))
-        den = sum(weights[k] for k, v in crit.items() if np.isfinite(v))
         rows.append(
             {
                 "indicator": code,
@@ -453,7 +462,7 @@ def score_issues(evidence: Evidence, codebook: Codebook | None = None) -> pd.Dat
                 "issue": issue,
                 "rate_per_1000": rate,
                 **crit,
-                "score": num / den if den else np.nan,
+                "score": _weighted_score(crit, weights),
                 "n_villages": int(c["n_villages"]),
                 "n_reported": int(c["n_reported"]),
             }
@@ -483,6 +492,65 @@ def _select(scores: pd.DataFrame, rules: Mapping[str, Any], n: int) -> pd.DataFr
 
 
 # ----------------------------------------------------------------------- worst block
+def _worst_row(
+    code: str,
+    ranked: pd.DataFrame,
+    close: pd.DataFrame,
+    measure: str,
+    hidden: bool,
+) -> dict[str, Any]:
+    """The worst block of one indicator: ``ranked`` worst first, ``close`` within reach."""
+    top = ranked.iloc[0]
+    value = "rate_per_1000" if measure == "rate" else "share"
+    rate = measure == "rate"
+    return {
+        "indicator": code,
+        "block_id": top["block_id"],
+        "block_name": top["block_name"],
+        "measure": measure,
+        "value": float(top[value]),
+        "rate_lo": float(top["rate_lo"]) if rate else np.nan,
+        "rate_hi": float(top["rate_hi"]) if rate else np.nan,
+        "count": float(top["count"]) if rate else np.nan,
+        "n_villages": int(top["n_villages"]),
+        "n_reported": int(top["n_reported"]),
+        "hidden": hidden,
+        "clear": len(close) == 1,
+        "close": [str(b) for b in close["block_name"]],
+        "all_blocks": len(close) == len(ranked) and len(ranked) > 1,
+        "low": float(ranked[value].min()),
+    }
+
+
+def _worst_by_rate(code: str, g: pd.DataFrame, r: pd.DataFrame, sensitive: bool) -> dict:
+    """Worst block by the community's rate per 1,000 (``r``: the blocks' rates)."""
+    m = r.merge(
+        g[["block_id", "n_villages", "n_reported", "_i"]],
+        on="block_id",
+        suffixes=("_rate", ""),
+    )
+    m = m.sort_values(
+        ["rate_per_1000", "n_reported", "_i"], ascending=[False, False, True], kind="stable"
+    )
+    top = m.iloc[0]
+    # blocks whose interval reaches the top block's: not clearly below it
+    close = m[m["rate_hi"].astype(float) >= float(top["rate_lo"])]
+    hidden = sensitive and (
+        bool(((r["count"] >= 1) & (r["count"] < _THRESHOLD)).any())
+        or 1 <= int(top["n_reported"]) < _THRESHOLD
+    )
+    return _worst_row(code, m, close, "rate", hidden)
+
+
+def _worst_by_share(code: str, g: pd.DataFrame, sensitive: bool) -> dict:
+    """Worst block by the share of villages where the community reported the issue."""
+    g = g.sort_values(["share", "n_reported", "_i"], ascending=[False, False, True], kind="stable")
+    top = g.iloc[0]
+    hidden = sensitive and bool(((g["n_reported"] >= 1) & (g["n_reported"] < _THRESHOLD)).any())
+    close = g[g["share_hi"].astype(float) >= float(top["share_lo"])]
+    return _worst_row(code, g, close, "share", hidden)
+
+
 def worst_blocks(evidence: Evidence, codebook: Codebook | None = None) -> pd.DataFrame:
     """The block where each village indicator is worst.
 
@@ -523,69 +591,9 @@ def worst_blocks(evidence: Evidence, codebook: Codebook | None = None) -> pd.Dat
         g = g.assign(_i=np.arange(len(g)))
         r = rb[rb["indicator"] == code] if len(rb) else rb
         if len(r) and r["rate_per_1000"].notna().any():
-            m = r.merge(
-                g[["block_id", "n_villages", "n_reported", "_i"]],
-                on="block_id",
-                suffixes=("_rate", ""),
-            )
-            m = m.sort_values(
-                ["rate_per_1000", "n_reported", "_i"], ascending=[False, False, True], kind="stable"
-            )
-            top = m.iloc[0]
-            count = float(top["count"])
-            # blocks whose interval reaches the top block's: not clearly below it
-            close = m[m["rate_hi"].astype(float) >= float(top["rate_lo"])]
-            hidden = code in sens and (
-                bool(((r["count"] >= 1) & (r["count"] < _THRESHOLD)).any())
-                or 1 <= int(top["n_reported"]) < _THRESHOLD
-            )
-            rows.append(
-                {
-                    "indicator": code,
-                    "block_id": top["block_id"],
-                    "block_name": top["block_name"],
-                    "measure": "rate",
-                    "value": float(top["rate_per_1000"]),
-                    "rate_lo": float(top["rate_lo"]),
-                    "rate_hi": float(top["rate_hi"]),
-                    "count": count,
-                    "n_villages": int(top["n_villages"]),
-                    "n_reported": int(top["n_reported"]),
-                    "hidden": hidden,
-                    "clear": len(close) == 1,
-                    "close": [str(b) for b in close["block_name"]],
-                    "all_blocks": len(close) == len(m) and len(m) > 1,
-                    "low": float(m["rate_per_1000"].min()),
-                }
-            )
-            continue
-        g = g.sort_values(
-            ["share", "n_reported", "_i"], ascending=[False, False, True], kind="stable"
-        )
-        top = g.iloc[0]
-        hidden = code in sens and bool(
-            ((g["n_reported"] >= 1) & (g["n_reported"] < _THRESHOLD)).any()
-        )
-        close = g[g["share_hi"].astype(float) >= float(top["share_lo"])]
-        rows.append(
-            {
-                "indicator": code,
-                "block_id": top["block_id"],
-                "block_name": top["block_name"],
-                "measure": "share",
-                "value": float(top["share"]),
-                "rate_lo": np.nan,
-                "rate_hi": np.nan,
-                "count": np.nan,
-                "n_villages": int(top["n_villages"]),
-                "n_reported": int(top["n_reported"]),
-                "hidden": hidden,
-                "clear": len(close) == 1,
-                "close": [str(b) for b in close["block_name"]],
-                "all_blocks": len(close) == len(g) and len(g) > 1,
-                "low": float(g["share"].min()),
-            }
-        )
+            rows.append(_worst_by_rate(code, g, r, code in sens))
+        else:
+            rows.append(_worst_by_share(code, g, code in sens))
     return pd.DataFrame(rows)
 
 
