@@ -721,3 +721,23 @@ def execute_job_safely(job: Job) -> RunRecord:
             finished=_now(),
             provenance=job.provenance,
         )
+
+
+def warm_kernel(kernel_name: str = "python3") -> None:
+    """Start this process's warm kernel now, the one its next notebook will get.
+
+    A batch worker (a process of the pool, a Dask worker) otherwise starts it, and does
+    the heavy imports, in its first notebook. Nothing happens when
+    ``LEHER_FRESH_KERNELS=1`` asks for a new kernel per notebook.
+    """
+    from leheranalysis.reports import kernels
+
+    if not kernels.enabled():
+        return
+    probe = Job("", Path(), {}, Path(), config.reports_dir(), "", {}, kernel_name=kernel_name)
+    extra = list(_kernel_arguments(kernel_name).get("extra_arguments", []))
+    with _kernel_environment(probe):  # as in _papermill, so the kernel's key is the same
+        env = _kernel_env(probe)
+    kernel, key = kernels.acquire(kernel_name, str(Path.cwd()), env, extra)
+    kernel.used -= 1  # starting it ran no notebook
+    kernels.release(kernel, key, healthy=True)

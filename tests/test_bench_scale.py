@@ -1,0 +1,119 @@
+"""The scale benchmark (``benchmarks/bench_scale.py``): its district function on a Dask
+cluster of one worker, what it stores and the numbers it prints (no timing assertion)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from leheranalysis import config
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_scale.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_scale", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_district_order_covers_every_state_dna_districts_first(public_data, bench):
+    order = bench.district_order()
+    assert len(order) == 86
+    assert len({d for _, d in order}) == 86
+    assert [d for _, d in order[:5]] == ["Madhubani", "Morigaon", "Leh", "Budgam", "Rajouri"]
+    states = {s for s, _ in order}
+    assert states == {"Assam", "Bihar", "Jammu And Kashmir", "Ladakh"}
+    assert {s for s, _ in order[5:9]} == states  # then one district of each state in turn
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--stages", "data,derive"], "--stages must be a prefix of data,ingest,derive,reports"),
+        (["--stages", "ingest"], "not 'ingest'"),
+        (["--workers", "0,2"], "--workers takes counts >= 1"),
+        (["--districts", "none"], "--districts must be a whole number >= 1 or 'all'"),
+    ],
+)
+def test_bad_options_are_refused_with_the_value(public_data, bench, argv, message):
+    with pytest.raises(SystemExit, match=re.escape(message)):
+        bench.parse_args(argv)
+
+
+def test_counts_are_capped_and_all_means_every_district(public_data, bench):
+    args = bench.parse_args(["--districts", "3", "--report-districts", "all"])
+    assert args.district_names == ["Madhubani", "Morigaon", "Leh"]
+    assert args.report_count == 3
+    assert (
+        bench.parse_args(["--districts", "500"]).district_names[-1]
+        == (bench.district_order()[-1][1])
+    )
+
+
+_NUM = r"(\d+\.\d+)"
+
+
+def test_two_districts_on_one_dask_worker_store_their_tables_and_print_numbers(
+    public_data, bench, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.delenv("LEHER_HOME", raising=False)
+    monkeypatch.delenv("LEHER_DATA_DIR", raising=False)
+    argv = ["--districts", "2", "--workers", "1", "--stages", "data,ingest,derive"]
+    code = bench.main([*argv, "--project", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+
+    project = tmp_path / "workers-1"
+    for name in ("Madhubani", "Morigaon"):
+        slug = config.slugify(name)
+        raw = project / "data" / "raw" / "demo" / slug
+        assert len(list(raw.glob("*.xlsx"))) >= 3, f"no demo workbooks in {raw}"
+        processed = project / "data" / "processed" / slug
+        manifest = json.loads((processed / "manifest.json").read_text())
+        assert manifest["district"] == name and manifest["synthetic"] is True
+        assert (processed / "observations.parquet").stat().st_size > 0
+        record = json.loads((processed / "derived" / "derived.json").read_text())
+        assert {"shares", "triangulation", "cpvi"} <= set(record["derivations"])
+        assert not any(e.get("error") for e in record["derivations"].values())
+        assert (processed / "derived" / "cpvi_villages.parquet").is_file()
+    assert not (project / "reports").exists()  # the reports stage was not asked for
+    # the benchmark gives the environment back
+    assert "LEHER_HOME" not in os.environ
+
+    assert out.startswith("scale: 2 of 86 districts, stages data,ingest,derive;")
+    start = re.search(rf"workers=1 load average at start: {_NUM} {_NUM} {_NUM}", out)
+    end = re.search(rf"workers=1 load average at end: {_NUM} {_NUM} {_NUM}", out)
+    assert start and end
+    line = re.search(
+        rf"workers=1 pipeline: (\d+) districts done, (\d+) failed, wall {_NUM} s; "
+        rf"per district median {_NUM} s, max {_NUM} s",
+        out,
+    )
+    assert line, out
+    done, failed, wall, median, longest = line.groups()
+    assert (int(done), int(failed)) == (2, 0)
+    assert 0 < float(median) <= float(longest) <= float(wall)
+    for stage in ("data", "ingest", "derive"):
+        assert re.search(rf"workers=1   stage {stage}: sum {_NUM} s, per district median", out)
+    total = re.search(rf"workers=1 total wall {_NUM} s", out)
+    assert total and float(total.group(1)) >= float(wall)
+    assert "speed-up" not in out  # one worker count: nothing to compare
+
+
+def test_a_failing_district_is_counted_with_its_stage_and_reason(
+    public_data, bench, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("LEHER_HOME", str(tmp_path))  # given back after the test
+    monkeypatch.setenv("LEHER_DATA_DIR", str(tmp_path / "data"))
+    result = bench.run_district("Nowhere", tmp_path)
+    assert result["ok"] is False
+    assert result["failed_stage"] == "load"
+    assert "Nowhere" in result["error"]
