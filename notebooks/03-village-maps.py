@@ -119,9 +119,9 @@ display(
 # small map on the left shows where the programme blocks lie in the district.
 
 # %%
-# the index as derived once for the district (any number of recomputations: the scores
-# do not depend on it)
-derived = derive.load(p, "cpvi", cpvi_config=cpvi_config)
+# the index, distances and village profiles as derived once for the district (any number
+# of recomputations: the scores do not depend on it)
+derived = derive.load(p, "cpvi", "village_profiles", cpvi_config=cpvi_config)
 index = derived.cpvi
 if index is None:
     index_by_village = None
@@ -226,7 +226,7 @@ else:
 # than 5 km.
 
 # %%
-distances = geo.nearest_facility_distances(p.villages, gaz.facilities)
+distances = derived.distances
 display(vm.distance_summary(distances).set_index("Nearest").style.format(precision=1, na_rep="-"))
 reports.declare_key_numbers(vm.distance_key_numbers(distances))
 
@@ -280,11 +280,10 @@ display(
 # The table can be downloaded (CSV) to plan visits.
 
 # %%
-if index is None:
-    display(Markdown("_No data: without the index there is no village profile._"))
+profile = derived.village_profiles
+if profile is None:
+    display(Markdown(f"_No data: {derived.errors.get('village_profiles', 'not derived')}._"))
 else:
-    tri = derive.load(p, "triangulation").triangulation
-    profile = vm.village_profile(index.villages, index.meta, distances, tri)
     display(f.styled(profile, index=False))
 
 # %% [markdown]

@@ -131,7 +131,9 @@ def test_the_index_is_computed_once_per_district_and_parameter_set(fresh, counte
     derive.load(p, cpvi_n=N, cpvi_seed=1)
     derive.load(p, cpvi_n=N, cpvi_seed=1)
     assert counted == [N, N]
-    assert derive.stale(fresh, cpvi_seed=0) == ["cpvi"] and derive.stale(fresh) == []
+    # the village profiles show the index: another index, other profiles
+    assert derive.stale(fresh, cpvi_seed=0) == ["cpvi", "village_profiles"]
+    assert derive.stale(fresh) == []
 
 
 def test_scores_of_the_index_do_not_depend_on_the_recomputations(fresh):
@@ -158,7 +160,7 @@ def test_re_ingesting_identical_data_leaves_everything_fresh(folder, tmp_path):
         # other data: everything that reads the observations is stale
         obs = pd.read_parquet(out / "observations.parquet")
         store.write_parquet(obs.iloc[:-5], out / "observations.parquet")
-        assert set(derive.stale(out)) == set(derive.REGISTRY) - {"ranking"}
+        assert set(derive.stale(out)) == set(derive.REGISTRY) - {"ranking", "distances"}
         assert derive.fingerprint(out) != before
 
 
@@ -197,3 +199,98 @@ def test_leher_derive_prints_what_it_did(fresh, capsys):
     assert "   derived  cpvi" in out and f"{len(derive.REGISTRY)} derived, 0 up to date" in out
     assert main(["derive", "--district", "Leh", "--data", str(fresh), "--only", "cpvi"]) == 0
     assert "0 derived, 1 up to date" in capsys.readouterr().out
+
+
+def _public_copy(root, tmp_path):
+    """A public data folder of links to ``root``'s files, Ladakh's facilities a real copy."""
+    out = tmp_path / "public"
+    for path in root.rglob("*"):
+        if path.is_file():
+            target = out / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path.name == "Ladakh.zip" and path.parent.name == "Facilities":
+                shutil.copyfile(path, target)
+            else:
+                target.symlink_to(path)
+    return out
+
+
+def test_distances_and_village_profiles_equal_the_map_report(fresh):
+    from leheranalysis import geo
+    from leheranalysis import village_maps as vm
+
+    p = load_processed(folder=fresh)
+    d = derive.load(p, "village_profiles", cpvi_n=N)
+    assert d.computed == ["triangulation", "cpvi", "distances", "village_profiles"]
+    gaz, notice = vm.load_geography(p.district)
+    assert notice is None and not gaz.synthetic
+    distances = geo.nearest_facility_distances(p.villages, gaz.facilities)
+    assert list(distances.columns) == ["village_id", *geo.DEFAULT_DISTANCE_KINDS]
+    assert distances.drop(columns="village_id").notna().any().any()
+    pd.testing.assert_frame_equal(d.distances, distances)
+    profile = vm.village_profile(d.cpvi.villages, d.cpvi.meta, distances, d.triangulation)
+    assert len(profile) == d.cpvi.villages["cpvi"].notna().sum() > 0
+    pd.testing.assert_frame_equal(d.village_profiles, profile)
+    # which facility is nearest: its gazetteer id and published name, at the same distance
+    near = d.nearest_facilities
+    assert list(near.columns) == ["village_id", "kind", "facility_id", "facility", "km"]
+    first = near[near["kind"] == "secondary_school"].iloc[0]
+    facility = gaz.facilities.set_index("facility_id").loc[int(first["facility_id"])]
+    assert facility["level"] == "secondary" and facility["description"] == first["facility"]
+    assert first["km"] == pytest.approx(distances.iloc[0]["secondary_school"])
+    # the public files read are recorded by their sha256
+    public = derive.record_of(fresh)["derivations"]["distances"]["public"]
+    assert public == {
+        "pmgsy-geosadak/data/MasterData.xls": derive.public_sha256(
+            "pmgsy-geosadak/data/MasterData.xls"
+        ),
+        "pmgsy-geosadak/data/Facilities/Ladakh.zip": derive.public_sha256(
+            "pmgsy-geosadak/data/Facilities/Ladakh.zip"
+        ),
+    }
+    # read back from the store: the same tables
+    again = derive.load(None, "village_profiles", folder=fresh)
+    assert again.computed == []
+    pd.testing.assert_frame_equal(_text_as_object(again.village_profiles), profile)
+    pd.testing.assert_frame_equal(again.distances, distances)
+
+
+def test_distances_are_derived_again_when_the_public_facilities_change(
+    fresh, tmp_path, monkeypatch, public_data
+):
+    import zipfile
+
+    monkeypatch.setenv("LEHER_PUBLIC_DATA", str(_public_copy(public_data, tmp_path)))
+    p = load_processed(folder=fresh)
+    derive.derive(processed=p, cpvi_n=N)
+    assert derive.stale(fresh) == []
+    # another processed input of other derivations: distances and profiles stay
+    obs = pd.read_parquet(fresh / "observations.parquet")
+    store.write_parquet(obs.iloc[:-5], fresh / "observations.parquet")
+    assert "distances" not in derive.stale(fresh)
+    assert "village_profiles" in derive.stale(fresh)  # the index it shows is derived again
+    derive.derive(folder=fresh)
+    # the state's facilities file changes (here: only its bytes)
+    facilities = tmp_path / "public" / "pmgsy-geosadak" / "data" / "Facilities" / "Ladakh.zip"
+    with zipfile.ZipFile(facilities, "a") as zf:
+        zf.comment = b"republished"
+    assert derive.stale(fresh) == ["distances", "village_profiles"]
+    result = derive.derive(folder=fresh)
+    # same facilities, same distances: the profiles need not be derived again
+    assert result.computed == ["distances"] and "village_profiles" in result.fresh
+    assert derive.stale(fresh) == []
+    # without the public data the built-in geography is used; fetching it again is a change
+    facilities.unlink()
+    assert derive.stale(fresh, ["distances"]) == ["distances"]
+    assert derive.derive(folder=fresh, names=["distances"]).computed == ["distances"]
+    public = derive.record_of(fresh)["derivations"]["distances"]["public"]
+    assert public["pmgsy-geosadak/data/Facilities/Ladakh.zip"] is None
+    assert derive.stale(fresh, ["distances"]) == []
+
+
+def test_village_profiles_follow_the_index_they_show(fresh):
+    p = load_processed(folder=fresh)
+    derive.derive(processed=p, cpvi_n=N)
+    other = derive.load(p, "village_profiles", cpvi_seed=1)
+    assert other.computed == ["cpvi", "village_profiles"]
+    assert derive.stale(fresh, ["village_profiles"], cpvi_seed=1) == []

@@ -2,7 +2,8 @@
 
 Every analysis table the reports show - shares of villages reporting, the issue ranking
 with block names, triangulation, block rates, departmental figures, the Child
-Protection Vulnerability Index with its uncertainty and sensitivity - is a pure function
+Protection Vulnerability Index with its uncertainty and sensitivity, the distances to
+facilities and the village profiles - is a pure function
 of a district's processed tables and a few parameters. :func:`derive` computes them once
 and stores them in the processed folder's ``derived/`` sub-folder (Parquet), with a
 record (``derived/derived.json``) of the parameters, the sha256 of every processed file
@@ -42,7 +43,7 @@ from typing import Any
 
 import pandas as pd
 
-from leheranalysis import __version__, store
+from leheranalysis import __version__, config, store
 from leheranalysis.errors import ConfigError, LeherError
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "describe",
     "fingerprint",
     "load",
+    "public_sha256",
     "record_of",
     "refresh",
     "stale",
@@ -160,6 +162,7 @@ class Context:
     processed: Any
     params: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    public: dict[str, str | None] = field(default_factory=dict)
 
     @functools.cached_property
     def codebook(self):
@@ -189,6 +192,15 @@ class Context:
     def table(self, name: str) -> pd.DataFrame:
         """A table made by a derivation this one needs."""
         return self.tables[name]
+
+    def read_public(self, relative: str) -> Path:
+        """Note a public file the derivation reads; its path in the public data folder.
+
+        The file's sha256 (None when it is missing) is stored with the derived tables:
+        they are stale when the file changes, appears or disappears.
+        """
+        self.public[relative] = public_sha256(relative)
+        return config.public_data_dir() / relative
 
 
 # --------------------------------------------------------------- derivations
@@ -330,6 +342,57 @@ def _key_findings(ctx: Context) -> dict[str, pd.DataFrame]:
     }
 
 
+def _geography(ctx: Context):
+    """The district's gazetteer (as the map report loads it), its public files noted.
+
+    The real PMGSY geography is read from ``MasterData.xls`` (the blocks of the district)
+    and the state's ``Facilities`` layer; the built-in synthetic geography is code only.
+    When the public data is missing, the files that would have been read are noted as
+    missing, so that fetching them makes the tables stale.
+    """
+    from leheranalysis import village_maps as vm
+    from leheranalysis._gazetteer_model import MASTER_FILE, PMGSY_DIR, STATES
+    from leheranalysis.gazetteer import is_synthetic_name
+
+    gaz, notice = vm.load_geography(ctx.district)
+    if not is_synthetic_name(ctx.district):
+        states = [STATES[gaz.state]] if notice is None else list(STATES.values())
+        for name in (MASTER_FILE, *(f"Facilities/{s}.zip" for s in states)):
+            ctx.read_public(f"{PMGSY_DIR}/{name}")
+    return gaz
+
+
+@derivation("distances", reads=("villages.parquet",), tables=("distances", "nearest_facilities"))
+def _distances(ctx: Context) -> dict[str, pd.DataFrame]:
+    from leheranalysis import geo
+
+    facilities = _geography(ctx).facilities
+    villages = ctx.processed.villages
+    return {
+        "distances": geo.nearest_facility_distances(villages, facilities),
+        "nearest_facilities": geo.nearest_facilities(villages, facilities),
+    }
+
+
+@derivation("village_profiles", reads=(), needs=("cpvi", "triangulation", "distances"))
+def _village_profiles(ctx: Context) -> pd.DataFrame:
+    from leheranalysis import village_maps as vm
+    from leheranalysis.errors import DataNotAvailableError
+
+    if "cpvi_villages" not in ctx.tables:
+        raise DataNotAvailableError("without the index there is no village profile")
+    villages = ctx.table("cpvi_villages")
+    no_distances = pd.DataFrame({"village_id": pd.Series(dtype="int64")})
+    return vm.village_profile(
+        villages,
+        ctx.table("cpvi_meta"),
+        ctx.tables.get("distances", no_distances),
+        ctx.tables.get("triangulation"),
+        ctx.codebook,
+        code=str(villages.attrs.get("code", "cpvi")),
+    )
+
+
 def _by_input(sensitivity: pd.DataFrame) -> pd.DataFrame:
     """The stored sensitivity table indexed again by the uncertain input's name.
 
@@ -360,6 +423,21 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def public_sha256(relative: str) -> str | None:
+    """sha256 of a file of the public data folder (``relative`` to it); None when missing."""
+    path = config.public_data_dir() / relative
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _public_sha256(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _public_sha256(path: str, mtime: int, size: int) -> str:
+    return store.file_sha256(path)
+
+
 def _param_values(params: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
     """The parameters a derivation depends on, an edited CPVI file by its content too."""
     out = {}
@@ -384,16 +462,32 @@ def _read_record(folder: Path) -> dict[str, Any]:
     return record if isinstance(record, dict) else {}
 
 
-def _expected(d: Derivation, folder: Path, params: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+def _expected(
+    d: Derivation, folder: Path, params: Mapping[str, Any], entries: Mapping[str, Any]
+) -> dict[str, Any]:
+    expected = {
         "params": _param_values(params, d.params),
         "inputs": _input_hashes(folder, d.reads),
         "code": code_fingerprint(),
     }
+    if d.needs:  # the tables it reads from other derivations, as stored (or their error)
+        expected["needs"] = {n: _outcome(entries.get(n)) for n in d.needs}
+    return expected
+
+
+def _outcome(entry: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """What a derivation's record says it made: its tables' sha256, or its error."""
+    if not entry:
+        return None
+    if entry.get("error"):
+        return {"error": hashlib.sha256(str(entry["error"]).encode()).hexdigest()[:16]}
+    return dict(entry.get("tables") or {})
 
 
 def _fresh(d: Derivation, entry: Mapping[str, Any] | None, expected: Mapping, folder: Path) -> bool:
     if not entry or any(entry.get(k) != v for k, v in expected.items()):
+        return False
+    if any(public_sha256(rel) != sha for rel, sha in (entry.get("public") or {}).items()):
         return False
     if entry.get("error"):
         return True
@@ -572,7 +666,7 @@ def derive(
     for name in _closure(names):
         d = REGISTRY[name]
         values = _resolve_params(record, d, given)
-        expected = _expected(d, folder, values)
+        expected = _expected(d, folder, values, entries)
         if not force and _fresh(d, entries.get(name), expected, folder):
             out.fresh.append(name)
             if entries[name].get("error"):
@@ -581,6 +675,7 @@ def derive(
                 ctx.tables.update(_read_tables(folder, d))
             continue
         ctx.params = {**DEFAULTS, **values}
+        ctx.public = {}
         entries[name] = _run(d, ctx, folder, expected, out)
         out.computed.append(name)
         store.write_json(
@@ -600,11 +695,15 @@ def _run(d: Derivation, ctx: Context, folder: Path, expected: dict, out: Derived
     except ConfigError:
         raise
     except (LeherError, ValueError) as exc:  # the data does not allow it (too few villages)
+        if ctx.public:
+            entry["public"] = dict(ctx.public)
         out.errors[d.name] = entry["error"] = str(exc)
         for t in d.tables:
             (store.derived_folder(folder) / f"{t}.parquet").unlink(missing_ok=True)
         return entry
     tables = result if isinstance(result, dict) else {d.name: result}
+    if ctx.public:
+        entry["public"] = dict(ctx.public)
     entry["tables"] = {}
     for t in d.tables:
         path = store.write_parquet(tables[t], store.derived_folder(folder) / f"{t}.parquet")
@@ -675,16 +774,13 @@ def stale(folder: str | Path, names: Iterable[str] | None = None, **params: Any)
     given = _check_params(params)
     record = _read_record(folder)
     entries = record.get("derivations") or {}
-    return [
-        n
-        for n in _closure(names)
-        if not _fresh(
-            REGISTRY[n],
-            entries.get(n),
-            _expected(REGISTRY[n], folder, _resolve_params(record, REGISTRY[n], given)),
-            folder,
-        )
-    ]
+    out: list[str] = []
+    for n in _closure(names):
+        d = REGISTRY[n]
+        expected = _expected(d, folder, _resolve_params(record, d, given), entries)
+        if any(need in out for need in d.needs) or not _fresh(d, entries.get(n), expected, folder):
+            out.append(n)  # a derivation whose inputs are derived again is stale too
+    return out
 
 
 def record_of(folder: str | Path) -> dict[str, Any]:

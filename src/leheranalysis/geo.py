@@ -36,6 +36,7 @@ __all__ = [
     "catchments",
     "draw_village_map",
     "metric_crs",
+    "nearest_facilities",
     "nearest_facility_distances",
     "save_figure",
     "small_multiples",
@@ -207,6 +208,23 @@ def nearest_facility_distances(
         zone of the villages (:func:`metric_crs`); NaN when there is no facility of that
         kind. Rows in the order of ``villages``.
     """
+    km = {
+        n: np.nan if d is None else d / 1000.0
+        for n, _, d, _ in _nearest(villages, facilities, kinds)
+    }
+    out = pd.DataFrame({"village_id": villages["village_id"].to_numpy()})
+    for name, values in km.items():
+        out[name] = values
+    return out
+
+
+def _nearest(
+    villages: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    kinds: Mapping[str, Iterable[str]] | None,
+):
+    """Per kind: ``(name, facilities of the kind, distance in m, index)`` of the nearest
+    facility to each village (distance and index None when there is none)."""
     _check_frame(villages, "villages", ["village_id"])
     _check_frame(facilities, "facilities", ["level"])
     from scipy.spatial import cKDTree
@@ -216,17 +234,69 @@ def nearest_facility_distances(
     vm = villages.to_crs(crs)
     fm = facilities[facilities.geometry.notna() & ~facilities.geometry.is_empty].to_crs(crs)
     vxy = np.column_stack([vm.geometry.x.to_numpy(), vm.geometry.y.to_numpy()])
-    out = pd.DataFrame({"village_id": villages["village_id"].to_numpy()})
     for name, levels in kinds.items():
         if isinstance(levels, str):
             levels = (levels,)
         sub = fm[fm["level"].isin(list(levels))]
         if sub.empty or len(vxy) == 0:
-            out[name] = np.nan
+            yield name, sub, None, None
             continue
         tree = cKDTree(np.column_stack([sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy()]))
-        dist, _ = tree.query(vxy, k=1)
-        out[name] = dist / 1000.0
+        dist, idx = tree.query(vxy, k=1)
+        yield name, sub, dist, idx
+
+
+def nearest_facilities(
+    villages: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    kinds: Mapping[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """The nearest facility of each kind to each habitation: which one, and how far.
+
+    Parameters
+    ----------
+    villages, facilities, kinds
+        As :func:`nearest_facility_distances`; ``facilities`` may carry the gazetteer's
+        ``facility_id`` and ``description`` (the published PMGSY facility name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per village and kind with a facility of that kind (villages in the order
+        of ``villages``, kinds in the order of ``kinds``): ``village_id``, ``kind``,
+        ``facility_id`` (nullable integer), ``facility`` (its published description, or
+        missing) and ``km`` (straight line, as :func:`nearest_facility_distances`).
+    """
+    parts = []
+    for name, sub, dist, idx in _nearest(villages, facilities, kinds):
+        if dist is None:
+            continue
+        hit = sub.iloc[idx]
+        ids = hit["facility_id"] if "facility_id" in hit else pd.Series(pd.NA, index=hit.index)
+        desc = hit["description"] if "description" in hit else pd.Series(pd.NA, index=hit.index)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "village_id": villages["village_id"].to_numpy(),
+                    "kind": name,
+                    "facility_id": pd.array(ids.to_numpy(), dtype="Int64"),
+                    "facility": pd.array(desc.to_numpy(), dtype="string"),
+                    "km": dist / 1000.0,
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(
+            {
+                "village_id": pd.Series(dtype="int64"),
+                "kind": pd.Series(dtype="string"),
+                "facility_id": pd.Series(dtype="Int64"),
+                "facility": pd.Series(dtype="string"),
+                "km": pd.Series(dtype="float64"),
+            }
+        )
+    out = pd.concat(parts, ignore_index=True)
+    out["kind"] = out["kind"].astype("string")
     return out
 
 
