@@ -415,6 +415,76 @@ def _priority_villages(
     return out
 
 
+def _nfhs_line(spec: Mapping[str, Any], evidence: kf.Evidence) -> str:
+    """The first NFHS-5 sentence of the issue's indicators, without its source prefix."""
+    text = next(
+        (
+            kf._nfhs_text(c, evidence, "")
+            for c in spec["indicators"]
+            if kf._nfhs_text(c, evidence, "")
+        ),
+        "",
+    )
+    return text.removeprefix("NFHS-5 (2019-21): ")
+
+
+def _issue_rows(
+    it: Any,
+    evidence: kf.Evidence,
+    cb: Codebook,
+    cpvi_villages: pd.DataFrame | None,
+) -> list[dict[str, Any]]:
+    """The plan rows of one priority issue (``it``: a row of :func:`priority_issues`)."""
+    spec = cb.plan_issues[it.issue]
+    code = it.indicator
+    labels = cb.ranking_issues.set_index("code")["label"]
+    acts = cb.activities.set_index("code")["label"]
+    dept = _department_block(evidence, cb, code)
+    p2 = _part2(evidence, cb, it.issue, code)
+    sensitive = bool(cb.indicator(code)["sensitive"])
+    villages = _priority_villages(cpvi_villages, evidence, cb, code)
+    nfhs = _nfhs_line(spec, evidence)
+    default = proposed_activity(code, cb) or ""
+    rows = []
+    for b in _block_baseline(evidence, cb, code).itertuples(index=False):
+        part2 = p2.get(b.block_id, ("no Part II response recorded", None, None))
+        activity = part2[2] or default
+        rows.append(
+            {
+                "priority": int(it.priority),
+                "issue": it.issue,
+                "issue_label": str(spec["label"] or labels.get(it.issue, it.issue)),
+                "block": b.block,
+                "indicator": code,
+                "indicator_label": kf._plain_label(cb, code),
+                "baseline": b.baseline,
+                "unit": b.unit,
+                "baseline_ci": b.baseline_ci,
+                "villages_reporting": b.villages_reporting,
+                "district_value": b.district_value,
+                "nfhs": nfhs,
+                "department_figure": dept.get(b.block_id, ""),
+                "priority_villages": (
+                    "not listed for a sensitive issue"
+                    if sensitive
+                    else villages.get(b.block_id, "none of the index's priority villages")
+                ),
+                "department": spec["department"],
+                "officer": spec["officer"],
+                "part2_response": part2[0],
+                "part2_timeline_months": part2[1],
+                "activity": activity,
+                "activity_label": str(acts.get(activity, "")),
+                "target": None,
+                "target_date": None,
+                "budget": None,
+                "responsible_person": None,
+                "data": "SYNTHETIC demonstration data" if evidence.synthetic else "DNA baseline",
+            }
+        )
+    return rows
+
+
 def plan_table(
     evidence: kf.Evidence,
     codebook: Codebook | None = None,
@@ -443,63 +513,11 @@ def plan_table(
     """
     cb = _cb(codebook)
     issues = priority_issues(evidence, cb, n_issues, findings)
-    rows = []
-    labels = cb.ranking_issues.set_index("code")["label"]
-    acts = cb.activities.set_index("code")["label"]
-    for it in issues.itertuples(index=False):
-        spec = cb.plan_issues[it.issue]
-        code = it.indicator
-        base = _block_baseline(evidence, cb, code)
-        dept = _department_block(evidence, cb, code)
-        p2 = _part2(evidence, cb, it.issue, code)
-        villages = _priority_villages(cpvi_villages, evidence, cb, code)
-        nfhs_text = next(
-            (
-                kf._nfhs_text(c, evidence, "")
-                for c in spec["indicators"]
-                if kf._nfhs_text(c, evidence, "")
-            ),
-            "",
-        )
-        default = proposed_activity(code, cb) or ""
-        for b in base.itertuples(index=False):
-            part2 = p2.get(b.block_id, ("no Part II response recorded", None, None))
-            activity = part2[2] or default
-            rows.append(
-                {
-                    "priority": int(it.priority),
-                    "issue": it.issue,
-                    "issue_label": str(spec["label"] or labels.get(it.issue, it.issue)),
-                    "block": b.block,
-                    "indicator": code,
-                    "indicator_label": kf._plain_label(cb, code),
-                    "baseline": b.baseline,
-                    "unit": b.unit,
-                    "baseline_ci": b.baseline_ci,
-                    "villages_reporting": b.villages_reporting,
-                    "district_value": b.district_value,
-                    "nfhs": nfhs_text.removeprefix("NFHS-5 (2019-21): "),
-                    "department_figure": dept.get(b.block_id, ""),
-                    "priority_villages": (
-                        "not listed for a sensitive issue"
-                        if bool(cb.indicator(code)["sensitive"])
-                        else villages.get(b.block_id, "none of the index's priority villages")
-                    ),
-                    "department": spec["department"],
-                    "officer": spec["officer"],
-                    "part2_response": part2[0],
-                    "part2_timeline_months": part2[1],
-                    "activity": activity,
-                    "activity_label": str(acts.get(activity, "")),
-                    "target": None,
-                    "target_date": None,
-                    "budget": None,
-                    "responsible_person": None,
-                    "data": "SYNTHETIC demonstration data"
-                    if evidence.synthetic
-                    else "DNA baseline",
-                }
-            )
+    rows = [
+        row
+        for it in issues.itertuples(index=False)
+        for row in _issue_rows(it, evidence, cb, cpvi_villages)
+    ]
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -561,6 +579,94 @@ def _print_setup(ws) -> None:
     ws.oddFooter.center.text = "Page &P of &N"
 
 
+#: Plan columns printed narrow (numbers, dates, the block's name)
+_NARROW = ("priority", "baseline", "unit", "target", "target_date", "budget", "block")
+
+
+def _plan_sheet(ws, table: pd.DataFrame) -> None:
+    """The Plan sheet's header (codes in brackets, editable columns yellow) and rows."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    codes = list(COLUMNS)
+    for j, code in enumerate(codes, start=1):
+        cell = ws.cell(row=1, column=j, value=f"{COLUMNS[code]} [{code}]")
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.fill = PatternFill("solid", fgColor="FFF2CC" if code in _EDITABLE else "DDDDDD")
+        ws.column_dimensions[get_column_letter(j)].width = 14 if code in _NARROW else 28
+    for i, rec in enumerate(table.to_dict("records"), start=2):
+        for j, code in enumerate(codes, start=1):
+            v = rec.get(code)
+            if v is None or (isinstance(v, float) and not np.isfinite(v)):
+                continue
+            cell = put_cell(ws, i, j, v.item() if hasattr(v, "item") else v)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "E2"
+
+
+def _plan_validations(ws, cb: Codebook, col: Mapping[str, str], last: int) -> None:
+    """Drop-down of activity codes (hidden ``Lists`` sheet), numbers and dates >= 0."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    lists = ws.parent.create_sheet("Lists")
+    for i, a in enumerate(cb.activities["code"], start=1):
+        lists.cell(row=i, column=1, value=a)
+    lists.sheet_state = "hidden"
+    n_act = max(len(cb.activities), 1)
+    number = {"type": "decimal", "operator": "greaterThanOrEqual", "formula1": "0"}
+    dvs = {
+        "activity": DataValidation(
+            type="list",
+            formula1=f"Lists!$A$1:$A${n_act}",
+            allow_blank=True,
+            promptTitle="Activity",
+            prompt="Choose an activity code (Activities sheet)",
+        ),
+        "target": DataValidation(
+            **number,
+            allow_blank=True,
+            promptTitle="Target",
+            prompt="A number in the unit of the baseline",
+        ),
+        "target_date": DataValidation(
+            type="date",
+            operator="greaterThan",
+            formula1="36526",
+            allow_blank=True,
+            promptTitle="Target date",
+            prompt="A date, e.g. 31/03/2027",
+        ),
+        "budget": DataValidation(**number, allow_blank=True, promptTitle="Budget", prompt="Rupees"),
+    }
+    for code, dv in dvs.items():
+        dv.showErrorMessage = True
+        dv.add(f"{col[code]}2:{col[code]}{last}")
+        ws.add_data_validation(dv)
+    for r in range(2, last + 1):
+        ws[f"{col['target_date']}{r}"].number_format = "yyyy-mm-dd"
+
+
+def _activities_sheet(wb, cb: Codebook) -> None:
+    """The activity library with the issues each activity is proposed for."""
+    from openpyxl.styles import Font
+
+    acts = wb.create_sheet("Activities")
+    acts.append(["Activity code [activity]", "Activity [activity_label]", "Issues [issues]"])
+    for c in acts[1]:
+        c.font = Font(bold=True)
+    used: dict[str, list[str]] = {}
+    for issue, spec in cb.plan_issues.items():
+        for a in spec["activities"]:
+            used.setdefault(a, []).append(issue)
+    for r in cb.activities.itertuples(index=False):
+        acts.append([r.code, r.label, ", ".join(used.get(r.code, []))])
+    acts.column_dimensions["A"].width = 26
+    acts.column_dimensions["B"].width = 100
+    acts.column_dimensions["C"].width = 30
+    acts.freeze_panes = "A2"
+
+
 def plan_workbook(
     table: pd.DataFrame,
     district: str,
@@ -589,96 +695,21 @@ def plan_workbook(
         every page, long text wrapped), ``Activities`` (the library), ``Lists`` (hidden).
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     cb = _cb(codebook)
     wb = Workbook()
     wb.active.title = "Instructions"
     _instructions(wb["Instructions"], district, synthetic, created, len(table))
     ws = wb.create_sheet(SHEET)
-    codes = list(COLUMNS)
-    for j, code in enumerate(codes, start=1):
-        cell = ws.cell(row=1, column=j, value=f"{COLUMNS[code]} [{code}]")
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        cell.fill = PatternFill("solid", fgColor="FFF2CC" if code in _EDITABLE else "DDDDDD")
-        ws.column_dimensions[get_column_letter(j)].width = (
-            14
-            if code in ("priority", "baseline", "unit", "target", "target_date", "budget", "block")
-            else 28
-        )
-    for i, rec in enumerate(table.to_dict("records"), start=2):
-        for j, code in enumerate(codes, start=1):
-            v = rec.get(code)
-            if v is None or (isinstance(v, float) and not np.isfinite(v)):
-                continue
-            cell = put_cell(ws, i, j, v.item() if hasattr(v, "item") else v)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "E2"
+    _plan_sheet(ws, table)
     last = max(len(table) + 1, 2)
+    codes = list(COLUMNS)
     col = {c: get_column_letter(j) for j, c in enumerate(codes, start=1)}
-    lists = wb.create_sheet("Lists")
-    for i, a in enumerate(cb.activities["code"], start=1):
-        lists.cell(row=i, column=1, value=a)
-    lists.sheet_state = "hidden"
-    n_act = max(len(cb.activities), 1)
-    dvs = [
-        DataValidation(
-            type="list",
-            formula1=f"Lists!$A$1:$A${n_act}",
-            allow_blank=True,
-            promptTitle="Activity",
-            prompt="Choose an activity code (Activities sheet)",
-        ),
-        DataValidation(
-            type="decimal",
-            operator="greaterThanOrEqual",
-            formula1="0",
-            allow_blank=True,
-            promptTitle="Target",
-            prompt="A number in the unit of the baseline",
-        ),
-        DataValidation(
-            type="date",
-            operator="greaterThan",
-            formula1="36526",
-            allow_blank=True,
-            promptTitle="Target date",
-            prompt="A date, e.g. 31/03/2027",
-        ),
-        DataValidation(
-            type="decimal",
-            operator="greaterThanOrEqual",
-            formula1="0",
-            allow_blank=True,
-            promptTitle="Budget",
-            prompt="Rupees",
-        ),
-    ]
-    for dv, code in zip(dvs, ("activity", "target", "target_date", "budget"), strict=True):
-        dv.showErrorMessage = True
-        dv.add(f"{col[code]}2:{col[code]}{last}")
-        ws.add_data_validation(dv)
-    for r in range(2, last + 1):
-        ws[f"{col['target_date']}{r}"].number_format = "yyyy-mm-dd"
+    _plan_validations(ws, cb, col, last)
     ws.auto_filter.ref = f"A1:{col[codes[-1]]}{last}"
     _print_setup(ws)
-    acts = wb.create_sheet("Activities")
-    acts.append(["Activity code [activity]", "Activity [activity_label]", "Issues [issues]"])
-    for c in acts[1]:
-        c.font = Font(bold=True)
-    used: dict[str, list[str]] = {}
-    for issue, spec in cb.plan_issues.items():
-        for a in spec["activities"]:
-            used.setdefault(a, []).append(issue)
-    for r in cb.activities.itertuples(index=False):
-        acts.append([r.code, r.label, ", ".join(used.get(r.code, []))])
-    acts.column_dimensions["A"].width = 26
-    acts.column_dimensions["B"].width = 100
-    acts.column_dimensions["C"].width = 30
-    acts.freeze_panes = "A2"
+    _activities_sheet(wb, cb)
     if synthetic:
         from leheranalysis.instruments import mark_synthetic
 
