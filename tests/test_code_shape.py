@@ -66,7 +66,6 @@ TOO_LONG_FOR_NOW = {
     "gazetteer.py:match_villages": 100,
     "geo.py:draw_village_map": 215,
     "geo.py:small_multiples": 82,
-    "monitoring.py:plan_tracking": 104,
     "present/_baseline_index.py:plot_caterpillar": 87,
     "present/kit.py:phone_png": 83,
     "present/monitoring.py:change_reader_table": 84,
