@@ -66,11 +66,6 @@ TOO_LONG_FOR_NOW = {
     "gazetteer.py:match_villages": 100,
     "geo.py:draw_village_map": 215,
     "geo.py:small_multiples": 82,
-    "present/_baseline_index.py:plot_caterpillar": 87,
-    "present/kit.py:phone_png": 83,
-    "present/monitoring.py:change_reader_table": 84,
-    "present/quality.py:collation_agreement": 87,
-    "present/quality.py:quality_summary": 82,
     "village_maps.py:village_profile": 94,
 }
 

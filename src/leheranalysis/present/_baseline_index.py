@@ -106,6 +106,40 @@ def cpvi_block_table(
     return out.sort_values("Rank").reset_index(drop=True)
 
 
+def _caterpillar_labels(ax, v: pd.DataFrame, prio: np.ndarray, colour: str) -> None:
+    """Village names (with their block) on the y axis, priority villages bold in colour."""
+    names = [
+        f"{display_name(a)} ({b})" for a, b in zip(v["village_name"], v["block_name"], strict=True)
+    ]
+    ax.set_yticks(np.arange(len(v)), names, fontsize=7.5)
+    for tick, p in zip(ax.get_yticklabels(), prio, strict=True):
+        if p:
+            tick.set_color(colour)
+            tick.set_fontweight("bold")
+
+
+def _caterpillar_legend(
+    ax, prio: np.ndarray, colours: tuple[str, str], cut: int, priority_quantile: float
+) -> None:
+    """Legend: priority and other villages, and the shaded most vulnerable zone."""
+    from matplotlib.lines import Line2D
+
+    hi_col, lo_col = colours
+    handles = [
+        Line2D(
+            [], [], color=hi_col, marker="o", lw=2, label=f"priority village ({int(prio.sum())})"
+        ),
+        Line2D([], [], color=lo_col, marker="o", lw=2, label="other village"),
+    ]
+    if cut > 0:
+        from matplotlib.patches import Patch
+
+        handles.append(
+            Patch(color="#F3D9C8", label=f"most vulnerable {100 * priority_quantile:.0f} %")
+        )
+    ax.legend(handles=handles, loc="upper right", fontsize=8.5, frameon=True)
+
+
 def plot_caterpillar(
     villages: pd.DataFrame,
     code: str = "cpvi",
@@ -134,7 +168,6 @@ def plot_caterpillar(
     matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
 
     from leheranalysis import plotting
 
@@ -156,34 +189,14 @@ def plot_caterpillar(
         ax.hlines(y, v["q05"], v["q95"], colors=cols, lw=2.2, alpha=0.85)
     ax.scatter(v["rank"], y, c=cols, s=18, zorder=3, edgecolors="white", linewidths=0.4)
     if n <= label_limit:
-        names = [
-            f"{display_name(a)} ({b})"
-            for a, b in zip(v["village_name"], v["block_name"], strict=True)
-        ]
-        ax.set_yticks(y, names, fontsize=7.5)
-        for tick, p in zip(ax.get_yticklabels(), prio, strict=True):
-            if p:
-                tick.set_color(hi_col)
-                tick.set_fontweight("bold")
+        _caterpillar_labels(ax, v, prio, hi_col)
     else:
         ax.set_yticks([])
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlim(0.5, n + 0.5)
     ax.set_xlabel("Rank (1 = most vulnerable)")
     ax.grid(axis="y", visible=False)
-    handles = [
-        Line2D(
-            [], [], color=hi_col, marker="o", lw=2, label=f"priority village ({int(prio.sum())})"
-        ),
-        Line2D([], [], color=lo_col, marker="o", lw=2, label="other village"),
-    ]
-    if cut > 0:
-        from matplotlib.patches import Patch
-
-        handles.append(
-            Patch(color="#F3D9C8", label=f"most vulnerable {100 * priority_quantile:.0f} %")
-        )
-    ax.legend(handles=handles, loc="upper right", fontsize=8.5, frameon=True)
+    _caterpillar_legend(ax, prio, (hi_col, lo_col), cut, priority_quantile)
     _title(
         ax,
         f"{int(prio.sum())} of {n} villages are priority villages"

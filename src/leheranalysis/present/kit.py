@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
@@ -162,6 +163,85 @@ def _png(fig, dpi: float) -> bytes:
     return buf.getvalue()
 
 
+@dataclass
+class _PhoneTexts:
+    """The texts of a figure that change while it is drawn for a phone, with what to
+    give back: long texts that wrap, the watermark (its size), the SYNTHETIC label (its
+    position) and the subtitles (their axes)."""
+
+    wrap: list
+    marks: list
+    labels: list
+    subtitles: list
+
+    @classmethod
+    def of(cls, fig) -> _PhoneTexts:
+        from matplotlib.text import Annotation, Text
+
+        return cls(
+            wrap=[
+                t
+                for t in fig.findobj(Text)
+                if len(t.get_text()) > 24 and not t.get_wrap() and t.get_rotation() == 0
+            ],
+            marks=[
+                (t, t.get_fontsize()) for t in fig.findobj(Text) if t.get_gid() == "leher-watermark"
+            ],
+            labels=[
+                (t, t.get_position()) for t in fig.texts if t.get_gid() == "leher-synthetic-label"
+            ],
+            subtitles=[
+                (ax, a)
+                for ax in fig.axes
+                for a in ax.texts
+                if isinstance(a, Annotation) and a.get_gid() == _SUBTITLE_GID
+            ],
+        )
+
+    def restore(self, fig, size) -> None:
+        """Give the figure back its size and its texts their wrapping, size and place."""
+        fig.set_size_inches(*size)
+        for t in self.wrap:
+            t.set_wrap(False)
+        for t, points in self.marks:
+            t.set_fontsize(points)
+        for ax, _ in self.subtitles:
+            _set_title_pad(ax, _TITLE_PAD)
+        for t, xy in self.labels:
+            t.set_position(xy)
+
+
+def _narrow(fig, size, drawn: float, width: float, texts: _PhoneTexts) -> None:
+    """Narrow the figure (height kept) until its tight box is about ``width`` inches."""
+    for t in texts.wrap:
+        t.set_wrap(True)
+    w = float(size[0])
+    for _ in range(3):
+        # text outside the axes keeps its size: take the excess off the figure
+        w = max(w - (drawn - width), 0.45 * width)
+        fig.set_size_inches(w, size[1])
+        for t, points in texts.marks:
+            t.set_fontsize(points * min(1.0, w / float(size[0])))
+        fig.canvas.draw()
+        drawn = fig.get_tightbbox(fig.canvas.get_renderer()).width
+        if drawn <= width * 1.05 or w <= 0.45 * width:
+            break
+
+
+def _lift_titles(fig, texts: _PhoneTexts) -> None:
+    """Titles above their wrapped subtitles; the SYNTHETIC label above the titles."""
+    for ax, sub in texts.subtitles:
+        # a subtitle wrapped onto more lines lifts the title above it
+        high = sub.get_window_extent(fig.canvas.get_renderer()).height * 72 / fig.dpi
+        _set_title_pad(ax, _SUBTITLE_OFFSET + high + 4)
+    for t, (x, _) in texts.labels:
+        # the "SYNTHETIC DATA" label goes above a title wrapped up to the top edge
+        t.set_visible(False)
+        top = fig.get_tightbbox(fig.canvas.get_renderer()).y1
+        t.set_visible(True)
+        t.set_position((x, max(1.0, top / fig.get_size_inches()[1])))
+
+
 def phone_png(fig, width: float = PHONE_WIDTH_IN, dpi: float = PHONE_DPI) -> bytes | None:
     """The figure redrawn narrower for a phone; None when it is narrow already or has
     several panels.
@@ -183,8 +263,6 @@ def phone_png(fig, width: float = PHONE_WIDTH_IN, dpi: float = PHONE_DPI) -> byt
     bytes or None
         PNG data; None when the figure is already at most ``width`` inches wide.
     """
-    from matplotlib.text import Annotation, Text
-
     size = fig.get_size_inches().copy()
     panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
     if len(panels) != 1 or panels[0].get_aspect() != "auto":
@@ -195,56 +273,15 @@ def phone_png(fig, width: float = PHONE_WIDTH_IN, dpi: float = PHONE_DPI) -> byt
         return None
     # long titles, notes and labels wrap at the figure's edge instead of widening it; the
     # watermark across the figure shrinks with it
-    texts = [
-        t
-        for t in fig.findobj(Text)
-        if len(t.get_text()) > 24 and not t.get_wrap() and t.get_rotation() == 0
-    ]
-    marks = [(t, t.get_fontsize()) for t in fig.findobj(Text) if t.get_gid() == "leher-watermark"]
-    labels = [(t, t.get_position()) for t in fig.texts if t.get_gid() == "leher-synthetic-label"]
-    subtitles = [
-        (ax, a)
-        for ax in fig.axes
-        for a in ax.texts
-        if isinstance(a, Annotation) and a.get_gid() == _SUBTITLE_GID
-    ]
+    texts = _PhoneTexts.of(fig)
     try:
-        for t in texts:
-            t.set_wrap(True)
-        w = float(size[0])
-        for _ in range(3):
-            # text outside the axes keeps its size: take the excess off the figure
-            w = max(w - (drawn - width), 0.45 * width)
-            fig.set_size_inches(w, size[1])
-            for t, points in marks:
-                t.set_fontsize(points * min(1.0, w / float(size[0])))
-            fig.canvas.draw()
-            drawn = fig.get_tightbbox(fig.canvas.get_renderer()).width
-            if drawn <= width * 1.05 or w <= 0.45 * width:
-                break
+        _narrow(fig, size, drawn, width, texts)
         if not _fits(panels[0], width):
             return None
-        for ax, sub in subtitles:
-            # a subtitle wrapped onto more lines lifts the title above it
-            high = sub.get_window_extent(fig.canvas.get_renderer()).height * 72 / fig.dpi
-            _set_title_pad(ax, _SUBTITLE_OFFSET + high + 4)
-        for t, (x, _) in labels:
-            # the "SYNTHETIC DATA" label goes above a title wrapped up to the top edge
-            t.set_visible(False)
-            top = fig.get_tightbbox(fig.canvas.get_renderer()).y1
-            t.set_visible(True)
-            t.set_position((x, max(1.0, top / fig.get_size_inches()[1])))
+        _lift_titles(fig, texts)
         return _png(fig, dpi)
     finally:
-        fig.set_size_inches(*size)
-        for t in texts:
-            t.set_wrap(False)
-        for t, points in marks:
-            t.set_fontsize(points)
-        for ax, _ in subtitles:
-            _set_title_pad(ax, _TITLE_PAD)
-        for t, xy in labels:
-            t.set_position(xy)
+        texts.restore(fig, size)
 
 
 def _fits(ax, width: float) -> bool:

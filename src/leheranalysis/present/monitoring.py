@@ -232,6 +232,42 @@ def _hidden(row: pd.Series, sensitive: bool, block_small: set[str] | None = None
     return any(_value_reasons(row, sensitive, block_small or set()))
 
 
+def _change_text(r: pd.Series, hidden_why: str | None) -> str:
+    """The change column: why it is hidden, else the ratio (rates) or the difference."""
+    m = r["measure"]
+    if hidden_why:
+        return hidden_why
+    if m == "rate per 1,000":
+        return (
+            f"x {r['ratio']:.2f} ({r['ratio_lo']:.2f}-{r['ratio_hi']:.2f})"
+            if np.isfinite(r["ratio"]) and np.isfinite(r["ratio_hi"])
+            else _DASH
+        )
+    if m == "share of villages":
+        return change_words(100 * r["change"], 0, " points")
+    return change_words(r["change"], 1)
+
+
+def _village_counts(r: pd.Series, s: bool, bs: set[str]) -> tuple[str, str]:
+    """Villages where the value fell / rose, and reporting the issue in each round.
+
+    ``s``: the indicator is sensitive; ``bs``: columns with a block count of 1-4.
+    """
+    fell_rose = (
+        f"{_count(r['n_fell'], s, 'n_fell' in bs)} / {_count(r['n_rose'], s, 'n_rose' in bs)}"
+    )
+    if NOT_SHOWN in fell_rose:
+        fell_rose += f" {_BLOCK_NOTE}"
+    reported = (
+        f"{_count(r['reported_baseline'], s, 'reported_baseline' in bs)} -> "
+        f"{_count(r['reported_followup'], s, 'reported_followup' in bs)}"
+        f" of {int(r['n_villages'])}"
+    )
+    if NOT_SHOWN in reported:
+        reported += f" {_BLOCK_NOTE}"
+    return fell_rose, reported
+
+
 def change_reader_table(
     changes: pd.DataFrame,
     codebook: Codebook | None = None,
@@ -269,42 +305,17 @@ def change_reader_table(
         bs = comp.get(r["indicator"], set()) if s else set()
         m = r["measure"]
         why_b, why_f = _value_reasons(r, s, bs)
-        base = why_b or _value(r["baseline"], m)
-        follow = why_f or _value(r["followup"], m)
-        if why_b or why_f:
-            change = why_b or why_f
-        elif m == "rate per 1,000":
-            change = (
-                f"x {r['ratio']:.2f} ({r['ratio_lo']:.2f}-{r['ratio_hi']:.2f})"
-                if np.isfinite(r["ratio"]) and np.isfinite(r["ratio_hi"])
-                else _DASH
-            )
-        elif m == "share of villages":
-            change = change_words(100 * r["change"], 0, " points")
-        else:
-            change = change_words(r["change"], 1)
         verdict = {"better": "better", "worse": "worse"}.get(r["verdict"], "no clear change")
         if r["changed"]:
             verdict = f"{r['direction']} ({verdict})"
-        fell_rose = (
-            f"{_count(r['n_fell'], s, 'n_fell' in bs)} / {_count(r['n_rose'], s, 'n_rose' in bs)}"
-        )
-        if NOT_SHOWN in fell_rose:
-            fell_rose += f" {_BLOCK_NOTE}"
-        reported = (
-            f"{_count(r['reported_baseline'], s, 'reported_baseline' in bs)} -> "
-            f"{_count(r['reported_followup'], s, 'reported_followup' in bs)}"
-            f" of {int(r['n_villages'])}"
-        )
-        if NOT_SHOWN in reported:
-            reported += f" {_BLOCK_NOTE}"
+        fell_rose, reported = _village_counts(r, s, bs)
         rows.append(
             {
                 "Indicator": r["label"],
                 "Measure": _measure(r),
-                "Baseline": base,
-                "Follow-up": follow,
-                "Change (95 % interval)": change,
+                "Baseline": why_b or _value(r["baseline"], m),
+                "Follow-up": why_f or _value(r["followup"], m),
+                "Change (95 % interval)": _change_text(r, why_b or why_f),
                 "Villages where it fell / rose": fell_rose,
                 "Villages reporting the issue or a problem, baseline -> follow-up": reported,
                 "Adjusted p-value": _p(r["p_adjusted"]),

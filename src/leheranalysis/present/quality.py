@@ -584,6 +584,53 @@ def plot_missingness(miss: pd.DataFrame, title: str | None = None):
 _COLLATION_SOURCES = ("cg", "ag", "teacher", "aww", "asha")
 
 
+def _collated(obs: pd.DataFrame) -> pd.DataFrame:
+    """The collation template's values: ``village_id``, ``indicator``, ``source``,
+    ``collated``, ``unit`` (empty when there are none)."""
+    col = obs[(obs["instrument"] == "collation") & obs["group"].isin(_COLLATION_SOURCES)]
+    col = col[col["village_id"].notna() & col["value"].notna()]
+    if col.empty:
+        return col
+    col = col[["village_id", "indicator", "group", "value", "unit"]].rename(
+        columns={"group": "source", "value": "collated"}
+    )
+    col["village_id"] = col["village_id"].astype("int64")
+    return col
+
+
+def _part1_values(obs: pd.DataFrame, cb: Codebook, sources: pd.Series) -> pd.DataFrame:
+    """The Part I value of each village, indicator and collated source (``sources``)."""
+    from leheranalysis.indicators import village_values
+
+    parts = []
+    for src in _COLLATION_SOURCES:
+        if not (sources == src).any():
+            continue
+        v = village_values(obs, cb, src)
+        if len(v):
+            parts.append(v[["village_id", "indicator", "value"]].assign(source=src))
+    part1 = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["village_id", "indicator", "value", "source"])
+    )
+    part1["village_id"] = part1["village_id"].astype("int64")
+    return part1
+
+
+def _agreement_by_indicator(m: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
+    """Collated values, compared and agreeing per indicator, in codebook order."""
+    has = m["value"].notna()
+    diff = (m["collated"].astype(float) - m["value"].astype(float)).abs()
+    exact = m["unit"].isin(["count", "yesno"])
+    m["_agree"] = has & np.where(exact, diff <= 1e-9, diff <= 0.5 + 1e-9)
+    m["_has"] = has
+    g = m.groupby("indicator", sort=False).agg(
+        n=("collated", "size"), has=("_has", "sum"), agree=("_agree", "sum")
+    )
+    return g.loc[[c for c in cb.indicators.index if c in g.index]]
+
+
 def collation_agreement(
     observations: pd.DataFrame, codebook: Codebook | None = None
 ) -> pd.DataFrame:
@@ -620,46 +667,18 @@ def collation_agreement(
     >>> collation_agreement(obs)[["Compared", "Agree", "Share agreeing"]].values.tolist()
     [[1, 1, '100.0 %']]
     """
-    from leheranalysis.indicators import village_values
-
     cb = _cb(codebook)
     cols = ["Indicator", "Collated values", "No Part I value", "Compared", "Agree",
             "Share agreeing"]  # fmt: skip
     if observations.empty or "instrument" not in observations:
         return pd.DataFrame(columns=cols)
     obs = observations[observations["indicator"].isin(cb.indicators.index)]
-    col = obs[(obs["instrument"] == "collation") & obs["group"].isin(_COLLATION_SOURCES)]
-    col = col[col["village_id"].notna() & col["value"].notna()]
+    col = _collated(obs)
     if col.empty:
         return pd.DataFrame(columns=cols)
-    col = col[["village_id", "indicator", "group", "value", "unit"]].rename(
-        columns={"group": "source", "value": "collated"}
-    )
-    col["village_id"] = col["village_id"].astype("int64")
-    parts = []
-    for src in _COLLATION_SOURCES:
-        if not (col["source"] == src).any():
-            continue
-        v = village_values(obs, cb, src)
-        if len(v):
-            parts.append(v[["village_id", "indicator", "value"]].assign(source=src))
-    part1 = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(columns=["village_id", "indicator", "value", "source"])
-    )
-    part1["village_id"] = part1["village_id"].astype("int64")
+    part1 = _part1_values(obs, cb, col["source"])
     m = col.merge(part1, on=["village_id", "indicator", "source"], how="left")
-    has = m["value"].notna()
-    diff = (m["collated"].astype(float) - m["value"].astype(float)).abs()
-    exact = m["unit"].isin(["count", "yesno"])
-    m["_agree"] = has & np.where(exact, diff <= 1e-9, diff <= 0.5 + 1e-9)
-    m["_has"] = has
-    g = m.groupby("indicator", sort=False).agg(
-        n=("collated", "size"), has=("_has", "sum"), agree=("_agree", "sum")
-    )
-    order = [c for c in cb.indicators.index if c in g.index]
-    g = g.loc[order]
+    g = _agreement_by_indicator(m, cb)
     out = pd.DataFrame(
         {
             "Indicator": [_indicator_label(c, cb) for c in g.index],
@@ -697,6 +716,73 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
 
 
+def _completeness_text(miss: pd.DataFrame) -> tuple[str, tuple[str, str]]:
+    """The completeness sentence and its key number (``miss``: :func:`missingness`)."""
+    expected, missing = int(miss["n_expected"].sum()), int(miss["n_missing"].sum())
+    given = fmt_share(expected - missing, expected)
+    worst = miss.sort_values("share_missing", ascending=False, kind="stable").iloc[0]
+    text = (
+        f"**Completeness**: {expected - missing:,} of {expected:,} expected village "
+        f"answers were given ({given})."
+    )
+    if worst["n_missing"] > 0:
+        text += (
+            f' The least complete is "{worst["label"]}" from the '
+            f"{_lower_first(str(worst['group_label']))} "
+            f"({fmt_pct(worst['share_missing'])} of villages "
+            "without an answer)."
+        )
+    return text, (given, "of the expected village answers were given")
+
+
+def _matching_text(
+    match_report: pd.DataFrame, villages: pd.DataFrame, n_vil: int
+) -> tuple[str, tuple[str, str]]:
+    """The matching sentence and its key number (programme villages found)."""
+    ok = match_report[match_report["status"].isin(_MATCHED)]
+    ids = set(ok["village_id"].dropna().astype(int))
+    found = len(ids & set(pd.Series(villages["village_id"]).astype(int)))
+    names = match_report[["written_block", "written_village", "status"]].drop_duplicates()
+    differ = int(names["status"].isin(("normalised", "alias", "fuzzy")).sum())
+    fuzzy = int((names["status"] == "fuzzy").sum())
+    left = int(names["status"].isin(("ambiguous", "unmatched")).sum())
+    text = (
+        f"**Matching**: {found} of {n_vil} programme villages were found in the official "
+        f"village list; {_plural(differ, 'written name')} differed from the official "
+        "spelling and were matched automatically"
+    )
+    text += f" ({fuzzy} by closest spelling: check them below)" if fuzzy else ""
+    text += (
+        f"; {_plural(left, 'name')} could not be matched."
+        if left
+        else "; no name was left unmatched."
+    )
+    return text, (f"{found} of {n_vil}", "programme villages matched to the official list")
+
+
+def _corrections_text(cleaning_log: pd.DataFrame) -> tuple[str, tuple[str, str]]:
+    """The corrections sentence and its key number (values corrected automatically)."""
+    routine = cleaning_log["rule"].isin(_ROUTINE_RULES) if len(cleaning_log) else []
+    fixes = cleaning_log[~routine] if len(cleaning_log) else cleaning_log
+    n_fix = len(fixes)
+    if n_fix:
+        top = fixes["rule"].value_counts().head(2)
+        kinds = " and ".join(
+            f"{CLEANING_RULES.get(rule, 'other changes')} ({n:,})" for rule, n in top.items()
+        )
+        text = f"**Corrections**: ingestion corrected {_plural(n_fix, 'value')}, mostly {kinds}"
+    else:
+        text = "**Corrections**: no value needed correcting"
+    n_routine = len(cleaning_log) - n_fix
+    if n_routine:
+        text += (
+            f"; {_plural(n_routine, 'other change')} were routine (yes/no answers stored "
+            "as 1/0, free text and personal data removed)"
+        )
+    text = f"{text}. Each change is logged below; the raw files were not modified."
+    return text, (f"{n_fix:,}", "values corrected automatically, each logged")
+
+
 def quality_summary(
     observations: pd.DataFrame,
     villages: pd.DataFrame,
@@ -717,65 +803,12 @@ def quality_summary(
         The paragraph (Markdown) and three ``(value, what it counts)`` pairs for the index.
     """
     cb = _cb(codebook)
-    parts: list[str] = []
-    keys: list[tuple[str, str]] = []
+    found: list[tuple[str, tuple[str, str]]] = []
     miss = missingness(observations, villages, cb)
     if len(miss):
-        expected, missing = int(miss["n_expected"].sum()), int(miss["n_missing"].sum())
-        given = fmt_share(expected - missing, expected)
-        worst = miss.sort_values("share_missing", ascending=False, kind="stable").iloc[0]
-        text = (
-            f"**Completeness**: {expected - missing:,} of {expected:,} expected village "
-            f"answers were given ({given})."
-        )
-        if worst["n_missing"] > 0:
-            text += (
-                f' The least complete is "{worst["label"]}" from the '
-                f"{_lower_first(str(worst['group_label']))} "
-                f"({fmt_pct(worst['share_missing'])} of villages "
-                "without an answer)."
-            )
-        parts.append(text)
-        keys.append((given, "of the expected village answers were given"))
+        found.append(_completeness_text(miss))
     n_vil = int(pd.Series(villages["village_id"]).nunique()) if len(villages) else 0
     if len(match_report) and n_vil:
-        ok = match_report[match_report["status"].isin(_MATCHED)]
-        ids = set(ok["village_id"].dropna().astype(int))
-        found = len(ids & set(pd.Series(villages["village_id"]).astype(int)))
-        names = match_report[["written_block", "written_village", "status"]].drop_duplicates()
-        differ = int(names["status"].isin(("normalised", "alias", "fuzzy")).sum())
-        fuzzy = int((names["status"] == "fuzzy").sum())
-        left = int(names["status"].isin(("ambiguous", "unmatched")).sum())
-        text = (
-            f"**Matching**: {found} of {n_vil} programme villages were found in the official "
-            f"village list; {_plural(differ, 'written name')} differed from the official "
-            "spelling and were matched automatically"
-        )
-        text += f" ({fuzzy} by closest spelling: check them below)" if fuzzy else ""
-        text += (
-            f"; {_plural(left, 'name')} could not be matched."
-            if left
-            else "; no name was left unmatched."
-        )
-        parts.append(text)
-        keys.append((f"{found} of {n_vil}", "programme villages matched to the official list"))
-    routine = cleaning_log["rule"].isin(_ROUTINE_RULES) if len(cleaning_log) else []
-    fixes = cleaning_log[~routine] if len(cleaning_log) else cleaning_log
-    n_fix = len(fixes)
-    if n_fix:
-        top = fixes["rule"].value_counts().head(2)
-        kinds = " and ".join(
-            f"{CLEANING_RULES.get(rule, 'other changes')} ({n:,})" for rule, n in top.items()
-        )
-        text = f"**Corrections**: ingestion corrected {_plural(n_fix, 'value')}, mostly {kinds}"
-    else:
-        text = "**Corrections**: no value needed correcting"
-    n_routine = len(cleaning_log) - n_fix
-    if n_routine:
-        text += (
-            f"; {_plural(n_routine, 'other change')} were routine (yes/no answers stored "
-            "as 1/0, free text and personal data removed)"
-        )
-    parts.append(f"{text}. Each change is logged below; the raw files were not modified.")
-    keys.append((f"{n_fix:,}", "values corrected automatically, each logged"))
-    return " ".join(parts), keys
+        found.append(_matching_text(match_report, villages, n_vil))
+    found.append(_corrections_text(cleaning_log))
+    return " ".join(text for text, _ in found), [key for _, key in found]
