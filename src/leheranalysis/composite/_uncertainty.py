@@ -168,42 +168,122 @@ def uncertainty(
     UncertaintyResult
     """
     settings = settings or Settings()
-    normalisations = tuple(normalisations) or (settings.normalisation,)
-    aggregations = tuple(aggregations)
-    winsor_limits = tuple(int(w) for w in winsor_limits) or (int(settings.winsor_max_points),)
-    _check_args(n, weight_noise, normalisations, aggregations, winsor_limits, priority_quantile)
-    if not settings.treat:
-        winsor_limits = (int(settings.winsor_max_points),)
+    opts = _Options.resolve(
+        settings, n, seed, weight_noise, normalisations, aggregations, winsor_limits,
+        priority_quantile, chunk, sensitivity, bootstrap,
+    )  # fmt: skip
     prep = prepare(data, meta, settings, group)
     nominal = finish(prep, settings, {"data": data, "meta": meta, "group": group})
-    tree = prep.tree
-    units = prep.units
-    n_units = len(units)
-    index_code = tree.codes[tree.top][0]
-    nominal_rank = nominal.ranks[index_code].to_numpy(dtype=np.int64).astype(np.int32)
-    log: list[dict] = []
+    design = _design(prep, nominal, opts)
+    store_ranks, Y, n_combos, n_ops = _run_replications(prep, settings, opts, design)
+    log = [_run_entry(opts, design, n_combos, n_ops)]
+    ranks_df = _rank_table(store_ranks, design.nominal_rank, prep.units)
+    priority = _priority_units(ranks_df, opts.priority_quantile, len(prep.units), log)
+    sens = _sensitivity_table(Y, design, opts, log)
+    return UncertaintyResult(
+        ranks=ranks_df,
+        sensitivity=sens,
+        priority=priority,
+        runs=_runs_table(Y, design, opts),
+        nominal=nominal,
+        n_model_runs=design.n_runs,
+        samples=pd.DataFrame(store_ranks.T, index=prep.units) if keep_samples else None,
+        log=nominal.log + log,
+        parameters={"inputs": design.inputs, "n_base": design.n_base, "chunk": design.chunk},
+    )
 
+
+def _nominal_rank(nominal: CompositeResult, tree) -> np.ndarray:
+    """Ranks of the index under the nominal settings, as int32."""
+    index_code = tree.codes[tree.top][0]
+    return nominal.ranks[index_code].to_numpy(dtype=np.int64).astype(np.int32)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The options of :func:`uncertainty`, checked, with the alternatives of the discrete
+    inputs resolved against the settings (an empty sequence: the nominal setting)."""
+
+    n: int
+    seed: int
+    weight_noise: float | Mapping
+    normalisations: tuple[str, ...]
+    aggregations: tuple[str, ...]
+    winsor_limits: tuple[int, ...]
+    priority_quantile: float
+    chunk: int | None
+    sensitivity: bool
+    bootstrap: int
+
+    @classmethod
+    def resolve(
+        cls, settings, n, seed, weight_noise, normalisations, aggregations, winsor_limits,
+        priority_quantile, chunk, sensitivity, bootstrap,
+    ) -> _Options:  # fmt: skip
+        """Check the arguments of :func:`uncertainty` (a ``ConfigError`` names the first
+        bad one) and resolve the alternatives."""
+        normalisations = tuple(normalisations) or (settings.normalisation,)
+        aggregations = tuple(aggregations)
+        winsor_limits = tuple(int(w) for w in winsor_limits) or (int(settings.winsor_max_points),)
+        _check_args(n, weight_noise, normalisations, aggregations, winsor_limits, priority_quantile)
+        if not settings.treat:
+            winsor_limits = (int(settings.winsor_max_points),)
+        return cls(
+            n, seed, weight_noise, normalisations, aggregations, winsor_limits,
+            priority_quantile, chunk, sensitivity, bootstrap,
+        )  # fmt: skip
+
+
+@dataclass
+class _Design:
+    """The Monte Carlo design: uncertain inputs and the choice each run makes for them."""
+
+    inputs: list[str]
+    do_sa: bool
+    n_base: int
+    n_mc: int
+    n_runs: int
+    chunk: int
+    nominal_rank: np.ndarray
+    base_w: dict[int, np.ndarray]
+    pools: dict[int, np.ndarray]
+    w_idx: dict[int, np.ndarray]
+    norm_idx: np.ndarray
+    agg_idx: np.ndarray
+    win_idx: np.ndarray
+
+
+def _uncertain_inputs(tree, opts: _Options) -> tuple[list[int], list[str]]:
+    """Levels with noisy weights and the names of every uncertain input, in design order."""
+    inputs: list[str] = []
+    noisy_levels = []
+    for lvl in range(2, tree.top + 1):
+        multi = any(g.size > 1 for g in tree.groups[lvl])
+        if _noise_for(opts.weight_noise, lvl) > 0 and multi:
+            noisy_levels.append(lvl)
+            inputs.append(f"weights_L{lvl}")
+    if len(opts.normalisations) > 1:
+        inputs.append("normalisation")
+    if len(opts.aggregations) > 1:
+        inputs.append("aggregation")
+    if len(opts.winsor_limits) > 1:
+        inputs.append("winsor_limit")
+    return noisy_levels, inputs
+
+
+def _design(prep, nominal: CompositeResult, opts: _Options) -> _Design:
+    """Sample the runs (Saltelli matrices A, B and AB_i, or plain Monte Carlo) and the pools
+    of noisy weight sets, and map each run's uniform variables to its choices."""
+    tree, weight_noise, n = prep.tree, opts.weight_noise, opts.n
     # base weights per level (nominal, incl. PCA) and the uncertain inputs
     base_w = {
         lvl: nominal.weights.reindex(tree.codes[lvl - 1]).to_numpy(dtype=float)
         for lvl in range(2, tree.top + 1)
     }
-    inputs: list[str] = []
-    noisy_levels = []
-    for lvl in range(2, tree.top + 1):
-        multi = any(g.size > 1 for g in tree.groups[lvl])
-        if _noise_for(weight_noise, lvl) > 0 and multi:
-            noisy_levels.append(lvl)
-            inputs.append(f"weights_L{lvl}")
-    if len(normalisations) > 1:
-        inputs.append("normalisation")
-    if len(aggregations) > 1:
-        inputs.append("aggregation")
-    if len(winsor_limits) > 1:
-        inputs.append("winsor_limit")
+    noisy_levels, inputs = _uncertain_inputs(tree, opts)
     k = len(inputs)
-    rng = np.random.default_rng(seed)
-    do_sa = bool(sensitivity) and k > 0
+    rng = np.random.default_rng(opts.seed)
+    do_sa = bool(opts.sensitivity) and k > 0
     if do_sa:
         n_base = math.ceil(int(n) / 2)
         A, B, AB = saltelli_design(k, n_base, rng)
@@ -213,7 +293,6 @@ def uncertainty(
         n_base = int(n)
         U = rng.random((n_base, k))
         n_mc = n_base
-    n_runs = U.shape[0]
     pool_size = max(n_base, 1)
     pools = {
         lvl: base_w[lvl][None, :]
@@ -224,28 +303,50 @@ def uncertainty(
         )
         for lvl in noisy_levels
     }
+    return _Design(
+        inputs=inputs,
+        do_sa=do_sa,
+        n_base=n_base,
+        n_mc=n_mc,
+        n_runs=U.shape[0],
+        chunk=_chunk_size(tree, len(prep.units), opts.chunk),
+        nominal_rank=_nominal_rank(nominal, tree),
+        base_w=base_w,
+        pools=pools,
+        w_idx={
+            lvl: _choice_column(U, inputs, f"weights_L{lvl}", pool_size) for lvl in noisy_levels
+        },
+        norm_idx=_choice_column(U, inputs, "normalisation", len(opts.normalisations)),
+        agg_idx=_choice_column(U, inputs, "aggregation", max(len(opts.aggregations), 1)),
+        win_idx=_choice_column(U, inputs, "winsor_limit", len(opts.winsor_limits)),
+    )
 
-    def column(name: str, options: int) -> np.ndarray:
-        if name not in inputs:
-            return np.zeros(n_runs, dtype=np.intp)
-        u = U[:, inputs.index(name)]
-        return np.minimum((u * options).astype(np.intp), options - 1)
 
-    w_idx = {lvl: column(f"weights_L{lvl}", pool_size) for lvl in noisy_levels}
-    norm_idx = column("normalisation", len(normalisations))
-    agg_idx = column("aggregation", max(len(aggregations), 1))
-    win_idx = column("winsor_limit", len(winsor_limits))
+def _choice_column(U: np.ndarray, inputs: list[str], name: str, options: int) -> np.ndarray:
+    """The option (0 .. options - 1) each run picks for one input (0 when it is certain)."""
+    if name not in inputs:
+        return np.zeros(U.shape[0], dtype=np.intp)
+    u = U[:, inputs.index(name)]
+    return np.minimum((u * options).astype(np.intp), options - 1)
 
-    # memory-capped chunk size
+
+def _chunk_size(tree, n_units: int, chunk: int | None) -> int:
+    """Replications per array operation: the given cap, or as many as fit the memory budget."""
     widths = [len(tree.codes[lvl]) for lvl in range(2, tree.top + 1)]
     per_run = 8 * n_units * (4 * max(widths + [1]) + 8)
     auto = max(1, int(MEMORY_BUDGET // per_run))
-    chunk = auto if chunk is None else max(1, int(chunk))
+    return auto if chunk is None else max(1, int(chunk))
 
-    # run every combination of discrete choices
-    store_ranks = np.empty((n_mc, n_units), dtype=np.int32)
-    Y = np.empty(n_runs)
-    combos = np.stack([win_idx, norm_idx, agg_idx], axis=1)
+
+def _run_replications(prep, settings, opts: _Options, design: _Design):
+    """Run every combination of discrete choices, its runs in chunks.
+
+    Returns the ranks of the Monte Carlo runs ``(n_mc, units)``, the output (mean absolute
+    rank shift) of every run, the number of combinations and of array batches.
+    """
+    store_ranks = np.empty((design.n_mc, len(prep.units)), dtype=np.int32)
+    Y = np.empty(design.n_runs)
+    combos = np.stack([design.win_idx, design.norm_idx, design.agg_idx], axis=1)
     keys, inverse = np.unique(combos, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     treated_cache: dict[int, np.ndarray] = {}
@@ -253,61 +354,69 @@ def uncertainty(
     n_array_ops = 0
     for c, (wi, ni, ai) in enumerate(keys):
         rows = np.flatnonzero(inverse == c)
-        limit = winsor_limits[wi]
+        limit = opts.winsor_limits[wi]
         if not treated_cache:
             treated_cache = {
                 lim: t[0]
-                for lim, t in treat_array(prep, settings, winmax=list(winsor_limits)).items()
+                for lim, t in treat_array(prep, settings, winmax=list(opts.winsor_limits)).items()
             }
         if (wi, ni) not in norm_cache:
-            N, _ = normalise_array(treated_cache[limit], prep, settings, normalisations[ni])
+            N, _ = normalise_array(treated_cache[limit], prep, settings, opts.normalisations[ni])
             norm_cache.clear()  # combinations are sorted: (wi, ni) never comes back
             norm_cache[(wi, ni)] = np.ascontiguousarray(N.T)
         N = norm_cache[(wi, ni)]
-        for start in range(0, rows.size, chunk):
-            part = rows[start : start + chunk]
-            scores = _aggregate_runs(
-                N,
-                tree,
-                base_w,
-                pools,
-                w_idx,
-                part,
-                aggregations[ai] if aggregations else None,
-                settings,
-            )
+        method = opts.aggregations[ai] if opts.aggregations else None
+        what = f"{opts.normalisations[ni]}, winsor limit {limit}"
+        for start in range(0, rows.size, design.chunk):
+            part = rows[start : start + design.chunk]
+            ranks = _chunk_ranks(N, prep, design, part, method, settings, what)
             n_array_ops += 1
-            ranks = rank_desc(scores)
-            if not ranks.all():  # rank 0 = NaN score: never let it into the statistics
-                bad = units[np.flatnonzero((ranks == 0).any(axis=0))[:10]]
-                raise CompositeInputError(
-                    f"index could not be computed in a replication ({normalisations[ni]}, "
-                    f"winsor limit {limit}) for unit(s) {[str(u) for u in bad]}"
-                )
-            Y[part] = np.abs(ranks - nominal_rank[None, :]).mean(axis=1)
-            mc = part < n_mc
+            Y[part] = np.abs(ranks - design.nominal_rank[None, :]).mean(axis=1)
+            mc = part < design.n_mc
             if mc.any():
                 store_ranks[part[mc]] = ranks[mc]
-    log.append(
-        _entry(
-            "uncertainty",
-            {
-                "n": int(n),
-                "seed": seed,
-                "weight_noise": weight_noise,
-                "normalisations": normalisations,
-                "aggregations": aggregations,
-                "winsor_limits": winsor_limits,
-                "inputs": inputs,
-                "chunk": chunk,
-            },
-            f"{n_mc} Monte Carlo replications, {n_runs} model runs in {len(keys)} combination(s) "
-            f"of discrete choices and {n_array_ops} array batch(es); uncertain inputs: {inputs or 'none'}",
+    return store_ranks, Y, len(keys), n_array_ops
+
+
+def _chunk_ranks(N, prep, design: _Design, part, method, settings, what: str) -> np.ndarray:
+    """Index ranks ``(len(part), units)`` of the runs ``part``; an error if a score is NaN."""
+    scores = _aggregate_runs(
+        N, prep.tree, design.base_w, design.pools, design.w_idx, part, method, settings
+    )
+    ranks = rank_desc(scores)
+    if not ranks.all():  # rank 0 = NaN score: never let it into the statistics
+        bad = prep.units[np.flatnonzero((ranks == 0).any(axis=0))[:10]]
+        raise CompositeInputError(
+            f"index could not be computed in a replication ({what}) for unit(s) "
+            f"{[str(u) for u in bad]}"
         )
+    return ranks
+
+
+def _run_entry(opts: _Options, design: _Design, n_combos, n_ops):
+    """The log entry of the Monte Carlo runs: parameters, runs, combinations and batches."""
+    return _entry(
+        "uncertainty",
+        {
+            "n": int(opts.n),
+            "seed": opts.seed,
+            "weight_noise": opts.weight_noise,
+            "normalisations": opts.normalisations,
+            "aggregations": opts.aggregations,
+            "winsor_limits": opts.winsor_limits,
+            "inputs": design.inputs,
+            "chunk": design.chunk,
+        },
+        f"{design.n_mc} Monte Carlo replications, {design.n_runs} model runs in {n_combos} "
+        f"combination(s) of discrete choices and {n_ops} array batch(es); uncertain "
+        f"inputs: {design.inputs or 'none'}",
     )
 
+
+def _rank_table(store_ranks: np.ndarray, nominal_rank: np.ndarray, units) -> pd.DataFrame:
+    """Nominal rank, median rank, 5-95 % rank interval and mean absolute shift per unit."""
     (q05, med, q95), shift = _rank_summaries(store_ranks, nominal_rank, (0.05, 0.5, 0.95))
-    ranks_df = pd.DataFrame(
+    return pd.DataFrame(
         {
             "nominal_rank": nominal_rank,
             "median_rank": med,
@@ -317,46 +426,48 @@ def uncertainty(
         },
         index=units,
     ).sort_values(["nominal_rank", "median_rank"], kind="stable")
-    limit_rank = priority_quantile * n_units
+
+
+def _priority_units(ranks_df: pd.DataFrame, quantile: float, n_units: int, log) -> list:
+    """Units whose whole rank interval lies within the priority zone (logged)."""
+    limit_rank = quantile * n_units
     priority = list(ranks_df.index[ranks_df["q95"] <= limit_rank + 1e-9])
     log.append(
         _entry(
             "priority",
-            {"priority_quantile": priority_quantile},
+            {"priority_quantile": quantile},
             f"{len(priority)} unit(s) with the whole 5-95 % rank interval within ranks "
             f"1..{limit_rank:g}",
         )
     )
+    return priority
 
-    if do_sa:
-        fA, fB = Y[:n_base], Y[n_base : 2 * n_base]
-        fAB = Y[2 * n_base :].reshape(k, n_base)
-        sens = sobol_indices(fA, fB, fAB, inputs, bootstrap=bootstrap, seed=seed)
-        if not np.var(np.concatenate([fA, fB])) > 0:
-            log.append(
-                _entry(
-                    "sensitivity", {}, "the rank shift never varies: indices set to 0", "warning"
-                )
-            )
-    else:
-        sens = pd.DataFrame(columns=["S1", "ST"], index=pd.Index([], name="input"), dtype=float)
 
+def _sensitivity_table(Y: np.ndarray, design: _Design, opts: _Options, log) -> pd.DataFrame:
+    """First-order and total indices of the rank shift (empty without the sensitivity design)."""
+    if not design.do_sa:
+        return pd.DataFrame(columns=["S1", "ST"], index=pd.Index([], name="input"), dtype=float)
+    n_base, k = design.n_base, len(design.inputs)
+    fA, fB = Y[:n_base], Y[n_base : 2 * n_base]
+    fAB = Y[2 * n_base :].reshape(k, n_base)
+    sens = sobol_indices(fA, fB, fAB, design.inputs, bootstrap=opts.bootstrap, seed=opts.seed)
+    if not np.var(np.concatenate([fA, fB])) > 0:
+        log.append(
+            _entry("sensitivity", {}, "the rank shift never varies: indices set to 0", "warning")
+        )
+    return sens
+
+
+def _runs_table(Y: np.ndarray, design: _Design, opts: _Options) -> pd.DataFrame:
+    """One row per Monte Carlo run: its choices and its mean absolute rank shift."""
+    n_mc = design.n_mc
     runs = pd.DataFrame({"mean_abs_rank_shift": Y[:n_mc]})
-    runs["normalisation"] = [normalisations[i] for i in norm_idx[:n_mc]]
-    runs["aggregation"] = [aggregations[i] for i in agg_idx[:n_mc]] if aggregations else "nominal"
-    runs["winsor_limit"] = [winsor_limits[i] for i in win_idx[:n_mc]]
-    samples = pd.DataFrame(store_ranks.T, index=units) if keep_samples else None
-    return UncertaintyResult(
-        ranks=ranks_df,
-        sensitivity=sens,
-        priority=priority,
-        runs=runs,
-        nominal=nominal,
-        n_model_runs=n_runs,
-        samples=samples,
-        log=nominal.log + log,
-        parameters={"inputs": inputs, "n_base": n_base, "chunk": chunk},
+    runs["normalisation"] = [opts.normalisations[i] for i in design.norm_idx[:n_mc]]
+    runs["aggregation"] = (
+        [opts.aggregations[i] for i in design.agg_idx[:n_mc]] if opts.aggregations else "nominal"
     )
+    runs["winsor_limit"] = [opts.winsor_limits[i] for i in design.win_idx[:n_mc]]
+    return runs
 
 
 def _rank_summaries(store: np.ndarray, nominal: np.ndarray, probs, block: int = 4096):
