@@ -21,41 +21,27 @@ _SYLLABLES_A = ("Ram", "Sita", "Bela", "Kusum", "Madho", "Chandan", "Hari", "Lax
 _SYLLABLES_B = ("pur", "nagar", "ganj", "tol", "garh", "pura", "bari", "dih", "ahi", "patti")
 
 
-def synthetic_district(name: str = "Synthetic District") -> District:
-    """A small, deterministic, clearly synthetic district for offline use.
+_X0, _Y0, _SIDE = 80.00, 22.00, 0.10  # degrees; an empty square of the map
+_SYNTHETIC_BLOCKS = ["Synthetic Block North", "Synthetic Block Centre", "Synthetic Block South"]
+_SYNTHETIC_FACILITIES = [
+    ("Primary school", "Education"),
+    ("Middle School", "Education"),
+    ("High school", "Education"),
+    ("+2 High School", "Education"),
+    ("Primary Health Centre", "Medical"),
+    ("Health Sub Centre", "Medical"),
+    ("Panchayat Bhawan", "Transport/Admin"),
+    ("Panchayat Headquarter", "Transport/Admin"),
+    ("Bus stand", "Transport/Admin"),
+]
 
-    Three square blocks (``Synthetic Block North``, ``Synthetic Block Centre``,
-    ``Synthetic Block South``; about 11 km a side) with 20 habitations each, generated
-    from a fixed seed: plausible village names (a few repeated inside a block, as in the
-    real data, so that matching meets ambiguity), populations from 80 to 4,000 (two
-    missing, reported like real missing ones), and 18 facilities of every kind. A fourth
-    block is listed without a polygon. Ids are in ranges no PMGSY id uses (district 0,
-    blocks 990001-990004, habitations 99000001-..., facilities 99500001-...).
 
-    Parameters
-    ----------
-    name : str
-        The district name; keep "synthetic" in it so that every output says so.
-
-    Returns
-    -------
-    District
-        With ``synthetic=True``, ``state="Synthetic State"``.
-    """
-    rng = np.random.default_rng(20240607)
-    x0, y0, side = 80.00, 22.00, 0.10  # degrees; an empty square of the map
-    block_names = ["Synthetic Block North", "Synthetic Block Centre", "Synthetic Block South"]
-    blocks = gpd.GeoDataFrame(
-        {"block_id": [990001, 990002, 990003], "block_name": block_names},
-        geometry=[
-            shapely.box(x0, y0 + (2 - i) * side, x0 + side, y0 + (3 - i) * side) for i in range(3)
-        ],
-        crs=CRS,
-    )
+def _synthetic_villages(rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """20 habitations in each synthetic block: names, populations (two missing), points."""
     rows = []
     vid = 99000001
     for b in range(3):
-        miny = y0 + (2 - b) * side
+        miny = _Y0 + (2 - b) * _SIDE
         for j in range(20):
             a = _SYLLABLES_A[int(rng.integers(len(_SYLLABLES_A)))]
             s = _SYLLABLES_B[int(rng.integers(len(_SYLLABLES_B)))]
@@ -68,11 +54,11 @@ def synthetic_district(name: str = "Synthetic District") -> District:
                     "village_id": vid,
                     "name": nm,
                     "block_id": 990001 + b,
-                    "block_name": block_names[b],
+                    "block_name": _SYNTHETIC_BLOCKS[b],
                     "population": np.nan if (b, j) in ((0, 3), (2, 11)) else pop,
                     "geometry": shapely.Point(
-                        x0 + 0.005 + rng.random() * (side - 0.01),
-                        miny + 0.005 + rng.random() * (side - 0.01),
+                        _X0 + 0.005 + rng.random() * (_SIDE - 0.01),
+                        miny + 0.005 + rng.random() * (_SIDE - 0.01),
                     ),
                 }
             )
@@ -80,17 +66,12 @@ def synthetic_district(name: str = "Synthetic District") -> District:
     villages = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
     villages.insert(2, "name_norm", [normalise_name(n) for n in villages["name"]])
     villages["name"] = villages["name"].astype("string")
-    descs = [
-        ("Primary school", "Education"),
-        ("Middle School", "Education"),
-        ("High school", "Education"),
-        ("+2 High School", "Education"),
-        ("Primary Health Centre", "Medical"),
-        ("Health Sub Centre", "Medical"),
-        ("Panchayat Bhawan", "Transport/Admin"),
-        ("Panchayat Headquarter", "Transport/Admin"),
-        ("Bus stand", "Transport/Admin"),
-    ]
+    return villages
+
+
+def _synthetic_facilities(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Six facilities in each synthetic block (a block HQ and a CHC in one block each)."""
+    descs = _SYNTHETIC_FACILITIES
     frows = []
     fid = 99500001
     for b in range(3):
@@ -118,6 +99,11 @@ def synthetic_district(name: str = "Synthetic District") -> District:
     facilities = gpd.GeoDataFrame(frows, geometry="geometry", crs=CRS)
     facilities["description"] = facilities["description"].astype("string")
     facilities["category"] = facilities["category"].astype("string")
+    return facilities
+
+
+def _synthetic_issues(villages: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The synthetic district's population issues and its issue table."""
     missing = villages[villages["population"].isna()]
     pop_issues = pd.DataFrame(
         {
@@ -128,9 +114,6 @@ def synthetic_district(name: str = "Synthetic District") -> District:
             "population_raw": np.nan,
             "issue": "missing",
         }
-    )
-    without = pd.DataFrame(
-        {"block_id": [990004], "block_name": ["Synthetic Block Without Polygon"]}
     )
     issue_rows = [
         {
@@ -152,6 +135,44 @@ def synthetic_district(name: str = "Synthetic District") -> District:
             "detail": "synthetic: listed without polygon on purpose",
         }
     ]
+    return pop_issues, _issue_frame(issue_rows)
+
+
+def synthetic_district(name: str = "Synthetic District") -> District:
+    """A small, deterministic, clearly synthetic district for offline use.
+
+    Three square blocks (``Synthetic Block North``, ``Synthetic Block Centre``,
+    ``Synthetic Block South``; about 11 km a side) with 20 habitations each, generated
+    from a fixed seed: plausible village names (a few repeated inside a block, as in the
+    real data, so that matching meets ambiguity), populations from 80 to 4,000 (two
+    missing, reported like real missing ones), and 18 facilities of every kind. A fourth
+    block is listed without a polygon. Ids are in ranges no PMGSY id uses (district 0,
+    blocks 990001-990004, habitations 99000001-..., facilities 99500001-...).
+
+    Parameters
+    ----------
+    name : str
+        The district name; keep "synthetic" in it so that every output says so.
+
+    Returns
+    -------
+    District
+        With ``synthetic=True``, ``state="Synthetic State"``.
+    """
+    rng = np.random.default_rng(20240607)
+    blocks = gpd.GeoDataFrame(
+        {"block_id": [990001, 990002, 990003], "block_name": _SYNTHETIC_BLOCKS},
+        geometry=[
+            shapely.box(_X0, _Y0 + (2 - i) * _SIDE, _X0 + _SIDE, _Y0 + (3 - i) * _SIDE)
+            for i in range(3)
+        ],
+        crs=CRS,
+    )
+    villages = _synthetic_villages(rng)
+    pop_issues, issues = _synthetic_issues(villages)
+    without = pd.DataFrame(
+        {"block_id": [990004], "block_name": ["Synthetic Block Without Polygon"]}
+    )
     return District(
         name=name,
         state="Synthetic State",
@@ -160,8 +181,8 @@ def synthetic_district(name: str = "Synthetic District") -> District:
         blocks=blocks,
         blocks_without_polygon=without,
         villages=villages,
-        facilities=facilities,
+        facilities=_synthetic_facilities(villages),
         population_issues=pop_issues,
-        issues=_issue_frame(issue_rows),
+        issues=issues,
         source="synthetic",
     )

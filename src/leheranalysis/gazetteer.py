@@ -823,6 +823,48 @@ def _alias_table(aliases_df: pd.DataFrame | None, district: District) -> dict:
     return table
 
 
+def _written_block(
+    district: District, bkey: str | None, cache: dict[Any, tuple[int | None, str]]
+) -> tuple[int | None, str]:
+    """The block id of a written block name (None: none written; -1 and why: unknown)."""
+    if bkey not in cache:
+        if bkey is None or bkey == "":
+            cache[bkey] = (None, "")
+        else:
+            try:
+                cache[bkey] = (district.block_id(bkey), "")
+            except UnknownNameError as exc:
+                cache[bkey] = (-1, str(exc))
+    return cache[bkey]
+
+
+def _match_row(
+    text: str,
+    block_id: int | None,
+    district: District,
+    alias_map: dict,
+    cache: dict[tuple, Match],
+    fuzzy_cutoff: float,
+    tie_tolerance: float,
+) -> Match:
+    """One written village name: unmatched in an unknown block, else alias, else matched."""
+    if block_id == -1:
+        return Match(text, None, None, None, "unmatched", 0.0)
+    key = _canon(text)
+    if (block_id, key) in alias_map or (None, key) in alias_map:
+        vid, vname = alias_map.get((block_id, key)) or alias_map[(None, key)]
+        return Match(text, block_id, vid, vname, "alias", 1.0)
+    ck = (block_id, text)
+    if ck not in cache:
+        pool = _pool(district, block_id)
+        cache[ck] = _match_in_pool(text, block_id, pool, fuzzy_cutoff, tie_tolerance)
+    return cache[ck]
+
+
+_MATCH_COLUMNS = ["written_block", "written_village", "block_id", "village_id", "matched_name",
+                  "status", "score", "candidates", "note"]  # fmt: skip
+
+
 def match_villages(
     df: pd.DataFrame,
     district: District,
@@ -868,29 +910,13 @@ def match_villages(
     rows = []
     for written_block, written in zip(df[block_col], df[name_col], strict=True):
         bkey = None if pd.isna(written_block) else str(written_block).strip()
-        if bkey not in block_cache:
-            if bkey is None or bkey == "":
-                block_cache[bkey] = (None, "")
-            else:
-                try:
-                    block_cache[bkey] = (district.block_id(bkey), "")
-                except UnknownNameError as exc:
-                    block_cache[bkey] = (-1, str(exc))
-        block_id, note = block_cache[bkey]
+        block_id, note = _written_block(district, bkey, block_cache)
         text = "" if pd.isna(written) else str(written)
-        if block_id == -1:
-            m = Match(text, None, None, None, "unmatched", 0.0)
-        elif (block_id, _canon(text)) in alias_map or (None, _canon(text)) in alias_map:
-            vid, vname = alias_map.get((block_id, _canon(text))) or alias_map[(None, _canon(text))]
-            m = Match(text, block_id, vid, vname, "alias", 1.0)
-        else:
-            ck = (block_id, text)
-            if ck not in match_cache:
-                pool = _pool(district, block_id)
-                match_cache[ck] = _match_in_pool(text, block_id, pool, fuzzy_cutoff, tie_tolerance)
-            m = match_cache[ck]
-            if m.status == "unmatched" and not text.strip():
-                note = "no village name written"
+        m = _match_row(
+            text, block_id, district, alias_map, match_cache, fuzzy_cutoff, tie_tolerance
+        )
+        if block_id != -1 and m.status == "unmatched" and not text.strip():
+            note = "no village name written"
         rows.append(
             {
                 "written_block": None if bkey is None else bkey,
@@ -904,21 +930,7 @@ def match_villages(
                 "note": note,
             }
         )
-    out = pd.DataFrame(
-        rows,
-        index=df.index,
-        columns=[
-            "written_block",
-            "written_village",
-            "block_id",
-            "village_id",
-            "matched_name",
-            "status",
-            "score",
-            "candidates",
-            "note",
-        ],
-    )
+    out = pd.DataFrame(rows, index=df.index, columns=_MATCH_COLUMNS)
     out["block_id"] = out["block_id"].astype("Int64")
     out["village_id"] = out["village_id"].astype("Int64")
     out["score"] = out["score"].astype("float64")
