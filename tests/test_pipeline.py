@@ -51,6 +51,39 @@ def test_prepare_district_on_the_synthetic_geography(tmp_path, monkeypatch):
     assert "4 SYNTHETIC workbooks" in lines[0]
 
 
+def test_a_second_demo_reuses_unchanged_data_and_rebuilds_what_changed(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEHER_DATA_DIR", str(tmp_path / "data"))
+    district = gazetteer.synthetic_district("Synthetic District")
+    out = tmp_path / "data" / "processed" / "synthetic-district"
+    book = tmp_path / "data" / "raw" / "demo" / "synthetic-district" / "dna_part1_village_tool.xlsx"
+
+    def prepare(seed: int) -> tuple[list[str], dict[str, int]]:
+        lines: list[str] = []
+        pipeline.prepare_district(district, seed=seed, echo=lines.append)
+        stamps = {p.name: p.stat().st_mtime_ns for p in [*out.iterdir(), book] if p.is_file()}
+        return lines, stamps
+
+    first, made = prepare(5)
+    stamp = json.loads(pipeline.demo_stamp_path("Synthetic District").read_text())
+    assert stamp["seed"] == 5 and stamp["synthetic_geography"] is True
+    assert "raw/demo/synthetic-district/dna_part1_village_tool.xlsx" in stamp["files"]
+    assert "processed/synthetic-district/observations.parquet" in stamp["files"]
+    # the same seed, settings, code and public data: nothing is written again
+    again, kept = prepare(5)
+    assert "up to date" in again[0] and "not generated again" in again[0]
+    assert kept == made
+    # another seed: generated and ingested again
+    other, _ = prepare(6)
+    assert "4 SYNTHETIC workbooks" in other[0]
+    # a workbook edited by hand is not trusted: generated again from the seed
+    book.write_bytes(book.read_bytes() + b"edited")
+    edited, _ = prepare(6)
+    assert "4 SYNTHETIC workbooks" in edited[0]
+    # processed data replaced by another ingestion: the demo makes its own again
+    (out / "observations.parquet").unlink()
+    assert "4 SYNTHETIC workbooks" in prepare(6)[0][0]
+
+
 def test_cleanable_dirt_still_ingests_and_shows_in_the_cleaning_log(tmp_path):
     from leheranalysis import ingest, synth
 

@@ -39,11 +39,11 @@ DEMO_SEED = 2026
 DEMO_DIRT = 0.02
 
 #: Reference date of the demonstration baseline (SYNTHETIC, like its data).
-DEMO_BASELINE_DATE = "2025-01-15"
+DEMO_BASELINE_DATE = "2024-01-15"
 
 #: Districts whose demonstration has a SYNTHETIC follow-up round, so that the monitoring
 #: report is in the demo suite: round name and reference date (two years on).
-DEMO_FOLLOWUPS: dict[str, tuple[str, str]] = {"Madhubani": ("midline", "2027-01-15")}
+DEMO_FOLLOWUPS: dict[str, tuple[str, str]] = {"Madhubani": ("midline", "2026-01-15")}
 
 
 @dataclass
@@ -93,6 +93,11 @@ def fetch_public_data(mirror: str | Path | None, echo: Callable[[str], None]) ->
 def prepare_district(name, seed: int, echo: Callable[[str], None]) -> str:
     """Generate, write and ingest the demonstration data of one district.
 
+    Nothing is generated or ingested again when the district's demo stamp
+    (:func:`demo_stamp_path`) says that the same seed, settings, package code and public
+    data made the workbooks and processed folders that are there now, byte for byte:
+    a second ``make demo`` then reuses them (and the reports see unchanged inputs).
+
     Parameters
     ----------
     name : str or gazetteer.District
@@ -113,6 +118,16 @@ def prepare_district(name, seed: int, echo: Callable[[str], None]) -> str:
     out_dir = config.processed_dir(district.name)
     _guard_real_data(out_dir)
     raw = demo_raw_dir(district.name)
+    key = demo_key(district, seed)
+    stamp = store.read_json(demo_stamp_path(district.name), missing_ok=True)
+    if _stamp_holds(stamp, key, district.name):
+        echo(
+            f"  {district.name}: SYNTHETIC workbooks and processed data up to date (same "
+            "seed, settings, code and public data); not generated again"
+        )
+        for note in stamp.get("notes", []):
+            echo(f"  NOTE: {note}")
+        return district.name
     t0 = time.perf_counter()
     dna, files = synth.demo_data(district, raw, seed=seed, dirt=DEMO_DIRT, dirt_errors=False)
     result = ingest.ingest_district(
@@ -128,7 +143,86 @@ def prepare_district(name, seed: int, echo: Callable[[str], None]) -> str:
         echo(f"  NOTE: {note}")
     if district.name in DEMO_FOLLOWUPS:
         prepare_followup(district, dna, seed, echo)
+    key["notes"] = list(dna.notes)
+    key["files"] = _demo_files(district.name)
+    store.write_json(key, demo_stamp_path(district.name))
     return district.name
+
+
+def demo_stamp_path(district: str) -> Path:
+    """The stamp of a district's demo data: ``data/raw/demo/<slug>.demo.json``.
+
+    Beside (not inside) the workbook folder, so that ingestion never sees it.
+    """
+    return demo_raw_dir(district).with_name(f"{config.slugify(district)}.demo.json")
+
+
+def demo_key(district, seed: int) -> dict:
+    """What makes a district's demo data: district, seed, settings, code and public data.
+
+    The code is :func:`leheranalysis.derive.code_fingerprint` (every source and data file
+    of the package); the public data is the registry's sha256 of every file, which
+    :func:`fetch_public_data` verified (or the built-in synthetic geography).
+    """
+    import hashlib
+    import json
+
+    from leheranalysis import derive, sources
+
+    public = {f.path: f.sha256 for f in sources.files()}
+    return {
+        "district": district.name,
+        "synthetic_geography": bool(getattr(district, "synthetic", False)),
+        "seed": int(seed),
+        "dirt": DEMO_DIRT,
+        "baseline_date": DEMO_BASELINE_DATE,
+        "followup": list(DEMO_FOLLOWUPS.get(district.name, ())),
+        "code": derive.code_fingerprint(),
+        "public": hashlib.sha256(json.dumps(public, sort_keys=True).encode()).hexdigest(),
+    }
+
+
+def _demo_folders(district: str) -> list[Path]:
+    """The demo's workbook folders and processed folders of a district."""
+    from leheranalysis import rounds
+
+    folders = [demo_raw_dir(district), config.processed_dir(district)]
+    if district in DEMO_FOLLOWUPS:
+        name = DEMO_FOLLOWUPS[district][0]
+        folders += [
+            config.raw_dir() / "demo" / f"{config.slugify(district)}-{name}",
+            rounds.round_dir(district, name),
+        ]
+    return folders
+
+
+def _demo_files(district: str) -> dict[str, str]:
+    """sha256 of every workbook and processed file the demo made for a district."""
+    out: dict[str, str] = {}
+    for folder in _demo_folders(district):
+        processed = store.has_manifest(folder)
+        names = store.PROCESSED_FILES if processed else None
+        paths = (
+            [folder / n for n in names]
+            if names
+            else sorted(p for p in folder.glob("*") if p.is_file())
+        )
+        for path in paths:
+            if path.is_file():
+                out[str(path.relative_to(config.data_dir()))] = store.file_sha256(path)
+    return out
+
+
+def _stamp_holds(stamp, key: dict, district: str) -> bool:
+    """True when the stamp was made with ``key`` and every file it lists is unchanged."""
+    if not isinstance(stamp, dict) or not stamp.get("files"):
+        return False
+    if any(stamp.get(k) != v for k, v in key.items()):
+        return False
+    try:
+        return _demo_files(district) == stamp["files"]
+    except OSError:
+        return False
 
 
 def prepare_followup(district, baseline, seed: int, echo: Callable[[str], None]) -> Path:
