@@ -8,6 +8,7 @@ from leheranalysis import config
 from leheranalysis.reports.pdf import (
     INSTALL_HINT,
     chromium_path,
+    key_path,
     pdf_name,
     print_document,
     print_pdf,
@@ -94,9 +95,21 @@ def test_district_pdf_has_every_report_page_numbers_and_table_headers(tmp_path):
     assert "Data quality" in joined and "Baseline findings" in joined
     assert "Village maps" not in joined  # the reader's selection
     assert "Rows changed" in joined and "All reports" not in joined
-    # unchanged reports and an existing PDF: nothing to print again
-    again, _ = write_pdfs(tmp_path, [_record("leh", "01-data-quality", cached=True)])
-    assert again == []
+    # the same reports (run again or not) and an existing PDF: nothing to print again
+    cached = [_record(r.slug, r.notebook, cached=True) for r in recs]
+    stamp = written[0].stat().st_mtime_ns
+    assert write_pdfs(tmp_path, cached, notebooks=["01", "02"]) == ([], [])
+    assert write_pdfs(tmp_path, recs, notebooks=["01", "02"]) == ([], [])
+    assert written[0].stat().st_mtime_ns == stamp
+    # a report whose content changed, even one the cache calls unchanged: printed again
+    _report(tmp_path / "leh" / "01-data-quality.html", "Data quality, revised")
+    again, _ = write_pdfs(tmp_path, cached, notebooks=["01", "02"])
+    assert again == [written[0]]
+    assert "Data quality, revised" in pypdf.PdfReader(str(again[0])).pages[0].extract_text()
+    # a PDF whose key is lost (or that was printed by hand) is printed again
+    key_path(written[0]).unlink()
+    assert write_pdfs(tmp_path, cached, notebooks=["01", "02"])[0] == [written[0]]
+    assert key_path(written[0]).name == ".leh-reports.pdf.key"
 
 
 @needs_chromium

@@ -13,6 +13,7 @@ Chromium is found as ``$LEHER_CHROMIUM``, else ``chromium``, ``chromium-browser`
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -20,6 +21,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from leheranalysis import config
@@ -110,6 +112,7 @@ def print_pdf(
     *,
     chromium: str | None = None,
     timeout: float = PDF_TIMEOUT_S,
+    document: str | None = None,
 ) -> Path:
     """Print exported reports into one PDF with headless Chromium (written atomically).
 
@@ -125,6 +128,8 @@ def print_pdf(
         Browser executable (default :func:`chromium_path`).
     timeout : float
         Seconds Chromium may take.
+    document : str, optional
+        The printable document when already made (:func:`print_document` of ``pages``).
 
     Returns
     -------
@@ -143,7 +148,7 @@ def print_pdf(
     pdf = Path(pdf)
     with tempfile.TemporaryDirectory(prefix="leher-pdf-") as tmp:
         doc = Path(tmp) / "print.html"
-        doc.write_text(print_document(pages, district), encoding="utf-8")
+        doc.write_text(document or print_document(pages, district), encoding="utf-8")
         out = Path(tmp) / "out.pdf"
         cmd = [
             browser,
@@ -165,23 +170,65 @@ def print_pdf(
         return atomic_write(pdf, out.read_bytes())
 
 
+def key_path(pdf: str | Path) -> Path:
+    """Where the key of a PDF is kept: ``.<name>.key`` beside it (hidden from readers)."""
+    pdf = Path(pdf)
+    return pdf.with_name(f".{pdf.name}.key")
+
+
+def document_key(document: str, browser: str) -> str:
+    """sha256 of a printable document (figures are embedded) and the print settings."""
+    digest = hashlib.sha256(document.encode("utf-8"))
+    digest.update("\0".join((*CHROMIUM_FLAGS, Path(browser).name)).encode())
+    return digest.hexdigest()
+
+
+def _is_current(pdf: Path, key: str) -> bool:
+    """True when ``pdf`` exists and was printed from the document with this key."""
+    marker = key_path(pdf)
+    try:
+        return pdf.is_file() and marker.read_text(encoding="ascii").strip() == key
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _print_one(job: tuple[list[Path], Path, str, str]) -> Path | str | None:
+    """Print one district's PDF and its key: the PDF, None when it was current, or the
+    message of a failure."""
+    pages, target, district, browser = job
+    document = print_document(pages, district)
+    key = document_key(document, browser)
+    if _is_current(target, key):
+        return None
+    try:
+        key_path(target).unlink(missing_ok=True)
+        print_pdf(pages, target, district, chromium=browser, document=document)
+        atomic_write(key_path(target), key + "\n")
+    except ReportError as exc:
+        return str(exc)
+    return target
+
+
 def write_pdfs(
     reports_dir: str | Path,
     records: Iterable[RunRecord],
     *,
     notebooks: Iterable[str] | None = None,
+    workers: int | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Write ``reports/<slug>/<slug>-reports.pdf`` for each district of ``records``.
 
     A district's PDF holds its successful reports in notebook order (``notebooks``:
     only those whose name starts with one of these, e.g. ``["02", "03"]``). It is
-    rewritten when one of its reports was run afresh or when it is missing.
+    printed again only when the printable document differs from the one it was printed
+    from (its sha256 is kept beside it, :func:`key_path`) or when it is missing; the
+    districts' PDFs are printed in parallel (``workers``, default the number of cores).
 
     Returns
     -------
     (list of pathlib.Path, list of str)
-        PDFs written, and notices for the reader (no Chromium: how to get the PDF;
-        a failed print: why).
+        PDFs written (not those found current), and notices for the reader (no Chromium: how to
+        get the PDF; a failed print: why).
     """
     reports_dir = Path(reports_dir)
     wanted = tuple(notebooks or ())
@@ -189,22 +236,21 @@ def write_pdfs(
     for rec in records:
         if rec.ok and rec.html and (not wanted or rec.notebook.startswith(wanted)):
             by_slug.setdefault(rec.slug, []).append(rec)
-    written: list[Path] = []
-    notices: list[str] = []
+    if not by_slug:
+        return [], []
     browser = chromium_path()
+    if not browser:
+        return [], [f"PDF not written (Chromium not found): {INSTALL_HINT}"]
+    jobs = []
     for slug, recs in by_slug.items():
         recs = sorted(recs, key=lambda r: r.notebook)
-        target = reports_dir / slug / pdf_name(slug)
-        if target.is_file() and all(r.cached for r in recs):
-            continue
-        if not browser:
-            notices.append(f"PDF not written (Chromium not found): {INSTALL_HINT}")
-            break
-        try:
-            pages = [reports_dir / r.html for r in recs]
-            written.append(print_pdf(pages, target, recs[0].district, chromium=browser))
-        except ReportError as exc:
-            notices.append(str(exc))
+        pages = [reports_dir / r.html for r in recs]
+        jobs.append((pages, reports_dir / slug / pdf_name(slug), recs[0].district, browser))
+    n = max(1, min(len(jobs), workers or os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=n) as pool:  # each job waits on its Chromium
+        results = list(pool.map(_print_one, jobs))
+    written = [r for r in results if isinstance(r, Path)]
+    notices = [r for r in results if isinstance(r, str)]
     return written, notices
 
 
@@ -212,6 +258,8 @@ __all__ = [
     "CHROMIUM_FLAGS",
     "INSTALL_HINT",
     "chromium_path",
+    "document_key",
+    "key_path",
     "pdf_name",
     "print_document",
     "print_pdf",
