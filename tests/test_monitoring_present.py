@@ -119,36 +119,54 @@ def test_the_plan_beside_the_reports_is_found_and_named_by_its_file_name(tmp_pat
     )
 
 
-def test_reports_that_read_the_plan_run_after_the_plan_is_written(monkeypatch):
-    from types import SimpleNamespace
+def test_plans_are_written_before_the_reports_and_rekey_the_reports_that_read_them(
+    monkeypatch, tmp_path
+):
+    from dataclasses import replace
 
-    from leheranalysis.reports import batch
+    from leheranalysis.reports import batch, runner
 
     calls: list[tuple[str, list[str]]] = []
+    nb = tmp_path / "05-monitoring.ipynb"
+    nb.write_text("{}")
 
-    def job(stem: str, reads_plan: bool = False):
-        return SimpleNamespace(slug="madhubani", notebook=SimpleNamespace(stem=stem),
-                               reads_plan=reads_plan)  # fmt: skip
+    def job(stem: str, reads_plan: bool = False) -> runner.Job:
+        return runner.rekey_plan(runner.Job(
+            district="Madhubani", notebook=nb.with_name(f"{stem}.ipynb"), parameters={},
+            data_dir=tmp_path, out_dir=tmp_path, cache_key="", provenance={},
+            reads_plan=reads_plan, reads='{"data": "x"}',
+        ))  # fmt: skip
+
+    for stem in ("01-data-quality", "02-baseline-findings"):
+        nb.with_name(f"{stem}.ipynb").write_text("{}")
 
     def execute(jobs, **kw):
         calls.append(("run", [j.notebook.stem for j in jobs]))
-        return [SimpleNamespace(slug=j.slug, notebook=j.notebook.stem) for j in jobs]
+        return [replace(j) for j in jobs]
 
-    def plans(jobs, records, out):
+    def plans(jobs, out, force=False):
         calls.append(("plan", [j.notebook.stem for j in jobs]))
-        return ["plan: x"]
+        path = batch.plan_path(out, "Madhubani")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"a new plan")
+        return ["plan: x"], {"Madhubani"}
 
     monkeypatch.setattr(batch, "execute_jobs", execute)
     monkeypatch.setattr(batch, "write_plans", plans)
     jobs = [job("01-data-quality"), job("02-baseline-findings"), job("05-monitoring", True)]
-    records, lines = batch._execute_and_plan(jobs, "out")
-    assert calls == [
-        ("run", ["01-data-quality", "02-baseline-findings"]),
-        ("plan", ["01-data-quality", "02-baseline-findings"]),
-        ("run", ["05-monitoring"]),
-    ]
-    assert [r.notebook for r in records] == [j.notebook.stem for j in jobs]
+    ran, lines = batch._execute_and_plan(jobs, tmp_path)
+    names = ["01-data-quality", "02-baseline-findings", "05-monitoring"]
+    assert calls == [("plan", names), ("run", names)]  # plans first, then one batch
     assert lines == ["plan: x"]
+    # the report reading the plan has a key that covers the plan written; the others not
+    assert [a.cache_key == b.cache_key for a, b in zip(jobs, ran, strict=True)] == [
+        True,
+        True,
+        False,
+    ]
+    assert runner.rekey_plan(jobs[2]).cache_key == ran[2].cache_key
+    batch.plan_path(tmp_path, "Madhubani").write_bytes(b"targets filled in")
+    assert runner.rekey_plan(jobs[2]).cache_key != ran[2].cache_key
 
 
 def test_changes_are_words_a_spreadsheet_reads_as_text():

@@ -31,6 +31,7 @@ from leheranalysis.reports.runner import (
     execute_job_safely,
     find_notebooks,
     plan_district,
+    rekey_plan,
 )
 
 #: the notebook whose run also writes the district's draft plan workbook
@@ -322,42 +323,44 @@ def plan_path(out_dir: str | Path, district: str) -> Path:
 def _execute_and_plan(
     jobs: list[Job], out_dir: str | Path, **kwargs: Any
 ) -> tuple[list[RunRecord], list[str]]:
-    """Run the jobs and write the draft plans, the plans before the reports that read them
-    (the monitoring report tracks the plan beside the reports)."""
-    first = [j for j in jobs if not j.reads_plan]
-    then = [j for j in jobs if j.reads_plan]
-    records = execute_jobs(first, **kwargs)
-    plans = write_plans(first, records, out_dir)
-    if then:
-        records = records + execute_jobs(then, **kwargs)
-        order = {(j.slug, j.notebook.stem): i for i, j in enumerate(jobs)}
-        records.sort(key=lambda r: order[(r.slug, r.notebook)])
-    return records, plans
+    """Write the draft plans, then run every job in one batch.
+
+    A plan is derived data (the stored key findings and index), so it is written before
+    any report runs; the reports that read the plan beside them (the monitoring report)
+    then run in the same batch as the others, with a cache key that covers the plan
+    just written.
+    """
+    plans, rewritten = write_plans(jobs, out_dir, force=bool(kwargs.get("force")))
+    if rewritten:
+        jobs = [rekey_plan(j) if j.reads_plan and j.district in rewritten else j for j in jobs]
+    return execute_jobs(jobs, **kwargs), plans
 
 
-def write_plans(jobs: list[Job], records: list[RunRecord], out_dir: str | Path) -> list[str]:
+def write_plans(
+    jobs: list[Job], out_dir: str | Path, force: bool = False
+) -> tuple[list[str], set[str]]:
     """Write the draft DCPP workbook beside the reports of each district whose
-    baseline-findings notebook ran (again when it ran again or the workbook is missing).
+    baseline-findings report is to run (again when it is to run again, or the workbook
+    is missing).
 
     The plan uses the notebook's index parameters (``cpvi_n``, ``cpvi_seed``,
     ``cpvi_config``) so that both name the same priority villages.
 
     Returns
     -------
-    list of str
-        One line per district: ``plan: <path>`` or ``plan FAILED for <district>: <why>``.
+    (list of str, set of str)
+        One line per district: ``plan: <path>`` or ``plan FAILED for <district>: <why>``;
+        and the districts whose workbook was written.
     """
     from leheranalysis import plan
     from leheranalysis.errors import LeherError
 
-    done = {(r.district, r.notebook): r for r in records}
-    lines = []
+    lines, written = [], set()
     for job in jobs:
         if job.notebook.stem != PLAN_NOTEBOOK:
             continue
-        rec = done.get((job.district, job.notebook.stem))
         path = plan_path(out_dir, job.district)
-        if rec is None or not rec.ok or (rec.cached and path.is_file()):
+        if not force and path.is_file() and cached_record(job) is not None:
             continue
         par = job.parameters
         try:
@@ -371,9 +374,10 @@ def write_plans(jobs: list[Job], records: list[RunRecord], out_dir: str | Path) 
                 table, path, info["district"], info["synthetic"], created=info["created"]
             )
             lines.append(f"plan: {path}")
+            written.add(job.district)
         except LeherError as exc:
             lines.append(f"plan FAILED for {job.district}: {exc}")
-    return lines
+    return lines, written
 
 
 def _summary(

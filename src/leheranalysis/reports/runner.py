@@ -23,6 +23,7 @@ the caller (``params``) and is validated against the cell before any kernel star
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -48,7 +49,7 @@ from leheranalysis.reports.parameters import (
 )
 from leheranalysis.reports.records import (
     RunRecord,
-    load_runs,
+    latest_record,
 )
 from leheranalysis.store import atomic_write
 
@@ -101,6 +102,8 @@ class Job:
     figures_dir: Path | None = None
     #: the notebook reads the district's plan workbook beside the reports (no plan_file given)
     reads_plan: bool = False
+    #: fingerprints of the stored data it reads (:func:`data_key`), without the plan
+    reads: str = ""
 
     @property
     def slug(self) -> str:
@@ -397,28 +400,39 @@ def plan_district(
             values = _with_compared_districts(values, canonical, folder)
         values = validate_parameters(nb, values, known_districts=[canonical])
         _derive_compared(folder, canonical, declared, values, derive_params)
-        reads = data_key(folder, canonical, declared, values)
-        reads_plan = PLAN_PARAMETER in declared and not values.get(PLAN_PARAMETER)
-        if reads_plan:  # a filled plan beside the reports re-runs the report
-            plan = district_plan_path(options.out_dir, canonical)
-            reads["plan"] = prov_mod.file_sha256(plan) if plan.is_file() else ""
-        key = _cache_key(nb, values, json.dumps(reads, sort_keys=True), options.kernel_name)
-        jobs.append(
-            Job(
-                district=canonical,
-                notebook=nb.resolve(),
-                parameters=values,
-                data_dir=folder,
-                out_dir=Path(options.out_dir).resolve(),
-                cache_key=key,
-                provenance=provenance,
-                kernel_name=options.kernel_name,
-                timeout=options.timeout,
-                figures_dir=figures_root(options.out_dir),
-                reads_plan=reads_plan,
-            )
+        reads = json.dumps(data_key(folder, canonical, declared, values), sort_keys=True)
+        job = Job(
+            district=canonical,
+            notebook=nb.resolve(),
+            parameters=values,
+            data_dir=folder,
+            out_dir=Path(options.out_dir).resolve(),
+            cache_key="",
+            provenance=provenance,
+            kernel_name=options.kernel_name,
+            timeout=options.timeout,
+            figures_dir=figures_root(options.out_dir),
+            reads_plan=PLAN_PARAMETER in declared and not values.get(PLAN_PARAMETER),
+            reads=reads,
         )
+        jobs.append(rekey_plan(job))
     return jobs
+
+
+def rekey_plan(job: Job) -> Job:
+    """``job`` with its cache key made from what it reads now.
+
+    For a report that reads the plan workbook beside the reports, the key covers the
+    workbook's bytes: a plan written again, or one whose targets an officer filled in,
+    runs the report again.
+    """
+    reads = job.reads
+    if job.reads_plan:
+        plan = district_plan_path(job.out_dir, job.district)
+        sha = prov_mod.file_sha256(plan) if plan.is_file() else ""
+        reads = json.dumps({**json.loads(reads or "{}"), "plan": sha}, sort_keys=True)
+    key = _cache_key(job.notebook, job.parameters, reads, job.kernel_name)
+    return dataclasses.replace(job, cache_key=key)
 
 
 def _with_compared_districts(values: dict[str, Any], district: str, folder: Path) -> dict[str, Any]:
@@ -444,7 +458,7 @@ def cached_record(job: Job) -> RunRecord | None:
     Its files are the HTML report, the executed notebook and every figure the run saved;
     one missing (a run killed half-way, a file deleted) means the notebook runs again.
     """
-    previous = load_runs(job.out_dir)["latest"].get(f"{job.slug}/{job.notebook.stem}")
+    previous = latest_record(job.out_dir, f"{job.slug}/{job.notebook.stem}")
     if not previous or previous.get("status") != "ok":
         return None
     if previous.get("cache_key") != job.cache_key:
