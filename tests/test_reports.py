@@ -583,6 +583,15 @@ def test_runs_json_keeps_latest_and_history(tmp_path):
     data = load_runs(tmp_path)
     assert [h["status"] for h in data["history"]] == ["failed", "ok"]
     assert data["latest"]["leh/01-data-quality"]["status"] == "ok"
+    # a report found unchanged is the latest record, but not a run of the history
+    cached = _record("Leh", "01-data-quality", "ok", cached=True)
+    add_records(tmp_path, [cached])
+    data = load_runs(tmp_path)
+    assert len(data["history"]) == 2 and data["latest"]["leh/01-data-quality"]["cached"]
+    # and recording the same again does not write the file
+    stamp = (tmp_path / "runs.json").stat().st_mtime_ns
+    add_records(tmp_path, [cached])
+    assert (tmp_path / "runs.json").stat().st_mtime_ns == stamp
 
 
 # --------------------------------------------------------------- plotting
@@ -831,7 +840,9 @@ def test_unchanged_notebook_is_not_rerun(suite, monkeypatch, no_kernel):
     (rec,) = summary.records
     assert rec.ok and rec.cached and "not re-run" in rec.message
     assert summary.exit_code == 0
-    assert load_runs(root / "reports")["history"][-1]["cached"] is True
+    runs = load_runs(root / "reports")
+    assert runs["latest"]["morigaon/01-fixture-report"]["cached"] is True
+    assert not any(h["cached"] for h in runs["history"])  # the history keeps what ran
 
 
 @pytest.mark.slow

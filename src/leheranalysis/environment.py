@@ -23,8 +23,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import os
 import platform
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -115,11 +117,28 @@ def read_lock(path: str | Path | None = None) -> dict[str, str]:
 
 
 def _installed() -> dict[str, str]:
+    """Installed distributions by canonical name, the first on ``sys.path`` winning.
+
+    A ``.dist-info`` folder is named ``<name>-<version>.dist-info`` (the name escaped
+    without ``-``), so one directory listing per path entry gives both without reading
+    any metadata file; other kinds (``.egg-info``) are read through
+    :mod:`importlib.metadata`.
+    """
     out: dict[str, str] = {}
-    for dist in importlib.metadata.distributions():
-        name = dist.metadata["Name"]
-        if name:
-            out.setdefault(_canonical(name), dist.version)
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in sorted(names):
+            stem = folder[: -len(".dist-info")]
+            if folder.endswith(".dist-info") and stem.count("-") == 1:
+                name, version = stem.split("-")
+                out.setdefault(_canonical(name), version)
+            elif folder.endswith(".egg-info"):
+                dist = importlib.metadata.PathDistribution(Path(entry or ".") / folder)
+                if dist.metadata["Name"]:
+                    out.setdefault(_canonical(dist.metadata["Name"]), dist.version)
     return out
 
 

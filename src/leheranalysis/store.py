@@ -33,13 +33,14 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from leheranalysis import config
 from leheranalysis.errors import ConfigError, DataNotAvailableError
 from leheranalysis.textsafe import neutralise_frame
+
+if TYPE_CHECKING:  # pandas is imported where a table is read or written, not by paths
+    import pandas as pd
 
 __all__ = [
     "MANIFEST",
@@ -631,6 +632,8 @@ def locate_processed(district: str, data_dir: str | Path | None = None) -> Path:
 
 def read_csv_table(path: str | Path) -> pd.DataFrame:
     """A CSV of the store as text columns; an empty table when absent or empty."""
+    import pandas as pd
+
     path = Path(path)
     if not path.is_file():
         return pd.DataFrame()

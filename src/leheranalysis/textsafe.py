@@ -24,9 +24,10 @@ Examples
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FORMULA_PREFIXES", "neutralise", "neutralise_frame", "put_cell"]
 
@@ -68,10 +69,13 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> t = neutralise_frame(pd.DataFrame({"=x": ["=1+1", "a"], "n": [-1, 2]}))
     >>> list(t.columns), t["'=x"].tolist(), t["n"].tolist()
     (["'=x", 'n'], ["'=1+1", 'a'], [-1, 2])
     """
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         s = out[col]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -93,6 +94,26 @@ def load_runs(reports_dir: str | Path) -> dict[str, Any]:
     return data
 
 
+@functools.lru_cache(maxsize=8)
+def _latest_of(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    """The ``latest`` records of a ``runs.json`` as it is at (mtime, size): parsed once."""
+    return load_runs(Path(path).parent)["latest"]
+
+
+def latest_record(reports_dir: str | Path, key: str) -> dict[str, Any] | None:
+    """The latest record of one report (``<slug>/<notebook>``) as a plain dict, or None.
+
+    ``runs.json`` is parsed once for all the reports of a run (again only when the file
+    changed); the dict returned is shared, not to be modified.
+    """
+    path = Path(reports_dir) / RUNS_FILE
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _latest_of(str(path), st.st_mtime_ns, st.st_size).get(key)
+
+
 def latest_records(reports_dir: str | Path) -> list[RunRecord]:
     """The last record of every report, sorted by district then notebook."""
     latest = load_runs(reports_dir)["latest"]
@@ -104,20 +125,27 @@ def add_records(
     records: list[RunRecord],
     data_roots: list[str | Path] | None = None,
 ) -> Path:
-    """Append ``records`` to ``runs.json`` (under a lock) and return its path.
+    """Record ``records`` in ``runs.json`` (under a lock) and return its path.
 
-    ``data_roots``, when given, replaces the recorded processed-data folders of the
-    latest run.
+    Every record becomes the latest of its report; the history keeps the runs that
+    executed (not the reports found unchanged). When nothing changes, the file is not
+    written again. ``data_roots``, when given, replaces the recorded processed-data
+    folders of the latest run.
     """
     reports_dir = Path(reports_dir)
+    path = reports_dir / RUNS_FILE
     with _locked(reports_dir):
         data = load_runs(reports_dir)
+        before = json.dumps([data["latest"], data.get("data_roots")], sort_keys=True, default=str)
         if data_roots is not None:
             data["data_roots"] = sorted({str(Path(r)) for r in data_roots})
+        ran = [rec.to_dict() for rec in records if not rec.cached]
         for rec in records:
             data["latest"][rec.key] = rec.to_dict()
-            data["history"].append(rec.to_dict())
-        data["history"] = data["history"][-HISTORY_LIMIT:]
+        after = json.dumps([data["latest"], data.get("data_roots")], sort_keys=True, default=str)
+        if not ran and before == after and path.is_file():
+            return path
+        data["history"] = (data["history"] + ran)[-HISTORY_LIMIT:]
         data["version"] = 1
         text = json.dumps(data, indent=1, sort_keys=True, default=str)
-        return atomic_write(reports_dir / RUNS_FILE, text + "\n")
+        return atomic_write(path, text + "\n")
