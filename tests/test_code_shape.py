@@ -30,8 +30,10 @@ REPORT_PATH = (
     "plotting.py",
     "codebook.py",
     "keyfindings.py",
+    "_keyfindings_scores.py",
     "_reconcile.py",
     "monitoring.py",
+    "_monitoring_plan.py",
     "plan.py",
     "comparison.py",
     "_comparison_plots.py",
@@ -51,6 +53,18 @@ REPORT_PATH = (
     "errors.py",
 )
 
+# The data path (and the package's entry points): outside the function-length rule.
+DATA_PATH = (
+    "ingest/*.py",
+    "synth/*.py",
+    "cli/*.py",
+    "sources.py",
+    "pipeline.py",
+    "verify.py",
+    "__init__.py",
+    "__main__.py",
+)
+
 # Functions of the report path still over the limit, each with its length today: it may shrink,
 # never grow. Remove an entry when its function is broken up.
 TOO_LONG_FOR_NOW = {
@@ -61,7 +75,6 @@ TOO_LONG_FOR_NOW = {
     "composite/_index.py:prepare": 86,
     "composite/_metadata.py:validate_metadata": 158,
     "composite/_steps.py:normalise": 88,
-    "composite/_uncertainty.py:uncertainty": 244,
     "geo.py:draw_village_map": 215,
     "geo.py:small_multiples": 82,
     "village_maps.py:village_profile": 94,
@@ -108,6 +121,17 @@ def test_no_source_file_over_1000_lines():
 def test_every_report_path_pattern_names_a_file():
     empty = [pattern for pattern in REPORT_PATH if not list(SRC.glob(pattern))]
     assert not empty, f"report-path patterns that match no file: {empty}"
+
+
+def test_every_module_is_on_the_report_path_or_the_data_path():
+    data = {path for pattern in DATA_PATH for path in SRC.glob(pattern)}
+    report = set(_report_path())
+    unplaced = [p.relative_to(SRC).as_posix() for p in _sources() if p not in report | data]
+    both = [p.relative_to(SRC).as_posix() for p in sorted(report & data)]
+    assert not unplaced, (
+        f"modules on neither path (add them to REPORT_PATH or DATA_PATH): {unplaced}"
+    )
+    assert not both, f"modules on both paths: {both}"
 
 
 def test_no_function_over_80_lines_in_the_report_path():
