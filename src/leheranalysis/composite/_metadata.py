@@ -145,6 +145,34 @@ def validate_metadata(
     >>> validate_metadata(meta)[["code", "weight"]].to_dict("list")
     {'code': ['a', 'b', 'idx'], 'weight': [0.5, 0.5, 1.0]}
     """
+    m = _standard_columns(meta)
+    codes = _unique_codes(m["code"])
+    m["code"] = codes
+    parents = _parent_links(codes, m["parent"])
+    m["parent"] = pd.Series([parents[c] for c in codes], index=m.index, dtype=object)
+    levels = {c: _parse_level(c, v) for c, v in zip(codes, m["level"], strict=True)}
+    m["level"] = [levels[c] for c in codes]
+    root, children = _check_tree(codes, parents, levels)
+    directions = []
+    for code, value in zip(codes, m["direction"], strict=True):
+        directions.append(_parse_direction(code, value) if levels[code] == 1 else pd.NA)
+    m["direction"] = pd.array(directions, dtype="Int64")
+    m["weight"] = _validate_weights(
+        codes, parents, children, root, m["weight"], normalise_weights, tolerance
+    )
+    if data is not None:
+        _check_data_columns(data, [c for c in codes if levels[c] == 1])
+    m["_order"] = np.arange(len(m))
+    m = m.sort_values(["level", "_order"], kind="stable").drop(columns="_order")
+    front = ["code", "parent", "level", "direction", "weight"]
+    m = m[front + [c for c in m.columns if c not in front]].reset_index(drop=True)
+    m["parent"] = m["parent"].astype(object)
+    return m
+
+
+def _standard_columns(meta) -> pd.DataFrame:
+    """A copy of the table with lower-case, de-aliased column names; the required columns
+    present, ``direction`` and ``weight`` added when absent, a fresh row index."""
     if not isinstance(meta, pd.DataFrame):
         raise MetadataError(f"metadata must be a pandas DataFrame, got {type(meta).__name__}")
     if meta.empty:
@@ -164,10 +192,13 @@ def validate_metadata(
         m["direction"] = np.nan
     if "weight" not in m.columns:
         m["weight"] = np.nan
-    m = m.reset_index(drop=True)
+    return m.reset_index(drop=True)
 
+
+def _unique_codes(column: pd.Series) -> list[str]:
+    """The codes as stripped text; an error for an empty or repeated code."""
     codes: list[str] = []
-    for i, value in enumerate(m["code"]):
+    for i, value in enumerate(column):
         if _blank(value):
             raise MetadataError(f"metadata row {i + 1}: empty code")
         codes.append(str(value).strip())
@@ -176,10 +207,13 @@ def validate_metadata(
         if code in seen:
             raise MetadataError(f"metadata: code {code!r} appears more than once")
         seen.add(code)
-    m["code"] = codes
+    return codes
 
+
+def _parent_links(codes: list[str], column: pd.Series) -> dict[str, str | None]:
+    """Code -> parent code (None for the index); an error for unknown parents and cycles."""
     parents: dict[str, str | None] = {}
-    for code, value in zip(codes, m["parent"], strict=True):
+    for code, value in zip(codes, column, strict=True):
         parents[code] = None if _blank(value) else str(value).strip()
     for code, parent in parents.items():
         if parent is not None and parent not in parents:
@@ -192,10 +226,12 @@ def validate_metadata(
                 f"metadata: cycle in the parent links of code {code!r}: {code} -> {code}"
             )
     _check_cycles(parents)
-    m["parent"] = pd.Series([parents[c] for c in codes], index=m.index, dtype=object)
+    return parents
 
-    levels = {c: _parse_level(c, v) for c, v in zip(codes, m["level"], strict=True)}
-    m["level"] = [levels[c] for c in codes]
+
+def _check_tree(codes, parents, levels) -> tuple[str, dict[str, list[str]]]:
+    """Check the levels of the tree (one index at the top, parents one level up, no
+    childless aggregate); return the index code and each code's children."""
     roots = [c for c in codes if parents[c] is None]
     if len(roots) != 1:
         raise MetadataError(
@@ -227,34 +263,21 @@ def validate_metadata(
                 f"metadata: aggregate {code!r} (level {levels[code]}) has no children; "
                 "indicators must be at level 1"
             )
+    return root, children
 
-    directions = []
-    for code, value in zip(codes, m["direction"], strict=True):
-        directions.append(_parse_direction(code, value) if levels[code] == 1 else pd.NA)
-    m["direction"] = pd.array(directions, dtype="Int64")
 
-    m["weight"] = _validate_weights(
-        codes, parents, children, root, m["weight"], normalise_weights, tolerance
-    )
-
-    if data is not None:
-        if not isinstance(data, pd.DataFrame):
-            raise MetadataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-        columns = {str(c) for c in data.columns}
-        absent = [c for c in codes if levels[c] == 1 and c not in columns]
-        if absent:
-            shown = ", ".join(repr(c) for c in absent[:10])
-            raise MetadataError(
-                f"metadata: indicator code(s) {shown} are not columns of the data table "
-                f"(it has {len(columns)} columns, e.g. {sorted(columns)[:8]})"
-            )
-
-    m["_order"] = np.arange(len(m))
-    m = m.sort_values(["level", "_order"], kind="stable").drop(columns="_order")
-    front = ["code", "parent", "level", "direction", "weight"]
-    m = m[front + [c for c in m.columns if c not in front]].reset_index(drop=True)
-    m["parent"] = m["parent"].astype(object)
-    return m
+def _check_data_columns(data, indicators: list[str]) -> None:
+    """Every indicator code must be a column of the data table."""
+    if not isinstance(data, pd.DataFrame):
+        raise MetadataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    columns = {str(c) for c in data.columns}
+    absent = [c for c in indicators if c not in columns]
+    if absent:
+        shown = ", ".join(repr(c) for c in absent[:10])
+        raise MetadataError(
+            f"metadata: indicator code(s) {shown} are not columns of the data table "
+            f"(it has {len(columns)} columns, e.g. {sorted(columns)[:8]})"
+        )
 
 
 def _validate_weights(codes, parents, children, root, raw, normalise_weights, tolerance):
