@@ -480,46 +480,15 @@ def normalise(
         hi_x = np.nanmax(X, axis=0)
     constant = hi_x == lo_x
     Y = X * d
-    if method == "minmax":
-        lo, hi = minmax_range
-        mn, mx = np.nanmin(Y, axis=0), np.nanmax(Y, axis=0)
-        rng = np.where(constant, 1.0, mx - mn)
-        out = lo + (Y - mn) / rng * (hi - lo)
-        neutral = (lo + hi) / 2
-    elif method == "zscore":
-        m, s = zscore_params
-        mean = np.nanmean(Y, axis=0)
-        n = (~np.isnan(Y)).sum(axis=0)
-        sd = np.sqrt(np.nansum((Y - mean) ** 2, axis=0) / np.maximum(n - 1, 1))
-        sd = np.where(constant | (sd == 0), 1.0, sd)
-        out = m + s * (Y - mean) / sd
-        neutral = m
-    elif method in ("rank", "percentile"):
-        # ascending "min" ranks = descending ranks of -Y (ties within 2**-40 of the range)
-        ranks = rank_desc(-Y.T).T.astype(float)
-        ranks[np.isnan(Y)] = np.nan
-        if method == "rank":
-            out = ranks
-            neutral = None
-        else:
-            n = (~np.isnan(Y)).sum(axis=0)
-            out = 100.0 * (ranks - 1) / np.maximum(n - 1, 1)
-            neutral = 50.0
-    elif method == "target":
-        if targets is None:
-            raise ConfigError("normalisation 'target' needs a target for every indicator")
-        t = np.asarray(targets, dtype=float)
-        if np.isnan(t).any():
-            raise ConfigError("normalisation 'target' needs a target for every indicator")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            up = (X - lo_x) / (t - lo_x)
-            down = (hi_x - X) / (hi_x - t)
-            out = np.where(d > 0, up, down) * 100.0
-            zero_den = np.where(d > 0, t == lo_x, t == hi_x)
-        out = np.where(zero_den & ~np.isnan(X), 100.0, out)
-        if target_cap:
-            out = np.minimum(out, 100.0)
+    if method == "target":
+        out = _distance_to_target(X, d, lo_x, hi_x, targets, target_cap)
         return out, np.zeros(X.shape[1], dtype=bool)
+    if method == "minmax":
+        out, neutral = _minmax(Y, constant, minmax_range)
+    elif method == "zscore":
+        out, neutral = _zscore(Y, constant, zscore_params)
+    elif method in ("rank", "percentile"):
+        out, neutral = _rank_scores(Y, method)
     else:
         raise ConfigError(f"unknown normalisation {method!r}; choose one of {NORMALISATIONS}")
     if constant.any():
@@ -528,6 +497,54 @@ def normalise(
             value = neutral if neutral is not None else (present[:, j].sum() + 1) / 2
             out[present[:, j], j] = value
     return out, constant
+
+
+def _minmax(Y: np.ndarray, constant: np.ndarray, minmax_range) -> tuple[np.ndarray, float]:
+    """Min-max scores of the directed values and the neutral value of a constant column."""
+    lo, hi = minmax_range
+    mn, mx = np.nanmin(Y, axis=0), np.nanmax(Y, axis=0)
+    rng = np.where(constant, 1.0, mx - mn)
+    return lo + (Y - mn) / rng * (hi - lo), (lo + hi) / 2
+
+
+def _zscore(Y: np.ndarray, constant: np.ndarray, zscore_params) -> tuple[np.ndarray, float]:
+    """z-scores (sample sd) of the directed values and the neutral value (the mean)."""
+    m, s = zscore_params
+    mean = np.nanmean(Y, axis=0)
+    n = (~np.isnan(Y)).sum(axis=0)
+    sd = np.sqrt(np.nansum((Y - mean) ** 2, axis=0) / np.maximum(n - 1, 1))
+    sd = np.where(constant | (sd == 0), 1.0, sd)
+    return m + s * (Y - mean) / sd, m
+
+
+def _rank_scores(Y: np.ndarray, method: str) -> tuple[np.ndarray, float | None]:
+    """Ranks (1 = lowest) or percentile ranks of the directed values, and the neutral
+    value (None for ranks: the middle rank of the units present)."""
+    # ascending "min" ranks = descending ranks of -Y (ties within 2**-40 of the range)
+    ranks = rank_desc(-Y.T).T.astype(float)
+    ranks[np.isnan(Y)] = np.nan
+    if method == "rank":
+        return ranks, None
+    n = (~np.isnan(Y)).sum(axis=0)
+    return 100.0 * (ranks - 1) / np.maximum(n - 1, 1), 50.0
+
+
+def _distance_to_target(X, d, lo_x, hi_x, targets, target_cap: bool) -> np.ndarray:
+    """Distance to target on 0-100 from the raw values (100 = at the target)."""
+    if targets is None:
+        raise ConfigError("normalisation 'target' needs a target for every indicator")
+    t = np.asarray(targets, dtype=float)
+    if np.isnan(t).any():
+        raise ConfigError("normalisation 'target' needs a target for every indicator")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = (X - lo_x) / (t - lo_x)
+        down = (hi_x - X) / (hi_x - t)
+        out = np.where(d > 0, up, down) * 100.0
+        zero_den = np.where(d > 0, t == lo_x, t == hi_x)
+    out = np.where(zero_den & ~np.isnan(X), 100.0, out)
+    if target_cap:
+        out = np.minimum(out, 100.0)
+    return out
 
 
 # --------------------------------------------------------------------------- weights
