@@ -236,10 +236,30 @@ def prepare(data: pd.DataFrame, meta: pd.DataFrame, settings: Settings, group=No
     )
     X, check_log = _steps.check_data(data, tree.indicators)
     log.extend(check_log)
-    groups = _group_array(group, data)
-    units = data.index
+    X, units, groups, excluded = _screen_units(
+        X, data.index, _group_array(group, data), settings, log
+    )
+    X, m, tree = _screen_indicators(X, m, tree, settings, log)
+    X, imputed, imp_log = _steps.impute(X, settings.imputation, groups)
+    log.append(
+        _entry(
+            "impute",
+            {"method": settings.imputation},
+            f"{int(imputed.sum())} value(s) imputed"
+            if settings.imputation != "none"
+            else f"no imputation; {int(np.isnan(X).sum())} missing value(s) left to aggregation",
+        )
+    )
+    log.extend(imp_log)
+    targets = _targets(settings, m, tree)
+    return Prepared(m, tree, units, X, imputed, excluded, targets, log)
 
-    # screening: units
+
+def _screen_units(X: np.ndarray, units: pd.Index, groups, settings: Settings, log: list[dict]):
+    """Exclude units with too few indicators (logged); an error if fewer than two are left.
+
+    Returns the remaining data, units and groups, and the table of excluded units.
+    """
     avail_units = (~np.isnan(X)).mean(axis=1)
     drop_units = (avail_units < settings.min_availability) | (avail_units == 0)
     excluded = pd.DataFrame(
@@ -261,52 +281,40 @@ def prepare(data: pd.DataFrame, meta: pd.DataFrame, settings: Settings, group=No
             f"only {int(keep.sum())} unit(s) have data availability >= "
             f"{settings.min_availability:.0%}; at least two are needed"
         )
-    X = X[keep]
-    units = units[keep]
-    groups = groups[keep] if groups is not None else None
+    return X[keep], units[keep], (groups[keep] if groups is not None else None), excluded
 
-    # screening: indicators
+
+def _screen_indicators(X: np.ndarray, m: pd.DataFrame, tree: Tree, settings, log: list[dict]):
+    """Drop indicators present for too few units (with ``drop_sparse_indicators``, logged;
+    otherwise an error). Returns the data, metadata and tree left."""
     avail_ind = (~np.isnan(X)).mean(axis=0)
     sparse = [
         c for c, a in zip(tree.indicators, avail_ind, strict=True) if a < settings.min_availability
     ]
-    if sparse:
-        detail = ", ".join(
-            f"{c} ({a:.0%})" for c, a in zip(tree.indicators, avail_ind, strict=True) if c in sparse
+    if not sparse:
+        return X, m, tree
+    detail = ", ".join(
+        f"{c} ({a:.0%})" for c, a in zip(tree.indicators, avail_ind, strict=True) if c in sparse
+    )
+    if not settings.drop_sparse_indicators:
+        raise CompositeInputError(
+            f"indicator(s) with data for less than {settings.min_availability:.0%} of units: "
+            f"{detail}; lower min_availability, drop them from the metadata or set "
+            "drop_sparse_indicators=True"
         )
-        if not settings.drop_sparse_indicators:
-            raise CompositeInputError(
-                f"indicator(s) with data for less than {settings.min_availability:.0%} of units: "
-                f"{detail}; lower min_availability, drop them from the metadata or set "
-                "drop_sparse_indicators=True"
-            )
-        m = prune_meta(m, sparse)
-        if m[m["level"] == 1].empty:
-            raise CompositeInputError("every indicator was dropped by screening")
-        keep_cols = [tree.indicators.index(c) for c in m.loc[m["level"] == 1, "code"]]
-        X = X[:, keep_cols]
-        tree = Tree.from_meta(m)
-        log.append(
-            _entry(
-                "screen",
-                {"min_availability": settings.min_availability},
-                f"indicator(s) dropped for availability: {detail}; sibling weights re-normalised",
-                "warning",
-            )
-        )
-    X, imputed, imp_log = _steps.impute(X, settings.imputation, groups)
+    m = prune_meta(m, sparse)
+    if m[m["level"] == 1].empty:
+        raise CompositeInputError("every indicator was dropped by screening")
+    keep_cols = [tree.indicators.index(c) for c in m.loc[m["level"] == 1, "code"]]
     log.append(
         _entry(
-            "impute",
-            {"method": settings.imputation},
-            f"{int(imputed.sum())} value(s) imputed"
-            if settings.imputation != "none"
-            else f"no imputation; {int(np.isnan(X).sum())} missing value(s) left to aggregation",
+            "screen",
+            {"min_availability": settings.min_availability},
+            f"indicator(s) dropped for availability: {detail}; sibling weights re-normalised",
+            "warning",
         )
     )
-    log.extend(imp_log)
-    targets = _targets(settings, m, tree)
-    return Prepared(m, tree, units, X, imputed, excluded, targets, log)
+    return X[:, keep_cols], m, Tree.from_meta(m)
 
 
 def _targets(settings: Settings, meta: pd.DataFrame, tree: Tree) -> np.ndarray | None:
@@ -430,58 +438,9 @@ def finish(prep: Prepared, settings: Settings, inputs: dict) -> CompositeResult:
     """Treat, normalise, weight, aggregate and rank prepared data (second half of
     :func:`build_index`)."""
     tree, log = prep.tree, list(prep.log)
-    Xt, report, flags = treat_array(prep, settings)
     units = prep.units
-    if settings.treat:
-        report["treated_units"] = [
-            units[np.isin(flags[:, j], (1, 2))].tolist() for j in range(flags.shape[1])
-        ]
-        treated = report[report["method"] != "none"]
-        log.append(
-            _entry(
-                "treat",
-                {
-                    "winsor_max_points": settings.winsor_max_points,
-                    "skew_threshold": settings.skew_threshold,
-                    "kurt_threshold": settings.kurt_threshold,
-                },
-                f"{len(treated)} indicator(s) treated: "
-                + (
-                    ", ".join(
-                        f"{r.indicator} ({r.method}, {r.points} points)"
-                        for r in treated.itertuples()
-                    )
-                    or "none"
-                ),
-            )
-        )
-    else:
-        report["treated_units"] = [[] for _ in range(len(report))]
-        log.append(_entry("treat", {"treat": False}, "outlier treatment switched off"))
-    N, constant = normalise_array(Xt, prep, settings)
-    log.append(
-        _entry(
-            "normalise",
-            {
-                "method": settings.normalisation,
-                "minmax_range": settings.minmax_range,
-                "zscore_params": settings.zscore_params,
-            },
-            f"normalised with {settings.normalisation}; direction -1 flipped for "
-            f"{int((tree.directions < 0).sum())} indicator(s)",
-        )
-    )
-    if constant.any():
-        names = [tree.indicators[j] for j in np.flatnonzero(constant)]
-        log.append(
-            _entry(
-                "normalise",
-                {"constant": names},
-                f"constant indicator(s) {names} (min = max) set to the neutral value of "
-                f"{settings.normalisation} for every unit; they do not affect ranks",
-                "warning",
-            )
-        )
+    Xt, report = _treatment(prep, settings, log)
+    N = _normalisation(Xt, prep, settings, log)
     scores, weights = _aggregate_nominal(N, tree, settings, log)
     index = tree.codes[tree.top][0]
     bad = np.isnan(scores[index].to_numpy())
@@ -507,6 +466,69 @@ def finish(prep: Prepared, settings: Settings, inputs: dict) -> CompositeResult:
         _inputs=inputs,
     )
     return result
+
+
+def _treatment(prep: Prepared, settings: Settings, log: list[dict]):
+    """Outlier treatment under the settings (logged); the treated data and the report, with
+    the units treated per indicator."""
+    Xt, report, flags = treat_array(prep, settings)
+    units = prep.units
+    if not settings.treat:
+        report["treated_units"] = [[] for _ in range(len(report))]
+        log.append(_entry("treat", {"treat": False}, "outlier treatment switched off"))
+        return Xt, report
+    report["treated_units"] = [
+        units[np.isin(flags[:, j], (1, 2))].tolist() for j in range(flags.shape[1])
+    ]
+    treated = report[report["method"] != "none"]
+    log.append(
+        _entry(
+            "treat",
+            {
+                "winsor_max_points": settings.winsor_max_points,
+                "skew_threshold": settings.skew_threshold,
+                "kurt_threshold": settings.kurt_threshold,
+            },
+            f"{len(treated)} indicator(s) treated: "
+            + (
+                ", ".join(
+                    f"{r.indicator} ({r.method}, {r.points} points)" for r in treated.itertuples()
+                )
+                or "none"
+            ),
+        )
+    )
+    return Xt, report
+
+
+def _normalisation(Xt: np.ndarray, prep: Prepared, settings: Settings, log: list[dict]):
+    """Normalise the treated data (logged, with a warning for constant indicators)."""
+    tree = prep.tree
+    N, constant = normalise_array(Xt, prep, settings)
+    log.append(
+        _entry(
+            "normalise",
+            {
+                "method": settings.normalisation,
+                "minmax_range": settings.minmax_range,
+                "zscore_params": settings.zscore_params,
+            },
+            f"normalised with {settings.normalisation}; direction -1 flipped for "
+            f"{int((tree.directions < 0).sum())} indicator(s)",
+        )
+    )
+    if constant.any():
+        names = [tree.indicators[j] for j in np.flatnonzero(constant)]
+        log.append(
+            _entry(
+                "normalise",
+                {"constant": names},
+                f"constant indicator(s) {names} (min = max) set to the neutral value of "
+                f"{settings.normalisation} for every unit; they do not affect ranks",
+                "warning",
+            )
+        )
+    return N
 
 
 def _aggregate_nominal(N: np.ndarray, tree: Tree, settings: Settings, log: list[dict]):
