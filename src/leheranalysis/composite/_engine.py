@@ -72,13 +72,7 @@ def aggregate_level(
         ymin = Y.min()
     any_missing = bool(np.isnan(ymin))
     avail = ~np.isnan(Y) if any_missing else None
-    if method == "arithmetic":
-        T = Y
-    else:
-        lowest = np.nanmin(Y) if any_missing else ymin
-        if not lowest > 0:
-            raise ValueError(f"{method} mean of non-positive values (min {lowest!r}); shift first")
-        T = np.log(Y) if method == "geometric" else np.divide(1.0, Y)
+    T = _transformed(Y, method, ymin, any_missing)
     T0 = np.where(avail, T, 0.0) if any_missing else T
     Af = avail.astype(float) if any_missing else None
     out = np.empty((len(groups), R, n_units))
@@ -86,22 +80,8 @@ def aggregate_level(
     empty = np.zeros(R, dtype=np.int64)
     tmp = None if shared else np.empty((R, n_units))
     for p, idx in enumerate(groups):
-        Wg = W[:, idx]  # (R, k)
         acc = out[p]
-        if shared:
-            np.matmul(Wg, T0[idx], out=acc)
-            den = Wg @ Af[idx] if any_missing else Wg.sum(axis=1)[:, None]
-        else:
-            np.multiply(T0[idx[0]], Wg[:, :1], out=acc)
-            for j in range(1, idx.size):
-                np.multiply(T0[idx[j]], Wg[:, j : j + 1], out=tmp)
-                acc += tmp
-            if any_missing:
-                den = Af[idx[0]] * Wg[:, :1]
-                for j in range(1, idx.size):
-                    den += Af[idx[j]] * Wg[:, j : j + 1]
-            else:
-                den = Wg.sum(axis=1)[:, None]
+        den = _weighted_sum(acc, T0, Af, W[:, idx], idx, tmp)
         with np.errstate(divide="ignore", invalid="ignore"):
             np.divide(acc, den, out=acc)
         if any_missing:
@@ -116,6 +96,40 @@ def aggregate_level(
     elif method == "harmonic":
         np.divide(1.0, out, out=out)
     return out, {"renormalised": renorm, "empty": empty}
+
+
+def _transformed(Y: np.ndarray, method: str, ymin, any_missing: bool) -> np.ndarray:
+    """The values in the space where the mean is arithmetic: as they are, their logarithms
+    (geometric) or reciprocals (harmonic); an error for non-positive values."""
+    if method == "arithmetic":
+        return Y
+    lowest = np.nanmin(Y) if any_missing else ymin
+    if not lowest > 0:
+        raise ValueError(f"{method} mean of non-positive values (min {lowest!r}); shift first")
+    return np.log(Y) if method == "geometric" else np.divide(1.0, Y)
+
+
+def _weighted_sum(acc, T0, Af, Wg, idx, tmp) -> np.ndarray:
+    """Write into ``acc`` the weighted sum of the children ``idx`` of one parent (missing
+    values as 0) and return the sum of the weights of the children present.
+
+    ``T0`` is ``(children, units)`` (shared by every replication) or ``(children, R,
+    units)``; ``Af`` marks the values present (None: none missing); ``Wg`` is ``(R, k)``;
+    ``tmp`` an ``(R, units)`` scratch array when ``T0`` is not shared.
+    """
+    if T0.ndim == 2:
+        np.matmul(Wg, T0[idx], out=acc)
+        return Wg @ Af[idx] if Af is not None else Wg.sum(axis=1)[:, None]
+    np.multiply(T0[idx[0]], Wg[:, :1], out=acc)
+    for j in range(1, idx.size):
+        np.multiply(T0[idx[j]], Wg[:, j : j + 1], out=tmp)
+        acc += tmp
+    if Af is None:
+        return Wg.sum(axis=1)[:, None]
+    den = Af[idx[0]] * Wg[:, :1]
+    for j in range(1, idx.size):
+        den += Af[idx[j]] * Wg[:, j : j + 1]
+    return den
 
 
 def collapse_weights(tree, level_weights: dict[int, np.ndarray]) -> np.ndarray:
