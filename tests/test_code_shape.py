@@ -70,11 +70,6 @@ DATA_PATH = (
 TOO_LONG_FOR_NOW = {
     "codebook.py:_validate_indicator": 108,
     "codebook.py:parse_codebook": 176,
-    "composite/_engine.py:aggregate_level": 83,
-    "composite/_index.py:finish": 81,
-    "composite/_index.py:prepare": 86,
-    "composite/_metadata.py:validate_metadata": 158,
-    "composite/_steps.py:normalise": 88,
     "geo.py:draw_village_map": 215,
     "geo.py:small_multiples": 82,
     "village_maps.py:village_profile": 94,
