@@ -441,134 +441,17 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         if key not in doc or doc[key] in (None, "", [], {}):
             raise fail(f"missing top-level section {key!r}")
     version = str(doc["version"])
-
-    # -- simple code/label tables
-    def table(key: str, fields: tuple[str, ...], required: tuple[str, ...]) -> pd.DataFrame:
-        rows = doc[key]
-        if not isinstance(rows, list):
-            raise fail(f"section {key!r} must be a list")
-        seen: set[str] = set()
-        recs = []
-        for i, row in enumerate(rows, start=1):
-            if not isinstance(row, Mapping):
-                raise fail(f"{key} entry {i} must be a mapping")
-            for req in ("code", *required):
-                if row.get(req) in (None, ""):
-                    where = f"{key} {row.get('code')!r}" if row.get("code") else f"{key} entry {i}"
-                    raise fail(f"{where}: missing required field {req!r}")
-            code = str(row["code"])
-            if code in seen:
-                raise fail(f"{key}: duplicate code {code!r}")
-            seen.add(code)
-            recs.append({"code": code, **{f: row.get(f) for f in fields}})
-        return _frame(recs, ["code", *fields]).set_index("code")
-
-    groups = table("groups", _GROUP_FIELDS, ("label", "family", "kind"))
-    groups["label_hi"] = [
-        _check_hi(row.get("label_hi"), f"groups {row['code']!r}", fail) for row in doc["groups"]
-    ]
-    domains = table("domains", ("label",), ("label",))
-    denominators = table("denominators", ("label",), ("label",))
-    families = list(dict.fromkeys(groups["family"]))
+    groups, families = _groups(doc, fail)
+    domains = _code_table(doc, "domains", ("label",), ("label",), fail)
+    denominators = _code_table(doc, "denominators", ("label",), ("label",), fail)
     for gcode, fam in groups["family"].items():
         if gcode in families and gcode != fam:
             raise fail(f"groups {gcode!r}: code is also the name of another group family")
-
-    responses = doc["responses"]
-    if not isinstance(responses, Mapping):
-        raise fail("section 'responses' must be a mapping of scale name to list of answers")
-    responses_out: dict[str, list[str]] = {}
-    for name in ("duty_bearer", "block_official"):
-        vals = responses.get(name)
-        if not isinstance(vals, list) or not vals:
-            raise fail(f"responses: missing or empty scale {name!r}")
-    for name, vals in responses.items():
-        if not isinstance(vals, list) or not all(isinstance(v, str) and v for v in vals):
-            raise fail(f"responses {name!r}: must be a list of non-empty strings")
-        if len(set(vals)) != len(vals):
-            raise fail(f"responses {name!r}: duplicate answers")
-        responses_out[str(name)] = [str(v) for v in vals]
-    responses_hi: dict[str, str] = {}
-    raw_hi = doc.get("responses_hi")
-    if raw_hi is not None:
-        if not isinstance(raw_hi, Mapping):
-            raise fail("section 'responses_hi' must be a mapping of answer to Hindi label")
-        answers = [a for vals in responses_out.values() for a in vals] + ["yes", "no"]
-        for ans, hi in raw_hi.items():
-            # YAML 1.1 reads unquoted yes/no as booleans
-            key = {True: "yes", False: "no"}.get(ans, ans) if isinstance(ans, bool) else ans
-            if not isinstance(key, str) or key not in answers:
-                hint = _close(str(key), answers)
-                raise fail(
-                    f"responses_hi: unknown answer {ans!r} (known: {', '.join(answers)})"
-                    + (f"; did you mean {', '.join(hint)}?" if hint else "")
-                )
-            if not isinstance(hi, str) or not hi.strip():
-                raise fail(f"responses_hi {key!r}: must be a non-empty string")
-            responses_hi[key] = hi.strip()
-
-    # -- indicators
-    raw_inds = doc["indicators"]
-    if not isinstance(raw_inds, list):
-        raise fail("section 'indicators' must be a list")
-    recs: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for i, row in enumerate(raw_inds, start=1):
-        recs.append(_validate_indicator(row, i, seen, domains, denominators, families, fail))
-    indicators = _frame(recs, ["code", *INDICATOR_FIELDS]).set_index("code")
-    indicators = indicators.astype({"sensitive": bool, "part2": bool, "ranked": bool})
-
-    # -- ranking
-    ranking = doc.get("ranking") or {}
-    if not isinstance(ranking, Mapping):
-        raise fail("section 'ranking' must be a mapping with 'groups' and 'issues'")
-    ranking_groups = [str(g) for g in (ranking.get("groups") or [])]
-    for g in ranking_groups:
-        if g not in families:
-            raise fail(
-                f"ranking: unknown group family {g!r} in field 'groups' "
-                f"(known: {', '.join(families)})"
-            )
-    issue_recs = []
-    seen_issues: set[str] = set()
-    for i, row in enumerate(ranking.get("issues") or [], start=1):
-        if not isinstance(row, Mapping):
-            raise fail(f"ranking issue {i} must be a mapping")
-        for req in ("code", "label"):
-            if row.get(req) in (None, ""):
-                raise fail(
-                    f"ranking issue {row.get('code') or i!r}: missing required field {req!r}"
-                )
-        code = str(row["code"])
-        if code in seen_issues:
-            raise fail(f"ranking: duplicate issue code {code!r}")
-        seen_issues.add(code)
-        ind = row.get("indicator")
-        if ind is not None and str(ind) not in indicators.index:
-            hint = _close(str(ind), indicators.index)
-            raise fail(
-                f"ranking issue {code!r}: field 'indicator' refers to unknown indicator "
-                f"{ind!r}" + (f" (did you mean {', '.join(hint)}?)" if hint else "")
-            )
-        issue_recs.append(
-            {
-                "code": code,
-                "label": str(row["label"]),
-                "label_hi": _check_hi(row.get("label_hi"), f"ranking issue {code!r}", fail),
-                "indicator": None if ind is None else str(ind),
-            }
-        )
-    ranking_issues = _frame(issue_recs, ["code", "label", "label_hi", "indicator"])
-
-    years = doc.get("secondary_years") or []
-    if not isinstance(years, list) or not all(isinstance(y, str | int) for y in years):
-        raise fail("secondary_years must be a list of year labels such as '2023-24'")
-    years = [str(y) for y in years]
-    if len(set(years)) != len(years):
-        raise fail("secondary_years: duplicate year")
-    if (indicators["instrument"] == "secondary").any() and not years:
-        raise fail("secondary_years must not be empty when there are secondary indicators")
-
+    responses_out = _responses(doc, fail)
+    responses_hi = _responses_hi(doc, responses_out, fail)
+    indicators = _indicators(doc, domains, denominators, families, fail)
+    ranking_groups, ranking_issues = _ranking(doc, indicators, families, fail)
+    years = _secondary_years(doc, indicators, fail)
     return Codebook(
         version=version,
         indicators=indicators,
@@ -583,6 +466,157 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         **_plan_sections(doc, indicators, ranking_issues, groups, fail),
         reader_labels=_reader_labels(doc, indicators, fail),
     )
+
+
+def _code_table(
+    doc: Mapping, key: str, fields: tuple[str, ...], required: tuple[str, ...], fail
+) -> pd.DataFrame:
+    """A required list of ``{code, ...}`` mappings with unique codes, indexed by code."""
+    rows = doc[key]
+    if not isinstance(rows, list):
+        raise fail(f"section {key!r} must be a list")
+    seen: set[str] = set()
+    recs = []
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, Mapping):
+            raise fail(f"{key} entry {i} must be a mapping")
+        for req in ("code", *required):
+            if row.get(req) in (None, ""):
+                where = f"{key} {row.get('code')!r}" if row.get("code") else f"{key} entry {i}"
+                raise fail(f"{where}: missing required field {req!r}")
+        code = str(row["code"])
+        if code in seen:
+            raise fail(f"{key}: duplicate code {code!r}")
+        seen.add(code)
+        recs.append({"code": code, **{f: row.get(f) for f in fields}})
+    return _frame(recs, ["code", *fields]).set_index("code")
+
+
+def _groups(doc: Mapping, fail) -> tuple[pd.DataFrame, list[str]]:
+    """The respondent groups (with their Hindi labels) and the group families, in order."""
+    groups = _code_table(doc, "groups", _GROUP_FIELDS, ("label", "family", "kind"), fail)
+    groups["label_hi"] = [
+        _check_hi(row.get("label_hi"), f"groups {row['code']!r}", fail) for row in doc["groups"]
+    ]
+    return groups, list(dict.fromkeys(groups["family"]))
+
+
+def _responses(doc: Mapping, fail) -> dict[str, list[str]]:
+    """The response scales: ``duty_bearer`` and ``block_official`` at least, each a list of
+    distinct non-empty answers."""
+    responses = doc["responses"]
+    if not isinstance(responses, Mapping):
+        raise fail("section 'responses' must be a mapping of scale name to list of answers")
+    responses_out: dict[str, list[str]] = {}
+    for name in ("duty_bearer", "block_official"):
+        vals = responses.get(name)
+        if not isinstance(vals, list) or not vals:
+            raise fail(f"responses: missing or empty scale {name!r}")
+    for name, vals in responses.items():
+        if not isinstance(vals, list) or not all(isinstance(v, str) and v for v in vals):
+            raise fail(f"responses {name!r}: must be a list of non-empty strings")
+        if len(set(vals)) != len(vals):
+            raise fail(f"responses {name!r}: duplicate answers")
+        responses_out[str(name)] = [str(v) for v in vals]
+    return responses_out
+
+
+def _responses_hi(doc: Mapping, responses: dict[str, list[str]], fail) -> dict[str, str]:
+    """The optional Hindi labels of answers (of the scales, and ``yes`` and ``no``)."""
+    responses_hi: dict[str, str] = {}
+    raw_hi = doc.get("responses_hi")
+    if raw_hi is None:
+        return responses_hi
+    if not isinstance(raw_hi, Mapping):
+        raise fail("section 'responses_hi' must be a mapping of answer to Hindi label")
+    answers = [a for vals in responses.values() for a in vals] + ["yes", "no"]
+    for ans, hi in raw_hi.items():
+        # YAML 1.1 reads unquoted yes/no as booleans
+        key = {True: "yes", False: "no"}.get(ans, ans) if isinstance(ans, bool) else ans
+        if not isinstance(key, str) or key not in answers:
+            hint = _close(str(key), answers)
+            raise fail(
+                f"responses_hi: unknown answer {ans!r} (known: {', '.join(answers)})"
+                + (f"; did you mean {', '.join(hint)}?" if hint else "")
+            )
+        if not isinstance(hi, str) or not hi.strip():
+            raise fail(f"responses_hi {key!r}: must be a non-empty string")
+        responses_hi[key] = hi.strip()
+    return responses_hi
+
+
+def _indicators(doc: Mapping, domains, denominators, families: list[str], fail) -> pd.DataFrame:
+    """The indicators, each checked (:func:`_validate_indicator`), indexed by code."""
+    raw_inds = doc["indicators"]
+    if not isinstance(raw_inds, list):
+        raise fail("section 'indicators' must be a list")
+    recs: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, row in enumerate(raw_inds, start=1):
+        recs.append(_validate_indicator(row, i, seen, domains, denominators, families, fail))
+    indicators = _frame(recs, ["code", *INDICATOR_FIELDS]).set_index("code")
+    return indicators.astype({"sensitive": bool, "part2": bool, "ranked": bool})
+
+
+def _ranking(
+    doc: Mapping, indicators: pd.DataFrame, families: list[str], fail
+) -> tuple[list[str], pd.DataFrame]:
+    """The ranking exercise: the group families that rank and the issues ranked."""
+    ranking = doc.get("ranking") or {}
+    if not isinstance(ranking, Mapping):
+        raise fail("section 'ranking' must be a mapping with 'groups' and 'issues'")
+    ranking_groups = [str(g) for g in (ranking.get("groups") or [])]
+    for g in ranking_groups:
+        if g not in families:
+            raise fail(
+                f"ranking: unknown group family {g!r} in field 'groups' "
+                f"(known: {', '.join(families)})"
+            )
+    issue_recs = []
+    seen_issues: set[str] = set()
+    for i, row in enumerate(ranking.get("issues") or [], start=1):
+        issue_recs.append(_ranking_issue(row, i, seen_issues, indicators, fail))
+    return ranking_groups, _frame(issue_recs, ["code", "label", "label_hi", "indicator"])
+
+
+def _ranking_issue(row: Any, i: int, seen: set[str], indicators: pd.DataFrame, fail) -> dict:
+    """Check one ranking issue (unique code, label, known indicator) and return its record."""
+    if not isinstance(row, Mapping):
+        raise fail(f"ranking issue {i} must be a mapping")
+    for req in ("code", "label"):
+        if row.get(req) in (None, ""):
+            raise fail(f"ranking issue {row.get('code') or i!r}: missing required field {req!r}")
+    code = str(row["code"])
+    if code in seen:
+        raise fail(f"ranking: duplicate issue code {code!r}")
+    seen.add(code)
+    ind = row.get("indicator")
+    if ind is not None and str(ind) not in indicators.index:
+        hint = _close(str(ind), indicators.index)
+        raise fail(
+            f"ranking issue {code!r}: field 'indicator' refers to unknown indicator "
+            f"{ind!r}" + (f" (did you mean {', '.join(hint)}?)" if hint else "")
+        )
+    return {
+        "code": code,
+        "label": str(row["label"]),
+        "label_hi": _check_hi(row.get("label_hi"), f"ranking issue {code!r}", fail),
+        "indicator": None if ind is None else str(ind),
+    }
+
+
+def _secondary_years(doc: Mapping, indicators: pd.DataFrame, fail) -> list[str]:
+    """The distinct year labels of the secondary data template (needed when there are
+    secondary indicators)."""
+    years = doc.get("secondary_years") or []
+    if not isinstance(years, list) or not all(isinstance(y, str | int) for y in years):
+        raise fail("secondary_years must be a list of year labels such as '2023-24'")
+    years = [str(y) for y in years]
+    if len(set(years)) != len(years):
+        raise fail("secondary_years: duplicate year")
+    if (indicators["instrument"] == "secondary").any() and not years:
+        raise fail("secondary_years must not be empty when there are secondary indicators")
+    return years
 
 
 def reader_label_agrees(label: str, unit: str, higher_is: str) -> bool:
@@ -820,7 +854,16 @@ def _validate_indicator(
         raise bad(extra[0], f"unknown field (known: {', '.join(sorted(known))})")
     rec: dict[str, Any] = {**OPTIONAL_DEFAULTS, **dict(row)}
     rec["code"] = code
+    _check_indicator_kind(rec, domains, families, bad)
+    _check_indicator_range(rec, bad)
+    _check_indicator_denominator(rec, denominators, bad)
+    _check_indicator_flags(rec, bad)
+    return rec
 
+
+def _check_indicator_kind(rec: dict[str, Any], domains, families: list[str], bad) -> None:
+    """Labels, domain, instrument, respondent group families and unit (normalised in
+    ``rec``: Hindi label stripped, group families as text)."""
     if not isinstance(rec["label"], str) or not rec["label"].strip():
         raise bad("label", "must be a non-empty string")
     if rec["label_hi"] is None:
@@ -844,6 +887,10 @@ def _validate_indicator(
     rec["groups"] = [str(g) for g in grp]
     if rec["unit"] not in UNITS:
         raise bad("unit", f"unknown unit {rec['unit']!r} (known: {', '.join(UNITS)})")
+
+
+def _check_indicator_range(rec: dict[str, Any], bad) -> None:
+    """Valid range for the unit (yes/no 0-1, share within 0-100, count >= 0) and direction."""
     if not _is_number(rec["min"]):
         raise bad("min", f"must be a number, got {rec['min']!r}")
     if rec["max"] is not None and not _is_number(rec["max"]):
@@ -859,6 +906,12 @@ def _validate_indicator(
         raise bad("min", "a count cannot be negative")
     if rec["higher_is"] not in DIRECTIONS:
         raise bad("higher_is", f"must be 'worse' or 'better', got {rec['higher_is']!r}")
+
+
+def _check_indicator_denominator(rec: dict[str, Any], denominators, bad) -> None:
+    """A known denominator, for counts only; a village count needs one or a note saying why
+    it is a plain count."""
+    unit = rec["unit"]
     den = rec["denominator"]
     if den is not None and den not in denominators.index:
         raise bad(
@@ -878,6 +931,11 @@ def _validate_indicator(
             "a village count needs a denominator (or a 'denominator_note' documenting why "
             "it is reported as a plain count)",
         )
+
+
+def _check_indicator_flags(rec: dict[str, Any], bad) -> None:
+    """Agreement tolerances (numbers >= 0, as floats in ``rec``), the true/false flags and
+    the department."""
     for tol in ("tolerance_abs", "tolerance_rel"):
         v = rec[tol]
         if not _is_number(v) or v < 0:
@@ -892,4 +950,3 @@ def _validate_indicator(
         raise bad("part2", "secondary indicators are not presented in Part II or ranked")
     if rec["department"] is not None and not isinstance(rec["department"], str):
         raise bad("department", "must be a string")
-    return rec
