@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -580,128 +581,166 @@ def draw_village_map(
     -------
     matplotlib.axes.Axes
     """
-    import matplotlib as mpl
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
     _check_frame(blocks, "blocks", ["block_id"])
     _check_frame(cells, "cells", ["village_id"])
     crs = metric_crs(blocks)
     bm = blocks.to_crs(crs)
     cm = cells.to_crs(crs)
-    ids = {int(i) for i in programme_ids}
-    is_prog = cm["village_id"].astype("int64").isin(ids).to_numpy()
-    geoms = cm.geometry.to_numpy()
     handles: list = []
+    key = _ValueKey(cmap, vmin, vmax, value_label, categories)
+    _draw_cells(ax, cm, programme_ids, values, key, handles)
+    area = _draw_blocks(ax, bm, label_blocks, handles)
+    if facilities is not None and len(facilities):
+        _draw_facilities(ax, area, facilities, crs, facility_kinds, handles)
+    _map_furniture(ax, area, bm.total_bounds, credit, handles if legend else None)
+    ax.set_title(title, fontsize=11)
+    return ax
 
+
+def _draw_cells(ax, cells, programme_ids, values, key: _ValueKey, handles: list) -> None:
+    """Every catchment cell: other habitations light grey, programme villages coloured by
+    their value (or highlighted when there are no values)."""
+    from matplotlib.patches import Patch
+
+    ids = {int(i) for i in programme_ids}
+    is_prog = cells["village_id"].astype("int64").isin(ids).to_numpy()
+    geoms = cells.geometry.to_numpy()
     _add_polygons(ax, geoms[~is_prog], _OTHER_FILL, edgecolors="white", linewidths=0.25)
     handles.append(Patch(facecolor=_OTHER_FILL, edgecolor="#BBBBBB", label="Other habitations"))
-    prog = cm[is_prog]
+    prog = cells[is_prog]
     series = _values_series(values)
     if series is not None and len(prog):
         value = prog["village_id"].map(series).astype("float64").to_numpy()
-        lo = np.nanmin(value) if vmin is None else vmin
-        hi = np.nanmax(value) if vmax is None else vmax
-        if not np.isfinite(lo) or not np.isfinite(hi):
-            lo, hi = 0.0, 1.0
-        if hi == lo:
-            hi = lo + 1.0
-        norm = mpl.colors.Normalize(vmin=lo, vmax=hi)
-        colormap = mpl.colormaps[cmap]
-        known = ~np.isnan(value)
-        prog_geoms = geoms[is_prog]
-        if known.any():
-            _add_polygons(
-                ax,
-                prog_geoms[known],
-                colormap(norm(value[known])),
-                edgecolors="#333333",
-                linewidths=0.5,
-            )
-        if (~known).any():
-            _add_polygons(
-                ax,
-                prog_geoms[~known],
-                "white",
-                edgecolors="#333333",
-                linewidths=0.5,
-                hatch="///",
-            )
-            handles.append(
-                Patch(facecolor="white", edgecolor="#333333", hatch="///", label="No value")
-            )
-        if categories:
-            keys = [
-                Patch(facecolor=colormap(norm(float(v))), edgecolor="#333333", label=str(words))
-                for v, words in categories.items()
-            ]
-            ax.add_artist(
-                ax.legend(handles=keys, loc="upper left", fontsize=7, frameon=True,
-                          title=value_label, title_fontsize=7)
-            )  # fmt: skip
-        else:
-            sm = mpl.cm.ScalarMappable(norm=norm, cmap=colormap)
-            bar = ax.figure.colorbar(sm, ax=ax, shrink=0.6, pad=0.01)
-            bar.set_label(value_label or "value", fontsize=9)
-            bar.ax.tick_params(labelsize=8)
+        _draw_values(ax, geoms[is_prog], value, key, handles)
     elif len(prog):
         _add_polygons(ax, geoms[is_prog], _HIGHLIGHT, edgecolors="#333333", linewidths=0.5)
         handles.append(Patch(facecolor=_HIGHLIGHT, edgecolor="#333333", label="Programme villages"))
 
-    _add_outlines(ax, bm.geometry.to_numpy(), colors="#222222", linewidths=1.0)
+
+def _draw_blocks(ax, blocks: gpd.GeoDataFrame, label_blocks: bool, handles: list):
+    """Block boundaries (and names); returns the blocks' union, prepared for queries."""
+    from matplotlib.lines import Line2D
+
+    _add_outlines(ax, blocks.geometry.to_numpy(), colors="#222222", linewidths=1.0)
     handles.append(Line2D([], [], color="#222222", linewidth=1.0, label="Block boundary"))
-    if label_blocks and "block_name" in bm.columns:
-        for row in bm.itertuples():
-            pt = row.geometry.representative_point()
-            ax.text(
-                pt.x,
-                pt.y,
-                str(row.block_name),
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="#111111",
-                bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1},
-                zorder=6,
-            )
-
-    area = shapely.union_all(bm.geometry.to_numpy())
+    if label_blocks and "block_name" in blocks.columns:
+        _label_blocks(ax, blocks)
+    area = shapely.union_all(blocks.geometry.to_numpy())
     shapely.prepare(area)
-    if facilities is not None and len(facilities):
-        _check_frame(facilities, "facilities", ["level"])
-        fm = facilities.to_crs(crs)
-        fm = fm[shapely.covers(area, fm.geometry.to_numpy())]
-        groups = dict(DEFAULT_DISTANCE_KINDS if facility_kinds is None else facility_kinds)
-        for name, levels in groups.items():
-            sub = fm[fm["level"].isin(list(levels))]
-            style = _FACILITY_STYLE.get(
-                name, {"marker": "o", "color": "#CC79A7", "label": name.replace("_", " ")}
-            )
-            if len(sub):
-                ax.scatter(
-                    sub.geometry.x,
-                    sub.geometry.y,
-                    marker=style["marker"],
-                    s=22,
-                    c=style["color"],
-                    edgecolors="white",
-                    linewidths=0.4,
-                    zorder=5,
-                )
-                handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        marker=style["marker"],
-                        linestyle="none",
-                        markerfacecolor=style["color"],
-                        markeredgecolor="white",
-                        markersize=7,
-                        label=f"{style['label']} ({len(sub)})",
-                    )
-                )
+    return area
 
-    bounds = bm.total_bounds
+
+@dataclass(frozen=True)
+class _ValueKey:
+    """How values are coloured: colormap, scale limits (None: the values' range), the label
+    of the colour bar, and words for values that are categories (then a legend)."""
+
+    cmap: str
+    vmin: float | None
+    vmax: float | None
+    label: str | None
+    categories: Mapping[float, str] | None
+
+
+def _draw_values(ax, geoms: np.ndarray, value: np.ndarray, key: _ValueKey, handles: list) -> None:
+    """Programme villages coloured by their value (hatched without one), with a colour bar
+    or, for categories, a legend in words."""
+    import matplotlib as mpl
+    from matplotlib.patches import Patch
+
+    lo = np.nanmin(value) if key.vmin is None else key.vmin
+    hi = np.nanmax(value) if key.vmax is None else key.vmax
+    if not np.isfinite(lo) or not np.isfinite(hi):
+        lo, hi = 0.0, 1.0
+    if hi == lo:
+        hi = lo + 1.0
+    norm = mpl.colors.Normalize(vmin=lo, vmax=hi)
+    colormap = mpl.colormaps[key.cmap]
+    known = ~np.isnan(value)
+    if known.any():
+        _add_polygons(
+            ax, geoms[known], colormap(norm(value[known])), edgecolors="#333333", linewidths=0.5
+        )
+    if (~known).any():
+        _add_polygons(ax, geoms[~known], "white", edgecolors="#333333", linewidths=0.5, hatch="///")
+        handles.append(Patch(facecolor="white", edgecolor="#333333", hatch="///", label="No value"))
+    if key.categories:
+        keys = [
+            Patch(facecolor=colormap(norm(float(v))), edgecolor="#333333", label=str(words))
+            for v, words in key.categories.items()
+        ]
+        ax.add_artist(
+            ax.legend(handles=keys, loc="upper left", fontsize=7, frameon=True,
+                      title=key.label, title_fontsize=7)
+        )  # fmt: skip
+    else:
+        sm = mpl.cm.ScalarMappable(norm=norm, cmap=colormap)
+        bar = ax.figure.colorbar(sm, ax=ax, shrink=0.6, pad=0.01)
+        bar.set_label(key.label or "value", fontsize=9)
+        bar.ax.tick_params(labelsize=8)
+
+
+def _label_blocks(ax, blocks: gpd.GeoDataFrame) -> None:
+    """Write each block's name at a point inside it."""
+    for row in blocks.itertuples():
+        pt = row.geometry.representative_point()
+        ax.text(
+            pt.x,
+            pt.y,
+            str(row.block_name),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="#111111",
+            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1},
+            zorder=6,
+        )
+
+
+def _draw_facilities(ax, area, facilities, crs: str, facility_kinds, handles: list) -> None:
+    """Markers of the facilities inside ``area``, one group of ``facility_kinds`` at a time
+    (default: secondary schools, health centres, panchayat offices), each in the legend."""
+    from matplotlib.lines import Line2D
+
+    _check_frame(facilities, "facilities", ["level"])
+    fm = facilities.to_crs(crs)
+    fm = fm[shapely.covers(area, fm.geometry.to_numpy())]
+    groups = dict(DEFAULT_DISTANCE_KINDS if facility_kinds is None else facility_kinds)
+    for name, levels in groups.items():
+        sub = fm[fm["level"].isin(list(levels))]
+        style = _FACILITY_STYLE.get(
+            name, {"marker": "o", "color": "#CC79A7", "label": name.replace("_", " ")}
+        )
+        if not len(sub):
+            continue
+        ax.scatter(
+            sub.geometry.x,
+            sub.geometry.y,
+            marker=style["marker"],
+            s=22,
+            c=style["color"],
+            edgecolors="white",
+            linewidths=0.4,
+            zorder=5,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=style["marker"],
+                linestyle="none",
+                markerfacecolor=style["color"],
+                markeredgecolor="white",
+                markersize=7,
+                label=f"{style['label']} ({len(sub)})",
+            )
+        )
+
+
+def _map_furniture(ax, area, bounds, credit: str | None, handles: list | None) -> None:
+    """Limits that keep the scale bar and north arrow off the district, equal aspect, no
+    axes, the scale bar, the north arrow, the source credit (lower right) and the legend of
+    ``handles`` below the map (None: no legend)."""
     x0, x1, y0, y1 = _map_limits(ax, area, bounds)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -720,7 +759,7 @@ def draw_village_map(
             fontsize=7,
             color="#444444",
         )
-    if legend:
+    if handles is not None:
         ax.legend(
             handles=handles,
             loc="upper center",
@@ -729,8 +768,6 @@ def draw_village_map(
             fontsize=7,
             frameon=False,
         )
-    ax.set_title(title, fontsize=11)
-    return ax
 
 
 def small_multiples(
@@ -792,22 +829,9 @@ def small_multiples(
     )
     titles = dict(titles or {})
     for ax, column in zip(axes.ravel(), values.columns, strict=False):
-        draw_village_map(
-            ax,
-            blocks,
-            cells,
-            programme_ids,
-            values=values[column],
-            title=titles.get(column, str(column)),
-            cmap=cmap,
-            value_label=titles.get(column, str(column)),
-            label_blocks=False,
-            credit=None,
-            legend=False,
-            categories=(categories or {}).get(column),
-            vmin=0.0 if (categories or {}).get(column) else None,
-            vmax=1.0 if (categories or {}).get(column) else None,
-        )
+        title = titles.get(column, str(column))
+        kinds = (categories or {}).get(column)
+        _draw_panel(ax, (blocks, cells, programme_ids), values[column], title, cmap, kinds)
     for ax in axes.ravel()[n:]:
         ax.set_axis_off()
     if suptitle:
@@ -815,6 +839,28 @@ def small_multiples(
     if credit:
         fig.text(0.995, 0.002, credit, ha="right", va="bottom", fontsize=7, color="#444444")
     return fig
+
+
+def _draw_panel(ax, layers, values: pd.Series, title: str, cmap: str, categories) -> None:
+    """One panel of :func:`small_multiples`: ``layers`` are its ``(blocks, cells,
+    programme_ids)``; no block names, credit or legend; categories on a 0-1 scale."""
+    blocks, cells, programme_ids = layers
+    draw_village_map(
+        ax,
+        blocks,
+        cells,
+        programme_ids,
+        values=values,
+        title=title,
+        cmap=cmap,
+        value_label=title,
+        label_blocks=False,
+        credit=None,
+        legend=False,
+        categories=categories,
+        vmin=0.0 if categories else None,
+        vmax=1.0 if categories else None,
+    )
 
 
 def save_figure(
