@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import textwrap
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,10 +267,50 @@ def _annotate(fig, text: str, synthetic: bool) -> None:
     fig._leher_artists = artists
 
 
+#: the PNG that :func:`save_figure` just wrote, by figure: (bytes, dpi, figure state)
+_SAVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def figure_state(fig) -> int | None:
+    """A cheap fingerprint of what a figure draws: its size, resolution and every artist
+    (kind, visibility, text, position of texts), without drawing it; None when it
+    cannot be taken."""
+    from matplotlib.text import Text
+
+    parts: list[Any] = [tuple(fig.get_size_inches()), fig.dpi]
+    try:
+        for artist in fig.findobj():
+            text = (
+                (artist.get_text(), tuple(artist.get_position()))
+                if isinstance(artist, Text)
+                else None
+            )
+            parts.append((type(artist).__name__, artist.get_visible(), text))
+        return hash(tuple(parts))
+    except TypeError:  # an artist whose state does not hash
+        return None
+
+
+def saved_png(fig) -> tuple[bytes, float] | None:
+    """The PNG (bytes, dpi) that :func:`save_figure` wrote for ``fig``, once, when the
+    figure has not changed since (:func:`figure_state`); else None."""
+    entry = _SAVED.pop(fig, None)
+    if entry is None or entry[2] is None or entry[2] != figure_state(fig):
+        return None
+    return entry[0], entry[1]
+
+
 def _atomic_savefig(fig, path: Path, fmt: str, metadata: dict[str, str]) -> None:
     from leheranalysis import store
 
     store.atomic_write(path, lambda fh: fig.savefig(fh, format=fmt, metadata=metadata))
+
+
+def plt_rc(key: str) -> Any:
+    """A matplotlib setting (``rcParams[key]``)."""
+    import matplotlib
+
+    return matplotlib.rcParams[key]
 
 
 def save_figure(
@@ -327,6 +368,8 @@ def save_figure(
     if svg:
         svg_path = folder / f"{name}.svg"
         _atomic_savefig(fig, svg_path, "svg", {"Title": meta["Title"], "Description": text})
+    dpi = plt_rc("savefig.dpi")
+    _SAVED[fig] = (png.read_bytes(), fig.dpi if dpi == "figure" else float(dpi), figure_state(fig))
     return SavedFigure(png=png, svg=svg_path, caption=text)
 
 
