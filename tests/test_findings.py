@@ -970,6 +970,52 @@ def test_figure_bundle_carries_alt_text_into_the_html():
     assert meta == {"image/png": {"alt": "Share of villages reporting <5 & more"}}
 
 
+def test_a_saved_figure_is_shown_from_its_file_unless_it_changed(tmp_path, monkeypatch):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from leheranalysis import plotting
+    from leheranalysis.present import kit
+
+    def shown(fig) -> Image.Image:
+        data, _ = f.figure_bundle(fig, "Villages", phone=False)
+        return Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+
+    def figure():
+        fig, ax = plt.subplots(figsize=(4, 2))
+        ax.bar(["Bisfi", "Pandaul"], [3, 5])
+        ax.set_title("Villages reporting child labour")
+        return fig
+
+    monkeypatch.setitem(plt.rcParams, "savefig.dpi", 150)  # the reports' style
+    assert shown(figure()).width > 0  # no file written before: drawn for the notebook
+    drawn: list[float] = []  # every drawing of the notebook's PNG
+    real_png = kit._png
+    monkeypatch.setattr(kit, "_png", lambda fig, dpi: drawn.append(dpi) or real_png(fig, dpi))
+
+    fig = figure()
+    saved = plotting.save_figure(fig, "Madhubani", "t", caption="c", figures_dir=tmp_path,
+                                 synthetic=False)  # fmt: skip
+    reused = shown(fig)
+    assert drawn == []  # the file written at savefig.dpi, scaled down: not drawn again
+    with Image.open(saved.png) as on_disk:
+        ratio = fig.dpi / 150
+        assert reused.size == (round(on_disk.width * ratio), round(on_disk.height * ratio))
+    plt.close(fig)
+
+    fig = figure()
+    plotting.save_figure(fig, "Madhubani", "t", caption="c", figures_dir=tmp_path,
+                         synthetic=False)  # fmt: skip
+    fig.axes[0].set_title("Villages reporting child marriage")  # changed after saving
+    shown(fig)
+    assert drawn == [fig.dpi]  # drawn again, as it is now
+    shown(fig)
+    assert len(drawn) == 2  # the saved image serves once only
+    plt.close(fig)
+
+
 def test_quality_summary_paragraph_and_key_numbers(cb):
     villages = pd.DataFrame({"village_id": [1, 2, 3, 4]})
     obs = pd.DataFrame(
