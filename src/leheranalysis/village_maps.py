@@ -701,34 +701,13 @@ def village_profile(
         if meta is not None and len(meta)
         else pd.DataFrame(columns=["label", "weight"])
     )
-    flags: dict[int, str] = {}
-    if triangulation is not None and len(triangulation):
-        sens = set(cb.indicators.index[cb.indicators["sensitive"].astype(bool)])
-        t = triangulation[~triangulation["indicator"].isin(sens)]
-        t = t[t["agreement"].astype(str) != "no data"]
-        for vid, g in t.groupby("village_id"):
-            per = g.groupby("indicator")["agreement"].apply(
-                lambda s: bool((s.astype(str) != "agree").any())
-            )
-            flags[int(vid)] = f"{int(per.sum())} of {len(per)}"
+    flags = _disagreement_flags(triangulation, cb)
     dist = distances.set_index(distances["village_id"].astype("int64"))
+    kinds = [c for c in distances.columns if c != "village_id"]
     rows = []
     for r in v.itertuples(index=False):
         row = r._asdict()
         vid = int(row["village_id"])
-        drivers = ""
-        if len(pillars):
-            contrib = pd.Series(
-                {
-                    p: float(pillars.at[p, "weight"]) * float(row.get(p, np.nan))
-                    for p in pillars.index
-                }
-            ).dropna()
-            if len(contrib):
-                drivers = ", ".join(
-                    str(pillars.at[p, "label"])
-                    for p in contrib.sort_values(ascending=False).index[:2]
-                )
         interval = (
             f"{row['q05']:.0f}-{row['q95']:.0f}"
             if pd.notna(row.get("q05")) and pd.notna(row.get("q95"))
@@ -740,11 +719,43 @@ def village_profile(
             "Block": str(row["block_name"]),
             "Index (0-100)": f"{float(row[code]):.0f}",
             "Rank interval (5-95 %)": interval,
-            "Main drivers": drivers or "-",
+            "Main drivers": _main_drivers(row, pillars) or "-",
             "Community and records disagree (indicators)": flags.get(vid, "-"),
         }
-        for k in (c for c in distances.columns if c != "village_id"):
+        for k in kinds:
             km = dist[k].get(vid, np.nan) if vid in dist.index else np.nan
             out[f"{DISTANCE_LABELS.get(k, k)} (km)"] = "-" if pd.isna(km) else f"{float(km):.1f}"
         rows.append(out)
     return pd.DataFrame(rows)
+
+
+def _disagreement_flags(triangulation: pd.DataFrame | None, cb: Codebook) -> dict[int, str]:
+    """Village -> "n of m": the compared indicators (sensitive ones left out) where the
+    community's evidence and a duty bearer's record disagree, of those compared."""
+    flags: dict[int, str] = {}
+    if triangulation is None or not len(triangulation):
+        return flags
+    sens = set(cb.indicators.index[cb.indicators["sensitive"].astype(bool)])
+    t = triangulation[~triangulation["indicator"].isin(sens)]
+    t = t[t["agreement"].astype(str) != "no data"]
+    for vid, g in t.groupby("village_id"):
+        per = g.groupby("indicator")["agreement"].apply(
+            lambda s: bool((s.astype(str) != "agree").any())
+        )
+        flags[int(vid)] = f"{int(per.sum())} of {len(per)}"
+    return flags
+
+
+def _main_drivers(row: dict, pillars: pd.DataFrame) -> str:
+    """The labels of the two domains with the largest weight x score in a village's index
+    (``""`` without domains or scores)."""
+    if not len(pillars):
+        return ""
+    contrib = pd.Series(
+        {p: float(pillars.at[p, "weight"]) * float(row.get(p, np.nan)) for p in pillars.index}
+    ).dropna()
+    if not len(contrib):
+        return ""
+    return ", ".join(
+        str(pillars.at[p, "label"]) for p in contrib.sort_values(ascending=False).index[:2]
+    )
