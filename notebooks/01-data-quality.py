@@ -61,6 +61,8 @@ else:
         licence="Government Open Data License - India",
     )
 SOURCE = "District Need Assessment" + (" (SYNTHETIC)" if synthetic else "")
+# saves each figure under figures/<district>/ and shows it, its caption as alt text
+save = f.FigureSaver(district, source=SOURCE, synthetic=synthetic)
 
 # %% [markdown]
 # ## Summary
@@ -230,15 +232,7 @@ if miss.empty:
 else:
     fig = f.plot_missingness(miss)
     caption = "Share of programme villages without an answer, by indicator and group."
-    plotting.save_figure(
-        fig,
-        district,
-        "01-missingness",
-        caption=caption,
-        source=SOURCE,
-        synthetic=synthetic,
-    )
-    f.show_figure(fig, caption)
+    save(fig, "01-missingness", caption)
 
 # %% [markdown]
 # #### Missingness by indicator and respondent group (table)

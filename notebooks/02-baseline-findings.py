@@ -42,10 +42,9 @@ from IPython.display import Markdown, display
 
 from leheranalysis import derive, plan, plotting
 from leheranalysis import findings as f
-from leheranalysis import indicators as ind
-from leheranalysis import keyfindings as kf
 from leheranalysis.codebook import load_codebook
 from leheranalysis.comparison import caveat_block
+from leheranalysis.present import baseline as pb
 from leheranalysis.present import planning as pp
 from leheranalysis.processed import load_processed
 from leheranalysis.reports import declare_key_numbers, declare_source, declare_synthetic
@@ -100,14 +99,8 @@ AGE_SOURCE = (
     else "Census of India 2011 age shares"
 )
 SOURCE = "District Need Assessment" + (" (SYNTHETIC)" if synthetic else "")
-obs = f.analysis_observations(p.observations, cb)
-has_village = bool((obs["instrument"] == "village").any()) if len(obs) else False
-
-
-def save(fig, name: str, caption: str, source: str = SOURCE) -> None:
-    """Save the figure under figures/<district>/ and show it, the caption as its alt text."""
-    plotting.save_figure(fig, district, name, caption=caption, source=source, synthetic=synthetic)
-    f.show_figure(fig, caption)
+# saves each figure under figures/<district>/ and shows it, its caption as alt text
+save = f.FigureSaver(district, source=SOURCE, synthetic=synthetic)
 
 
 # %% [markdown]
@@ -125,20 +118,7 @@ def save(fig, name: str, caption: str, source: str = SOURCE) -> None:
 # the [glossary](#Glossary).
 
 # %%
-evidence = kf.build_evidence(
-    p.observations,
-    p.villages,
-    p.rankings,
-    p.blocks,
-    cb,
-    shares_den,
-    p.district or district,
-    kf.nfhs_reference(p.district or district),
-    synthetic=synthetic,
-)
 key = d["key_findings"]
-if key is None:  # the data do not allow it: computed here to show why
-    key = kf.key_findings(evidence, cb, n=key_findings_n)
 glossary_seen: set[str] = set()
 plan_file = plan.plan_filename(p.district or district)
 display(Markdown(pp.key_findings_section(key, synthetic, cb, glossary_seen, plan_file)))
@@ -155,12 +135,8 @@ if not geo_synthetic:
 # For each kind of respondent group, the issues reported in the most villages.
 
 # %%
-shares = d.shares if has_village else None
-if shares is None or shares.empty:
-    display(Markdown("*No village answers: no data.*"))
-else:
-    sentences = f.headline_sentences(shares, cb, top=headline_top)
-    display(Markdown("\n".join(f"- {s}" for s in sentences)))
+shares = d.shares
+display(pb.headline_list(shares, cb, top=headline_top))
 
 # %% [markdown]
 # ### Headline table
@@ -171,10 +147,7 @@ else:
 # a score of 2 or less, under half aware, "no". "-": the group is not asked.
 
 # %%
-if shares is None or shares.empty:
-    display(Markdown("*No data.*"))
-else:
-    display(f.styled(f.headline_table(shares, cb)))
+display(f.styled(f.headline_table(shares, cb)))
 
 # %% [markdown]
 # ## Issue ranking from the pairwise exercise
@@ -187,17 +160,13 @@ else:
 # ### District ranking (figure)
 
 # %%
-ranking = None
-if p.rankings.empty:
-    display(Markdown("*No ranking exercise data.*"))
-else:
-    ranking = d.ranking
-    save(
-        f.plot_ranking(ranking),
-        "02-issue-ranking",
-        "Normalised Borda score of each issue from the pairwise ranking by children's and "
-        "adult groups, all programme villages.",
-    )
+ranking = d.ranking
+save(
+    f.plot_ranking(ranking),
+    "02-issue-ranking",
+    "Normalised Borda score of each issue from the pairwise ranking by children's and "
+    "adult groups, all programme villages.",
+)
 
 # %% [markdown]
 # ### District ranking (table)
@@ -206,10 +175,7 @@ else:
 # top 3 (95 % interval), for children's groups, adult groups and all groups.
 
 # %%
-if ranking is None:
-    display(Markdown("*No data.*"))
-else:
-    display(f.styled(f.ranking_table(ranking)))
+display(f.styled(f.ranking_table(ranking)))
 
 # %% [markdown]
 # ### Ranking by block
@@ -217,10 +183,7 @@ else:
 # The position of each issue (1 = most serious) among all groups of each block.
 
 # %%
-if ranking is None:
-    display(Markdown("*No data.*"))
-else:
-    display(f.styled(f.ranking_by_block(ranking)))
+display(f.styled(f.ranking_by_block(ranking)))
 
 # %% [markdown]
 # ### Ranking by respondent group
@@ -230,10 +193,7 @@ else:
 # different dangers.
 
 # %%
-if ranking is None:
-    display(Markdown("*No data.*"))
-else:
-    display(f.styled(f.ranking_by_group(p.rankings, cb)))
+display(f.styled(f.ranking_by_group(p.rankings, cb)))
 
 # %% [markdown]
 # ## Triangulation: community against duty bearers
@@ -245,17 +205,14 @@ else:
 # ### Where they disagree (figure)
 
 # %%
-tri = d.triangulation if has_village else None
-if tri is None or tri.empty:
-    display(Markdown("*No duty-bearer evidence to compare: no data.*"))
-else:
-    save(
-        f.plot_triangulation_matrix(tri, cb),
-        "02-triangulation",
-        "Share of compared villages where the community reported more (left) or the duty "
-        "bearer reported more (right), by indicator and duty bearer; light grey: not "
-        "compared; mid grey: hidden because fewer than 5 villages (sensitive issue).",
-    )
+tri = d.triangulation
+save(
+    f.plot_triangulation_matrix(tri, cb),
+    "02-triangulation",
+    "Share of compared villages where the community reported more (left) or the duty "
+    "bearer reported more (right), by indicator and duty bearer; light grey: not "
+    "compared; mid grey: hidden because fewer than 5 villages (sensitive issue).",
+)
 
 # %% [markdown]
 # ### Agreement by indicator and duty bearer (table)
@@ -266,11 +223,7 @@ else:
 # add up to the villages compared, so showing them would reveal the small number).
 
 # %%
-if tri is None or tri.empty:
-    display(Markdown("*No data.*"))
-else:
-    rates_tri = d.discrepancy_rates
-    display(f.styled(f.triangulation_table(rates_tri, cb), index=False))
+display(f.styled(f.triangulation_table(d.discrepancy_rates, cb), index=False))
 
 # %% [markdown]
 # ### The largest discrepancies, in both directions
@@ -282,19 +235,7 @@ else:
 # abuse, missing and trafficked children) are left out of these village-by-village lists.
 
 # %%
-if tri is None or tri.empty:
-    display(Markdown("*No data.*"))
-else:
-    both = pp.largest_by_direction(tri, p.observations, cb, n=top_discrepancies)
-    for direction, title in (
-        ("community higher", "Where the community reported more"),
-        ("duty bearer higher", "Where the duty bearer reported more"),
-    ):
-        display(Markdown(f"**{title}**"))
-        if both[direction].empty:
-            display(Markdown("*No village where this side reported more.*"))
-        else:
-            display(f.styled(both[direction], index=False))
+display(*pb.discrepancy_parts(tri, p.observations, cb, n=top_discrepancies))
 
 # %% [markdown]
 # ### Why the figures differ
@@ -305,11 +246,7 @@ else:
 # Their free-text comments are not kept (they may name people).
 
 # %%
-if tri is None or tri.empty:
-    display(Markdown("*No data.*"))
-else:
-    reasons = pp.reasons_by_issue(tri, p.observations, cb)
-    display(f.styled(reasons, index=False))
+display(f.styled(pp.reasons_by_issue(tri, p.observations, cb), index=False))
 
 # %% [markdown]
 # ## Block comparisons
@@ -329,17 +266,14 @@ pop_note = (
     else "Village populations come from PMGSY GeoSadak."
 )
 display(Markdown(f"{pop_note} {shares_note}"))
-block_rates = d.block_rates if has_village else None
-if block_rates is None or block_rates.empty:
-    display(Markdown("*No counts with a population base: no data.*"))
-else:
-    save(
-        f.plot_block_rates(block_rates, cb),
-        "02-block-rates",
-        "Population-weighted rates per 1,000 by block with 95 % Poisson intervals; dashed "
-        f"line: all programme villages. {shares_note}",
-        source=f"{SOURCE}; {POP_SOURCE}; {AGE_SOURCE}",
-    )
+block_rates = d.block_rates
+save(
+    f.plot_block_rates(block_rates, cb),
+    "02-block-rates",
+    "Population-weighted rates per 1,000 by block with 95 % Poisson intervals; dashed "
+    f"line: all programme villages. {shares_note}",
+    source=f"{SOURCE}; {POP_SOURCE}; {AGE_SOURCE}",
+)
 
 # %% [markdown]
 # ### Rates per 1,000 by block (table)
@@ -347,10 +281,7 @@ else:
 # [Rate per 1,000](#Glossary) (95 % interval) for each block and all programme villages.
 
 # %%
-if block_rates is None or block_rates.empty:
-    display(Markdown("*No data.*"))
-else:
-    display(f.styled(f.block_rates_table(block_rates, cb)))
+display(f.styled(f.block_rates_table(block_rates, cb)))
 
 # %% [markdown]
 # ## Departmental data by block and year
@@ -361,11 +292,7 @@ else:
 # and of girls among enrolled children are computed from the counts.
 
 # %%
-sec = d.secondary if len(obs) else None
-if sec is None or sec.empty:
-    display(Markdown("*No secondary block data: no data.*"))
-else:
-    display(f.styled(f.secondary_table(sec, cb)))
+display(f.styled(f.secondary_table(d.secondary, cb)))
 
 # %% [markdown]
 # ## One issue, several sources
@@ -378,13 +305,7 @@ else:
 # (reference period, population, registers, sampling).
 
 # %%
-reconciled = d["reconciliation"]
-if reconciled is None:
-    reconciled = kf.reconcile(evidence, cb)
-if reconciled.empty:
-    display(Markdown("*No issue with more than one source: no data.*"))
-else:
-    display(f.styled(pp.reconciliation_table(reconciled), index=False))
+display(f.styled(pp.reconciliation_table(d["reconciliation"]), index=False))
 
 # %% [markdown]
 # ## Block officials' response (Part II)
@@ -398,14 +319,7 @@ else:
 # Their written actions are not kept (free text may name people).
 
 # %%
-commitments = pp.part2_commitments(evidence, cb)
-if commitments.empty:
-    display(Markdown("*No Part II responses: no data.*"))
-else:
-    display(Markdown("\n".join(f"- {s}" for s in pp.part2_summary(commitments))))
-    for block_name in dict.fromkeys(commitments["block"]):
-        display(Markdown(f"### Commitments: {block_name}"))
-        display(f.styled(pp.part2_block_table(commitments, block_name), index=False))
+display(*pb.part2_parts(d["part2_commitments"], cb))
 
 # %% [markdown]
 # ## Child Protection Vulnerability Index
@@ -423,20 +337,7 @@ else:
 
 # %%
 result = d.cpvi  # None when the data does not allow the index
-if "cpvi" in d.errors:
-    display(Markdown(f"*The index could not be computed: {d.errors['cpvi']}*"))
-if result is not None:
-    scored = int(result.villages["cpvi"].notna().sum())
-    dropped = result.dropped
-    note = f" Left out for lack of data: {', '.join(dropped)}." if dropped else ""
-    if cpvi_config:
-        note += f" Configuration: {cpvi_config} (edited, not the packaged default)."
-    display(
-        Markdown(
-            f"{scored} of {len(result.villages)} villages have an index score; "
-            f"{cpvi_n:,} recomputations.{note}"
-        )
-    )
+display(*pb.index_summary(result, d.errors.get("cpvi"), cpvi_config))
 
 # %% [markdown]
 # ### Village ranks with their intervals
@@ -446,17 +347,13 @@ if result is not None:
 # Priority villages are highlighted; the shaded band is the most vulnerable fifth.
 
 # %%
-if result is None:
-    display(Markdown("*No data.*"))
-else:
-    quint = result.priority_quantile
-    save(
-        f.plot_caterpillar(result.villages, priority_quantile=quint),
-        "02-cpvi-rank-intervals",
-        "Rank of each programme village on the Child Protection Vulnerability Index (dot) and "
-        "its 5-95 % interval over alternative index choices (line); priority villages "
-        "highlighted.",
-    )
+save(
+    pb.plot_rank_intervals(result),
+    "02-cpvi-rank-intervals",
+    "Rank of each programme village on the Child Protection Vulnerability Index (dot) and "
+    "its 5-95 % interval over alternative index choices (line); priority villages "
+    "highlighted.",
+)
 
 # %% [markdown]
 # ### Priority villages
@@ -465,21 +362,7 @@ else:
 # score (0-100), rank and rank interval.
 
 # %%
-if result is None:
-    display(Markdown("*No data.*"))
-else:
-    prio = f.priority_table(result.villages)
-    if prio.empty:
-        display(
-            Markdown(
-                "No village is certainly among the most vulnerable fifth. Up to ten villages "
-                "with the highest ranks are shown instead."
-            )
-        )
-        prio = f.priority_table(result.villages, top=10)
-    display(f.styled(prio, index=False))
-    quantile = result.priority_quantile
-    display(Markdown(pp.priority_rule_text(result.villages, quantile)))
+display(*pb.priority_parts(result))
 
 # %% [markdown]
 # ### Why these villages
@@ -488,14 +371,10 @@ else:
 # its index score (a domain's weight times the village's score in it).
 
 # %%
-why = pp.priority_reasons(result.villages, result.meta) if result is not None else None
-if why is None or why.empty:
-    display(Markdown("*No priority village.*"))
-else:
-    display(f.styled(why, index=False))
+display(pb.why_priority(result))
 
 # %%
-declare_key_numbers(f.baseline_key_numbers(shares, cb, result.villages if result else None))
+declare_key_numbers(f.baseline_key_numbers(shares, cb, getattr(result, "villages", None)))
 
 # %% [markdown]
 # ### Blocks
@@ -504,13 +383,7 @@ declare_key_numbers(f.baseline_key_numbers(shares, cb, result.villages if result
 # number of priority villages in the block.
 
 # %%
-if result is None or result.blocks.empty:
-    display(Markdown("*No data.*"))
-else:
-    display(f.styled(f.cpvi_block_table(result.blocks, result.meta), index=False))
-    order_note = pp.block_order_text(result.blocks, result.meta, block_rates)
-    if order_note:
-        display(Markdown(order_note))
+display(*pb.index_block_parts(result, block_rates))
 
 # %% [markdown]
 # ### Which choices move the ranks (sensitivity)
@@ -521,17 +394,13 @@ else:
 # total (also noise) is shown equal to the total.
 
 # %%
-if result is None or result.sensitivity.empty:
-    display(Markdown("*No sensitivity analysis (no recomputations were run).*"))
-else:
-    save(
-        f.plot_sensitivity(result.sensitivity),
-        "02-cpvi-sensitivity",
-        "First-order (S1) and total (ST) variance-based sensitivity indices of the mean "
-        "absolute shift of village ranks.",
-    )
-    display(f.styled(f.sensitivity_table(result.sensitivity), index=False))
-    display(Markdown(pp.sensitivity_sentence(result.sensitivity, result.villages)))
+save(
+    pb.plot_index_sensitivity(result),
+    "02-cpvi-sensitivity",
+    "First-order (S1) and total (ST) variance-based sensitivity indices of the mean "
+    "absolute shift of village ranks.",
+)
+display(*pb.sensitivity_parts(result))
 
 # %% [markdown]
 # ## Glossary

@@ -28,13 +28,13 @@ synthetic: bool = False  # set by the runner from manifest.json
 cpvi_config: str = ""  # path of an edited CPVI configuration (YAML), empty for the packaged one
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
 from leheranalysis import derive, geo, plotting, reports
 from leheranalysis import findings as f
 from leheranalysis import village_maps as vm
+from leheranalysis.present import maps as pm
 from leheranalysis.processed import load_processed
 
 plotting.use_style()
@@ -79,6 +79,8 @@ CREDIT = f"Source: {GEO_SOURCE}"
 MAP_SOURCE = f"{GEO_SOURCE}; District Need Assessment" + (
     " (SYNTHETIC demonstration data)" if p.synthetic else ""
 )
+# saves each map under figures/<district>/ (PNG and SVG) and shows it, its caption as alt text
+save = f.FigureSaver(district, source=MAP_SOURCE, synthetic=p.synthetic or gaz.synthetic, svg=True)
 if notice:
     display(Markdown(f"**{notice}**"))
 
@@ -92,20 +94,7 @@ if notice:
 # %%
 geog = vm.programme_geography(gaz, p.blocks, p.villages)
 cells = geo.catchments(geog.habitations, geog.blocks)
-block_names = ", ".join(sorted(str(b) for b in geog.blocks["block_name"]))
-display(
-    Markdown(
-        f"**{len(geog.programme_ids)} programme villages** in {len(geog.blocks)} block(s) "
-        f"({block_names}), among **{len(geog.habitations):,} habitations** of these "
-        "blocks in the gazetteer."
-        + (
-            f" {len(geog.added)} programme village(s) missing from the gazetteer's "
-            "habitations were placed from the processed data."
-            if geog.added
-            else ""
-        )
-    )
-)
+display(Markdown(pm.programme_sentence(geog)))
 
 # %% [markdown]
 # ## Map: the vulnerability index of each programme village
@@ -123,35 +112,9 @@ display(
 # of recomputations: the scores do not depend on it)
 derived = derive.load(p, "cpvi", "village_profiles", cpvi_config=cpvi_config)
 index = derived.cpvi
-if index is None:
-    index_by_village = None
-    display(
-        Markdown(
-            f"_No index: {derived.errors.get('cpvi', 'not derived')}. The map shows the "
-            "programme villages only._"
-        )
-    )
-else:
-    index_by_village = vm.index_values(index.villages, index.code)
-fig, ax = plt.subplots(figsize=vm.map_figsize(geog.blocks))
-geo.draw_village_map(
-    ax,
-    geog.blocks,
-    cells,
-    geog.programme_ids,
-    values=index_by_village,
-    facilities=gaz.facilities,
-    facility_kinds={**geo.DEFAULT_DISTANCE_KINDS, "block_hq": ("block_hq",)},
-    title=f"{district}: vulnerability of the programme villages",
-    cmap=plotting.PROBLEM,
-    value_label="Vulnerability index (0-100): darker = more vulnerable",
-    credit=CREDIT,
-)
-priority = vm.priority_villages(index.villages) if index is not None else None
-if priority is not None and len(priority):
-    vm.label_priority_villages(ax, geog.blocks, cells, priority)
-if not gaz.synthetic:
-    vm.district_inset(ax, gaz.blocks, geog.blocks["block_id"])
+display(*pm.index_parts(index, derived.errors.get("cpvi")))
+title = f"{district}: vulnerability of the programme villages"
+fig = pm.index_map(gaz, geog, cells, index, title, credit=CREDIT)
 caption = (
     "Catchments of the habitations of the programme blocks; programme villages "
     "coloured by the vulnerability index (darker = more vulnerable), others grey; "
@@ -159,16 +122,7 @@ caption = (
     "(stars) and facilities inside the blocks; small map: the programme blocks (dark) "
     "in the district."
 )
-plotting.save_figure(
-    fig,
-    district,
-    "03-map-index",
-    caption=caption,
-    source=MAP_SOURCE,
-    svg=True,
-    synthetic=p.synthetic or gaz.synthetic,
-)
-f.show_figure(fig, caption)
+save(fig, "03-map-index", caption)
 
 # %% [markdown]
 # ## Maps of key findings, village by village
@@ -184,38 +138,13 @@ display(Markdown(shares_note))
 values = vm.village_indicator_values(
     p.observations, p.villages, vm.MAP_INDICATORS, shares=shares_den
 )
-values = values.loc[:, values.notna().any()]
-if values.empty:
-    display(Markdown("_No data: no village-level findings to map._"))
-else:
-    fig = geo.small_multiples(
-        geog.blocks,
-        cells,
-        geog.programme_ids,
-        values,
-        titles=vm.indicator_titles(values.columns),
-        ncols=2,
-        cmap=plotting.PROBLEM,
-        categories=vm.yes_no_categories(values.columns),
-        panel_size=vm.map_figsize(geog.blocks, width=5.6, extra_height=0.9),
-        credit=CREDIT,
-    )
-    caption = (
-        "Programme villages coloured by the community's evidence (darker = more): the "
-        "largest count any children's or adult group gave, per 1,000 children of the age "
-        "band (village population x age share); violence at home: dark = reported by "
-        f"any group, light = not reported. {shares_note}"
-    )
-    plotting.save_figure(
-        fig,
-        district,
-        "03-map-indicators",
-        caption=caption,
-        source=MAP_SOURCE,
-        svg=True,
-        synthetic=p.synthetic or gaz.synthetic,
-    )
-    f.show_figure(fig, caption)
+caption = (
+    "Programme villages coloured by the community's evidence (darker = more): the "
+    "largest count any children's or adult group gave, per 1,000 children of the age "
+    "band (village population x age share); violence at home: dark = reported by "
+    f"any group, light = not reported. {shares_note}"
+)
+save(pm.indicator_maps(geog, cells, values, credit=CREDIT), "03-map-indicators", caption)
 
 # %% [markdown]
 # ## Distance to the nearest secondary school, health centre and panchayat office
@@ -226,9 +155,9 @@ else:
 # than 5 km.
 
 # %%
-distances = derived.distances
-display(vm.distance_summary(distances).set_index("Nearest").style.format(precision=1, na_rep="-"))
-reports.declare_key_numbers(vm.distance_key_numbers(distances))
+distances = derived["distances"]  # km to the nearest facility of each kind, per village
+display(pm.distance_summary_table(distances))
+reports.declare_key_numbers(pm.distance_key_numbers(distances))
 
 # %% [markdown]
 # The distances as maps: each panel shows one kind of facility and colours the
@@ -236,26 +165,12 @@ reports.declare_key_numbers(vm.distance_key_numbers(distances))
 # three panels).
 
 # %%
-if distances.drop(columns="village_id").notna().any().any():
-    fig = vm.distance_maps(
-        geog.blocks, cells, geog.programme_ids, distances, gaz.facilities, credit=CREDIT
-    )
-    caption = (
-        "Straight-line distance (km, UTM) from each programme village to the nearest "
-        "secondary school, health centre (PHC/CHC) and panchayat office of the district."
-    )
-    plotting.save_figure(
-        fig,
-        district,
-        "03-map-distances",
-        caption=caption,
-        source=MAP_SOURCE,
-        svg=True,
-        synthetic=p.synthetic or gaz.synthetic,
-    )
-    f.show_figure(fig, caption)
-else:
-    display(Markdown("_No data: the gazetteer lists none of these facilities here._"))
+caption = (
+    "Straight-line distance (km, UTM) from each programme village to the nearest "
+    "secondary school, health centre (PHC/CHC) and panchayat office of the district."
+)
+fig = pm.distance_maps(geog, cells, distances, gaz.facilities, credit=CREDIT)
+save(fig, "03-map-distances", caption)
 
 # %% [markdown]
 # ### Distances of every programme village
@@ -264,11 +179,7 @@ else:
 # each kind ("-": no such facility in the district).
 
 # %%
-display(
-    vm.distance_table(p.villages, distances)
-    .set_index(["Block", "Village"])
-    .style.format(precision=1, na_rep="-")
-)
+display(pm.distance_table(p.villages, distances))
 
 # %% [markdown]
 # ## Village profiles
@@ -280,11 +191,8 @@ display(
 # The table can be downloaded (CSV) to plan visits.
 
 # %%
-profile = derived.village_profiles
-if profile is None:
-    display(Markdown(f"_No data: {derived.errors.get('village_profiles', 'not derived')}._"))
-else:
-    display(f.styled(profile, index=False))
+profiles = derived["village_profiles"]  # one row per village, most vulnerable first
+display(pm.village_profiles_table(profiles, derived.errors.get("village_profiles")))
 
 # %% [markdown]
 # ## Notes

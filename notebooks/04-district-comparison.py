@@ -59,6 +59,9 @@ DNA_SOURCE = "District Need Assessment" + (
     " (SYNTHETIC demonstration data)" if dna_synthetic else ""
 )
 NFHS_SOURCE = "NFHS-5 (2019-21) and NFHS-4 (2015-16) fact sheets, MoHFW/IIPS"
+# saves each figure under figures/<district>/ and shows it, its caption as alt text
+save = f.FigureSaver(district, source=DNA_SOURCE, synthetic=dna_synthetic)
+save_nfhs = f.FigureSaver(district, source=NFHS_SOURCE)  # public statistics, not synthetic
 
 # %% [markdown]
 # ## Which districts have DNA data
@@ -104,15 +107,7 @@ if not shares.empty:
         "Share of programme villages where each kind of respondent group reported the "
         "issue, by district; bars are 95 % Wilson intervals."
     )
-    plotting.save_figure(
-        fig,
-        district,
-        "04-headline-shares",
-        caption=caption,
-        source=DNA_SOURCE,
-        synthetic=dna_synthetic,
-    )
-    f.show_figure(fig, caption)
+    save(fig, "04-headline-shares", caption)
 
 # %% [markdown]
 # ## Vulnerability index of the programme villages
@@ -148,15 +143,7 @@ if not scores.empty:
         "Vulnerability index of the programme villages: within each district (right) "
         f"and on a common scale over all districts (left); {district} in reddish purple."
     )
-    plotting.save_figure(
-        fig,
-        district,
-        "04-index-distributions",
-        caption=caption,
-        source=DNA_SOURCE,
-        synthetic=dna_synthetic,
-    )
-    f.show_figure(fig, caption)
+    save(fig, "04-index-distributions", caption)
 
 # %% [markdown]
 # ## Follow-up rounds: the latest round of each district against its baseline
@@ -213,15 +200,7 @@ if not cmp.empty:
         "NFHS-5 (2019-21) values of the DNA districts (dots) and their states "
         "(diamonds); dashed line: India."
     )
-    plotting.save_figure(
-        fig,
-        district,
-        "04-nfhs-levels",
-        caption=caption,
-        source=NFHS_SOURCE,
-        synthetic=False,
-    )
-    f.show_figure(fig, caption)
+    save_nfhs(fig, "04-nfhs-levels", caption)
 
 # %% [markdown]
 # ## The district against its state and India
@@ -258,15 +237,7 @@ if not cmp.empty:
         "vermillion worse, dark grey within sampling noise) for the DNA districts, their "
         "states and India."
     )
-    plotting.save_figure(
-        fig,
-        district,
-        "04-nfhs-change",
-        caption=caption,
-        source=NFHS_SOURCE,
-        synthetic=False,
-    )
-    f.show_figure(fig, caption)
+    save_nfhs(fig, "04-nfhs-change", caption)
 
 # %% [markdown]
 # The change as a table: NFHS-4 value, arrow, NFHS-5 value, and whether it is for the

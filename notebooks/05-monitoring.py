@@ -74,12 +74,8 @@ SOURCE = "District Need Assessment" + (" (SYNTHETIC)" if synthetic else "")
 base = monitoring.RoundData.from_processed(base_p)
 follow = monitoring.RoundData.from_processed(follow_p) if follow_p is not None else None
 shares_den, shares_note = f.district_denominator_shares(base_p.district or district)
-
-
-def save(fig, name: str, caption: str) -> None:
-    """Save the figure under figures/<district>/ and show it, the caption as its alt text."""
-    plotting.save_figure(fig, district, name, caption=caption, source=SOURCE, synthetic=synthetic)
-    f.show_figure(fig, caption)
+# saves each figure under figures/<district>/ and shows it, its caption as alt text
+save = f.FigureSaver(district, source=SOURCE, synthetic=synthetic)
 
 
 # %% [markdown]

@@ -454,8 +454,10 @@ def test_triangulation_matrix_figure(cb):
     assert "Community" in left.get_title(loc="left") and "Duty bearer" in right.get_title(
         loc="left"
     )
+    # no evidence to compare: the located sentence the report shows instead
     empty = f.plot_triangulation_matrix(tri.iloc[:0], cb)
-    assert empty.axes[0].texts[0].get_text() == "No triangulation data"
+    assert isinstance(empty, f.NoData) and empty == f.NO_TRIANGULATION_DATA
+    assert empty.startswith("No duty-bearer evidence to compare for this district: ")
 
 
 def test_discrepancy_table_suppresses_and_labels(cb):
@@ -557,7 +559,8 @@ def test_secondary_table_by_block_and_year(cb):
     assert schools.loc[("Education", "All blocks"), "2023-24"] == "2,400"
     births = t.xs("Health: institutional births (%)", level="Indicator")
     assert births.loc[("Health", "Alpha"), "2023-24"] == "71.2 %"
-    assert f.secondary_table(sec.iloc[:0], cb).empty
+    assert f.secondary_table(sec.iloc[:0], cb) == f.NO_SECONDARY_DATA
+    assert f.styled(f.secondary_table(None, cb)) == f.NO_SECONDARY_DATA
 
 
 # ------------------------------------------------------------------------- CPVI
@@ -650,7 +653,8 @@ def test_ranking_by_group(cb):
     assert t.index[0] == "Child labour"  # order of all groups together
     b = f.ranking_by_group(_rankings(), cb, value="borda")
     assert b.loc["Child labour", "Men"] == 1.0
-    assert f.ranking_by_group(_rankings().iloc[:0], cb).empty
+    none = f.ranking_by_group(_rankings().iloc[:0], cb)
+    assert isinstance(none, f.NoData) and none._repr_markdown_() == f"*{f.NO_RANKING_DATA}*"
 
 
 # ------------------------------------------------- suppression cannot be undone

@@ -65,3 +65,47 @@ def test_runs_are_recorded_for_the_index(fixture_run):
     index = (root / "reports" / "index.html").read_text(encoding="utf-8")
     for stem in NOTEBOOK_STEMS:
         assert stem in index
+
+
+def test_a_district_without_village_data_renders_with_located_sentences(tmp_path):
+    """Only the departments' block figures and the Part II tool: every section of the
+    baseline and map reports still renders, saying what is missing instead of a table."""
+    import pandas as pd
+
+    from leheranalysis import store
+    from leheranalysis.present import baseline as pb
+
+    with sandbox(tmp_path):
+        district = gazetteer.synthetic_district("Synthetic Dryland")
+        name = build_processed(district, tmp_path, seed=5, villages=6)
+        folder = store.district_folder(name)
+        obs = pd.read_parquet(folder / "observations.parquet")
+        store.write_parquet(obs[obs["instrument"] != "village"], folder / "observations.parquet")
+        rankings = pd.read_parquet(folder / "rankings.parquet")
+        store.write_parquet(rankings.iloc[:0], folder / "rankings.parquet")
+        summary = reports.run_district(
+            name,
+            notebooks=["02-baseline-findings", "03-village-maps"],
+            data_dir=tmp_path / "data" / "processed",
+            out_dir=tmp_path / "reports",
+            notebooks_dir=NOTEBOOKS,
+            force=True,
+        )
+    failed = {r.notebook: r.message for r in summary.records if not r.ok}
+    assert not failed, failed
+    baseline, maps = (
+        _text((tmp_path / "reports" / r.html).read_text(encoding="utf-8")) for r in summary.records
+    )
+    for sentence in (pb.NO_VILLAGE_DATA, pb.NO_RANKING_DATA, pb.NO_TRIANGULATION_DATA):
+        assert " ".join(sentence.split()) in baseline
+    assert "The index could not be computed:" in baseline
+    assert "without the index there is no village profile" in maps
+
+
+def _text(page: str) -> str:
+    """The words of an HTML page, one space between them (scripts and styles left out)."""
+    import html
+    import re
+
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())

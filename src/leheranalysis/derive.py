@@ -327,18 +327,21 @@ def _evidence(ctx: Context):
 @derivation(
     "key_findings",
     reads=("observations.parquet", "villages.parquet", "rankings.parquet", "blocks.parquet"),
-    tables=("key_findings", "reconciliation"),
+    tables=("key_findings", "reconciliation", "part2_commitments"),
     params=("key_findings_n",),
 )
 def _key_findings(ctx: Context) -> dict[str, pd.DataFrame]:
     from leheranalysis import keyfindings as kf
+    from leheranalysis.present.planning import part2_commitments
 
     if not ctx.has_village:
-        return {"key_findings": pd.DataFrame(), "reconciliation": pd.DataFrame()}
+        empty = pd.DataFrame()
+        return {"key_findings": empty, "reconciliation": empty, "part2_commitments": empty}
     ev = _evidence(ctx)
     return {
         "key_findings": kf.key_findings(ev, ctx.codebook, n=int(ctx.params["key_findings_n"])),
         "reconciliation": kf.reconcile(ev, ctx.codebook),
+        "part2_commitments": part2_commitments(ev, ctx.codebook),
     }
 
 

@@ -7,6 +7,9 @@
   (``02-baseline-findings``);
 - :mod:`~leheranalysis.present.planning`: that report's planning sections (key findings,
   Part II commitments, glossary);
+- :mod:`~leheranalysis.present.maps`: the village-maps report (``03-village-maps``;
+  imported on its own, ``from leheranalysis.present import maps``: it needs the geography
+  libraries);
 - :mod:`~leheranalysis.present.monitoring`: the monitoring report (``05-monitoring``).
 
 Presenters are pure functions from tables to reviewer-ready tables and figures; they

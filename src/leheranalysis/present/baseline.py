@@ -28,6 +28,24 @@ from leheranalysis.present._baseline_index import (  # noqa: F401 - re-exported
     priority_table,
     sensitivity_table,
 )
+from leheranalysis.present._baseline_sections import (  # noqa: F401 - re-exported
+    NO_INDEX,
+    NO_RANKING_DATA,
+    NO_RATE_DATA,
+    NO_SECONDARY_DATA,
+    NO_TRIANGULATION_DATA,
+    NO_VILLAGE_DATA,
+    discrepancy_parts,
+    headline_list,
+    index_block_parts,
+    index_summary,
+    part2_parts,
+    plot_index_sensitivity,
+    plot_rank_intervals,
+    priority_parts,
+    sensitivity_parts,
+    why_priority,
+)
 from leheranalysis.present.kit import (
     _DASH,
     _DUTY_BEARERS,
@@ -49,6 +67,7 @@ from leheranalysis.present.kit import (
     fmt_interval,
     fmt_pct,
     group_short_label,
+    or_no_data,
     sensitive_codes,
 )
 from leheranalysis.privacy import suppress_small
@@ -73,10 +92,27 @@ __all__ = [
     "sensitivity_table",
     "plot_sensitivity",
     "SENSITIVITY_NOTE",
+    "NO_VILLAGE_DATA",
+    "NO_RANKING_DATA",
+    "NO_TRIANGULATION_DATA",
+    "NO_RATE_DATA",
+    "NO_SECONDARY_DATA",
+    "NO_INDEX",
+    "headline_list",
+    "discrepancy_parts",
+    "part2_parts",
+    "index_summary",
+    "plot_rank_intervals",
+    "priority_parts",
+    "why_priority",
+    "index_block_parts",
+    "plot_index_sensitivity",
+    "sensitivity_parts",
 ]
 
 
 # ---------------------------------------------------------------- 02: headline shares
+@or_no_data(NO_VILLAGE_DATA)
 def headline_table(
     shares: pd.DataFrame,
     codebook: Codebook | None = None,
@@ -202,6 +238,7 @@ def headline_sentences(
 
 
 # ---------------------------------------------------------------------- 02: ranking
+@or_no_data(NO_RANKING_DATA)
 def ranking_table(
     ranking: pd.DataFrame,
     kinds: Sequence[str] = ("children", "adults", "all"),
@@ -258,6 +295,7 @@ def ranking_table(
     return out
 
 
+@or_no_data(NO_RANKING_DATA)
 def ranking_by_block(ranking: pd.DataFrame, kind: str = "all") -> pd.DataFrame:
     """Position of each issue in each block (1 = most serious), and in the district.
 
@@ -279,6 +317,7 @@ def ranking_by_block(ranking: pd.DataFrame, kind: str = "all") -> pd.DataFrame:
     return wide
 
 
+@or_no_data(NO_RANKING_DATA)
 def ranking_by_group(
     rankings: pd.DataFrame, codebook: Codebook | None = None, value: str = "position"
 ) -> pd.DataFrame:
@@ -318,6 +357,7 @@ def ranking_by_group(
     return out
 
 
+@or_no_data(NO_RANKING_DATA)
 def plot_ranking(ranking: pd.DataFrame, kinds: Sequence[str] = ("children", "adults")):
     """Horizontal bars of the district Borda score of each issue, one bar per kind.
 
@@ -366,6 +406,7 @@ def plot_ranking(ranking: pd.DataFrame, kinds: Sequence[str] = ("children", "adu
 
 
 # ---------------------------------------------------------------- 02: triangulation
+@or_no_data(NO_TRIANGULATION_DATA)
 def triangulation_table(rates: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
     """District agreement of community and duty-bearer evidence, per indicator and duty bearer.
 
@@ -420,6 +461,7 @@ def triangulation_table(rates: pd.DataFrame, codebook: Codebook | None = None) -
     return out[cols]
 
 
+@or_no_data(NO_TRIANGULATION_DATA)
 def plot_triangulation_matrix(tri: pd.DataFrame, codebook: Codebook | None = None):
     """Matrix figure: share of villages where community and duty bearer disagree, by side.
 
@@ -557,6 +599,7 @@ def discrepancy_table(largest: pd.DataFrame, codebook: Codebook | None = None) -
 
 
 # ------------------------------------------------------------- 02: block comparisons
+@or_no_data(NO_RATE_DATA)
 def block_rates_table(rates: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
     """Population-weighted rates per 1,000 with intervals, indicators x blocks.
 
@@ -608,6 +651,7 @@ def block_rates_table(rates: pd.DataFrame, codebook: Codebook | None = None) -> 
     return wide
 
 
+@or_no_data(NO_RATE_DATA)
 def plot_block_rates(rates: pd.DataFrame, codebook: Codebook | None = None, ncols: int = 3):
     """Small multiples: each indicator's rate per 1,000 per block with its interval.
 
@@ -662,6 +706,7 @@ def plot_block_rates(rates: pd.DataFrame, codebook: Codebook | None = None, ncol
     return fig
 
 
+@or_no_data(NO_SECONDARY_DATA)
 def secondary_table(sec: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
     """Departmental figures by block and year, sensitive counts of 1-4 as ``<5``.
 

@@ -22,8 +22,9 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -35,6 +36,10 @@ from leheranalysis.codebook import Codebook, load_codebook
 from leheranalysis.processed import analysis_observations
 
 __all__ = [
+    "FigureSaver",
+    "NoData",
+    "is_empty",
+    "or_no_data",
     "display_name",
     "KIND_LABELS",
     "SUPPRESSED",
@@ -462,7 +467,10 @@ def styled(df: pd.DataFrame, index: bool = True, caption: str | None = None):
     Returns
     -------
     pandas.io.formats.style.Styler
+        Or ``df`` itself when it is a :class:`NoData` sentence (a presenter had no data).
     """
+    if isinstance(df, NoData):
+        return df
     # every cell, index label and header may carry text from an input: escape them all
     # (the Styler escapes values and labels, not the index and column level names)
     df = df.rename_axis(
@@ -731,3 +739,117 @@ def glossary_table(codebook: Codebook | None = None) -> pd.DataFrame:
             "Meaning": g["definition"].to_numpy(),
         }
     )
+
+
+# -------------------------------------------------------------- no data, figures
+class NoData(str):
+    """What a presenter gives instead of a table or figure when the district's data has
+    nothing for it: one sentence saying what is missing and where, shown in italics.
+
+    :func:`styled` and :class:`FigureSaver` pass it on, so a notebook cell stays one call
+    (``display(styled(headline_table(shares)))``) with or without data.
+
+    Examples
+    --------
+    >>> note = NoData("No ranking-exercise data for this district: no group ranked issues.")
+    >>> note._repr_markdown_()
+    '*No ranking-exercise data for this district: no group ranked issues.*'
+    >>> print(NoData("a <b> * c")._repr_markdown_())
+    *a &lt;b&gt; \\* c*
+    """
+
+    def _repr_markdown_(self) -> str:
+        return "*" + html.escape(str(self), quote=False).replace("*", "\\*") + "*"
+
+
+def is_empty(data: Any) -> bool:
+    """True for no data: None, a :class:`NoData` sentence, or an empty table.
+
+    Examples
+    --------
+    >>> is_empty(None), is_empty(pd.DataFrame()), is_empty(pd.DataFrame({"a": [1]}))
+    (True, True, False)
+    """
+    if data is None or isinstance(data, NoData):
+        return True
+    return bool(getattr(data, "empty", False))
+
+
+def or_no_data(sentence: str) -> Callable[[Callable], Callable]:
+    """Decorator of a presenter: given no data (:func:`is_empty` first argument) it returns
+    ``NoData(sentence)`` instead of a table or a figure.
+
+    Examples
+    --------
+    >>> @or_no_data("No village-tool data for this district.")
+    ... def table(df):
+    ...     return df.head(1)
+    >>> table(pd.DataFrame())
+    'No village-tool data for this district.'
+    >>> type(table(None)).__name__
+    'NoData'
+    """
+
+    def wrap(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def presenter(data: Any, *args: Any, **kwargs: Any) -> Any:
+            if is_empty(data):
+                return NoData(sentence)
+            return func(data, *args, **kwargs)
+
+        return presenter
+
+    return wrap
+
+
+@dataclass
+class FigureSaver:
+    """Save a report's figures under ``figures/<district>/`` and show them (one per
+    notebook, called like a function).
+
+    Attributes
+    ----------
+    district : str
+        The district (its slug names the folder).
+    source : str, optional
+        Default source credit drawn under every figure.
+    synthetic : bool
+        SYNTHETIC watermark and label.
+    svg : bool
+        Also write an SVG (maps).
+
+    Examples
+    --------
+    >>> save = FigureSaver("Madhubani", source="District Need Assessment")
+    >>> save(NoData("No ranking-exercise data for this district."), "02-x", "A caption")
+    ... # doctest: +SKIP
+    """
+
+    district: str
+    source: str | None = None
+    synthetic: bool = False
+    svg: bool = False
+
+    def __call__(self, fig: Any, name: str, caption: str, source: str | None = None) -> None:
+        """Save ``fig`` as ``<name>.png`` (and ``.svg``) with its caption, then show it with
+        the caption as alternative text; a :class:`NoData` sentence is shown instead.
+
+        Nothing is returned: a figure as a cell's last value would be shown again.
+        """
+        from IPython.display import display
+
+        if isinstance(fig, NoData):
+            display(fig)
+            return
+        from leheranalysis import plotting
+
+        plotting.save_figure(
+            fig,
+            self.district,
+            name,
+            caption=caption,
+            source=self.source if source is None else source,
+            svg=self.svg,
+            synthetic=self.synthetic,
+        )
+        show_figure(fig, caption)

@@ -21,7 +21,8 @@ import pandas as pd
 
 from leheranalysis import keyfindings as kf
 from leheranalysis.codebook import Codebook, load_codebook
-from leheranalysis.present.kit import display_name
+from leheranalysis.present._baseline_sections import NO_TRIANGULATION_DATA
+from leheranalysis.present.kit import display_name, or_no_data
 
 __all__ = [
     "GLOSSARY_ANCHOR",
@@ -88,7 +89,7 @@ def link_glossary(
 
 
 def key_findings_section(
-    findings: pd.DataFrame,
+    findings: pd.DataFrame | None,
     synthetic: bool = False,
     codebook: Codebook | None = None,
     seen: set[str] | None = None,
@@ -120,6 +121,8 @@ def key_findings_section(
     from leheranalysis.plan import finding_actions
 
     cb = _cb(codebook)
+    if findings is None:  # not derived: as without findings
+        findings = pd.DataFrame()
     if findings.empty:
         return link_glossary(kf.key_findings_markdown(findings, synthetic), cb, seen=seen)
     actions = finding_actions(findings, cb).set_index("indicator")
@@ -401,6 +404,7 @@ def largest_by_direction(
     return out
 
 
+@or_no_data(NO_TRIANGULATION_DATA)
 def reasons_by_issue(
     tri: pd.DataFrame, observations: pd.DataFrame, codebook: Codebook | None = None
 ) -> pd.DataFrame:
@@ -639,6 +643,10 @@ def sensitivity_sentence(sensitivity: pd.DataFrame, villages: pd.DataFrame | Non
     return text + "."
 
 
+@or_no_data(
+    "No issue with more than one source for this district: no duty bearers' records, NFHS-5 "
+    "or departmental figure speaks to an issue the groups reported."
+)
 def reconciliation_table(reconciled: pd.DataFrame) -> pd.DataFrame:
     """Reader table of :func:`leheranalysis.keyfindings.reconcile`.
 
