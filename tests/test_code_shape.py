@@ -13,9 +13,10 @@ MAX_FUNCTION_LINES = 80
 
 # The report path: the modules that `leher run`, `leher derive` and `leher plan` execute - the
 # presenters and the report runner, the store and the derived tables, and every module they
-# import (read from their imports). ingest/, synth/, cli/, sources.py, pipeline.py and
-# verify.py are outside: they are the data path (reading, generating, fetching and re-ingesting
-# inputs, and the command wrappers), not the report path.
+# import (read from their imports; a test below checks that none of them imports another module
+# when it is imported). ingest/, synth/, cli/, sources.py, pipeline.py and verify.py are outside:
+# they are the data path (reading, generating, fetching and re-ingesting inputs, and the command
+# wrappers), not the report path.
 REPORT_PATH = (
     "present/*.py",
     "reports/*.py",
@@ -121,6 +122,45 @@ def test_every_module_is_on_the_report_path_or_the_data_path():
         f"modules on neither path (add them to REPORT_PATH or DATA_PATH): {unplaced}"
     )
     assert not both, f"modules on both paths: {both}"
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of a module ``leheranalysis.x.y`` (None: outside the package, or the
+    package itself, whose ``__init__`` only names the public modules)."""
+    if not name.startswith("leheranalysis."):
+        return None
+    parts = name.split(".")[1:]
+    for candidate in (SRC.joinpath(*parts).with_suffix(".py"), SRC.joinpath(*parts, "__init__.py")):
+        if parts and candidate.is_file():
+            return candidate
+    return None
+
+
+def _top_level_imports(path: Path) -> set[Path]:
+    """The package modules a file imports when it is imported (not inside functions)."""
+    package = ["leheranalysis", *path.relative_to(SRC).parts[:-1]]
+    found: set[Path | None] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            found.update(_module_file(a.name) for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join([*package[: len(package) - node.level + 1], *filter(None, [base])])
+            for a in node.names:  # a submodule by that name, else the module itself
+                found.add(_module_file(f"{base}.{a.name}") or _module_file(base))
+    return {module for module in found if module is not None}
+
+
+def test_the_report_path_imports_no_data_path_module_when_imported():
+    report = set(_report_path())
+    outside = sorted(
+        f"{path.relative_to(SRC).as_posix()} imports {module.relative_to(SRC).as_posix()}"
+        for path in report
+        for module in _top_level_imports(path)
+        if module not in report
+    )
+    assert not outside, "report-path modules importing data-path modules:\n" + "\n".join(outside)
 
 
 def test_no_function_over_80_lines_in_the_report_path():
