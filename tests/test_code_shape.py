@@ -14,9 +14,9 @@ MAX_FUNCTION_LINES = 80
 # The report path: the modules that `leher run`, `leher derive` and `leher plan` execute - the
 # presenters and the report runner, the store and the derived tables, and every module they
 # import (read from their imports; a test below checks that none of them imports a module off
-# this path when it is imported). ingest/, synth/, cli/, sources.py, pipeline.py and verify.py are outside:
-# they are the data path (reading, generating, fetching and re-ingesting inputs, and the command
-# wrappers), not the report path.
+# this path when it is imported). ingest/, synth/, cli/, sources.py, pipeline.py and
+# verify.py are outside: they are the data path (reading, generating, fetching and
+# re-ingesting inputs, and the command wrappers), not the report path.
 REPORT_PATH = (
     "present/*.py",
     "reports/*.py",
