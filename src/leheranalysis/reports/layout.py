@@ -118,10 +118,10 @@ def _break_after_underscores(soup, cell) -> None:
         text.replace_with(*nodes)
 
 
-def _label_table(fragment: str) -> str:
+def _label_table(fragment: str, soup=None) -> str:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(fragment, "html.parser")
+    soup = soup if soup is not None else BeautifulSoup(fragment, "html.parser")
     table = soup.find("table")
     if table is None:
         return fragment
@@ -170,6 +170,11 @@ def table_cells(fragment: str) -> tuple[list[str], list[list[str]]]:
     table = BeautifulSoup(fragment, "html.parser").find("table")
     if table is None:
         return [], []
+    return _cells_of(table)
+
+
+def _cells_of(table) -> tuple[list[str], list[list[str]]]:
+    """:func:`table_cells` of a parsed ``<table>`` (line-break hints are no text)."""
     head_rows, body_rows = _split_rows(table)
     labels = _column_labels(head_rows)
     grid: dict[tuple[int, int], str] = {}
@@ -188,12 +193,16 @@ def table_cells(fragment: str) -> tuple[list[str], list[list[str]]]:
 def table_csv(fragment: str) -> str:
     """The table as CSV text (formula-like cells neutralised by
     :func:`leheranalysis.textsafe.neutralise`; write it as UTF-8 with BOM)."""
+    return _csv_text(*table_cells(fragment))
+
+
+def _csv_text(columns: list[str], rows: list[list[str]]) -> str:
+    """CSV text of a table's columns and rows, each cell neutralised."""
     import csv
     import io as io_mod
 
     from leheranalysis.textsafe import neutralise
 
-    columns, rows = table_cells(fragment)
     buf = io_mod.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([neutralise(c) for c in columns])
@@ -230,6 +239,8 @@ def tables_with_downloads(html: str, folder: str) -> tuple[str, dict[str, str]]:
     ``<folder>/<file name>``. The CSV holds exactly the cells the table shows, so
     suppressed counts stay suppressed.
     """
+    from bs4 import BeautifulSoup
+
     files: dict[str, str] = {}
     heading = ""
     under: dict[str, int] = {}  # tables so far under each heading
@@ -243,13 +254,20 @@ def tables_with_downloads(html: str, folder: str) -> tuple[str, dict[str, str]]:
         k = under[heading]
         title = heading if k == 1 else f"{heading} table {k}"
         name = f"{len(files) + 1:02d}-{_slug(title)}.csv"
-        files[name] = table_csv(m.group(0))
+        # parsed once: the CSV is read off the table before labelling changes it (a table
+        # with line-break hints already is read without them, see table_cells)
+        soup = BeautifulSoup(m.group(0), "html.parser")
+        table = soup.find("table")
+        if table is None or _WBR.search(m.group(0)):
+            files[name] = table_csv(m.group(0))
+        else:
+            files[name] = _csv_text(*_cells_of(table))
         href = f"{folder}/{name}"
         link = (
             f'<p class="leher-downloads"><a href="{_escape(href)}" download>Download this table '
             f"(CSV)</a></p>"
         )
-        return _label_table(m.group(0)) + link
+        return _label_table(m.group(0), soup) + link
 
     return _HEAD_OR_TABLE.sub(sub, html), files
 
@@ -297,7 +315,8 @@ def compact_png(data: bytes) -> tuple[bytes, int]:
             colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
         )
         buf = io.BytesIO()
-        pal.save(buf, format="PNG", optimize=True)
+        # zlib level 6: a few per cent larger than level 9, in a tenth of the time
+        pal.save(buf, format="PNG", compress_level=6)
     out = buf.getvalue()
     return (out if len(out) < len(data) else data), width
 
