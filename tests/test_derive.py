@@ -132,7 +132,7 @@ def test_the_index_is_computed_once_per_district_and_parameter_set(fresh, counte
     derive.load(p, cpvi_n=N, cpvi_seed=1)
     assert counted == [N, N]
     # the village profiles show the index: another index, other profiles
-    assert derive.stale(fresh, cpvi_seed=0) == ["cpvi", "village_profiles"]
+    assert derive.stale(fresh, cpvi_seed=0) == ["cpvi", "plan_rows", "village_profiles"]
     assert derive.stale(fresh) == []
 
 
@@ -294,3 +294,25 @@ def test_village_profiles_follow_the_index_they_show(fresh):
     other = derive.load(p, "village_profiles", cpvi_seed=1)
     assert other.computed == ["cpvi", "village_profiles"]
     assert derive.stale(fresh, ["village_profiles"], cpvi_seed=1) == []
+
+
+def test_the_plan_rows_are_stored_once_and_equal_a_direct_computation(fresh, monkeypatch):
+    from leheranalysis import keyfindings as kf
+    from leheranalysis import plan
+    from leheranalysis.codebook import load_codebook
+
+    p = load_processed(folder=fresh)
+    stored = derive.load(p, "plan_rows", cpvi_n=N, cpvi_seed=0).tables["plan_rows"]
+    # a codebook given: the rows computed from the evidence, as before they were stored
+    direct, _ = plan.build_district_plan(data_dir=fresh, codebook=load_codebook(), cpvi_n=N)
+    assert len(stored) > 0 and list(stored.columns) == list(plan.COLUMNS)
+    pd.testing.assert_frame_equal(stored, direct)
+
+    # the runner's plan (packaged codebook) reads the stored rows: no evidence is built
+    def no_evidence(*args, **kwargs):
+        raise AssertionError("the evidence was built again")
+
+    monkeypatch.setattr(kf, "build_evidence", no_evidence)
+    table, info = plan.build_district_plan(data_dir=fresh, cpvi_n=N, seed=0)
+    pd.testing.assert_frame_equal(table, direct)
+    assert info["district"] == "Leh" and len(info["findings"]) > 0

@@ -345,6 +345,28 @@ def _key_findings(ctx: Context) -> dict[str, pd.DataFrame]:
     }
 
 
+@derivation(
+    "plan_rows",
+    reads=("observations.parquet", "villages.parquet", "rankings.parquet", "blocks.parquet"),
+    params=("cpvi_n", "cpvi_seed", "cpvi_config", "key_findings_n"),
+    needs=("key_findings", "cpvi"),
+)
+def _plan_rows(ctx: Context) -> pd.DataFrame:
+    """The draft plan's rows (:func:`leheranalysis.plan.plan_table`): one per key finding
+    and block, with the index's priority villages; the plan workbook is written from it."""
+    from leheranalysis import plan
+
+    if not ctx.has_village or ctx.table("key_findings").empty:
+        return pd.DataFrame(columns=list(plan.COLUMNS))
+    return plan.plan_table(
+        _evidence(ctx),
+        ctx.codebook,
+        ctx.tables.get("cpvi_villages"),
+        None,
+        ctx.table("key_findings"),
+    )
+
+
 def _geography(ctx: Context):
     """The district's gazetteer (as the map report loads it), its public files noted.
 

@@ -796,6 +796,26 @@ def build_district_plan(
     cb = _cb(codebook)
     p = load_processed(district, folder=data_dir)
     name = str(p.district or district or "")
+    info = {
+        "district": name,
+        "synthetic": bool(p.synthetic),
+        "created": str(p.manifest.get("created", ""))[:10],
+    }
+    if codebook is None and n_issues is None:
+        # the packaged codebook and the key findings' issues: the rows derived once and
+        # stored with the district's other derived tables (leheranalysis.derive)
+        cpvi.load_cpvi_config(cpvi_config, codebook=cb)  # a bad configuration is an error
+        stored = derive.load(
+            p,
+            "plan_rows",
+            "key_findings",
+            cpvi_n=cpvi_n,
+            cpvi_seed=seed,
+            cpvi_config=str(cpvi_config or ""),
+        )
+        if "plan_rows" in stored.tables and len(stored.tables["plan_rows"]):
+            found = stored.tables["key_findings"]
+            return stored.tables["plan_rows"], {**info, "findings": found}
     shares, _ = district_denominator_shares(name)
     ev = kf.build_evidence(
         p.observations,
@@ -822,13 +842,7 @@ def build_district_plan(
     except LeherError:
         villages = None
     table = plan_table(ev, cb, villages, n_issues, found)
-    info = {
-        "district": name,
-        "synthetic": bool(p.synthetic),
-        "created": str(p.manifest.get("created", ""))[:10],
-        "findings": found,
-    }
-    return table, info
+    return table, {**info, "findings": found}
 
 
 def today() -> str:
