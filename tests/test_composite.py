@@ -735,6 +735,38 @@ def test_uncertainty_is_reproducible_and_chunk_independent_and_order_free():
     assert list(q.columns) == ["nominal_rank", "median_rank", "q05", "q95", "mean_abs_shift"]
 
 
+def test_uncertainty_takes_its_options_by_position_or_by_name():
+    data, meta = village_table()
+    by_position = uncertainty(
+        data, meta, NO_TREAT, 40, 3, 0.1, ("minmax", "rank"), ("arithmetic",), (1, 2), 0.3, 9
+    )
+    by_name = uncertainty(
+        data,
+        meta,
+        settings=NO_TREAT,
+        n=40,
+        seed=3,
+        weight_noise=0.1,
+        normalisations=("minmax", "rank"),
+        aggregations=("arithmetic",),
+        winsor_limits=(1, 2),
+        priority_quantile=0.3,
+        chunk=9,
+    )
+    pd.testing.assert_frame_equal(by_position.ranks, by_name.ranks)
+    pd.testing.assert_frame_equal(by_position.runs, by_name.runs)
+    assert by_position.priority == by_name.priority
+    # one aggregation is not uncertain; without treatment the winsor limit is not either
+    params = by_position.parameters
+    assert params["chunk"] == 9 and params["n_base"] == 20
+    assert "normalisation" in params["inputs"]
+    assert "aggregation" not in params["inputs"] and "winsor_limit" not in params["inputs"]
+    entry = next(e for e in by_position.log if e["step"] == "uncertainty")
+    assert entry["parameters"]["winsor_limits"] == (5,)
+    assert set(by_position.runs["winsor_limit"]) == {5}
+    assert set(by_position.runs["aggregation"]) == {"arithmetic"}
+
+
 def test_priority_rule_on_a_constructed_case():
     # A and B dominate every other unit on every indicator, A dominates B: under any weights,
     # normalisation and mean they are ranks 1 and 2 = inside the top 20 % of 10 units.
