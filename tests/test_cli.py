@@ -120,3 +120,28 @@ def test_broken_pipe_when_the_reader_stops_early():
     assert "Traceback" not in err and "Exception ignored" not in err, err
     assert err == ""
     assert code == 141
+
+
+def test_a_command_loads_only_its_own_module_and_help_lists_every_command():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from leheranalysis.cli import build_parser, _requested\n"
+        "build_parser(_requested(['run', '--all']))\n"
+        "from leheranalysis._compared import compared_districts\n"
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'geopandas') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"  # an unchanged `leher run` starts in a fraction of a second
+    from leheranalysis.cli import _requested, build_parser
+
+    assert _requested(["run", "--all"]) == ["run"]
+    assert _requested(["--help"]) is None and _requested(["nonsense"]) is None
+    assert _requested(["demo-data", "--district", "Leh"]) == ["demo-data"]
+    text = build_parser().format_help()
+    for command in ("data", "gazetteer", "templates", "ingest", "derive", "demo-data", "run",
+                    "plan", "demo", "verify"):  # fmt: skip
+        assert command in text
+    assert "gazetteer" not in build_parser(["run"]).format_help()

@@ -38,6 +38,7 @@ REPORT_PATH = (
     "plan.py",
     "comparison.py",
     "_comparison_plots.py",
+    "_compared.py",
     "indicators.py",
     "_indicators_*.py",
     "nfhs.py",

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 import re
 import unicodedata
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import yaml
 
 from leheranalysis import config
@@ -38,9 +37,14 @@ _TRANSLIT = (
 )
 
 
+def _is_na(value: Any) -> bool:
+    """True for pandas' missing-value marker ``pd.NA`` (without importing pandas)."""
+    return type(value).__name__ == "NAType"
+
+
 def _canon(text: Any) -> str:
     """Case-folded, trimmed, single-spaced text ('' for missing)."""
-    if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
+    if text is None or (isinstance(text, float) and math.isnan(text)) or _is_na(text):
         return ""
     return _SPACES.sub(" ", str(text)).strip().casefold()
 

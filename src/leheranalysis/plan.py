@@ -755,6 +755,27 @@ def write_plan(
     return save_workbook(wb, path, synthetic=synthetic)
 
 
+def _stored_rows(p, cb: Codebook, cpvi_n: int, seed: int, cpvi_config) -> tuple | None:
+    """The plan rows and key findings derived once and stored with the district's other
+    derived tables (:mod:`leheranalysis.derive`: packaged codebook, the key findings'
+    issues); None when there are none."""
+    from leheranalysis import cpvi, derive
+
+    cpvi.load_cpvi_config(cpvi_config, codebook=cb)  # a bad configuration is an error
+    stored = derive.load(
+        p,
+        "plan_rows",
+        "key_findings",
+        cpvi_n=cpvi_n,
+        cpvi_seed=seed,
+        cpvi_config=str(cpvi_config or ""),
+    )
+    rows = stored.tables.get("plan_rows")
+    if rows is None or rows.empty:
+        return None
+    return rows, stored.tables["key_findings"]
+
+
 def build_district_plan(
     district: str | None = None,
     data_dir: str | Path | None = None,
@@ -802,20 +823,9 @@ def build_district_plan(
         "created": str(p.manifest.get("created", ""))[:10],
     }
     if codebook is None and n_issues is None:
-        # the packaged codebook and the key findings' issues: the rows derived once and
-        # stored with the district's other derived tables (leheranalysis.derive)
-        cpvi.load_cpvi_config(cpvi_config, codebook=cb)  # a bad configuration is an error
-        stored = derive.load(
-            p,
-            "plan_rows",
-            "key_findings",
-            cpvi_n=cpvi_n,
-            cpvi_seed=seed,
-            cpvi_config=str(cpvi_config or ""),
-        )
-        if "plan_rows" in stored.tables and len(stored.tables["plan_rows"]):
-            found = stored.tables["key_findings"]
-            return stored.tables["plan_rows"], {**info, "findings": found}
+        stored = _stored_rows(p, cb, cpvi_n, seed, cpvi_config)
+        if stored is not None:
+            return stored[0], {**info, "findings": stored[1]}
     shares, _ = district_denominator_shares(name)
     ev = kf.build_evidence(
         p.observations,

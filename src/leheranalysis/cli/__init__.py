@@ -40,8 +40,16 @@ _COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the ``leher`` argument parser with every command group registered."""
+def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Build the ``leher`` argument parser.
+
+    Parameters
+    ----------
+    commands : sequence of str, optional
+        Register only these commands (``run``, ``demo-data``, ...): a command then
+        imports only its own module, so that ``leher run`` does not load what
+        ``leher gazetteer`` needs. Default: every command group (``leher --help``).
+    """
     parser = argparse.ArgumentParser(
         prog="leher",
         description="District Need Assessment (DNA) analysis for child protection.",
@@ -49,9 +57,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"leheranalysis {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMAND_MODULES:
+        if commands is not None and _command_name(name) not in commands:
+            continue
         module = importlib.import_module(f"{__name__}.{name}")
         module.register(sub)
     return parser
+
+
+def _command_name(module: str) -> str:
+    """The command a module registers (``demo_data`` -> ``demo-data``)."""
+    return module.replace("_", "-")
+
+
+def _requested(argv: Sequence[str]) -> list[str] | None:
+    """``[command]`` when ``argv`` names a known command first, else None (all)."""
+    known = {_command_name(m) for m in _COMMAND_MODULES}
+    for arg in argv:
+        if arg.startswith("-"):
+            if arg in ("-h", "--help", "--version"):
+                return None
+            continue
+        return [arg] if arg in known else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,8 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         Exit code: 0 success, 2 user or data error, 1 other failure, 141 when the
         reader of the output closed the pipe early (:data:`EXIT_BROKEN_PIPE`).
     """
-    parser = build_parser()
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    parser = build_parser(_requested(argv))
+    args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

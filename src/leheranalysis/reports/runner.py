@@ -259,7 +259,7 @@ def _compared_folders(folder: Path, district: str, declared: dict, values: dict)
     """Processed folders of the districts a comparison report shows (none for other reports)."""
     if "districts" not in declared:
         return []
-    from leheranalysis.comparison import compared_districts
+    from leheranalysis._compared import compared_districts
 
     names = values.get("districts", declared["districts"].default) or []
     return list(compared_districts(names, district, folder).values())
@@ -444,7 +444,7 @@ def _with_compared_districts(values: dict[str, Any], district: str, folder: Path
     records it. The cache key covers the data of every district compared (:func:`data_key`),
     so a district ingested or re-ingested since reruns the comparison.
     """
-    from leheranalysis.comparison import compared_districts
+    from leheranalysis._compared import compared_districts
 
     given = values.get("districts")
     if given is not None:
