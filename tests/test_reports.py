@@ -976,3 +976,27 @@ def test_run_all_on_dask_local_cluster(tmp_path, monkeypatch):
     ]
     assert (root / "reports" / "morigaon" / "01-fixture-report.html").is_file()
     assert summary.exit_code == 0 and summary.index == root / "reports" / "index.html"
+
+
+def test_the_batch_starts_the_reports_that_took_longest_first(tmp_path):
+    from leheranalysis.reports.batch import longest_first
+    from leheranalysis.reports.runner import Job
+
+    add_records(
+        tmp_path,
+        [
+            _record("Leh", "01-data-quality", "ok", duration_s=3.0),
+            _record("Leh", "02-baseline-findings", "ok", duration_s=12.5),
+            _record("Leh", "04-district-comparison", "ok", duration_s=5.0),
+        ],
+    )
+    jobs = [
+        Job("Leh", tmp_path / f"{nb}.ipynb", {}, tmp_path, tmp_path, "", {})
+        for nb in ("01-data-quality", "02-baseline-findings", "03-village-maps",
+                   "04-district-comparison")
+    ]  # fmt: skip
+    order = [j.notebook.stem for j in longest_first(jobs)]
+    # never run (no time known) first, then by the time each took last
+    assert order == [
+        "03-village-maps", "02-baseline-findings", "04-district-comparison", "01-data-quality"
+    ]  # fmt: skip

@@ -88,6 +88,23 @@ def _split_cached(jobs: list[Job], force: bool) -> tuple[list[Job], list[RunReco
     return todo, cached
 
 
+def longest_first(jobs: list[Job]) -> list[Job]:
+    """The jobs in the order to start them: the longest first, as long as each took last
+    time (``runs.json``; a report never run counts as the longest).
+
+    Started longest first, the workers finish together instead of one of them running a
+    long report alone at the end of the batch.
+    """
+    from leheranalysis.reports.records import latest_record
+
+    def last_time(job: Job) -> float:
+        rec = latest_record(job.out_dir, f"{job.slug}/{job.notebook.stem}")
+        seconds = (rec or {}).get("duration_s")
+        return float(seconds) if isinstance(seconds, int | float) else float("inf")
+
+    return sorted(jobs, key=last_time, reverse=True)
+
+
 def _progress(total: int, enabled: bool):
     from tqdm.auto import tqdm
 
@@ -189,6 +206,7 @@ def execute_jobs(
         In the order of ``jobs``.
     """
     todo, cached = _split_cached(jobs, force)
+    todo = longest_first(todo)
     runner = _run_dask(todo, dask, workers) if (dask and todo) else _run_local(todo, workers)
     done: list[RunRecord] = []
     with _progress(len(todo), progress) as bar:
