@@ -978,6 +978,29 @@ def test_run_all_on_dask_local_cluster(tmp_path, monkeypatch):
     assert summary.exit_code == 0 and summary.index == root / "reports" / "index.html"
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("reports-kernels")
+def test_run_all_on_a_running_dask_scheduler_by_its_address(tmp_path, monkeypatch, capsys):
+    distributed = pytest.importorskip("dask.distributed")
+    root = _make_project(tmp_path / "proj")
+    monkeypatch.setenv("LEHER_HOME", str(root))
+    monkeypatch.setenv("LEHER_DATA_DIR", str(root / "data"))
+    nbdir = str(root / "notebooks")
+    # a scheduler and a worker started beforehand, as `dask scheduler` and `dask worker`
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+        code = cli_main(["run", "--all", "--notebooks-dir", nbdir, "--notebooks", "01",
+                         "--dask", address, "--no-progress", "--no-pdf"])  # fmt: skip
+        with distributed.Client(address) as client:
+            assert len(client.scheduler_info()["workers"]) == 1  # still up: not ours to close
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "2 of 2 reports ok" in out
+    assert (root / "reports" / "madhubani" / "01-fixture-report.html").is_file()
+
+
 def test_the_batch_starts_the_reports_that_took_longest_first(tmp_path):
     from leheranalysis.reports.batch import longest_first
     from leheranalysis.reports.runner import Job
