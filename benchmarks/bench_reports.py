@@ -3,7 +3,8 @@
 The plain way is what one would do by hand: for each district and notebook, one after
 another, ``papermill`` then ``jupyter nbconvert --to html --no-input``. ``run_all`` runs
 the same notebooks in parallel processes (``os.cpu_count()``), with validation,
-provenance header and index page, ``force=True`` so that nothing is skipped as unchanged.
+provenance header and index page, ``force=True`` so that nothing is skipped as unchanged,
+and without the district PDFs (the plain way makes none; they are timed after it).
 
 The notebooks are those of ``notebooks/`` and the districts those with processed data
 (``data/processed/<slug>/manifest.json``). Before the real suite exists (no notebooks or
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 from leheranalysis import config, reports
+from leheranalysis.reports.pdf import write_pdfs
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
@@ -122,11 +124,19 @@ def main() -> None:
                 data_dir=processed,
                 notebooks_dir=nbdir,
                 out_dir=tmp / "reports-run-all",
+                pdf=False,  # like for like: the plain way prints no PDF (timed below)
             )
             t_run_all = time.perf_counter() - t0
             print(
                 f"run_all ({workers} workers): {t_run_all:7.1f} s  "
                 f"({len(summary.records) - len(summary.failed)} ok, {len(summary.failed)} failed)"
+            )
+            t0 = time.perf_counter()
+            pdfs, notices = write_pdfs(tmp / "reports-run-all", summary.records)
+            print(
+                f"then the district PDFs (not made by the plain way): "
+                f"{time.perf_counter() - t0:7.1f} s  ({len(pdfs)} printed{', ' if notices else ''}"
+                f"{'; '.join(notices)})"
             )
 
             opts = reports.RunOptions(out_dir=tmp / "unused", notebooks_dir=nbdir)
