@@ -36,15 +36,14 @@ followup_round: str = ""  # the later round; empty means the latest round after 
 plan_file: str = ""  # filled DCPP workbook (sheet Plan) with targets; empty: the district's plan beside the reports
 alpha: float = 0.05  # error rate of the calls of change, after adjustment
 adjust: str = "bh"  # adjustment for many indicators, bh (Benjamini-Hochberg) or holm
-cpvi_n: int = 200  # Monte Carlo replications of the index's rank intervals (0 for none)
+monitoring_cpvi_n: int = 200  # Monte Carlo replications of the index's rank intervals (0: none)
 
 # %%
-import html
 from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from leheranalysis import config, monitoring, plotting, rounds
+from leheranalysis import config, derive, monitoring, plotting, rounds
 from leheranalysis import findings as f
 from leheranalysis.codebook import load_codebook
 from leheranalysis.present import monitoring as pm
@@ -71,9 +70,18 @@ for proc in (base_p, follow_p):
             synthetic=synthetic,
         )
 SOURCE = "District Need Assessment" + (" (SYNTHETIC)" if synthetic else "")
-base = monitoring.RoundData.from_processed(base_p)
-follow = monitoring.RoundData.from_processed(follow_p) if follow_p is not None else None
 shares_den, shares_note = f.district_denominator_shares(base_p.district or district)
+# the comparison as derived once for the follow-up round (None without one)
+compared = None
+if follow_p is not None:
+    compared = derive.load(
+        follow_p,
+        "monitoring",
+        baseline_round=baseline_round,
+        alpha=alpha,
+        adjust=adjust,
+        monitoring_cpvi_n=monitoring_cpvi_n,
+    )
 # saves each figure under figures/<district>/ and shows it, its caption as alt text
 save = f.FigureSaver(district, source=SOURCE, synthetic=synthetic)
 
@@ -87,17 +95,7 @@ save = f.FigureSaver(district, source=SOURCE, synthetic=synthetic)
 
 # %%
 display(f.styled(pm.rounds_table(available), index=False))
-if follow is None:
-    display(Markdown("*No follow-up round has been ingested for this district: no data.*"))
-else:
-    cov = follow_p.manifest.get("coverage")
-    cov_table = pm.coverage_table(cov)
-    if cov is None:
-        display(Markdown("*The follow-up round records no comparison with the baseline.*"))
-    elif cov_table.empty:
-        display(Markdown(f"*All {cov['revisited']} baseline villages were revisited.*"))
-    else:
-        display(f.styled(cov_table, index=False))
+display(*pm.coverage_parts(follow_p))
 
 # %% [markdown]
 # ## What changed, and is it more than noise?
@@ -112,47 +110,29 @@ else:
 # differ more than that, so the call rests on the paired test.
 
 # %%
-changes = None
-if follow is None:
-    display(Markdown("*No data.*"))
-else:
-    pairs = monitoring.paired_values(base, follow, cb)
-    changes = monitoring.change_table(base, follow, cb, alpha=alpha, adjust=adjust,
-                                      shares=shares_den, pairs=pairs)  # fmt: skip
-    by_block = monitoring.block_changes(base, follow, cb, alpha=alpha, adjust=adjust,
-                                        shares=shares_den, pairs=pairs)  # fmt: skip
-    display(Markdown("\n".join(f"- {s}" for s in pm.change_summary(changes))))
-    display(Markdown(f"*{pm.adjustment_text(adjust, alpha)}; rates per 1,000 use "
-                     f"{shares_note.rstrip('.')}.*"))  # fmt: skip
-    display(f.styled(pm.change_reader_table(changes, cb, blocks=by_block)))
+display(*pm.change_parts(compared, cb, adjust, alpha, shares_note))
 
 # %% [markdown]
 # ### Change of each rate (figure)
 
 # %%
-if changes is None or not (changes["measure"] == "rate per 1,000").any():
-    display(Markdown("*No data.*"))
-else:
-    save(
-        pm.plot_rate_ratios(changes, cb, blocks=by_block),
-        "05-rate-ratios",
-        "Rate at follow-up divided by the rate at baseline for each issue counted per 1,000, "
-        "with 95 % intervals, in the villages assessed in both rounds.",
-    )
+save(
+    pm.plot_rate_changes(compared, cb),
+    "05-rate-ratios",
+    "Rate at follow-up divided by the rate at baseline for each issue counted per 1,000, "
+    "with 95 % intervals, in the villages assessed in both rounds.",
+)
 
 # %% [markdown]
 # ### Yes/no answers (figure)
 
 # %%
-if changes is None or not (changes["measure"] == "share of villages").any():
-    display(Markdown("*No data.*"))
-else:
-    save(
-        pm.plot_share_changes(changes),
-        "05-yes-no-changes",
-        "Share of villages answering yes at baseline and at follow-up, villages assessed in "
-        "both rounds.",
-    )
+save(
+    pm.plot_yes_no_changes(compared),
+    "05-yes-no-changes",
+    "Share of villages answering yes at baseline and at follow-up, villages assessed in "
+    "both rounds.",
+)
 
 # %% [markdown]
 # ## Where: change by block
@@ -161,12 +141,7 @@ else:
 # than noise; the adjustment covers every block and indicator).
 
 # %%
-if follow is None:
-    display(Markdown("*No data.*"))
-else:
-    for name, g in by_block.groupby("block_name", sort=True):
-        display(Markdown(f"### {html.escape(str(name))}"))
-        display(f.styled(pm.change_reader_table(g.drop(columns=["block_id", "block_name"]), cb)))
+display(*pm.block_parts(compared, cb))
 
 # %% [markdown]
 # ## Do the duty bearers' registers now agree more often with the community?
@@ -177,14 +152,7 @@ else:
 # adjusted as above).
 
 # %%
-if follow is None:
-    display(Markdown("*No data.*"))
-else:
-    tri = monitoring.triangulation_change(base, follow, cb, alpha=alpha, adjust=adjust)
-    if tri.empty:
-        display(Markdown("*No data.*"))
-    else:
-        display(f.styled(pm.triangulation_reader_table(tri, cb), index=False))
+display(pm.triangulation_table(compared, cb))
 
 # %% [markdown]
 # ## The vulnerability index across rounds
@@ -196,15 +164,7 @@ else:
 # over the baseline alone). The villages whose score changed most, both ways.
 
 # %%
-if follow is None:
-    display(Markdown("*No data.*"))
-else:
-    try:
-        idx = monitoring.index_across_rounds(base, follow, cb, n=cpvi_n)
-    except Exception as exc:  # an index needs enough villages and indicators
-        display(Markdown(f"*The index could not be computed: {exc}*"))
-    else:
-        display(f.styled(pm.index_reader_table(idx), index=False))
+display(pm.index_table(compared))
 
 # %% [markdown]
 # ## Progress against the plan
@@ -219,22 +179,9 @@ plan_path = (
     Path(plan_file) if plan_file else monitoring.district_plan_file(base_p.district or district)
 )
 plan = monitoring.read_plan(plan_path) if plan_path is not None else None
-if follow is None:
-    display(Markdown("*No follow-up round: no progress to track.*"))
-else:
-    note = pm.plan_note(plan, plan_path.name if plan_path else None, found=not plan_file)
-    display(Markdown(f"*{html.escape(note)}*"))
-if follow is not None and plan is not None:
-    track = monitoring.plan_tracking(
-        plan,
-        changes,
-        by_block,
-        baseline_date=base.reference_date,
-        followup_date=follow.reference_date,
-        codebook=cb,
-    )
-    if len(track):
-        display(f.styled(pm.plan_reader_table(track), index=False))
+dates = (base_p.reference_date, follow_p.reference_date if follow_p is not None else None)
+plan_name = plan_path.name if plan_path is not None else None
+display(*pm.plan_parts(compared, plan, plan_name, not plan_file, dates, cb))
 
 # %% [markdown]
 # ## Glossary

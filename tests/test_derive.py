@@ -316,3 +316,79 @@ def test_the_plan_rows_are_stored_once_and_equal_a_direct_computation(fresh, mon
     table, info = plan.build_district_plan(data_dir=fresh, cpvi_n=N, seed=0)
     pd.testing.assert_frame_equal(table, direct)
     assert info["district"] == "Leh" and len(info["findings"]) > 0
+
+
+@pytest.fixture(scope="module")
+def two_rounds(tmp_path_factory):
+    """A SYNTHETIC district (built-in geography) with a baseline and a midline round."""
+    from leheranalysis import gazetteer, ingest, synth
+    from leheranalysis.synth import followup
+
+    root = tmp_path_factory.mktemp("rounds")
+    with sandbox(root):
+        district = gazetteer.synthetic_district("Synthetic District")
+        raw = root / "raw" / "baseline"
+        dna, _ = synth.demo_data(district, raw, seed=3, villages=12)
+        out = root / "processed" / "synthetic-district"
+        ingest.ingest_district(district, [raw], out_dir=out, reference_date="2025-01-15")
+        mid = root / "raw" / "midline"
+        followup.write_followup(followup.generate_followup(dna, "midline", seed=1), mid, district)
+        ingest.ingest_district(
+            district,
+            [mid],
+            out_dir=out / "rounds" / "midline",
+            round_name="midline",
+            reference_date="2027-01-15",
+        )
+        yield out
+
+
+def test_the_change_between_rounds_is_derived_in_the_follow_up_round(two_rounds, tmp_path):
+    from leheranalysis import monitoring
+
+    district = tmp_path / two_rounds.name
+    shutil.copytree(two_rounds, district)
+    midline = district / "rounds" / "midline"
+    derive.refresh(district, **derive.DEFAULTS)  # as `leher run` before the reports
+    stored = derive.load(None, "monitoring", folder=midline)
+    assert stored.computed == [] and stored.fresh == ["monitoring"]
+    assert (midline / "derived" / "monitoring_changes.parquet").is_file()
+    # the baseline's own comparison is empty: nothing to compare with
+    assert derive.load(None, "monitoring", folder=district).monitoring_changes.empty
+    # the same tables as the monitoring report computed them
+    cb = load_codebook()
+    base_p = load_processed(folder=district)
+    follow_p = load_processed(folder=district, round_name="midline")
+    base = monitoring.RoundData.from_processed(base_p)
+    follow = monitoring.RoundData.from_processed(follow_p)
+    shares, _ = district_denominator_shares(base_p.district)
+    pairs = monitoring.paired_values(base, follow, cb)
+    kw = {"alpha": 0.05, "adjust": "bh", "shares": shares, "pairs": pairs}
+    expected = {
+        "monitoring_changes": monitoring.change_table(base, follow, cb, **kw),
+        "monitoring_block_changes": monitoring.block_changes(base, follow, cb, **kw),
+        "monitoring_triangulation": monitoring.triangulation_change(base, follow, cb),
+        "monitoring_index": monitoring.index_across_rounds(base, follow, cb, n=200),
+    }
+    for name, table in expected.items():
+        assert len(table) > 0, name
+        pd.testing.assert_frame_equal(
+            _text_as_object(stored[name]).reset_index(drop=True),
+            _text_as_object(table).reset_index(drop=True),
+            check_dtype=False,
+        )
+    # recorded with the baseline's fingerprint; nothing is stale, nothing derived again
+    entry = derive.record_of(midline)["derivations"]["monitoring"]
+    assert entry["rounds"] == {"baseline": derive.fingerprint(district, ())}
+    assert derive.stale(midline, ["monitoring"]) == []
+    assert derive.refresh(district, **derive.DEFAULTS) is None
+    # other parameters: derived again, once
+    again = derive.load(None, "monitoring", folder=midline, alpha=0.01)
+    assert again.computed == ["monitoring"]
+    assert derive.load(None, "monitoring", folder=midline, alpha=0.01).computed == []
+    # the baseline changes: the round's comparison is stale, and derived again by refresh
+    obs = pd.read_parquet(district / "observations.parquet")
+    store.write_parquet(obs.iloc[:-5], district / "observations.parquet")
+    assert derive.stale(midline, ["monitoring"]) == ["monitoring"]
+    derive.refresh(district, **derive.DEFAULTS)
+    assert derive.stale(midline, ["monitoring"], **{"alpha": 0.05}) == []

@@ -76,6 +76,11 @@ DEFAULTS: dict[str, Any] = {
     "cpvi_seed": 0,  # random seed of the uncertainty analysis
     "cpvi_config": "",  # path of an edited CPVI configuration (YAML); "" for the packaged one
     "key_findings_n": 6,  # number of key findings (5-8)
+    # the monitoring report's (05): change between the baseline and a follow-up round
+    "baseline_round": "baseline",  # the round a follow-up round is compared with
+    "alpha": 0.05,  # error rate of the calls of change, after adjustment
+    "adjust": "bh",  # adjustment for many indicators: bh (Benjamini-Hochberg) or holm
+    "monitoring_cpvi_n": 200,  # Monte Carlo replications of the index across rounds
 }
 
 
@@ -163,6 +168,7 @@ class Context:
     params: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     public: dict[str, str | None] = field(default_factory=dict)
+    rounds: dict[str, str] = field(default_factory=dict)
 
     @functools.cached_property
     def codebook(self):
@@ -201,6 +207,11 @@ class Context:
         """
         self.public[relative] = public_sha256(relative)
         return config.public_data_dir() / relative
+
+    def read_round(self, name: str, folder: Path) -> None:
+        """Note another round's processed folder the derivation reads (its processed files
+        and manifest, by :func:`fingerprint`): the tables are stale when it changes."""
+        self.rounds[name] = fingerprint(folder, ())
 
 
 # --------------------------------------------------------------- derivations
@@ -463,6 +474,14 @@ def _public_sha256(path: str, mtime: int, size: int) -> str:
     return store.file_sha256(path)
 
 
+def _round_fingerprint(folder: Path, name: str) -> str:
+    """The fingerprint of round ``name`` of the district of ``folder`` (a round's folder)."""
+    from leheranalysis._derive_monitoring import baseline_folder
+
+    district = baseline_folder(folder) or folder
+    return fingerprint(store.round_folder(district, name), ())
+
+
 def _param_values(params: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
     """The parameters a derivation depends on, an edited CPVI file by its content too."""
     out = {}
@@ -513,6 +532,8 @@ def _fresh(d: Derivation, entry: Mapping[str, Any] | None, expected: Mapping, fo
     if not entry or any(entry.get(k) != v for k, v in expected.items()):
         return False
     if any(public_sha256(rel) != sha for rel, sha in (entry.get("public") or {}).items()):
+        return False
+    if any(_round_fingerprint(folder, n) != fp for n, fp in (entry.get("rounds") or {}).items()):
         return False
     if entry.get("error"):
         return True
@@ -700,7 +721,7 @@ def derive(
                 ctx.tables.update(_read_tables(folder, d))
             continue
         ctx.params = {**DEFAULTS, **values}
-        ctx.public = {}
+        ctx.public, ctx.rounds = {}, {}
         entries[name] = _run(d, ctx, folder, expected, out)
         out.computed.append(name)
         store.write_json(
@@ -720,21 +741,27 @@ def _run(d: Derivation, ctx: Context, folder: Path, expected: dict, out: Derived
     except ConfigError:
         raise
     except (LeherError, ValueError) as exc:  # the data does not allow it (too few villages)
-        if ctx.public:
-            entry["public"] = dict(ctx.public)
+        _note_outside(entry, ctx)
         out.errors[d.name] = entry["error"] = str(exc)
         for t in d.tables:
             (store.derived_folder(folder) / f"{t}.parquet").unlink(missing_ok=True)
         return entry
     tables = result if isinstance(result, dict) else {d.name: result}
-    if ctx.public:
-        entry["public"] = dict(ctx.public)
+    _note_outside(entry, ctx)
     entry["tables"] = {}
     for t in d.tables:
         path = store.write_parquet(tables[t], store.derived_folder(folder) / f"{t}.parquet")
         entry["tables"][t] = store.file_sha256(path)
         ctx.tables[t] = tables[t]
     return entry
+
+
+def _note_outside(entry: dict, ctx: Context) -> None:
+    """Record what the derivation read outside its processed folder."""
+    if ctx.public:
+        entry["public"] = dict(ctx.public)
+    if ctx.rounds:
+        entry["rounds"] = dict(ctx.rounds)
 
 
 def _read_tables(folder: Path, d: Derivation) -> dict[str, pd.DataFrame]:
@@ -788,9 +815,23 @@ def refresh(
     folder = Path(folder)
     if not all((folder / f).is_file() for f in store.REQUIRED_FILES):
         return None
+    if names is None or "monitoring" in names:  # each follow-up round's comparison
+        _refresh_rounds(folder, params)
     if not stale(folder, names, **params):
         return None
     return derive(folder=folder, names=names, **params)
+
+
+def _refresh_rounds(folder: Path, params: Mapping[str, Any]) -> None:
+    """Bring the ``monitoring`` tables of every follow-up round of a district up to date."""
+    from leheranalysis import rounds
+
+    given = {k: v for k, v in params.items() if k in REGISTRY["monitoring"].params}
+    for r in rounds.list_rounds(folder).itertuples(index=False):
+        where = Path(r.folder)
+        if r.round != store.BASELINE and all((where / f).is_file() for f in store.REQUIRED_FILES):
+            if stale(where, ["monitoring"], **given):
+                derive(folder=where, names=["monitoring"], **given)
 
 
 def stale(folder: str | Path, names: Iterable[str] | None = None, **params: Any) -> list[str]:
@@ -893,3 +934,7 @@ def describe(result: Derived) -> str:
         f"{result.seconds:.1f} s: {store.derived_folder(result.folder)}"
     )
     return "\n".join(lines)
+
+
+# derivations registered in their own modules (imported last: they use the registry above)
+from leheranalysis import _derive_monitoring  # noqa: E402, F401

@@ -17,6 +17,17 @@ import numpy as np
 import pandas as pd
 
 from leheranalysis.codebook import Codebook, load_codebook
+from leheranalysis.present._monitoring_sections import (  # noqa: F401 - re-exported
+    NO_FOLLOWUP,
+    block_parts,
+    change_parts,
+    coverage_parts,
+    index_table,
+    plan_parts,
+    plot_rate_changes,
+    plot_yes_no_changes,
+    triangulation_table,
+)
 from leheranalysis.present.kit import SUPPRESSED, display_name, fmt_pct, sensitive_codes
 
 __all__ = [
@@ -34,6 +45,15 @@ __all__ = [
     "latest_rounds_reader_table",
     "plot_rate_ratios",
     "plot_share_changes",
+    "NO_FOLLOWUP",
+    "coverage_parts",
+    "change_parts",
+    "plot_rate_changes",
+    "plot_yes_no_changes",
+    "block_parts",
+    "triangulation_table",
+    "index_table",
+    "plan_parts",
 ]
 
 _DASH = "-"
