@@ -103,11 +103,7 @@ else:
 # to it.
 
 # %%
-inputs = f.inputs_table(p.manifest)
-if inputs.empty:
-    display(Markdown("*No input files are recorded in the manifest.*"))
-else:
-    display(f.styled(inputs, index=False))
+display(f.inputs_section(p.manifest))
 
 # %% [markdown]
 # #### About this processing run
@@ -127,18 +123,7 @@ display(f.styled(f.run_facts(p.manifest), index=False))
 # from each file and sheet.
 
 # %%
-counts = f.ingestion_counts(p.observations, p.rankings)
-display(
-    Markdown(
-        f"**Ingestion succeeded without errors**: {len(p.observations):,} values and "
-        f"{len(p.rankings):,} ranks from {len(inputs)} files; "
-        f"{len(p.villages)} programme villages in {len(p.blocks)} blocks."
-    )
-)
-if counts.empty:
-    display(Markdown("*No data rows were read.*"))
-else:
-    display(f.styled(counts, index=False))
+display(*f.ingestion_parts(p))
 
 # %% [markdown]
 # ### Cleaning log
@@ -150,14 +135,7 @@ else:
 # #### Changes by rule
 
 # %%
-by_rule = f.cleaning_by_rule(p.cleaning_log)
-if by_rule.empty:
-    display(Markdown("*No automatic change was needed.*"))
-else:
-    display(
-        Markdown(f"{int(by_rule['Changes'].sum()):,} automatic changes in {len(by_rule)} rules.")
-    )
-    display(f.styled(by_rule, index=False))
+display(*f.cleaning_rule_parts(p.cleaning_log))
 
 # %% [markdown]
 # #### Changes by file and sheet
@@ -165,11 +143,7 @@ else:
 # Where the changes were made: one row per file and sheet, one column per rule.
 
 # %%
-by_sheet = f.cleaning_by_sheet(p.cleaning_log)
-if by_sheet.empty:
-    display(Markdown("*No automatic change was needed.*"))
-else:
-    display(f.styled(by_sheet))
+display(f.cleaning_sheet_table(p.cleaning_log))
 
 # %% [markdown]
 # #### Examples
@@ -180,13 +154,8 @@ else:
 # space on either side), "(text)" marks a number typed as text, "(blank)" an empty cell.
 
 # %%
-examples = f.cleaning_examples(
-    p.cleaning_log, per_rule=examples_per_rule, sensitive=f.sensitive_codes(cb)
-)
-if examples.empty:
-    display(Markdown("*No examples: the cleaning log is empty.*"))
-else:
-    display(f.styled(examples, index=False))
+sensitive = f.sensitive_codes(cb)
+display(f.cleaning_examples_table(p.cleaning_log, examples_per_rule, sensitive))
 
 # %% [markdown]
 # ### Village name matching
@@ -196,10 +165,7 @@ else:
 # block. The table counts data rows and distinct written names by how they were matched.
 
 # %%
-if p.match_report.empty:
-    display(Markdown("*No match report: no village-level rows were read.*"))
-else:
-    display(f.styled(f.match_status_counts(p.match_report), index=False))
+display(f.match_table(p.match_report))
 
 # %% [markdown]
 # #### Names that were not written exactly
@@ -209,11 +175,7 @@ else:
 # Check fuzzy matches: a wrong match puts evidence on the wrong village.
 
 # %%
-exceptions = f.match_exceptions(p.match_report)
-if exceptions.empty:
-    display(Markdown("Every village name was written exactly as in the official list."))
-else:
-    display(f.styled(exceptions, index=False))
+display(f.match_exceptions_table(p.match_report))
 
 # %% [markdown]
 # ### Missing answers
@@ -226,13 +188,9 @@ else:
 # #### Missingness by indicator and respondent group (figure)
 
 # %%
-miss = f.missingness(p.observations, p.villages, cb)
-if miss.empty:
-    display(Markdown("*No village answers are expected or no programme villages: no data.*"))
-else:
-    fig = f.plot_missingness(miss)
-    caption = "Share of programme villages without an answer, by indicator and group."
-    save(fig, "01-missingness", caption)
+miss = f.missingness(p.observations, p.villages, cb)  # one row per indicator and group
+caption = "Share of programme villages without an answer, by indicator and group."
+save(f.plot_missingness_of(miss), "01-missingness", caption)
 
 # %% [markdown]
 # #### Missingness by indicator and respondent group (table)
@@ -241,10 +199,7 @@ else:
 # the share over all groups in the last column.
 
 # %%
-if miss.empty:
-    display(Markdown("*No data.*"))
-else:
-    display(f.styled(f.missingness_table(miss)))
+display(f.missingness_section(miss))
 
 # %% [markdown]
 # ### Collation template against Part I
@@ -258,14 +213,7 @@ else:
 # collation was copied or summed differently; the analysis uses the Part I sheets.
 
 # %%
-collation = f.collation_agreement(p.observations, cb)
-if collation.empty:
-    display(Markdown("*No collation template rows were ingested: nothing to compare.*"))
-else:
-    n_cmp, n_agree = int(collation["Compared"].sum()), int(collation["Agree"].sum())
-    share = f.fmt_share(n_agree, n_cmp)
-    display(Markdown(f"{n_agree:,} of {n_cmp:,} compared collated values ({share}) agree."))
-    display(f.styled(collation, index=False))
+display(*f.collation_parts(p.observations, cb))
 
 # %% [markdown]
 # ## Glossary

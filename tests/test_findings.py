@@ -1058,3 +1058,11 @@ def test_quality_summary_paragraph_and_key_numbers(cb):
         ("3 of 4", "programme villages matched to the official list"),
         ("3", "values corrected automatically, each logged"),
     ]
+
+
+def test_quality_sections_without_data_say_what_is_missing():
+    empty = pd.DataFrame()
+    assert f.match_table(empty) == "No match report: no village-level rows were read."
+    assert isinstance(f.plot_missingness_of(empty), f.NoData)
+    assert f.missingness_section(empty).startswith("No missing answers to show for this district")
+    assert f.inputs_section({}) == "No input files are recorded in the manifest."

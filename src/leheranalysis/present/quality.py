@@ -15,6 +15,18 @@ import numpy as np
 import pandas as pd
 
 from leheranalysis.codebook import Codebook, load_codebook
+from leheranalysis.present._quality_sections import (  # noqa: F401 - re-exported
+    cleaning_examples_table,
+    cleaning_rule_parts,
+    cleaning_sheet_table,
+    collation_parts,
+    ingestion_parts,
+    inputs_section,
+    match_exceptions_table,
+    match_table,
+    missingness_section,
+    plot_missingness_of,
+)
 from leheranalysis.present.kit import (
     _DASH,
     _cb,
@@ -28,6 +40,16 @@ from leheranalysis.present.kit import (
 from leheranalysis.privacy import REMOVED, looks_personal
 
 __all__ = [
+    "inputs_section",
+    "ingestion_parts",
+    "cleaning_rule_parts",
+    "cleaning_sheet_table",
+    "cleaning_examples_table",
+    "match_table",
+    "match_exceptions_table",
+    "plot_missingness_of",
+    "missingness_section",
+    "collation_parts",
     "MATCH_STATUSES",
     "CLEANING_RULES",
     "inputs_table",
