@@ -201,14 +201,14 @@ def test_leher_derive_prints_what_it_did(fresh, capsys):
     assert "0 derived, 1 up to date" in capsys.readouterr().out
 
 
-def _public_copy(root, tmp_path):
-    """A public data folder of links to ``root``'s files, Ladakh's facilities a real copy."""
+def _public_copy(root, tmp_path, real=("pmgsy-geosadak/data/Facilities/Ladakh.zip",)):
+    """A public data folder of links to ``root``'s files, those named in ``real`` copies."""
     out = tmp_path / "public"
     for path in root.rglob("*"):
         if path.is_file():
             target = out / path.relative_to(root)
             target.parent.mkdir(parents=True, exist_ok=True)
-            if path.name == "Ladakh.zip" and path.parent.name == "Facilities":
+            if path.relative_to(root).as_posix() in real:
                 shutil.copyfile(path, target)
             else:
                 target.symlink_to(path)
@@ -392,3 +392,18 @@ def test_the_change_between_rounds_is_derived_in_the_follow_up_round(two_rounds,
     assert derive.stale(midline, ["monitoring"]) == ["monitoring"]
     derive.refresh(district, **derive.DEFAULTS)
     assert derive.stale(midline, ["monitoring"], **{"alpha": 0.05}) == []
+
+
+def test_tables_that_read_the_nfhs_fact_sheets_follow_them(
+    fresh, tmp_path, monkeypatch, public_data
+):
+    from leheranalysis import nfhs
+
+    public = _public_copy(public_data, tmp_path, real=(nfhs.DISTRICT_FILE,))
+    monkeypatch.setenv("LEHER_PUBLIC_DATA", str(public))
+    derive.derive(folder=fresh, cpvi_n=N)
+    recorded = derive.record_of(fresh)["derivations"]["block_rates"]["public"]
+    assert recorded[nfhs.DISTRICT_FILE] == derive.public_sha256(nfhs.DISTRICT_FILE)
+    with open(public / nfhs.DISTRICT_FILE, "a", encoding="utf-8") as fh:
+        fh.write("\n")  # republished: other bytes
+    assert derive.stale(fresh) == ["block_rates", "key_findings", "plan_rows"]

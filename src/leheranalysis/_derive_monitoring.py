@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from leheranalysis import store
-from leheranalysis.derive import Context, derivation
+from leheranalysis.derive import Context, derivation, read_nfhs
 
 TABLES = (
     "monitoring_changes",
@@ -68,6 +68,7 @@ def _monitoring(ctx: Context) -> dict[str, pd.DataFrame]:
     ctx.read_round(base_name, Path(base_p.folder))
     base = monitoring.RoundData.from_processed(base_p)
     follow = monitoring.RoundData.from_processed(ctx.processed)
+    read_nfhs(ctx)
     shares, _ = district_denominator_shares(base_p.district or ctx.district)
     cb = ctx.codebook
     alpha, adjust = float(ctx.params["alpha"]), str(ctx.params["adjust"])

@@ -61,6 +61,7 @@ __all__ = [
     "fingerprint",
     "load",
     "public_sha256",
+    "read_nfhs",
     "record_of",
     "refresh",
     "stale",
@@ -256,11 +257,21 @@ def _discrepancy_rates(ctx: Context) -> pd.DataFrame:
     return ind.discrepancy_rates(tri, by="district", codebook=ctx.codebook)
 
 
+def read_nfhs(ctx: Context) -> None:
+    """Note the NFHS-5 fact sheets a derivation reads (the district's share under 15 that
+    scales the age shares of rates per 1,000; the NFHS-5 figures of the key findings)."""
+    from leheranalysis import nfhs
+
+    for relative in (nfhs.DISTRICT_FILE, nfhs.STATE_FILE_PHASE1, nfhs.STATES_FILE, nfhs.INDIA_FILE):
+        ctx.read_public(relative)
+
+
 @derivation("block_rates", reads=("observations.parquet", "villages.parquet"))
 def _block_rates(ctx: Context) -> pd.DataFrame:
     from leheranalysis import indicators as ind
     from leheranalysis.present.kit import district_denominator_shares
 
+    read_nfhs(ctx)
     shares, note = district_denominator_shares(ctx.district)
     if not ctx.has_village:
         out = pd.DataFrame()
@@ -321,6 +332,7 @@ def _evidence(ctx: Context):
     from leheranalysis.present.kit import district_denominator_shares
 
     p = ctx.processed
+    read_nfhs(ctx)
     shares, _ = district_denominator_shares(ctx.district)
     return kf.build_evidence(
         p.observations,
