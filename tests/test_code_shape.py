@@ -21,6 +21,7 @@ REPORT_PATH = (
     "present/*.py",
     "reports/*.py",
     "derive.py",
+    "_derive_maps.py",
     "_derive_monitoring.py",
     "store.py",
     "processed.py",
