@@ -9,6 +9,7 @@ unknown or mistyped parameter, no processed data).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -167,7 +168,7 @@ def handle(args: argparse.Namespace) -> int:
         summary = reports.run_district(
             args.district,
             data_dir=args.data,
-            workers=args.workers or 1,
+            workers=args.workers or os.cpu_count() or 1,  # as --help says
             progress=progress,
             **common,
         )
