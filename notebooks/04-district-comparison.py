@@ -32,10 +32,9 @@ cpvi_config: str = ""  # path of an edited CPVI configuration (YAML), empty for 
 import pandas as pd
 from IPython.display import Markdown, display
 
-from leheranalysis import comparison, cpvi, derive, monitoring, plotting, reports
+from leheranalysis import comparison, cpvi, derive, plotting, reports
 from leheranalysis import findings as f
-from leheranalysis.present import monitoring as pm
-from leheranalysis.processed import latest_round
+from leheranalysis.present import comparison as pc
 
 plotting.use_style()
 pd.set_option("display.max_colwidth", 80)
@@ -95,19 +94,14 @@ display(status)
 
 # %%
 shares = comparison.headline_shares({d: p.observations for d, p in data.processed.items()})
-if shares.empty:
-    display(Markdown("_No data: no district has village-level DNA observations._"))
-else:
-    display(comparison.headline_table(shares))
+display(pc.headline_section(shares))
 
 # %%
-if not shares.empty:
-    fig = comparison.headline_figure(shares, highlight=district)
-    caption = (
-        "Share of programme villages where each kind of respondent group reported the "
-        "issue, by district; bars are 95 % Wilson intervals."
-    )
-    save(fig, "04-headline-shares", caption)
+caption = (
+    "Share of programme villages where each kind of respondent group reported the "
+    "issue, by district; bars are 95 % Wilson intervals."
+)
+save(pc.plot_headline(shares, district), "04-headline-shares", caption)
 
 # %% [markdown]
 # ## Vulnerability index of the programme villages
@@ -129,21 +123,14 @@ for name_, p_ in data.processed.items():
     derived_ = derive.load(p_, "cpvi", cpvi_config=cpvi_config)
     own[name_] = derived_.cpvi or derived_.errors.get("cpvi")
 scores = comparison.index_scores(data.processed, config_=cpvi_cfg, derived=own)
-for name, reason in scores.attrs.get("skipped", {}).items():
-    display(Markdown(f"_No index for {name}: {reason}_"))
-if scores.empty:
-    display(Markdown("_No data: the index could not be computed for any district._"))
-else:
-    display(comparison.index_summary(scores).set_index(["Scale", "District"]))
+display(*pc.index_parts(scores))
 
 # %%
-if not scores.empty:
-    fig = comparison.index_figure(scores, highlight=district)
-    caption = (
-        "Vulnerability index of the programme villages: within each district (right) "
-        f"and on a common scale over all districts (left); {district} in reddish purple."
-    )
-    save(fig, "04-index-distributions", caption)
+caption = (
+    "Vulnerability index of the programme villages: within each district (right) "
+    f"and on a common scale over all districts (left); {district} in reddish purple."
+)
+save(pc.plot_index(scores, district), "04-index-distributions", caption)
 
 # %% [markdown]
 # ## Follow-up rounds: the latest round of each district against its baseline
@@ -154,19 +141,7 @@ if not scores.empty:
 # [Benjamini-Hochberg](#Glossary), 5 %). The district's own monitoring report gives the detail.
 
 # %%
-round_pairs = {}
-for name, proc in data.processed.items():
-    later = latest_round(proc.folder)
-    if later is not None:
-        round_pairs[name] = (
-            monitoring.RoundData.from_processed(proc),
-            monitoring.RoundData.from_processed(later),
-        )
-if not round_pairs:
-    display(Markdown("*No district has a follow-up round yet: no data.*"))
-else:
-    latest = monitoring.latest_round_changes(round_pairs)
-    display(f.styled(pm.latest_rounds_reader_table(latest), index=False))
+display(pc.latest_rounds_section(data.processed))
 
 # %% [markdown]
 # ## NFHS-5: the districts, their states and India
@@ -177,16 +152,7 @@ else:
 
 # %%
 cmp, not_in_nfhs = comparison.nfhs_comparison(names)
-caveats = comparison.caveat_block(names)
-if caveats:
-    display(Markdown(caveats))
-for name, reason in not_in_nfhs.items():
-    display(Markdown(f"_{name}: {reason}; it is left out of the NFHS comparison._"))
-if cmp.empty:
-    display(Markdown("_No data: NFHS-5 values are not available for these districts._"))
-else:
-    change = comparison.nfhs_change(cmp)
-    display(comparison.nfhs_wide(cmp))
+display(*pc.nfhs_parts(cmp, not_in_nfhs, comparison.caveat_block(names)))
 
 # %% [markdown]
 # The same NFHS-5 values as a figure: districts as grey dots (the report's district in
@@ -194,13 +160,11 @@ else:
 # birth the dotted green line is the natural ratio of about 952 girls per 1,000 boys.
 
 # %%
-if not cmp.empty:
-    fig = comparison.nfhs_level_figure(change, highlight=district)
-    caption = (
-        "NFHS-5 (2019-21) values of the DNA districts (dots) and their states "
-        "(diamonds); dashed line: India."
-    )
-    save_nfhs(fig, "04-nfhs-levels", caption)
+caption = (
+    "NFHS-5 (2019-21) values of the DNA districts (dots) and their states "
+    "(diamonds); dashed line: India."
+)
+save_nfhs(pc.plot_nfhs_levels(cmp, district), "04-nfhs-levels", caption)
 
 # %% [markdown]
 # ## The district against its state and India
@@ -210,11 +174,9 @@ if not cmp.empty:
 # NFHS-5 values.
 
 # %%
-if not cmp.empty and district in set(cmp["district"]):
-    display(comparison.nfhs_district_table(cmp, district))
+display(pc.nfhs_district_section(cmp, district))
+if district in set(cmp.get("district", ())):
     reports.declare_key_numbers(comparison.nfhs_key_numbers(cmp, district))
-else:
-    display(Markdown(f"_No data: {district} is not in the NFHS-5 district fact sheets._"))
 
 # %% [markdown]
 # ## Change from NFHS-4 (2015-16) to NFHS-5 (2019-21)
@@ -230,22 +192,19 @@ else:
 # every table and figure.
 
 # %%
-if not cmp.empty:
-    fig = comparison.change_figure(change, highlight=district)
-    caption = (
-        "Change from NFHS-4 (2015-16, light grey) to NFHS-5 (2019-21; blue better, "
-        "vermillion worse, dark grey within sampling noise) for the DNA districts, their "
-        "states and India."
-    )
-    save_nfhs(fig, "04-nfhs-change", caption)
+caption = (
+    "Change from NFHS-4 (2015-16, light grey) to NFHS-5 (2019-21; blue better, "
+    "vermillion worse, dark grey within sampling noise) for the DNA districts, their "
+    "states and India."
+)
+save_nfhs(pc.plot_nfhs_change(cmp, district), "04-nfhs-change", caption)
 
 # %% [markdown]
 # The change as a table: NFHS-4 value, arrow, NFHS-5 value, and whether it is for the
 # better or the worse, or within sampling noise.
 
 # %%
-if not cmp.empty:
-    display(comparison.nfhs_change_table(change))
+display(*pc.nfhs_change_section(cmp))
 
 # %% [markdown]
 # ## Notes

@@ -486,3 +486,17 @@ def test_one_colour_language_in_the_nfhs_figures():
     finally:
         plt.close(level)
         plt.close(change)
+
+
+def test_comparison_sections_without_data_say_what_is_missing():
+    from leheranalysis.present import comparison as pc
+    from leheranalysis.present.kit import NoData
+
+    none = pd.DataFrame()
+    assert pc.headline_section(none) == "No data: no district has village-level DNA observations."
+    assert isinstance(pc.plot_index(none, "Leh"), NoData)
+    assert pc.nfhs_district_section(none, "Leh") == (
+        "No data: Leh is not in the NFHS-5 district fact sheets."
+    )
+    assert pc.plot_nfhs_levels(none, "Leh") is None and pc.nfhs_change_section(none) == []
+    assert pc.latest_rounds_section({}) == "No district has a follow-up round yet: no data."

@@ -10,6 +10,8 @@
 - :mod:`~leheranalysis.present.maps`: the village-maps report (``03-village-maps``;
   imported on its own, ``from leheranalysis.present import maps``: it needs the geography
   libraries);
+- :mod:`~leheranalysis.present.comparison`: the district-comparison report
+  (``04-district-comparison``; imported on its own);
 - :mod:`~leheranalysis.present.monitoring`: the monitoring report (``05-monitoring``).
 
 Presenters are pure functions from tables to reviewer-ready tables and figures; they

@@ -832,12 +832,15 @@ class FigureSaver:
 
     def __call__(self, fig: Any, name: str, caption: str, source: str | None = None) -> None:
         """Save ``fig`` as ``<name>.png`` (and ``.svg``) with its caption, then show it with
-        the caption as alternative text; a :class:`NoData` sentence is shown instead.
+        the caption as alternative text; a :class:`NoData` sentence is shown instead, and
+        nothing for None.
 
         Nothing is returned: a figure as a cell's last value would be shown again.
         """
         from IPython.display import display
 
+        if fig is None:  # nothing to show (the section said why already)
+            return
         if isinstance(fig, NoData):
             display(fig)
             return
