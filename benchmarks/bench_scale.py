@@ -30,7 +30,7 @@ reports; ``--report-districts all`` runs the reports for every district.
 
 Run::
 
-    python benchmarks/bench_scale.py                      # the default (about 15 minutes)
+    python benchmarks/bench_scale.py                      # the default (15-22 minutes)
     python benchmarks/run_all.py scale                    # the same, through make bench's runner
     python benchmarks/bench_scale.py --districts 10 --stages data,ingest,derive
     python benchmarks/bench_scale.py --report-districts all   # all 86 with reports (hours)
@@ -321,7 +321,10 @@ def _reports_lines(res: dict[str, Any]) -> list[str]:
         f"workers={w} reports: {len(per) - len(bad)} districts done, {len(bad)} failed, "
         f"{n_ok} of {len(records)} notebooks ok, wall {res['reports_wall']:.1f} s; "
         f"notebook time per district median {med:.1f} s, max {mx:.1f} s, "
-        f"sum {sum(per.values()):.1f} s"
+        f"sum {sum(per.values()):.1f} s",
+        f"workers={w}   outside the notebooks: {res['reports_wall'] - sum(per.values()) / w:.1f} s "
+        "(wall less notebook time / workers: planning, plan workbooks, index, scheduling, "
+        "idle workers at the end)",
     ]
     for district, why in bad.items():
         lines.append(f"workers={w}   FAILED {district}: {'; '.join(why)}"[:400])
