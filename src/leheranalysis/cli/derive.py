@@ -14,7 +14,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Compute the derived tables of a district's processed data - shares of villages "
             "reporting, issue ranking, triangulation, block rates, departmental figures, the "
-            "vulnerability index with its uncertainty and sensitivity - and store them in "
+            "vulnerability index with its uncertainty and sensitivity, distances to the "
+            "nearest facilities, village profiles and, for a follow-up round (--round), the "
+            "change since the baseline - and store them in "
             "the processed folder's derived/ folder with their parameters and input hashes. "
             "Tables whose inputs, parameters and code are unchanged are not computed again "
             "unless --force. `leher run` does this itself when a table is stale."
