@@ -36,8 +36,9 @@ Run::
     python benchmarks/bench_scale.py --report-districts all   # all 86 with reports (hours)
 
 Options: ``--districts N`` (default all), ``--report-districts K|all``, ``--stages`` (a
-prefix of ``data,ingest,derive,reports``), ``--workers 1,2``, ``--project DIR`` (keep
-the projects in ``DIR/workers-<n>`` instead of a temporary folder), ``--seed S``.
+prefix of ``data,ingest,derive,reports``), ``--workers 1,2``, ``--notebooks 01,02``
+(default all), ``--project DIR`` (keep the projects in ``DIR/workers-<n>`` instead of a
+temporary folder), ``--seed S``.
 """
 
 from __future__ import annotations
@@ -225,22 +226,25 @@ def pipeline_wave(client, districts: list[str], project: Path, stages: Sequence[
     return [f.result() for f in futures], wall
 
 
-def reports_wave(client, districts: list[str], compared: list[str]):
-    """Every report of ``districts`` on the cluster (``reports.run_all``); summary and wall."""
+def reports_wave(client, districts: list[str], compared: list[str], notebooks=None):
+    """The reports of ``districts`` on the cluster (``reports.run_all``); summary and wall."""
     from leheranalysis import reports
 
     address = client.scheduler.address
     workers = len(client.scheduler_info()["workers"])
+    selected = reports.find_notebooks(NOTEBOOKS, notebooks)
+    compares = any("districts" in reports.notebook_parameters(nb) for nb in selected)
     t0 = time.perf_counter()
     summary = reports.run_all(
         districts=districts,
+        notebooks=notebooks,
         workers=workers,
         progress=False,
         dask=address,
         notebooks_dir=NOTEBOOKS,
         force=True,
         pdf=False,
-        params={"districts": compared},
+        params={"districts": compared} if compares else {},
     )
     return summary, time.perf_counter() - t0
 
@@ -268,7 +272,7 @@ def run_once(workers: int, args: argparse.Namespace, project: Path) -> dict[str,
             ok = [r["district"] for r in rows if r["ok"]]
             chosen = [d for d in districts[: args.report_count] if d in ok]
             compared = [d for d in COMPARED if d in ok] or chosen[:5]
-            summary, result["reports_wall"] = reports_wave(client, chosen, compared)
+            summary, result["reports_wall"] = reports_wave(client, chosen, compared, args.notebooks)
             result["reports"] = summary.records
             result["report_districts"] = chosen
             result["compared"] = compared
@@ -378,6 +382,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--stages", default=",".join(STAGES), help="a prefix of " + ",".join(STAGES))
     p.add_argument("--workers", default="1,2", help="worker counts, e.g. 1,2 (default)")
+    p.add_argument("--notebooks", help="report notebooks by number, e.g. 01,02 (default all)")
     p.add_argument("--project", help="keep the projects in DIR/workers-<n> (default: temporary)")
     p.add_argument("--seed", type=int, default=None, help="seed of the SYNTHETIC data")
     return p
@@ -410,6 +415,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         args.worker_counts = []
     if not args.worker_counts or min(args.worker_counts) < 1:
         raise SystemExit(f"error: --workers takes counts >= 1 such as 1,2, not {args.workers!r}")
+    if args.notebooks:
+        args.notebooks = [n.strip() for n in args.notebooks.split(",") if n.strip()]
     order = district_order()
     n = _count(args.districts, len(order), "--districts")
     args.district_names = [d for _, d in order[:n]]

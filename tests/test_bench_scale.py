@@ -61,15 +61,21 @@ def test_counts_are_capped_and_all_means_every_district(public_data, bench):
 _NUM = r"(\d+\.\d+)"
 
 
+def _main(bench, tmp_path, capsys, monkeypatch, districts: str, *argv: str) -> str:
+    """Run the benchmark with one worker in ``tmp_path``; what it printed (exit code 0)."""
+    monkeypatch.delenv("LEHER_HOME", raising=False)
+    monkeypatch.delenv("LEHER_DATA_DIR", raising=False)
+    options = ["--districts", districts, "--workers", "1", "--project", str(tmp_path)]
+    code = bench.main([*options, *argv])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return out
+
+
 def test_two_districts_on_one_dask_worker_store_their_tables_and_print_numbers(
     public_data, bench, tmp_path, capsys, monkeypatch
 ):
-    monkeypatch.delenv("LEHER_HOME", raising=False)
-    monkeypatch.delenv("LEHER_DATA_DIR", raising=False)
-    argv = ["--districts", "2", "--workers", "1", "--stages", "data,ingest,derive"]
-    code = bench.main([*argv, "--project", str(tmp_path)])
-    out = capsys.readouterr().out
-    assert code == 0, out
+    out = _main(bench, tmp_path, capsys, monkeypatch, "2", "--stages", "data,ingest,derive")
 
     project = tmp_path / "workers-1"
     for name in ("Madhubani", "Morigaon"):
@@ -117,3 +123,28 @@ def test_a_failing_district_is_counted_with_its_stage_and_reason(
     assert result["ok"] is False
     assert result["failed_stage"] == "load"
     assert "Nowhere" in result["error"]
+
+
+def test_reports_run_on_the_dask_worker_and_their_numbers_print(
+    public_data, bench, tmp_path, capsys, monkeypatch
+):
+    out = _main(bench, tmp_path, capsys, monkeypatch, "1", "--notebooks", "01")
+
+    reports = tmp_path / "workers-1" / "reports"
+    assert (reports / "madhubani" / "01-data-quality.html").stat().st_size > 0
+    runs = json.loads((reports / "runs.json").read_text())["latest"]
+    assert list(runs) == ["madhubani/01-data-quality"]
+    assert runs["madhubani/01-data-quality"]["status"] == "ok"
+    assert (reports / "index.html").is_file()
+
+    assert ", reports for the first 1;" in out
+    line = re.search(
+        rf"workers=1 reports: (\d+) districts done, (\d+) failed, (\d+) of (\d+) notebooks ok, "
+        rf"wall {_NUM} s; notebook time per district median {_NUM} s, max {_NUM} s, "
+        rf"sum {_NUM} s",
+        out,
+    )
+    assert line, out
+    assert [int(g) for g in line.groups()[:4]] == [1, 0, 1, 1]
+    assert float(line.group(8)) <= float(line.group(5))  # notebook time within the wall
+    assert re.search(rf"workers=1   outside the notebooks: {_NUM} s", out)

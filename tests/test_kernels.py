@@ -93,3 +93,20 @@ def test_fresh_kernels_on_request(monkeypatch):
     assert not kernels.enabled()
     monkeypatch.delenv("LEHER_FRESH_KERNELS")
     assert kernels.enabled()
+
+
+def test_a_kernel_warmed_before_the_first_notebook_is_the_one_it_gets(tmp_path):
+    from leheranalysis.reports import runner
+
+    nb = _notebook(tmp_path / "a.ipynb", "print(x)")
+    job = runner.Job("X", nb, {"x": 2}, tmp_path, tmp_path, "", {}, figures_dir=tmp_path / "f")
+    try:
+        runner.warm_kernel()
+        ((key, warm),) = kernels._kernels.items()
+        assert warm.alive() and warm.used == 0  # started, but no notebook counted
+        assert runner._papermill(job, nb, tmp_path / "out.ipynb") is None
+        assert kernels._kernels == {key: warm}  # the same kernel ran it, and was kept
+        assert warm.used == 1
+        assert _text(nbformat.read(tmp_path / "out.ipynb", as_version=4)).strip() == "2"
+    finally:
+        kernels.shutdown()
