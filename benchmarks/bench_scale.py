@@ -24,16 +24,17 @@ Two waves, each timed from the first task submitted to the last result:
 
 The workers are started, and have imported the package and started their warm kernel,
 before the clock starts: what is measured is the scaling of the work. A full run with
-reports on a 2-core machine takes well over an hour, so by default every district goes
-through the pipeline and the first :data:`DEFAULT_REPORT_DISTRICTS` also get their
-reports; ``--report-districts all`` runs the reports for every district.
+reports, 1 and 2 workers, takes about 40 minutes on a quiet 2-core machine (13 of them
+with 2 workers), so by default every district goes through the pipeline and the first
+:data:`DEFAULT_REPORT_DISTRICTS` also get their reports; ``--report-districts all`` runs
+the reports for every district.
 
 Run::
 
-    python benchmarks/bench_scale.py                      # the default (15-22 minutes)
+    python benchmarks/bench_scale.py                      # the default (about 13 minutes)
     python benchmarks/run_all.py scale                    # the same, through make bench's runner
     python benchmarks/bench_scale.py --districts 10 --stages data,ingest,derive
-    python benchmarks/bench_scale.py --report-districts all   # all 86 with reports (hours)
+    python benchmarks/bench_scale.py --report-districts all   # all 86 with reports (~40 minutes)
 
 Options: ``--districts N`` (default all), ``--report-districts K|all``, ``--stages`` (a
 prefix of ``data,ingest,derive,reports``), ``--workers 1,2``, ``--notebooks 01,02``
@@ -63,8 +64,10 @@ STAGES: tuple[str, ...] = ("data", "ingest", "derive", "reports")
 PIPELINE_STAGES: tuple[str, ...] = ("data", "ingest", "derive")
 #: districts that get their reports by default: enough for a fair speed-up, small enough
 #: that the default run (every district through the pipeline, these through the
-#: reports, with 1 and with 2 workers) takes about 15 minutes on a 2-core machine
-DEFAULT_REPORT_DISTRICTS = 6
+#: reports, with 1 and with 2 workers) takes about 13 minutes on a quiet 2-core machine
+#: (about 15 s of reports and 2 s of pipeline per district and worker; 2 to 4 times
+#: longer on a machine busy with other work)
+DEFAULT_REPORT_DISTRICTS = 20
 #: districts each comparison report compares (beside its own): the DNA districts
 COMPARED = ("Madhubani", "Morigaon", "Leh", "Budgam", "Rajouri")
 
@@ -274,6 +277,7 @@ def run_once(workers: int, args: argparse.Namespace, project: Path) -> dict[str,
             compared = [d for d in COMPARED if d in ok] or chosen[:5]
             summary, result["reports_wall"] = reports_wave(client, chosen, compared, args.notebooks)
             result["reports"] = summary.records
+            result["plans"] = summary.plans
             result["report_districts"] = chosen
             result["compared"] = compared
         result["total_wall"] = time.perf_counter() - t0
@@ -332,6 +336,10 @@ def _reports_lines(res: dict[str, Any]) -> list[str]:
     ]
     for district, why in bad.items():
         lines.append(f"workers={w}   FAILED {district}: {'; '.join(why)}"[:400])
+    plans = res.get("plans", [])
+    written = sum(line.startswith("plan: ") for line in plans)
+    lines.append(f"workers={w}   draft plan workbooks written: {written}")
+    lines += [f"workers={w}   {line}" for line in plans if not line.startswith("plan: ")]
     return lines
 
 
@@ -436,7 +444,7 @@ def _header(args: argparse.Namespace) -> list[str]:
     if "reports" in args.stages and args.report_count < len(args.district_names):
         lines.append(
             "reports for every district: python benchmarks/bench_scale.py "
-            "--report-districts all (over an hour on 2 cores)"
+            "--report-districts all (about 40 minutes on 2 quiet cores)"
         )
     return lines
 
@@ -469,8 +477,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     os.environ[k] = v
     for line in speedups(results):
         print(line, flush=True)
-    failed = any(not r["ok"] for res in results for r in res["pipeline"]) or any(
-        not rec.ok for res in results for rec in res.get("reports", [])
+    failed = (
+        any(not r["ok"] for res in results for r in res["pipeline"])
+        or any(not rec.ok for res in results for rec in res.get("reports", []))
+        or any(not p.startswith("plan: ") for res in results for p in res.get("plans", []))
     )
     return 1 if failed else 0
 

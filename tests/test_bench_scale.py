@@ -148,3 +148,4 @@ def test_reports_run_on_the_dask_worker_and_their_numbers_print(
     assert [int(g) for g in line.groups()[:4]] == [1, 0, 1, 1]
     assert float(line.group(8)) <= float(line.group(5))  # notebook time within the wall
     assert re.search(rf"workers=1   outside the notebooks: {_NUM} s", out)
+    assert "workers=1   draft plan workbooks written: 0" in out  # report 02 did not run
