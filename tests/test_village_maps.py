@@ -297,6 +297,17 @@ def test_priority_labels_name_exactly_the_priority_villages_without_colliding(sy
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), "priority labels collide"
     plt.close(fig)
+    # a priority village whose catchment is empty (seen in Doda): the others are labelled
+    from shapely.geometry import Polygon
+
+    hollow = cells.copy()
+    first = hollow["village_id"].astype("int64") == int(prio["village_id"].iloc[0])
+    hollow.loc[first, "geometry"] = Polygon()
+    fig, ax = plt.subplots(figsize=(6, 5))
+    geo.draw_village_map(ax, g.blocks, hollow, g.programme_ids)
+    texts = vm.label_priority_villages(ax, g.blocks, hollow, prio)
+    assert [t.get_text() for t in texts] == [f"{r} Village {r - 1}" for r in range(2, 6)]
+    plt.close(fig)
 
 
 def test_village_profile_one_line_per_village_most_vulnerable_first():

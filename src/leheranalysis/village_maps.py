@@ -546,7 +546,9 @@ def label_priority_villages(
 
     Each label ("3 Simri": rank and name) is placed near its village at the first of a
     ring of positions where it overlaps no other label and stays inside the map, joined
-    to the village by a thin line; the village gets a black outline.
+    to the village by a thin line; the village gets a black outline. A priority village
+    without a catchment on the map (its cell is empty, e.g. a habitation outside its
+    block's outline) gets no label; the report's list of priority villages names it.
 
     Parameters
     ----------
@@ -576,8 +578,8 @@ def label_priority_villages(
              (r * 1.3, 0), (-r * 1.3, 0))]  # fmt: skip
     for row in priority.sort_values("rank").itertuples():
         geom = where.get(int(row.village_id))
-        if geom is None:
-            continue
+        if geom is None or geom.is_empty:
+            continue  # no catchment on the map (e.g. a habitation outside its block's outline)
         pt = geom.representative_point()
         ax.add_collection(mpl_collection([geom], edgecolor="#000000", linewidth=1.4, zorder=7))
         text = ax.annotate(
