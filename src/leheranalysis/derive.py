@@ -170,6 +170,8 @@ class Context:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     public: dict[str, str | None] = field(default_factory=dict)
     rounds: dict[str, str] = field(default_factory=dict)
+    #: intermediate results several derivations of one run share (e.g. the evidence)
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @functools.cached_property
     def codebook(self):
@@ -332,19 +334,21 @@ def _evidence(ctx: Context):
     from leheranalysis.present.kit import district_denominator_shares
 
     p = ctx.processed
-    read_nfhs(ctx)
-    shares, _ = district_denominator_shares(ctx.district)
-    return kf.build_evidence(
-        p.observations,
-        p.villages,
-        p.rankings,
-        p.blocks,
-        ctx.codebook,
-        shares,
-        ctx.district,
-        kf.nfhs_reference(ctx.district),
-        synthetic=bool(p.synthetic),
-    )
+    read_nfhs(ctx)  # recorded as an input of every derivation that reads the evidence
+    if "evidence" not in ctx.memo:  # built once per run (key findings, plan rows)
+        shares, _ = district_denominator_shares(ctx.district)
+        ctx.memo["evidence"] = kf.build_evidence(
+            p.observations,
+            p.villages,
+            p.rankings,
+            p.blocks,
+            ctx.codebook,
+            shares,
+            ctx.district,
+            kf.nfhs_reference(ctx.district),
+            synthetic=bool(p.synthetic),
+        )
+    return ctx.memo["evidence"]
 
 
 @derivation(

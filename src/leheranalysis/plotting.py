@@ -306,13 +306,6 @@ def _atomic_savefig(fig, path: Path, fmt: str, metadata: dict[str, str]) -> None
     store.atomic_write(path, lambda fh: fig.savefig(fh, format=fmt, metadata=metadata))
 
 
-def plt_rc(key: str) -> Any:
-    """A matplotlib setting (``rcParams[key]``)."""
-    import matplotlib
-
-    return matplotlib.rcParams[key]
-
-
 def save_figure(
     fig,
     district: str,
@@ -368,7 +361,9 @@ def save_figure(
     if svg:
         svg_path = folder / f"{name}.svg"
         _atomic_savefig(fig, svg_path, "svg", {"Title": meta["Title"], "Description": text})
-    dpi = plt_rc("savefig.dpi")
+    import matplotlib
+
+    dpi = matplotlib.rcParams["savefig.dpi"]
     _SAVED[fig] = (png.read_bytes(), fig.dpi if dpi == "figure" else float(dpi), figure_state(fig))
     return SavedFigure(png=png, svg=svg_path, caption=text)
 
