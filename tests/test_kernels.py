@@ -110,3 +110,21 @@ def test_a_kernel_warmed_before_the_first_notebook_is_the_one_it_gets(tmp_path):
         assert _text(nbformat.read(tmp_path / "out.ipynb", as_version=4)).strip() == "2"
     finally:
         kernels.shutdown()
+
+
+def test_notebooks_go_through_the_kernels_kept_client_and_get_only_their_own_output(tmp_path):
+    first = _notebook(tmp_path / "a.ipynb", "print('from-a')", "print('a-again')")
+    second = _notebook(tmp_path / "b.ipynb", "print('from-b')")
+    try:
+        assert _text(_run(first, tmp_path, tmp_path / "f")).split() == ["from-a", "a-again"]
+        ((key, warm),) = kernels._kernels.items()
+        kept = warm.kc
+        waits = []
+        kept.wait_for_ready = lambda *a, **k: waits.append(a)  # a ready client never waits
+        nb = _run(second, tmp_path, tmp_path / "f")
+        assert _text(nb).split() == ["from-b"]  # nothing of the first notebook or the set-up
+        assert waits == [] and kernels._kernels[key].kc is kept and kept.channels_running
+        assert nb.metadata["language_info"]["name"] == "python"
+    finally:
+        kernels.shutdown()
+    assert not kept.channels_running  # shut down with its kernel

@@ -68,17 +68,19 @@ class _Kernel:
         self.km.start_kernel(env=env, extra_arguments=extra)
         self.used = 0
         self._shell = None  # a client on the shell channel only, for the set-up code
+        self.kc = None  # the full client papermill executes notebooks through (kept)
         self.run(WARM_UP, timeout=300)
 
     def run(self, code: str, timeout: float = 60) -> None:
         """Execute ``code`` silently; raise RuntimeError when it fails.
 
-        The first time, a full client waits until the kernel is ready. After that the
-        set-up code goes through a kept client that listens on the shell channel only:
-        the execute reply says when the code is done and whether it failed, and no
-        client has to wait again for the kernel's output channel to fall quiet (about
-        0.2 s per notebook). Listening to no broadcast channel, it keeps none of the
-        notebooks' output.
+        The first time, a full client waits until the kernel is ready; it is kept
+        (:attr:`kc`) and every notebook papermill runs in this kernel goes through it,
+        so no client waits again for the kernel's output channel to fall quiet (about
+        0.2 s per notebook). After that the set-up code goes through a second kept
+        client that listens on the shell channel only: the execute reply says when the
+        code is done and whether it failed. Listening to no broadcast channel, it keeps
+        none of the notebooks' output.
         """
         if self._shell is None:
             kc = self.km.client()
@@ -88,8 +90,11 @@ class _Kernel:
                 reply = kc.execute_interactive(
                     code, silent=True, store_history=False, timeout=timeout, output_hook=_quiet
                 )
-            finally:
+            except BaseException:
                 kc.stop_channels()
+                raise
+            kc.allow_stdin = False
+            self.kc = kc
             self._shell = self._own_client()
             self._shell.start_channels(shell=True, iopub=False, stdin=False, hb=False)
         else:
@@ -131,8 +136,9 @@ class _Kernel:
 
     def close(self) -> None:
         try:
-            if self._shell is not None:
-                self._shell.stop_channels()
+            for client in (self._shell, self.kc):
+                if client is not None:
+                    client.stop_channels()
             self.km.shutdown_kernel(now=True)
         except Exception:
             pass
@@ -245,14 +251,16 @@ def register_engine() -> str:
                 stderr_file=stderr_file,
                 **kwargs,
             )
+            # the kernel's kept client: ready already, so nbclient neither creates one
+            # nor waits for it; replies and outputs are matched by message id, so what
+            # the set-up code left on its channels is skipped
+            client.kc = kernel.kc
             healthy = False
             try:
                 nb = client.execute()
                 healthy = True
                 return nb
             finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
                 release(kernel, key, healthy and not _timed_out(nb_man))
 
     papermill_engines.register(ENGINE, WarmEngine)
