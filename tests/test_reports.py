@@ -392,6 +392,31 @@ def test_export_html_without_synthetic(tmp_path):
     assert "<title>Baseline findings - Morigaon</title>" in text
 
 
+def test_one_exporter_serves_report_after_report_and_keeps_nothing_of_the_last(tmp_path):
+    from datetime import datetime
+
+    first = _executed_notebook()
+    second = _executed_notebook()
+    second.cells[0].source = "# Village maps\n\nOther intro."
+    second.cells[3].outputs = second.cells[3].outputs[1:]  # no figure
+    kw = {"generated": datetime(2026, 1, 15)}
+    a = export.export_html(
+        first, tmp_path / "1" / "r.html", district="Madhubani", provenance={}, **kw
+    )
+    b = export.export_html(
+        second, tmp_path / "2" / "r.html", district="Morigaon", provenance={"synthetic": True}, **kw
+    )
+    assert export._exporter() is export._exporter()  # templates compiled once per process
+    text = b.read_text()
+    assert "<title>[SYNTHETIC] Village maps - Morigaon</title>" in text
+    assert "Madhubani" not in text and "Baseline findings" not in text
+    assert "data:image/png" not in text and "Other intro." in text
+    again = export.export_html(
+        first, tmp_path / "3" / "r.html", district="Madhubani", provenance={}, **kw
+    )
+    assert again.read_text() == a.read_text()
+
+
 # --------------------------------------------------------------- index page
 
 

@@ -13,6 +13,7 @@ written as a CSV download in ``<report>-tables/`` beside the HTML and linked und
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import logging
 import re
@@ -301,6 +302,26 @@ def add_toc(body: str) -> tuple[str, list[tuple[int, str, str]]]:
     return body.replace(TOC_MARKER, nav, 1), entries
 
 
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """This process's HTML exporter, its templates compiled once for every report.
+
+    The exporter keeps no state of a notebook between calls: each call passes its own
+    resources (header, footer, navigation).
+    """
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        log=_NBCONVERT_LOG,
+    )
+
+
 def export_html(
     nb,
     html_path: str | Path,
@@ -339,8 +360,6 @@ def export_html(
         navigation bar links the index page and the district's other reports (those
         beside it; :func:`refresh_navigation` completes it once a batch has run).
     """
-    from nbconvert import HTMLExporter
-
     html_path = Path(html_path)
     report_nb = clean_for_report(nb)
     title = title or notebook_title(report_nb, html_path.stem)
@@ -348,15 +367,7 @@ def export_html(
     prefix = "[SYNTHETIC] " if provenance.get("synthetic") else ""
     report_nb.metadata["title"] = f"{prefix}{title} - {district}"
     has_math = any(c.cell_type == "markdown" and _MATH.search(c.source) for c in report_nb.cells)
-    exporter = HTMLExporter(
-        template_name=TEMPLATE_NAME,
-        extra_template_basedirs=[str(TEMPLATE_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-        log=_NBCONVERT_LOG,
-    )
+    exporter = _exporter()
     resources = {
         "leher": {
             "version": __version__,
