@@ -128,3 +128,23 @@ def test_notebooks_go_through_the_kernels_kept_client_and_get_only_their_own_out
     finally:
         kernels.shutdown()
     assert not kept.channels_running  # shut down with its kernel
+
+
+def test_a_prestarted_kernel_imports_as_it_starts_and_serves_the_first_notebook(tmp_path):
+    from leheranalysis.reports import runner
+
+    nb = _notebook(
+        tmp_path / "a.ipynb", "import sys, os\nprint('geopandas' in sys.modules, os.getpid())"
+    )
+    job = runner.Job("X", nb, {"x": 2}, tmp_path, tmp_path, "", {}, figures_dir=tmp_path / "f")
+    try:
+        runner.warm_kernel(wait=False)
+        ((key, kernel),) = kernels._kernels.items()
+        assert kernel.kc is None and kernel.used == 0  # launched, not waited for
+        assert runner._papermill(job, nb, tmp_path / "out.ipynb") is None
+        imported, pid = _text(nbformat.read(tmp_path / "out.ipynb", as_version=4)).split()
+        assert imported == "True"  # WARM_UP ran as the kernel started
+        assert kernels._kernels == {key: kernel} and kernel.used == 1
+        assert int(pid) == kernel.km.provisioner.process.pid
+    finally:
+        kernels.shutdown()

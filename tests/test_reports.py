@@ -1048,3 +1048,22 @@ def test_the_batch_starts_the_reports_that_took_longest_first(tmp_path):
     assert order == [
         "03-village-maps", "02-baseline-findings", "04-district-comparison", "01-data-quality"
     ]  # fmt: skip
+
+
+def test_reports_never_run_start_with_the_longest_notebook(tmp_path):
+    from leheranalysis.reports.batch import longest_first
+    from leheranalysis.reports.runner import Job
+
+    sizes = {"01-short": 10, "02-long": 900, "03-middle": 300}
+    for stem, n in sizes.items():
+        (tmp_path / f"{stem}.py").write_text("#" * n)
+    jobs = [
+        Job(d, tmp_path / f"{stem}.py", {}, tmp_path, tmp_path / "new-reports", "", {})
+        for d in ("Leh", "Rajouri")
+        for stem in sizes
+    ]
+    order = [(j.district, j.notebook.stem) for j in longest_first(jobs)]
+    assert order == [
+        ("Leh", "02-long"), ("Rajouri", "02-long"), ("Leh", "03-middle"),
+        ("Rajouri", "03-middle"), ("Leh", "01-short"), ("Rajouri", "01-short"),
+    ]  # fmt: skip

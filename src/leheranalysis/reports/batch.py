@@ -93,16 +93,29 @@ def longest_first(jobs: list[Job]) -> list[Job]:
     time (``runs.json``; a report never run counts as the longest).
 
     Started longest first, the workers finish together instead of one of them running a
-    long report alone at the end of the batch.
+    long report alone at the end of the batch. Among reports never run (a new reports
+    folder), the longer notebook source starts first: a notebook with more cells and
+    figures usually takes longer.
     """
     from leheranalysis.reports.records import latest_record
 
-    def last_time(job: Job) -> float:
+    sizes: dict[Path, int] = {}
+
+    def size(path: Path) -> int:
+        if path not in sizes:
+            try:
+                sizes[path] = path.stat().st_size
+            except OSError:
+                sizes[path] = 0
+        return sizes[path]
+
+    def expected(job: Job) -> tuple[float, int]:
         rec = latest_record(job.out_dir, f"{job.slug}/{job.notebook.stem}")
         seconds = (rec or {}).get("duration_s")
-        return float(seconds) if isinstance(seconds, int | float) else float("inf")
+        known = float(seconds) if isinstance(seconds, int | float) else float("inf")
+        return known, size(job.notebook)
 
-    return sorted(jobs, key=last_time, reverse=True)
+    return sorted(jobs, key=expected, reverse=True)
 
 
 def _progress(total: int, enabled: bool):
@@ -111,24 +124,66 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, desc="reports", unit="notebook", disable=not enabled or total == 0)
 
 
-def _run_local(jobs: list[Job], workers: int) -> Iterator[RunRecord]:
-    if workers <= 1 or len(jobs) <= 1:
+def _start_worker(kernel_name: str) -> None:
+    """A pool worker's first step: launch its kernel, then import what a notebook run
+    needs while the kernel imports what the notebooks need."""
+    from leheranalysis.reports import runner
+
+    try:
+        runner.warm_kernel(kernel_name, wait=False)
+    except Exception:  # e.g. no such kernel: the first notebook's run says so, located
+        pass
+    import papermill  # noqa: F401  (nbformat, nbclient)
+
+    from leheranalysis.reports import export
+
+    export._exporter()
+
+
+def _ready() -> None:
+    """A task that makes the pool start a worker (it does nothing)."""
+
+
+def start_pool(workers: int, kernel_name: str = "python3") -> ProcessPoolExecutor:
+    """Worker processes for notebooks, started now (each launching its kernel at once).
+
+    Workers are spawned, never forked: this process may hold a warm kernel
+    (:mod:`leheranalysis.reports.kernels`) whose client threads and sockets a forked
+    child would inherit mid-use, and such a child can wait forever on a lock that no
+    thread of its own will release. A spawned worker imports papermill once and keeps
+    its own warm kernel for every notebook it runs. Shut it down with
+    ``shutdown(wait=False)``: the workers then stop their kernels while this process
+    goes on.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_start_worker, initargs=(kernel_name,)
+    )
+    for _ in range(workers):  # each task submitted while none is idle starts a worker
+        pool.submit(_ready)
+    return pool
+
+
+def _run_local(
+    jobs: list[Job], workers: int, pool: ProcessPoolExecutor | None = None
+) -> Iterator[RunRecord]:
+    if pool is None and (workers <= 1 or len(jobs) <= 1):
         for job in jobs:
             yield execute_job_safely(job)
         return
-    # Workers are spawned, never forked: this process may hold a warm kernel
-    # (leheranalysis.reports.kernels) whose client threads and sockets a forked child
-    # would inherit mid-use, and such a child can wait forever on a lock that no thread
-    # of its own will release. A spawned worker imports papermill once and keeps its own
-    # warm kernel for every notebook it runs.
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
+    own = pool is None
+    if own:
+        pool = start_pool(min(workers, len(jobs)), jobs[0].kernel_name)
+    try:
         futures = {pool.submit(execute_job_safely, job): job for job in jobs}
         for fut in as_completed(futures):
             try:
                 yield fut.result()
             except Exception as exc:  # a worker died (BrokenProcessPool, ...)
                 yield _crashed(futures[fut], exc)
+    finally:
+        if own:
+            pool.shutdown(wait=False)
 
 
 def _run_dask(jobs: list[Job], address: str, workers: int) -> Iterator[RunRecord]:
@@ -183,6 +238,7 @@ def execute_jobs(
     workers: int = 1,
     dask: str | None = None,
     progress: bool = False,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[RunRecord]:
     """Run jobs (skipping unchanged ones unless ``force``), record them in ``runs.json``.
 
@@ -199,6 +255,9 @@ def execute_jobs(
         LocalCluster of ``workers`` processes.
     progress : bool
         Show a tqdm progress bar (on stderr).
+    pool : concurrent.futures.ProcessPoolExecutor, optional
+        Workers started already (:func:`start_pool`), used instead of new ones; the
+        caller shuts them down.
 
     Returns
     -------
@@ -207,7 +266,10 @@ def execute_jobs(
     """
     todo, cached = _split_cached(jobs, force)
     todo = longest_first(todo)
-    runner = _run_dask(todo, dask, workers) if (dask and todo) else _run_local(todo, workers)
+    if dask and todo:
+        runner = _run_dask(todo, dask, workers)
+    else:
+        runner = _run_local(todo, workers, pool if todo else None)
     done: list[RunRecord] = []
     with _progress(len(todo), progress) as bar:
         for rec in runner:
@@ -346,12 +408,23 @@ def _execute_and_plan(
     A plan is derived data (the stored key findings and index), so it is written before
     any report runs; the reports that read the plan beside them (the monitoring report)
     then run in the same batch as the others, with a cache key that covers the plan
-    just written.
+    just written. When at least two reports are to run on local workers, the workers
+    start first: they spawn, import and start their kernels while the plans are written.
     """
-    plans, rewritten = write_plans(jobs, out_dir, force=bool(kwargs.get("force")))
-    if rewritten:
-        jobs = [rekey_plan(j) if j.reads_plan and j.district in rewritten else j for j in jobs]
-    return execute_jobs(jobs, **kwargs), plans
+    force = bool(kwargs.get("force"))
+    todo, _ = _split_cached(jobs, force)
+    workers = int(kwargs.get("workers") or 1)
+    pool = None
+    if not kwargs.get("dask") and workers > 1 and len(todo) > 1:
+        pool = start_pool(min(workers, len(todo)), todo[0].kernel_name)
+    try:
+        plans, rewritten = write_plans(jobs, out_dir, force=force)
+        if rewritten:
+            jobs = [rekey_plan(j) if j.reads_plan and j.district in rewritten else j for j in jobs]
+        return execute_jobs(jobs, pool=pool, **kwargs), plans
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False)
 
 
 def write_plans(

@@ -29,6 +29,8 @@ __all__ = ["ENGINE", "RECYCLE_AFTER", "enabled", "register_engine", "shutdown"]
 ENGINE = "leher-warm"
 #: notebooks a kernel runs before it is replaced (bounds what one notebook can leave behind)
 RECYCLE_AFTER = 12
+#: seconds a new kernel may take to start and import :data:`WARM_UP`
+START_TIMEOUT = 300
 #: imports done when a kernel starts, before it is handed to a notebook
 WARM_UP = (
     "import matplotlib\n"
@@ -59,48 +61,60 @@ def enabled() -> bool:
 
 
 class _Kernel:
-    """One started kernel, its manager and the number of notebooks it ran."""
+    """One started kernel, its manager and the number of notebooks it ran.
+
+    The kernel is launched without waiting for it. An IPython kernel does the
+    :data:`WARM_UP` imports as it starts (``IPKernelApp.exec_lines``), so it imports
+    while this process goes on; the first :meth:`run` waits until it is ready.
+    """
 
     def __init__(self, kernel_name: str, env: dict[str, str], extra: list[str]) -> None:
         from jupyter_client.manager import KernelManager
 
         self.km = KernelManager(kernel_name=kernel_name)
-        self.km.start_kernel(env=env, extra_arguments=extra)
+        self.km.start_kernel(env=env, extra_arguments=[*extra, *_warm_arguments(self.km)])
         self.used = 0
         self._shell = None  # a client on the shell channel only, for the set-up code
         self.kc = None  # the full client papermill executes notebooks through (kept)
-        self.run(WARM_UP, timeout=300)
 
     def run(self, code: str, timeout: float = 60) -> None:
         """Execute ``code`` silently; raise RuntimeError when it fails.
 
-        The first time, a full client waits until the kernel is ready; it is kept
-        (:attr:`kc`) and every notebook papermill runs in this kernel goes through it,
-        so no client waits again for the kernel's output channel to fall quiet (about
-        0.2 s per notebook). After that the set-up code goes through a second kept
-        client that listens on the shell channel only: the execute reply says when the
-        code is done and whether it failed. Listening to no broadcast channel, it keeps
-        none of the notebooks' output.
+        The first time, a full client waits until the kernel is ready (at most
+        :data:`START_TIMEOUT` seconds) and checks the :data:`WARM_UP` imports; it is
+        kept (:attr:`kc`) and every notebook papermill runs in this kernel goes through
+        it, so no client waits again for the kernel's output channel to fall quiet
+        (about 0.2 s per notebook). The set-up code goes through a second kept client
+        that listens on the shell channel only: the execute reply says when the code is
+        done and whether it failed. Listening to no broadcast channel, it keeps none of
+        the notebooks' output.
         """
         if self._shell is None:
-            kc = self.km.client()
-            kc.start_channels()
-            try:
-                kc.wait_for_ready(timeout=timeout)
-                reply = kc.execute_interactive(
-                    code, silent=True, store_history=False, timeout=timeout, output_hook=_quiet
-                )
-            except BaseException:
-                kc.stop_channels()
-                raise
-            kc.allow_stdin = False
-            self.kc = kc
-            self._shell = self._own_client()
-            self._shell.start_channels(shell=True, iopub=False, stdin=False, hb=False)
-        else:
-            reply = self._shell_reply(code, timeout)
+            self._connect(max(timeout, START_TIMEOUT))
+        reply = self._shell_reply(code, timeout)
         if reply["content"].get("status") != "ok":
             raise RuntimeError(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
+
+    def _connect(self, timeout: float) -> None:
+        """Wait for the kernel, check its imports, keep the two clients."""
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=timeout)
+            # imported already as the kernel started: this only checks that they worked
+            reply = kc.execute_interactive(
+                WARM_UP, silent=True, store_history=False, timeout=timeout, output_hook=_quiet
+            )
+        except BaseException:
+            kc.stop_channels()
+            raise
+        if reply["content"].get("status") != "ok":
+            kc.stop_channels()
+            raise RuntimeError(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
+        kc.allow_stdin = False
+        self.kc = kc
+        self._shell = self._own_client()
+        self._shell.start_channels(shell=True, iopub=False, stdin=False, hb=False)
 
     def _own_client(self):
         """A client with a session of its own: the kernel routes replies by the client's
@@ -148,6 +162,13 @@ def _quiet(msg: dict) -> None:  # set-up code prints nothing worth keeping
     return None
 
 
+def _warm_arguments(km) -> list[str]:
+    """Start-up lines that make an IPython kernel import :data:`WARM_UP` as it starts."""
+    if not any("ipykernel" in arg for arg in km.kernel_spec.argv):
+        return []  # another kernel: the imports run at the first notebook's set-up
+    return ["--IPKernelApp.exec_lines=" + "; ".join(WARM_UP.strip().splitlines())]
+
+
 def _prepare_code(cwd: str, env: dict[str, str]) -> str:
     """Reset to a new session, then set the notebook's folder and environment.
 
@@ -171,10 +192,25 @@ def _prepare_code(cwd: str, env: dict[str, str]) -> str:
     )
 
 
+def _key(kernel_name: str, env: dict[str, str], extra: list[str]) -> tuple:
+    start = {k: v for k, v in env.items() if not k.startswith("LEHER_")}
+    return (kernel_name, tuple(sorted(start.items())), tuple(extra))
+
+
+def prestart(kernel_name: str, env: dict[str, str], extra: list[str]) -> None:
+    """Launch this process's kernel now, without waiting: the next :func:`acquire` with
+    the same kernel, environment and arguments gets it (ready, or as soon as it is)."""
+    key = _key(kernel_name, env, extra)
+    with _lock:
+        if key in _kernels:
+            return
+    kernel = _Kernel(kernel_name, {**os.environ, **env}, extra)
+    release(kernel, key, healthy=True)
+
+
 def acquire(kernel_name: str, cwd: str, env: dict[str, str], extra: list[str]):
     """A warm kernel manager prepared for one notebook (reset, folder, environment)."""
-    start = {k: v for k, v in env.items() if not k.startswith("LEHER_")}
-    key = (kernel_name, tuple(sorted(start.items())), tuple(extra))
+    key = _key(kernel_name, env, extra)
     with _lock:
         kernel = _kernels.pop(key, None)
     if kernel is not None and (not kernel.alive() or kernel.used >= RECYCLE_AFTER):

@@ -737,12 +737,14 @@ def execute_job_safely(job: Job) -> RunRecord:
         )
 
 
-def warm_kernel(kernel_name: str = "python3") -> None:
+def warm_kernel(kernel_name: str = "python3", wait: bool = True) -> None:
     """Start this process's warm kernel now, the one its next notebook will get.
 
     A batch worker (a process of the pool, a Dask worker) otherwise starts it, and does
-    the heavy imports, in its first notebook. Nothing happens when
-    ``LEHER_FRESH_KERNELS=1`` asks for a new kernel per notebook.
+    the heavy imports, in its first notebook. With ``wait=False`` the kernel is only
+    launched: it imports while this process goes on, and the first notebook waits for
+    what is left. Nothing happens when ``LEHER_FRESH_KERNELS=1`` asks for a new kernel
+    per notebook.
     """
     from leheranalysis.reports import kernels
 
@@ -752,6 +754,9 @@ def warm_kernel(kernel_name: str = "python3") -> None:
     extra = list(_kernel_arguments(kernel_name).get("extra_arguments", []))
     with _kernel_environment(probe):  # as in _papermill, so the kernel's key is the same
         env = _kernel_env(probe)
+        if not wait:
+            kernels.prestart(kernel_name, env, extra)
+            return
     kernel, key = kernels.acquire(kernel_name, str(Path.cwd()), env, extra)
     kernel.used -= 1  # starting it ran no notebook
     kernels.release(kernel, key, healthy=True)
