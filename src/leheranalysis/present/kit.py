@@ -161,11 +161,35 @@ PHONE_MEDIA = "screen and (max-width: 40rem)"
 
 
 def _png(fig, dpi: float) -> bytes:
+    """The figure drawn at ``dpi`` (tight bounding box), as a palette PNG (:func:`_shown`)."""
     import io
 
+    from PIL import Image
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    return buf.getvalue()
+    # stored uncompressed: it is read back at once and encoded with a palette
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pil_kwargs={"compress_level": 0})
+    buf.seek(0)
+    with Image.open(buf) as img:
+        img.load()
+        return _shown(img)
+
+
+def _shown(img) -> bytes:
+    """The PNG a report shows: with an adaptive palette, as the HTML export would make it
+    (:func:`leheranalysis.reports.layout.palette_png`), so the export does not decode and
+    encode it again and the executed notebook stays small; an image with transparency
+    stays RGBA."""
+    import io
+
+    from leheranalysis.reports.layout import palette_png
+
+    png = palette_png(img)
+    if png is None:
+        buf = io.BytesIO()
+        img.save(buf, format="PNG", compress_level=6)
+        png = buf.getvalue()
+    return png
 
 
 def _display_png(fig) -> bytes:
@@ -188,11 +212,9 @@ def _display_png(fig) -> bytes:
         ratio = fig.dpi / saved[1]
         size = (max(1, round(img.width * ratio)), max(1, round(img.height * ratio)))
         # area averaging: as sharp as a direct drawing, and with as few distinct colours,
-        # so that the export's palette PNG stays about as small
+        # so that the palette PNG stays about as small
         small = img.resize(size, Image.Resampling.BOX) if ratio != 1 else img.copy()
-    buf = io.BytesIO()
-    small.save(buf, format="PNG", compress_level=1)  # the export compresses it again
-    return buf.getvalue()
+    return _shown(small)
 
 
 @dataclass
