@@ -134,7 +134,9 @@ def test_a_prestarted_kernel_imports_as_it_starts_and_serves_the_first_notebook(
     from leheranalysis.reports import runner
 
     nb = _notebook(
-        tmp_path / "a.ipynb", "import sys, os\nprint('geopandas' in sys.modules, os.getpid())"
+        tmp_path / "a.ipynb",
+        "import gc, os, sys\n"
+        "print('geopandas' in sys.modules, gc.get_freeze_count() > 10_000, os.getpid())",
     )
     job = runner.Job("X", nb, {"x": 2}, tmp_path, tmp_path, "", {}, figures_dir=tmp_path / "f")
     try:
@@ -142,8 +144,9 @@ def test_a_prestarted_kernel_imports_as_it_starts_and_serves_the_first_notebook(
         ((key, kernel),) = kernels._kernels.items()
         assert kernel.kc is None and kernel.used == 0  # launched, not waited for
         assert runner._papermill(job, nb, tmp_path / "out.ipynb") is None
-        imported, pid = _text(nbformat.read(tmp_path / "out.ipynb", as_version=4)).split()
+        imported, frozen, pid = _text(nbformat.read(tmp_path / "out.ipynb", as_version=4)).split()
         assert imported == "True"  # WARM_UP ran as the kernel started
+        assert frozen == "True"  # and what it made is left out of garbage collections
         assert kernels._kernels == {key: kernel} and kernel.used == 1
         assert int(pid) == kernel.km.provisioner.process.pid
     finally:

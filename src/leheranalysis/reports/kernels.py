@@ -31,7 +31,10 @@ ENGINE = "leher-warm"
 RECYCLE_AFTER = 12
 #: seconds a new kernel may take to start and import :data:`WARM_UP`
 START_TIMEOUT = 300
-#: imports done when a kernel starts, before it is handed to a notebook
+#: imports done when a kernel starts, before it is handed to a notebook; then the objects
+#: they made (modules, classes, functions: most of the kernel's objects) are frozen
+#: (``gc.freeze``), so that the garbage collector no longer goes through them, in the
+#: reset before each notebook (0.09 s each time) or while a notebook runs
 WARM_UP = (
     "import matplotlib\n"
     "import matplotlib.pyplot\n"
@@ -39,6 +42,8 @@ WARM_UP = (
     "import IPython.display\n"
     "import leheranalysis, leheranalysis.findings, leheranalysis.derive, leheranalysis.plotting\n"
     "import leheranalysis.indicators, leheranalysis.village_maps, leheranalysis.comparison\n"
+    "import gc\n"
+    "gc.freeze()\n"
 )
 
 _lock = threading.Lock()
