@@ -417,6 +417,42 @@ def test_one_exporter_serves_report_after_report_and_keeps_nothing_of_the_last(t
     assert again.read_text() == a.read_text()
 
 
+def test_tables_kept_out_of_nbconvert_come_back_in_their_place(tmp_path, monkeypatch):
+    exporter = export._exporter()
+    given = []
+
+    def convert(nb, **kw):
+        given.append(nbformat.writes(nb))
+        return type(exporter).from_notebook_node(exporter, nb, **kw)
+
+    monkeypatch.setattr(exporter, "from_notebook_node", convert)
+    nb = new_notebook()
+    table = new_code_cell("show(table)")
+    html_table = (
+        "<style scoped>td {color: red}</style><table><thead><tr><th>Block</th></tr></thead>"
+        "<tbody><tr><td>Bisfi &lt;b&gt;</td></tr></tbody></table>\n"
+    )
+    table.outputs = [new_output("display_data", data={"text/html": html_table, "text/plain": ""})]
+    nb.cells = [
+        new_markdown_cell("# Findings"),
+        new_markdown_cell("## First"),
+        table,
+        new_markdown_cell("## Second\n\n<!--leher-table-0000000000000000-0--> stays text"),
+    ]
+    out = export.export_html(nb, tmp_path / "r.html", district="Leh", provenance={})
+    assert len(given) == 1 and "<table" not in given[0]  # nbconvert never parses the table
+    text = out.read_text()
+    assert text.count("<table") == 1  # a look-alike placeholder is not one (random token)
+    assert "<!--leher-table-0000000000000000-0--> stays text" in text
+    first, cell, second = (
+        text.index(s) for s in ('id="First"', 'data-label="Block"', 'id="Second"')
+    )
+    assert first < cell < second  # the table is back where the notebook showed it
+    assert "Bisfi &lt;b&gt;</td>" in text
+    csv = (tmp_path / "r-tables" / "01-first.csv").read_text(encoding="utf-8-sig")
+    assert csv.splitlines() == ["Block", "Bisfi <b>"]
+
+
 # --------------------------------------------------------------- index page
 
 

@@ -17,6 +17,7 @@ import functools
 import html
 import logging
 import re
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,37 @@ def _neutralise_markdown(output) -> None:
     if isinstance(text, list):
         text = "".join(text)
     data["text/markdown"] = text.replace("<", "&lt;")
+
+
+def _set_tables_aside(nb) -> dict[str, str]:
+    """Replace each HTML output that holds a table by a placeholder; the HTML set aside.
+
+    nbconvert parses its whole page once more (to add missing alternative texts to
+    images) and writes it out again; tables are most of a report's tags and have no
+    image, and :func:`~leheranalysis.reports.layout.tables_with_downloads` parses each
+    of them anyway. They are put back into the page after nbconvert. The placeholders
+    carry a random token, so no text of a notebook can stand for one.
+    """
+    token = secrets.token_hex(8)
+    aside: dict[str, str] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            text = data.get("text/html")
+            if isinstance(text, list):
+                text = "".join(text)
+            if not isinstance(text, str) or "<table" not in text or "<img" in text:
+                continue
+            key = f"<!--leher-table-{token}-{len(aside)}-->"
+            aside[key] = text.rstrip()
+            data["text/html"] = key
+    return aside
+
+
+def _put_tables_back(body: str, aside: dict[str, str]) -> str:
+    for key, text in aside.items():
+        body = body.replace(key, text, 1)
+    return body
 
 
 def clean_for_report(nb):
@@ -381,7 +413,9 @@ def export_html(
         },
         "metadata": {"name": title, "path": str(source_dir or html_path.parent)},
     }
+    aside = _set_tables_aside(report_nb)
     body, _ = exporter.from_notebook_node(report_nb, resources=resources)
+    body = _put_tables_back(body, aside)
     body, tables = tables_with_downloads(body, tables_folder(html_path).name)
     write_tables(tables, tables_folder(html_path))
     body, _ = add_toc(compact_images(body))
