@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import re
 
@@ -289,3 +290,43 @@ def test_long_snake_case_headers_may_break_after_underscores():
 def test_text_that_names_a_picture_element_is_left_alone():
     html = "<style>/* a phone version (<picture>) fills the screen */</style><p>x</p>"
     assert compact_images(html) == html
+
+
+def test_shared_text_metrics_measure_each_text_once_and_draw_the_same_images(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    from leheranalysis import plotting
+    from leheranalysis.present.kit import figure_bundle
+
+    calls = []
+    measure = RendererAgg.get_text_width_height_descent
+
+    def counted(self, s, prop, ismath):
+        calls.append(s)
+        return measure(self, s, prop, ismath)
+
+    monkeypatch.setattr(RendererAgg, "get_text_width_height_descent", counted)
+
+    def bundle(shared: bool):
+        fig, ax = plt.subplots(figsize=(10, 3), dpi=100)
+        ax.barh(["Out-of-school children aged 6-14", "Child labour"], [0.97, 0.95])
+        ax.set_title("Share of villages reporting each issue, by how often it was reported")
+        calls.clear()
+        with plotting.shared_text_metrics() if shared else contextlib.nullcontext():
+            data, _ = figure_bundle(fig, "Two bars")
+        plt.close(fig)
+        return data, len(calls), len(set(calls))
+
+    plain, n_plain, _ = bundle(False)
+    shared, n_shared, distinct = bundle(True)
+    assert shared == plain  # the same desktop and phone PNGs, byte for byte
+    assert "<picture>" in shared["text/html"]  # a phone version was drawn (wrapped texts)
+    assert n_shared < n_plain / 2, (n_shared, n_plain)
+    assert n_shared <= 2 * distinct  # about once per text and resolution
+    import matplotlib.text as mtext
+
+    assert mtext._get_text_metrics_function.__module__ == "matplotlib.text"  # given back

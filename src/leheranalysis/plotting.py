@@ -291,6 +291,55 @@ def figure_state(fig) -> int | None:
         return None
 
 
+_metrics: dict | None = None  # the text metrics of the figure being saved and shown
+
+
+@contextlib.contextmanager
+def shared_text_metrics() -> Iterator[None]:
+    """Measure each text once while a figure is saved and shown, at whatever canvas size.
+
+    matplotlib keeps the measured size of every text for one renderer, and makes a new
+    renderer whenever the canvas changes size: the tight-box pass before a save, the
+    save itself, each step of narrowing a figure for a phone. Every text, and every line
+    tried while wrapping one, was measured again each time. A text's size depends on its
+    string, font, kind (maths or not) and the dots per inch, not on the canvas, so for
+    Agg renderers the measurements are shared within this block; the images are byte for
+    byte the same. Other renderers (SVG) keep matplotlib's own cache. Where matplotlib
+    has no such hook, nothing changes.
+    """
+    global _metrics
+    import matplotlib.text as mtext
+
+    original = getattr(mtext, "_get_text_metrics_function", None)
+    if _metrics is not None or original is None:  # nested, or no hook in this matplotlib
+        yield
+        return
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    cache: dict = {}
+
+    def metrics_for(renderer):
+        if type(renderer) is not RendererAgg:
+            return original(renderer)
+
+        def metrics(text, fontprop, ismath, dpi):
+            key = (renderer.dpi, text, fontprop, ismath)
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = renderer.get_text_width_height_descent(text, fontprop, ismath)
+            return found
+
+        return metrics
+
+    _metrics = cache
+    mtext._get_text_metrics_function = metrics_for
+    try:
+        yield
+    finally:
+        mtext._get_text_metrics_function = original
+        _metrics = None
+
+
 def saved_png(fig) -> tuple[bytes, float] | None:
     """The PNG (bytes, dpi) that :func:`save_figure` wrote for ``fig``, once, when the
     figure has not changed since (:func:`figure_state`); else None."""

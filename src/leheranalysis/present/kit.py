@@ -868,13 +868,14 @@ class FigureSaver:
             return
         from leheranalysis import plotting
 
-        plotting.save_figure(
-            fig,
-            self.district,
-            name,
-            caption=caption,
-            source=self.source if source is None else source,
-            svg=self.svg,
-            synthetic=self.synthetic,
-        )
-        show_figure(fig, caption)
+        with plotting.shared_text_metrics():  # each text measured once, not per canvas
+            plotting.save_figure(
+                fig,
+                self.district,
+                name,
+                caption=caption,
+                source=self.source if source is None else source,
+                svg=self.svg,
+                synthetic=self.synthetic,
+            )
+            show_figure(fig, caption)
