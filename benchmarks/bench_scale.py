@@ -6,7 +6,7 @@ The public data holds the PMGSY districts of Bihar, Assam, Jammu and Kashmir and
 tables, the report notebooks - on a Dask ``LocalCluster`` of worker processes (one
 thread each), once with 1 worker and once with 2, each in a new temporary project
 (``LEHER_HOME`` and ``LEHER_DATA_DIR`` in a temporary folder; the public data is read
-from ``LEHER_PUBLIC_DATA``), and prints per worker count: districts done and failed, the
+from ``LEHER_PUBLIC_DATA``, by default the project's own ``data/raw/public``), and prints per worker count: districts done and failed, the
 wall time of each wave, the median and maximum time per district, the load average at
 the start and end of each timing, and the speed-up of 2 workers over 1.
 
@@ -271,9 +271,9 @@ def run_once(workers: int, args: argparse.Namespace, project: Path) -> dict[str,
         stages = [s for s in args.stages if s in PIPELINE_STAGES]
         rows, result["pipeline_wall"] = pipeline_wave(client, districts, project, stages, args.seed)
         result["pipeline"] = rows
-        if want_reports:
-            ok = [r["district"] for r in rows if r["ok"]]
-            chosen = [d for d in districts[: args.report_count] if d in ok]
+        ok = [r["district"] for r in rows if r["ok"]]
+        chosen = [d for d in districts[: args.report_count] if d in ok]
+        if want_reports and chosen:  # with no district through the pipeline: its failures say why
             compared = [d for d in COMPARED if d in ok] or chosen[:5]
             summary, result["reports_wall"] = reports_wave(client, chosen, compared, args.notebooks)
             result["reports"] = summary.records
@@ -459,7 +459,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         base = Path(args.project) if args.project else Path(tmp)
-        saved = {k: os.environ.get(k) for k in ("LEHER_HOME", "LEHER_DATA_DIR")}
+        saved = {
+            k: os.environ.get(k) for k in ("LEHER_HOME", "LEHER_DATA_DIR", "LEHER_PUBLIC_DATA")
+        }
+        # every temporary project reads the public data of the project the benchmark runs in
+        from leheranalysis import config
+
+        os.environ["LEHER_PUBLIC_DATA"] = str(config.public_data_dir())
         try:
             for workers in args.worker_counts:
                 project = base / f"workers-{workers}"

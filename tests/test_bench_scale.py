@@ -149,3 +149,30 @@ def test_reports_run_on_the_dask_worker_and_their_numbers_print(
     assert float(line.group(8)) <= float(line.group(5))  # notebook time within the wall
     assert re.search(rf"workers=1   outside the notebooks: {_NUM} s", out)
     assert "workers=1   draft plan workbooks written: 0" in out  # report 02 did not run
+
+
+def test_the_temporary_projects_read_the_public_data_of_the_project_it_runs_in(
+    public_data, bench, tmp_path, capsys, monkeypatch
+):
+    # a fresh clone after `make demo`: the public data in data/raw/public, no variable set
+    project = tmp_path / "clone"
+    (project / "data" / "raw").mkdir(parents=True)
+    (project / "data" / "raw" / "public").symlink_to(public_data)
+    monkeypatch.setenv("LEHER_HOME", str(project))
+    monkeypatch.setenv("LEHER_DATA_DIR", str(project / "data"))
+    monkeypatch.delenv("LEHER_PUBLIC_DATA")
+    seen = []
+
+    def run_once(workers, args, where):
+        seen.append((os.environ.get("LEHER_PUBLIC_DATA"), bench.run_district("Leh", where)))
+        pipeline = [seen[-1][1]]
+        return {"workers": workers, "pipeline": pipeline, "load_start": (0, 0, 0),
+                "load_end": (0, 0, 0), "total_wall": 1.0, "pipeline_wall": 1.0}  # fmt: skip
+
+    monkeypatch.setattr(bench, "run_once", run_once)
+    code = bench.main(["--districts", "1", "--workers", "1", "--project", str(tmp_path / "p")])
+    (public, result), = seen  # fmt: skip
+    assert public == str(project / "data" / "raw" / "public")
+    assert result["ok"], result.get("error")  # the district went through in the new project
+    assert code == 0 and "1 districts done, 0 failed" in capsys.readouterr().out
+    assert "LEHER_PUBLIC_DATA" not in os.environ  # given back as it was
