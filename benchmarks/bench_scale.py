@@ -459,14 +459,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         base = Path(args.project) if args.project else Path(tmp)
-        saved = {
-            k: os.environ.get(k) for k in ("LEHER_HOME", "LEHER_DATA_DIR", "LEHER_PUBLIC_DATA")
-        }
-        # every temporary project reads the public data of the project the benchmark runs in
         from leheranalysis import config
 
-        os.environ["LEHER_PUBLIC_DATA"] = str(config.public_data_dir())
-        try:
+        # every temporary project reads the public data of the project the benchmark runs
+        # in; run_once points LEHER_HOME and LEHER_DATA_DIR at each project: given back too
+        public = {"LEHER_PUBLIC_DATA": str(config.public_data_dir())}
+        with config.environ(public, keep=("LEHER_HOME", "LEHER_DATA_DIR")):
             for workers in args.worker_counts:
                 project = base / f"workers-{workers}"
                 project.mkdir(parents=True, exist_ok=True)
@@ -475,12 +473,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 shown = describe(res) + (notes(res) if len(results) == 1 else [])
                 for line in shown:
                     print(line, flush=True)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
     for line in speedups(results):
         print(line, flush=True)
     failed = (

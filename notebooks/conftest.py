@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from leheranalysis.config import environ
+
 collect_ignore_glob = ["*.py"]
 
 #: District of the notebooks' ``parameters`` cells, and villages of its fixture DNA.
@@ -76,23 +78,9 @@ def _fixture_environment() -> dict[str, str]:
             "LEHER_FIGURES_DIR": str(root / "figures"),
             "MPLBACKEND": "Agg",
         }
-        with _environment(_state["env"]):
+        with environ(_state["env"]):
             build_fixture_district(root)
     return _state["env"]
-
-
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -105,7 +93,7 @@ def pytest_runtest_setup(item: pytest.Item):
     if not _is_notebook_item(item):
         yield
         return
-    with _environment(_fixture_environment()):
+    with environ(_fixture_environment()):
         yield
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -36,18 +35,13 @@ CHROMIUM_FLAGS = [
 def sandbox(root: Path):
     """Point the data, reports and figures folders at ``root`` (public data unchanged)."""
     public = str(config.public_data_dir())
-    saved = {k: os.environ.get(k) for k in ("LEHER_DATA_DIR", "LEHER_HOME", "LEHER_PUBLIC_DATA")}
-    os.environ["LEHER_PUBLIC_DATA"] = public
-    os.environ["LEHER_DATA_DIR"] = str(root / "data")
-    os.environ["LEHER_HOME"] = str(root)
-    try:
+    values = {
+        "LEHER_PUBLIC_DATA": public,
+        "LEHER_DATA_DIR": str(root / "data"),
+        "LEHER_HOME": str(root),
+    }
+    with config.environ(values):
         yield root
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def build_processed(district, root: Path, seed: int = 7, villages: int | None = None) -> str:

@@ -21,7 +21,9 @@ LEHER_FIGURES_DIR
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 _PKG_DIR = Path(__file__).resolve().parent
@@ -110,3 +112,27 @@ def slugify(name: str) -> str:
         out.append(ch if ch.isalnum() else "-")
     slug = "-".join(part for part in "".join(out).split("-") if part)
     return slug or "unnamed"
+
+
+@contextlib.contextmanager
+def environ(values: Mapping[str, str], keep: Iterable[str] = ()) -> Iterator[None]:
+    """Set environment variables for the length of a block, then give them back.
+
+    Parameters
+    ----------
+    values : mapping
+        Variables to set.
+    keep : iterable of str
+        More variables the block may change: they are given back too (a variable that
+        was not set is removed again).
+    """
+    saved = {k: os.environ.get(k) for k in (*values, *keep)}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -30,7 +30,7 @@ import logging
 import os
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -493,20 +493,9 @@ def _kernel_env(job: Job) -> dict[str, str]:
     }
 
 
-@contextlib.contextmanager
-def _kernel_environment(job: Job) -> Iterator[None]:
+def _kernel_environment(job: Job) -> contextlib.AbstractContextManager[None]:
     """This process's environment set for the kernel while papermill runs (see _kernel_env)."""
-    wanted = _kernel_env(job)
-    saved = {k: os.environ.get(k) for k in wanted}
-    os.environ.update(wanted)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return config.environ(_kernel_env(job))
 
 
 def _prepare_input(job: Job, work: Path) -> Path:
