@@ -99,21 +99,15 @@ def longest_first(jobs: list[Job]) -> list[Job]:
     """
     from leheranalysis.reports.records import latest_record
 
-    sizes: dict[Path, int] = {}
-
-    def size(path: Path) -> int:
-        if path not in sizes:
-            try:
-                sizes[path] = path.stat().st_size
-            except OSError:
-                sizes[path] = 0
-        return sizes[path]
-
     def expected(job: Job) -> tuple[float, int]:
         rec = latest_record(job.out_dir, f"{job.slug}/{job.notebook.stem}")
         seconds = (rec or {}).get("duration_s")
         known = float(seconds) if isinstance(seconds, int | float) else float("inf")
-        return known, size(job.notebook)
+        try:
+            size = job.notebook.stat().st_size
+        except OSError:
+            size = 0
+        return known, size
 
     return sorted(jobs, key=expected, reverse=True)
 
@@ -269,7 +263,7 @@ def execute_jobs(
     if dask and todo:
         runner = _run_dask(todo, dask, workers)
     else:
-        runner = _run_local(todo, workers, pool if todo else None)
+        runner = _run_local(todo, workers, pool)
     done: list[RunRecord] = []
     with _progress(len(todo), progress) as bar:
         for rec in runner:

@@ -96,9 +96,7 @@ class _Kernel:
         """
         if self._shell is None:
             self._connect(max(timeout, START_TIMEOUT))
-        reply = self._shell_reply(code, timeout)
-        if reply["content"].get("status") != "ok":
-            raise RuntimeError(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
+        _succeeded(self._shell_reply(code, timeout))
 
     def _connect(self, timeout: float) -> None:
         """Wait for the kernel, check its imports, keep the two clients."""
@@ -110,12 +108,10 @@ class _Kernel:
             reply = kc.execute_interactive(
                 WARM_UP, silent=True, store_history=False, timeout=timeout, output_hook=_quiet
             )
+            _succeeded(reply)
         except BaseException:
             kc.stop_channels()
             raise
-        if reply["content"].get("status") != "ok":
-            kc.stop_channels()
-            raise RuntimeError(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
         kc.allow_stdin = False
         self.kc = kc
         self._shell = self._own_client()
@@ -161,6 +157,12 @@ class _Kernel:
             self.km.shutdown_kernel(now=True)
         except Exception:
             pass
+
+
+def _succeeded(reply: dict) -> None:
+    """Raise RuntimeError when an execute reply says the set-up code failed."""
+    if reply["content"].get("status") != "ok":
+        raise RuntimeError(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
 
 
 def _quiet(msg: dict) -> None:  # set-up code prints nothing worth keeping
